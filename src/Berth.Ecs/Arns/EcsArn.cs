@@ -1,0 +1,68 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Berth.Ecs.Arns;
+
+/// <summary>Where a request lives: its region (from the SigV4 scope) and the account Berth serves.</summary>
+public readonly record struct Scope(string Region, string AccountId)
+{
+    /// <summary>The partition of the region (<c>aws</c>, <c>aws-cn</c> or <c>aws-us-gov</c>).</summary>
+    public string Partition => Region.StartsWith("cn-", StringComparison.Ordinal) ? "aws-cn"
+        : Region.StartsWith("us-gov-", StringComparison.Ordinal) ? "aws-us-gov" : "aws";
+
+    /// <summary>The prefix every ECS ARN of this scope starts with: <c>arn:aws:ecs:REGION:ACCOUNT:</c>.</summary>
+    public string EcsPrefix => $"arn:{Partition}:ecs:{Region}:{AccountId}:";
+
+    /// <summary>The account's root principal, <c>arn:aws:iam::ACCOUNT:root</c>.</summary>
+    public string RootPrincipal => $"arn:{Partition}:iam::{AccountId}:root";
+}
+
+/// <summary>A parsed ECS ARN: <c>arn:PARTITION:ecs:REGION:ACCOUNT:TYPE/RESOURCE</c>.</summary>
+public sealed record EcsArn(string Partition, string Region, string AccountId, string ResourceType, string Resource)
+{
+    /// <summary>Parses an ECS ARN; false for anything else (including other services' ARNs).</summary>
+    public static bool TryParse(string? text, [NotNullWhen(true)] out EcsArn? arn)
+    {
+        arn = null;
+        if (text is null || !text.StartsWith("arn:", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var parts = text.Split(':', 6);
+        if (parts.Length != 6 || parts[2] != "ecs" || parts[1].Length == 0 || parts[3].Length == 0 || parts[4].Length == 0)
+        {
+            return false;
+        }
+
+        var slash = parts[5].IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0 || slash == parts[5].Length - 1)
+        {
+            return false;
+        }
+
+        arn = new EcsArn(parts[1], parts[3], parts[4], parts[5][..slash], parts[5][(slash + 1)..]);
+        return true;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"arn:{Partition}:ecs:{Region}:{AccountId}:{ResourceType}/{Resource}";
+}
+
+/// <summary>Builds the ARNs ECS gives its resources.</summary>
+public static class Arn
+{
+    /// <summary><c>arn:aws:ecs:REGION:ACCOUNT:cluster/NAME</c>.</summary>
+    public static string Cluster(Scope scope, string name) => scope.EcsPrefix + "cluster/" + name;
+
+    /// <summary>The family's ARN without a revision; the key under which its revisions are kept.</summary>
+    public static string TaskDefinitionFamily(Scope scope, string family) => scope.EcsPrefix + "task-definition/" + family;
+
+    /// <summary><c>arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION</c>.</summary>
+    public static string TaskDefinition(Scope scope, string family, int revision) => $"{TaskDefinitionFamily(scope, family)}:{revision}";
+
+    /// <summary><c>arn:aws:ecs:REGION:ACCOUNT:container-instance/CLUSTER/ID</c>.</summary>
+    public static string ContainerInstance(Scope scope, string cluster, string id) => $"{scope.EcsPrefix}container-instance/{cluster}/{id}";
+
+    /// <summary>The name of a cluster given by name or ARN (its last path segment).</summary>
+    public static string ClusterName(string clusterArn) => clusterArn[(clusterArn.LastIndexOf('/') + 1)..];
+}

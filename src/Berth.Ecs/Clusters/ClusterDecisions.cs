@@ -1,0 +1,127 @@
+using Berth.Ecs.Arns;
+using Berth.Ecs.Model;
+using Berth.Ecs.State;
+using Berth.Ecs.TaskDefinitions;
+using Berth.Protocol.Errors;
+using Berth.Storage.Commit;
+
+namespace Berth.Ecs.Clusters;
+
+/// <summary>The cluster operations that change state, as pure functions of (state, request).</summary>
+public static class ClusterDecisions
+{
+    /// <summary>
+    /// CreateCluster. An ACTIVE cluster of that name is returned unchanged (ECS's idempotent create);
+    /// an INACTIVE one comes back ACTIVE with the new configuration.
+    /// </summary>
+    public static Decision<EcsState, Cluster> Create(EcsState state, Scope scope, CreateClusterRequest request)
+    {
+        var name = string.IsNullOrEmpty(request.ClusterName) ? ClusterRules.DefaultName : request.ClusterName;
+        ClusterRules.ValidateName(name);
+        ClusterRules.ValidateSettings(request.Settings);
+        TagRules.Validate(request.Tags);
+        ClusterRules.ValidateCapacityProviders(request.CapacityProviders, request.DefaultCapacityProviderStrategy);
+
+        var arn = Arn.Cluster(scope, name);
+        var edit = new StateEdit(state);
+        if (state.Clusters.TryGetValue(arn, out var existing) && existing.Status == "ACTIVE")
+        {
+            return edit.Done(existing);
+        }
+
+        var cluster = new Cluster
+        {
+            ClusterArn = arn,
+            ClusterName = name,
+            Status = "ACTIVE",
+            Settings = request.Settings ?? [new ClusterSetting { Name = "containerInsights", Value = "disabled" }],
+            Configuration = request.Configuration,
+            Tags = request.Tags ?? [],
+            CapacityProviders = request.CapacityProviders ?? [],
+            DefaultCapacityProviderStrategy = request.DefaultCapacityProviderStrategy ?? [],
+            ServiceConnectDefaults = request.ServiceConnectDefaults?.Namespace is { } ns
+                ? new ClusterServiceConnectDefaults { Namespace = ns }
+                : null,
+        };
+        edit.Put(cluster);
+        return edit.Done(cluster);
+    }
+
+    /// <summary>UpdateCluster: settings, configuration and Service Connect defaults.</summary>
+    public static Decision<EcsState, Cluster> Update(EcsState state, Scope scope, UpdateClusterRequest request)
+    {
+        var cluster = StateCodec.Clone(ClusterRules.RequireActive(state, scope, request.Cluster), StoredJsonContext.Default.Cluster);
+        if (request.Settings is not null)
+        {
+            ClusterRules.ValidateSettings(request.Settings);
+            cluster.Settings = ClusterRules.Merge(cluster.Settings, request.Settings);
+        }
+
+        if (request.Configuration is not null)
+        {
+            cluster.Configuration = request.Configuration;
+        }
+
+        if (request.ServiceConnectDefaults is not null)
+        {
+            cluster.ServiceConnectDefaults = new ClusterServiceConnectDefaults { Namespace = request.ServiceConnectDefaults.Namespace };
+        }
+
+        var edit = new StateEdit(state);
+        edit.Put(cluster);
+        return edit.Done(cluster);
+    }
+
+    /// <summary>UpdateClusterSettings.</summary>
+    public static Decision<EcsState, Cluster> UpdateSettings(EcsState state, Scope scope, UpdateClusterSettingsRequest request)
+    {
+        ClusterRules.ValidateSettings(request.Settings);
+        var cluster = StateCodec.Clone(ClusterRules.RequireActive(state, scope, request.Cluster), StoredJsonContext.Default.Cluster);
+        cluster.Settings = ClusterRules.Merge(cluster.Settings, request.Settings ?? []);
+        var edit = new StateEdit(state);
+        edit.Put(cluster);
+        return edit.Done(cluster);
+    }
+
+    /// <summary>
+    /// DeleteCluster: refused while the cluster holds container instances, services or tasks; the
+    /// cluster then stays visible as INACTIVE, as in ECS.
+    /// </summary>
+    public static Decision<EcsState, Cluster> Delete(EcsState state, Scope scope, DeleteClusterRequest request)
+    {
+        var cluster = ClusterRules.RequireActive(state, scope, request.Cluster);
+        var arn = cluster.ClusterArn!;
+        if (state.ContainerInstances.Values.Any(i => i.Status is "ACTIVE" or "DRAINING" or "REGISTERING" && ClusterOf(i.ContainerInstanceArn) == cluster.ClusterName))
+        {
+            throw new AwsException("ClusterContainsContainerInstancesException", "The Cluster cannot be deleted while Container Instances are active or draining.");
+        }
+
+        if (state.Services.Values.Any(s => s.ClusterArn == arn && s.Status is "ACTIVE" or "DRAINING"))
+        {
+            throw new AwsException("ClusterContainsServicesException", "The Cluster cannot be deleted while Services are active.");
+        }
+
+        if (state.Tasks.Values.Any(t => t.ClusterArn == arn && t.LastStatus != "STOPPED"))
+        {
+            throw new AwsException("ClusterContainsTasksException", "The Cluster cannot be deleted while Tasks are active.");
+        }
+
+        var deleted = StateCodec.Clone(cluster, StoredJsonContext.Default.Cluster);
+        deleted.Status = "INACTIVE";
+        var edit = new StateEdit(state);
+        edit.Put(deleted);
+        return edit.Done(deleted);
+    }
+
+    private static string? ClusterOf(string? containerInstanceArn)
+    {
+        // container-instance/CLUSTER/ID
+        if (containerInstanceArn is null)
+        {
+            return null;
+        }
+
+        var parts = containerInstanceArn.Split('/');
+        return parts.Length >= 3 ? parts[^2] : null;
+    }
+}

@@ -1,0 +1,151 @@
+using System.Text.RegularExpressions;
+using Berth.Ecs.Arns;
+using Berth.Ecs.Model;
+using Berth.Ecs.State;
+using Berth.Protocol.Errors;
+
+namespace Berth.Ecs.Clusters;
+
+/// <summary>Finding clusters by name or ARN, and ECS's rules for what a cluster may hold.</summary>
+public static partial class ClusterRules
+{
+    /// <summary>The cluster ECS uses when a request names none.</summary>
+    public const string DefaultName = "default";
+
+    [GeneratedRegex("^[a-zA-Z0-9_-]{1,255}$")]
+    private static partial Regex NamePattern();
+
+    /// <summary>The ARN a cluster reference (name, ARN, or nothing for <c>default</c>) stands for in this scope.</summary>
+    public static string ArnOf(Scope scope, string? clusterRef)
+    {
+        if (string.IsNullOrEmpty(clusterRef))
+        {
+            return Arn.Cluster(scope, DefaultName);
+        }
+
+        if (clusterRef.StartsWith("arn:", StringComparison.Ordinal))
+        {
+            if (!EcsArn.TryParse(clusterRef, out var arn) || arn.ResourceType != "cluster")
+            {
+                throw AwsException.InvalidParameter("Invalid identifier: Unexpected number of separators");
+            }
+
+            return clusterRef;
+        }
+
+        return Arn.Cluster(scope, clusterRef);
+    }
+
+    /// <summary>The ACTIVE cluster a request names; ClusterNotFoundException otherwise.</summary>
+    public static Cluster RequireActive(EcsState state, Scope scope, string? clusterRef)
+    {
+        if (state.Clusters.TryGetValue(ArnOf(scope, clusterRef), out var cluster) && cluster.Status == "ACTIVE")
+        {
+            return cluster;
+        }
+
+        throw new AwsException("ClusterNotFoundException", "Cluster not found.");
+    }
+
+    /// <summary>Checks a new cluster's name.</summary>
+    public static void ValidateName(string name)
+    {
+        if (!NamePattern().IsMatch(name))
+        {
+            throw AwsException.InvalidParameter("Cluster name can have up to 255 characters. Valid characters are letters (uppercase and lowercase), numbers, hyphens (-), and underscores (_).");
+        }
+    }
+
+    /// <summary>Checks cluster settings (only <c>containerInsights</c> exists).</summary>
+    public static void ValidateSettings(List<ClusterSetting>? settings)
+    {
+        foreach (var setting in settings ?? [])
+        {
+            if (setting.Name is null || Array.IndexOf(WireEnums.ClusterSettingName, setting.Name) < 0)
+            {
+                throw AwsException.InvalidParameter($"Invalid setting name: {setting.Name}. Valid names are: {string.Join(", ", WireEnums.ClusterSettingName)}.");
+            }
+
+            if (setting.Value is not ("enabled" or "disabled" or "enhanced"))
+            {
+                throw AwsException.InvalidParameter($"Invalid value for setting {setting.Name}: '{setting.Value}'. Valid values are enabled, disabled and enhanced.");
+            }
+        }
+    }
+
+    /// <summary>Merges settings by name, later ones winning, as UpdateClusterSettings does.</summary>
+    public static List<ClusterSetting> Merge(List<ClusterSetting>? existing, List<ClusterSetting> updates)
+    {
+        var merged = new List<ClusterSetting>(existing ?? []);
+        foreach (var update in updates)
+        {
+            merged.RemoveAll(s => s.Name == update.Name);
+            merged.Add(new ClusterSetting { Name = update.Name, Value = update.Value });
+        }
+
+        return merged;
+    }
+
+    /// <summary>Checks capacity providers and a default strategy; FARGATE and FARGATE_SPOT always exist.</summary>
+    public static void ValidateCapacityProviders(List<string>? providers, List<CapacityProviderStrategyItem>? strategy)
+    {
+        foreach (var provider in providers ?? [])
+        {
+            if (provider is not ("FARGATE" or "FARGATE_SPOT"))
+            {
+                throw AwsException.InvalidParameter($"The specified capacity provider {provider} does not exist. Specify a valid capacity provider and try again.");
+            }
+        }
+
+        ValidateStrategy(strategy, providers);
+    }
+
+    /// <summary>ECS's rules for a capacity provider strategy: known providers, base 0–100000, weight 0–1000, one base.</summary>
+    public static void ValidateStrategy(List<CapacityProviderStrategyItem>? strategy, List<string>? allowed)
+    {
+        if (strategy is null)
+        {
+            return;
+        }
+
+        if (strategy.Count > 20)
+        {
+            throw AwsException.InvalidParameter("The capacity provider strategy can contain a maximum of 20 capacity providers.");
+        }
+
+        var withBase = 0;
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in strategy)
+        {
+            if (item.CapacityProvider is null || !names.Add(item.CapacityProvider))
+            {
+                throw AwsException.InvalidParameter("Duplicate capacity providers are not allowed in a capacity provider strategy.");
+            }
+
+            if (allowed is not null && !allowed.Contains(item.CapacityProvider))
+            {
+                throw AwsException.InvalidParameter($"The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.");
+            }
+
+            if (item.Base is < 0 or > 100000)
+            {
+                throw AwsException.InvalidParameter("The base value must be between 0 and 100000.");
+            }
+
+            if (item.Weight is < 0 or > 1000)
+            {
+                throw AwsException.InvalidParameter("The weight value must be between 0 and 1000.");
+            }
+
+            if (item.Base > 0)
+            {
+                withBase++;
+            }
+        }
+
+        if (withBase > 1)
+        {
+            throw AwsException.InvalidParameter("You can specify a base value for only one capacity provider in a capacity provider strategy.");
+        }
+    }
+}

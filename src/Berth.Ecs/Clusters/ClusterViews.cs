@@ -1,0 +1,102 @@
+using Berth.Ecs.Model;
+using Berth.Ecs.State;
+
+namespace Berth.Ecs.Clusters;
+
+/// <summary>How a stored cluster is shown: live counts always, other parts only when asked for with <c>include</c>.</summary>
+public static class ClusterViews
+{
+    /// <summary>The cluster as DescribeClusters returns it.</summary>
+    public static Cluster Render(EcsState state, Cluster stored, List<string>? include, bool full = false)
+    {
+        var running = 0;
+        var pending = 0;
+        var runningFargate = 0;
+        var pendingFargate = 0;
+        foreach (var task in state.Tasks.Values)
+        {
+            if (task.ClusterArn != stored.ClusterArn)
+            {
+                continue;
+            }
+
+            var fargate = task.LaunchType == "FARGATE";
+            if (task.LastStatus == "RUNNING")
+            {
+                running++;
+                runningFargate += fargate ? 1 : 0;
+            }
+            else if (task.LastStatus is "PROVISIONING" or "PENDING" or "ACTIVATING")
+            {
+                pending++;
+                pendingFargate += fargate ? 1 : 0;
+            }
+        }
+
+        var instances = 0;
+        var prefix = $"/{stored.ClusterName}/";
+        foreach (var instance in state.ContainerInstances.Values)
+        {
+            if (instance.Status is "ACTIVE" or "DRAINING" && instance.ContainerInstanceArn!.Contains(prefix, StringComparison.Ordinal))
+            {
+                instances++;
+            }
+        }
+
+        var activeServices = 0;
+        var activeFargateServices = 0;
+        var drainingServices = 0;
+        foreach (var service in state.Services.Values)
+        {
+            if (service.ClusterArn != stored.ClusterArn)
+            {
+                continue;
+            }
+
+            if (service.Status == "ACTIVE")
+            {
+                activeServices++;
+                activeFargateServices += service.LaunchType == "FARGATE" ? 1 : 0;
+            }
+            else if (service.Status == "DRAINING")
+            {
+                drainingServices++;
+            }
+        }
+
+        bool Has(string what) => full || (include?.Contains(what) ?? false);
+        return new Cluster
+        {
+            ClusterArn = stored.ClusterArn,
+            ClusterName = stored.ClusterName,
+            Status = stored.Status,
+            RegisteredContainerInstancesCount = instances,
+            RunningTasksCount = running,
+            PendingTasksCount = pending,
+            ActiveServicesCount = activeServices,
+            CapacityProviders = stored.CapacityProviders,
+            DefaultCapacityProviderStrategy = stored.DefaultCapacityProviderStrategy,
+            ServiceConnectDefaults = stored.ServiceConnectDefaults,
+            Settings = Has("SETTINGS") ? stored.Settings : null,
+            Configuration = Has("CONFIGURATIONS") ? stored.Configuration : null,
+            Tags = Has("TAGS") ? stored.Tags : null,
+            Attachments = Has("ATTACHMENTS") ? stored.Attachments ?? [] : null,
+            AttachmentsStatus = Has("ATTACHMENTS") ? stored.AttachmentsStatus : null,
+            Statistics = Has("STATISTICS")
+                ?
+                [
+                    Stat("runningEC2TasksCount", running - runningFargate),
+                    Stat("runningFargateTasksCount", runningFargate),
+                    Stat("pendingEC2TasksCount", pending - pendingFargate),
+                    Stat("pendingFargateTasksCount", pendingFargate),
+                    Stat("activeEC2ServiceCount", activeServices - activeFargateServices),
+                    Stat("activeFargateServiceCount", activeFargateServices),
+                    Stat("drainingEC2ServiceCount", drainingServices),
+                    Stat("drainingFargateServiceCount", 0),
+                ]
+                : null,
+        };
+    }
+
+    private static Model.KeyValuePair Stat(string name, int value) => new() { Name = name, Value = value.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+}

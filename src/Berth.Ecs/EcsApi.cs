@@ -1,0 +1,86 @@
+using Berth.Ecs.AccountSettings;
+using Berth.Ecs.Arns;
+using Berth.Ecs.Attributes;
+using Berth.Ecs.Clusters;
+using Berth.Ecs.Model;
+using Berth.Ecs.State;
+using Berth.Ecs.Tagging;
+using Berth.Ecs.TaskDefinitions;
+using Berth.Protocol.Dispatch;
+using Berth.Storage.Commit;
+
+namespace Berth.Ecs;
+
+/// <summary>
+/// Wires ECS's operations into the dispatch table: reads run on the current snapshot, writes go through
+/// the commit pipeline as pure decisions. This is the only place that knows both the wire and the state.
+/// </summary>
+public sealed class EcsApi(CommitPipeline<EcsState> pipeline, TimeProvider time)
+{
+    private static readonly WireJsonContext Json = WireJsonContext.Default;
+
+    /// <summary>Adds every ECS operation Berth implements to <paramref name="table"/>.</summary>
+    public void Register(DispatchTable table)
+    {
+        // Clusters
+        Read(table, "DescribeClusters", Json.DescribeClustersRequest, Json.DescribeClustersResponse, ClusterQueries.Describe);
+        Read(table, "ListClusters", Json.ListClustersRequest, Json.ListClustersResponse, ClusterQueries.List);
+        Write(table, "CreateCluster", Json.CreateClusterRequest, Json.CreateClusterResponse,
+            (s, c, r) => ClusterDecisions.Create(s, Scope(c), r), cluster => new CreateClusterResponse { Cluster = cluster });
+        Write(table, "UpdateCluster", Json.UpdateClusterRequest, Json.UpdateClusterResponse,
+            (s, c, r) => ClusterDecisions.Update(s, Scope(c), r), cluster => new UpdateClusterResponse { Cluster = cluster });
+        Write(table, "UpdateClusterSettings", Json.UpdateClusterSettingsRequest, Json.UpdateClusterSettingsResponse,
+            (s, c, r) => ClusterDecisions.UpdateSettings(s, Scope(c), r), cluster => new UpdateClusterSettingsResponse { Cluster = cluster });
+        Write(table, "DeleteCluster", Json.DeleteClusterRequest, Json.DeleteClusterResponse,
+            (s, c, r) => ClusterDecisions.Delete(s, Scope(c), r), cluster => new DeleteClusterResponse { Cluster = cluster });
+
+        // Task definitions
+        Write(table, "RegisterTaskDefinition", Json.RegisterTaskDefinitionRequest, Json.RegisterTaskDefinitionResponse,
+            (s, c, r) => TaskDefinitionDecisions.Register(s, Scope(c), c.PrincipalArn, time.GetUtcNow(), r),
+            stored => new RegisterTaskDefinitionResponse { TaskDefinition = stored.Definition, Tags = stored.Tags });
+        Read(table, "DescribeTaskDefinition", Json.DescribeTaskDefinitionRequest, Json.DescribeTaskDefinitionResponse, TaskDefinitionQueries.Describe);
+        Read(table, "ListTaskDefinitions", Json.ListTaskDefinitionsRequest, Json.ListTaskDefinitionsResponse, TaskDefinitionQueries.List);
+        Read(table, "ListTaskDefinitionFamilies", Json.ListTaskDefinitionFamiliesRequest, Json.ListTaskDefinitionFamiliesResponse, TaskDefinitionQueries.ListFamilies);
+        Write(table, "DeregisterTaskDefinition", Json.DeregisterTaskDefinitionRequest, Json.DeregisterTaskDefinitionResponse,
+            (s, c, r) => TaskDefinitionDecisions.Deregister(s, Scope(c), time.GetUtcNow(), r), d => new DeregisterTaskDefinitionResponse { TaskDefinition = d });
+        Write(table, "DeleteTaskDefinitions", Json.DeleteTaskDefinitionsRequest, Json.DeleteTaskDefinitionsResponse,
+            (s, c, r) => TaskDefinitionDecisions.Delete(s, Scope(c), r), response => response);
+
+        // Tags
+        Read(table, "ListTagsForResource", Json.ListTagsForResourceRequest, Json.ListTagsForResourceResponse,
+            (s, scope, r) => new ListTagsForResourceResponse { Tags = TagDecisions.List(s, scope, r.ResourceArn) });
+        Write(table, "TagResource", Json.TagResourceRequest, Json.TagResourceResponse,
+            (s, c, r) => TagDecisions.Tag(s, Scope(c), r), _ => new TagResourceResponse());
+        Write(table, "UntagResource", Json.UntagResourceRequest, Json.UntagResourceResponse,
+            (s, c, r) => TagDecisions.Untag(s, Scope(c), r), _ => new UntagResourceResponse());
+
+        // Attributes
+        Write(table, "PutAttributes", Json.PutAttributesRequest, Json.PutAttributesResponse,
+            (s, c, r) => AttributeDecisions.Put(s, Scope(c), r), a => new PutAttributesResponse { Attributes = a });
+        Write(table, "DeleteAttributes", Json.DeleteAttributesRequest, Json.DeleteAttributesResponse,
+            (s, c, r) => AttributeDecisions.Delete(s, Scope(c), r), a => new DeleteAttributesResponse { Attributes = a });
+        Read(table, "ListAttributes", Json.ListAttributesRequest, Json.ListAttributesResponse, AttributeDecisions.List);
+
+        // Account settings
+        Write(table, "PutAccountSetting", Json.PutAccountSettingRequest, Json.PutAccountSettingResponse,
+            (s, c, r) => AccountSettingDecisions.Put(s, Scope(c), c.PrincipalArn, r), x => new PutAccountSettingResponse { Setting = x });
+        Write(table, "PutAccountSettingDefault", Json.PutAccountSettingDefaultRequest, Json.PutAccountSettingDefaultResponse,
+            (s, c, r) => AccountSettingDecisions.PutDefault(s, Scope(c), r), x => new PutAccountSettingDefaultResponse { Setting = x });
+        Write(table, "DeleteAccountSetting", Json.DeleteAccountSettingRequest, Json.DeleteAccountSettingResponse,
+            (s, c, r) => AccountSettingDecisions.Delete(s, Scope(c), c.PrincipalArn, r), x => new DeleteAccountSettingResponse { Setting = x });
+        table.Add(WireOperations.TargetPrefix, "ListAccountSettings", WireOperations.SigningName, Json.ListAccountSettingsRequest, Json.ListAccountSettingsResponse,
+            (c, r) => ValueTask.FromResult(AccountSettingDecisions.List(pipeline.Current, Scope(c), c.PrincipalArn, r)), WireRequired.ByType);
+    }
+
+    private static Scope Scope(RequestContext context) => new(context.Region, context.AccountId);
+
+    private void Read<TIn, TOut>(DispatchTable table, string name, System.Text.Json.Serialization.Metadata.JsonTypeInfo<TIn> input, System.Text.Json.Serialization.Metadata.JsonTypeInfo<TOut> output, Func<EcsState, Scope, TIn, TOut> query)
+        where TIn : class, new()
+        => table.Add(WireOperations.TargetPrefix, name, WireOperations.SigningName, input, output,
+            (context, request) => ValueTask.FromResult(query(pipeline.Current, Scope(context), request)), WireRequired.ByType);
+
+    private void Write<TIn, TResult, TOut>(DispatchTable table, string name, System.Text.Json.Serialization.Metadata.JsonTypeInfo<TIn> input, System.Text.Json.Serialization.Metadata.JsonTypeInfo<TOut> output, Func<EcsState, RequestContext, TIn, Decision<EcsState, TResult>> decide, Func<TResult, TOut> respond)
+        where TIn : class, new()
+        => table.Add(WireOperations.TargetPrefix, name, WireOperations.SigningName, input, output,
+            async (context, request) => respond(await pipeline.ExecuteAsync(state => decide(state, context, request))), WireRequired.ByType);
+}

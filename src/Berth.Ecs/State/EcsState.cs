@@ -1,0 +1,63 @@
+using System.Collections.Immutable;
+using Berth.Ecs.Model;
+
+namespace Berth.Ecs.State;
+
+/// <summary>One task definition revision as stored: the wire shape plus its tags (which ECS returns beside it).</summary>
+public sealed record StoredTaskDefinition(TaskDefinition Definition, List<Tag> Tags);
+
+/// <summary>A family's revisions, in order: <c>Revisions[i]</c> is revision <c>i + 1</c>. Revisions are never reused.</summary>
+public sealed record TaskDefinitionFamily(string Family, ImmutableList<StoredTaskDefinition> Revisions)
+{
+    /// <summary>The newest ACTIVE revision, if any.</summary>
+    public StoredTaskDefinition? LatestActive
+    {
+        get
+        {
+            for (var i = Revisions.Count - 1; i >= 0; i--)
+            {
+                if (Revisions[i].Definition.Status == "ACTIVE")
+                {
+                    return Revisions[i];
+                }
+            }
+
+            return null;
+        }
+    }
+}
+
+/// <summary>An account setting for one principal (the account default is kept under the root principal).</summary>
+public sealed record StoredSetting(string Region, string Name, string Value, string PrincipalArn);
+
+/// <summary>
+/// Everything the ECS control plane knows, as one immutable snapshot. Readers take the current
+/// snapshot once per request; only <see cref="Berth.Storage.Commit.CommitPipeline{TState}"/> makes
+/// the next one. Keys sort in the order ECS lists things, which is what pagination walks.
+/// </summary>
+/// <param name="Clusters">By cluster ARN.</param>
+/// <param name="Families">By family ARN (task-definition ARN without the revision).</param>
+/// <param name="ContainerInstances">By container instance ARN.</param>
+/// <param name="Tasks">By task ARN.</param>
+/// <param name="Services">By service ARN.</param>
+/// <param name="Settings">By <c>region|principal|name</c>.</param>
+public sealed record EcsState(
+    ImmutableSortedDictionary<string, Cluster> Clusters,
+    ImmutableSortedDictionary<string, TaskDefinitionFamily> Families,
+    ImmutableSortedDictionary<string, ContainerInstance> ContainerInstances,
+    ImmutableSortedDictionary<string, EcsTask> Tasks,
+    ImmutableSortedDictionary<string, Service> Services,
+    ImmutableSortedDictionary<string, StoredSetting> Settings)
+{
+    /// <summary>The state of a new installation: nothing at all.</summary>
+    public static EcsState Empty { get; } = new(
+        ImmutableSortedDictionary.Create<string, Cluster>(StringComparer.Ordinal),
+        ImmutableSortedDictionary.Create<string, TaskDefinitionFamily>(StringComparer.Ordinal),
+        ImmutableSortedDictionary.Create<string, ContainerInstance>(StringComparer.Ordinal),
+        ImmutableSortedDictionary.Create<string, EcsTask>(StringComparer.Ordinal),
+        ImmutableSortedDictionary.Create<string, Service>(StringComparer.Ordinal),
+        ImmutableSortedDictionary.Create<string, StoredSetting>(StringComparer.Ordinal));
+
+    /// <summary>Key of an account setting.</summary>
+    public static string SettingKey(string region, string principalArn, string name) => $"{region}|{principalArn}|{name}";
+}

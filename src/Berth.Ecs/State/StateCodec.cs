@@ -1,0 +1,158 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Berth.Ecs.Model;
+using Berth.Storage.Documents;
+
+namespace Berth.Ecs.State;
+
+/// <summary>The JSON of stored documents: the wire shapes themselves, so what is stored is what ECS returns.</summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(Berth.Protocol.Json.EpochSecondsConverter)])]
+[JsonSerializable(typeof(Cluster))]
+[JsonSerializable(typeof(StoredTaskDefinition))]
+[JsonSerializable(typeof(ContainerInstance))]
+[JsonSerializable(typeof(EcsTask))]
+[JsonSerializable(typeof(Service))]
+[JsonSerializable(typeof(StoredSetting))]
+[JsonSerializable(typeof(TaskDefinition))]
+public sealed partial class StoredJsonContext : JsonSerializerContext
+{
+}
+
+/// <summary>Maps state entries to stored documents and back. Document kinds are stable names, never type names.</summary>
+public static class StateCodec
+{
+    /// <summary>Document kind of clusters.</summary>
+    public const string ClusterKind = "ecs.cluster";
+
+    /// <summary>Document kind of task definition revisions (id: the revision's ARN).</summary>
+    public const string TaskDefinitionKind = "ecs.task-definition";
+
+    /// <summary>Document kind of container instances.</summary>
+    public const string ContainerInstanceKind = "ecs.container-instance";
+
+    /// <summary>Document kind of tasks.</summary>
+    public const string TaskKind = "ecs.task";
+
+    /// <summary>Document kind of services.</summary>
+    public const string ServiceKind = "ecs.service";
+
+    /// <summary>Document kind of account settings.</summary>
+    public const string SettingKind = "ecs.account-setting";
+
+    /// <summary>Serializes a stored entity.</summary>
+    public static byte[] Encode<T>(T value, JsonTypeInfo<T> info) => JsonSerializer.SerializeToUtf8Bytes(value, info);
+
+    /// <summary>A deep copy, so state entries are never changed in place.</summary>
+    public static T Clone<T>(T value, JsonTypeInfo<T> info) => JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(value, info), info)!;
+
+    /// <summary>Rebuilds the state from every stored document.</summary>
+    public static EcsState Load(IEnumerable<StoredDocument> documents)
+    {
+        var ctx = StoredJsonContext.Default;
+        var clusters = ImmutableSortedDictionary.CreateBuilder<string, Cluster>(StringComparer.Ordinal);
+        var instances = ImmutableSortedDictionary.CreateBuilder<string, ContainerInstance>(StringComparer.Ordinal);
+        var tasks = ImmutableSortedDictionary.CreateBuilder<string, EcsTask>(StringComparer.Ordinal);
+        var services = ImmutableSortedDictionary.CreateBuilder<string, Service>(StringComparer.Ordinal);
+        var settings = ImmutableSortedDictionary.CreateBuilder<string, StoredSetting>(StringComparer.Ordinal);
+        var revisions = new Dictionary<string, List<StoredTaskDefinition>>(StringComparer.Ordinal);
+        foreach (var doc in documents)
+        {
+            switch (doc.Kind)
+            {
+                case ClusterKind:
+                    clusters[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.Cluster)!;
+                    break;
+                case ContainerInstanceKind:
+                    instances[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.ContainerInstance)!;
+                    break;
+                case TaskKind:
+                    tasks[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.EcsTask)!;
+                    break;
+                case ServiceKind:
+                    services[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.Service)!;
+                    break;
+                case SettingKind:
+                    settings[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.StoredSetting)!;
+                    break;
+                case TaskDefinitionKind:
+                    var stored = JsonSerializer.Deserialize(doc.Body, ctx.StoredTaskDefinition)!;
+                    var familyKey = doc.Id[..doc.Id.LastIndexOf(':')];
+                    if (!revisions.TryGetValue(familyKey, out var list))
+                    {
+                        revisions[familyKey] = list = [];
+                    }
+
+                    list.Add(stored);
+                    break;
+            }
+        }
+
+        var families = ImmutableSortedDictionary.CreateBuilder<string, TaskDefinitionFamily>(StringComparer.Ordinal);
+        foreach (var (key, list) in revisions)
+        {
+            list.Sort((a, b) => a.Definition.Revision!.Value.CompareTo(b.Definition.Revision!.Value));
+            families[key] = new TaskDefinitionFamily(list[0].Definition.Family!, [.. list]);
+        }
+
+        return new EcsState(clusters.ToImmutable(), families.ToImmutable(), instances.ToImmutable(), tasks.ToImmutable(), services.ToImmutable(), settings.ToImmutable());
+    }
+}
+
+/// <summary>
+/// Builds the next state and, alongside, the mutations that make it durable — so a decision can never
+/// change the state without saying what to store, nor store what it did not change.
+/// </summary>
+public sealed class StateEdit(EcsState state)
+{
+    private readonly List<Mutation> _mutations = [];
+
+    /// <summary>The state with every change so far.</summary>
+    public EcsState State { get; private set; } = state;
+
+    /// <summary>Puts a cluster.</summary>
+    public void Put(Cluster cluster)
+    {
+        State = State with { Clusters = State.Clusters.SetItem(cluster.ClusterArn!, cluster) };
+        _mutations.Add(Mutation.Put(StateCodec.ClusterKind, cluster.ClusterArn!, StateCodec.Encode(cluster, StoredJsonContext.Default.Cluster)));
+    }
+
+    /// <summary>Puts a task definition revision (new or changed) under its family.</summary>
+    public void Put(string familyKey, StoredTaskDefinition revision)
+    {
+        var number = revision.Definition.Revision!.Value;
+        State.Families.TryGetValue(familyKey, out var family);
+        var list = family?.Revisions ?? [];
+        list = number <= list.Count ? list.SetItem(number - 1, revision) : list.Add(revision);
+        State = State with { Families = State.Families.SetItem(familyKey, new TaskDefinitionFamily(revision.Definition.Family!, list)) };
+        _mutations.Add(Mutation.Put(StateCodec.TaskDefinitionKind, revision.Definition.TaskDefinitionArn!, StateCodec.Encode(revision, StoredJsonContext.Default.StoredTaskDefinition)));
+    }
+
+    /// <summary>Puts a container instance.</summary>
+    public void Put(ContainerInstance instance)
+    {
+        State = State with { ContainerInstances = State.ContainerInstances.SetItem(instance.ContainerInstanceArn!, instance) };
+        _mutations.Add(Mutation.Put(StateCodec.ContainerInstanceKind, instance.ContainerInstanceArn!, StateCodec.Encode(instance, StoredJsonContext.Default.ContainerInstance)));
+    }
+
+    /// <summary>Puts an account setting.</summary>
+    public void Put(string key, StoredSetting setting)
+    {
+        State = State with { Settings = State.Settings.SetItem(key, setting) };
+        _mutations.Add(Mutation.Put(StateCodec.SettingKind, key, StateCodec.Encode(setting, StoredJsonContext.Default.StoredSetting)));
+    }
+
+    /// <summary>Removes an account setting.</summary>
+    public void RemoveSetting(string key)
+    {
+        State = State with { Settings = State.Settings.Remove(key) };
+        _mutations.Add(Mutation.Delete(StateCodec.SettingKind, key));
+    }
+
+    /// <summary>The mutations of every change so far.</summary>
+    public IReadOnlyList<Mutation> Mutations => _mutations;
+
+    /// <summary>Ends the edit with the command's answer.</summary>
+    public Berth.Storage.Commit.Decision<EcsState, TResult> Done<TResult>(TResult result) => new(State, _mutations, result);
+}

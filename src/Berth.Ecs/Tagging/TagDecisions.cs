@@ -1,0 +1,102 @@
+using Berth.Ecs.Arns;
+using Berth.Ecs.Model;
+using Berth.Ecs.State;
+using Berth.Ecs.TaskDefinitions;
+using Berth.Protocol.Errors;
+using Berth.Storage.Commit;
+
+namespace Berth.Ecs.Tagging;
+
+/// <summary>TagResource, UntagResource and ListTagsForResource over every taggable ECS resource.</summary>
+public static class TagDecisions
+{
+    /// <summary>ListTagsForResource.</summary>
+    public static List<Tag> List(EcsState state, Scope scope, string? resourceArn) => Read(state, scope, resourceArn);
+
+    /// <summary>TagResource: new keys are added, existing keys get the new value; at most 50 in all.</summary>
+    public static Decision<EcsState, bool> Tag(EcsState state, Scope scope, TagResourceRequest request)
+    {
+        TagRules.Validate(request.Tags);
+        var tags = new List<Tag>(Read(state, scope, request.ResourceArn));
+        foreach (var tag in request.Tags ?? [])
+        {
+            tags.RemoveAll(t => t.Key == tag.Key);
+            tags.Add(new Tag { Key = tag.Key, Value = tag.Value });
+        }
+
+        TagRules.Validate(tags);
+        return Write(state, scope, request.ResourceArn, tags);
+    }
+
+    /// <summary>UntagResource: removes the keys given; missing keys are ignored.</summary>
+    public static Decision<EcsState, bool> Untag(EcsState state, Scope scope, UntagResourceRequest request)
+    {
+        var keys = request.TagKeys ?? [];
+        var tags = Read(state, scope, request.ResourceArn).Where(t => !keys.Contains(t.Key!)).ToList();
+        return Write(state, scope, request.ResourceArn, tags);
+    }
+
+    private static EcsArn ParseArn(string? resourceArn)
+    {
+        if (!EcsArn.TryParse(resourceArn, out var arn))
+        {
+            throw AwsException.InvalidParameter("The ARN provided is invalid.");
+        }
+
+        return arn;
+    }
+
+    private static List<Tag> Read(EcsState state, Scope scope, string? resourceArn)
+    {
+        var arn = ParseArn(resourceArn);
+        switch (arn.ResourceType)
+        {
+            case "cluster":
+                return (state.Clusters.TryGetValue(resourceArn!, out var cluster) && cluster.Status == "ACTIVE"
+                    ? cluster.Tags
+                    : throw new AwsException("ClusterNotFoundException", "Cluster not found.")) ?? [];
+            case "task-definition":
+                var reference = TaskDefinitionLookup.Parse(scope, resourceArn);
+                var stored = reference.Revision is null ? null : TaskDefinitionLookup.Find(state, reference);
+                return stored?.Tags ?? throw NotFound();
+            case "container-instance":
+                return state.ContainerInstances.TryGetValue(resourceArn!, out var instance) ? instance.Tags ?? [] : throw NotFound();
+            case "task":
+                return state.Tasks.TryGetValue(resourceArn!, out var task) ? task.Tags ?? [] : throw NotFound();
+            case "service":
+                return state.Services.TryGetValue(resourceArn!, out var service) ? service.Tags ?? [] : throw NotFound();
+            default:
+                throw AwsException.InvalidParameter("The ARN provided is invalid.");
+        }
+    }
+
+    private static Decision<EcsState, bool> Write(EcsState state, Scope scope, string? resourceArn, List<Tag> tags)
+    {
+        var arn = ParseArn(resourceArn);
+        var edit = new StateEdit(state);
+        switch (arn.ResourceType)
+        {
+            case "cluster":
+                var cluster = StateCodec.Clone(state.Clusters[resourceArn!], StoredJsonContext.Default.Cluster);
+                cluster.Tags = tags;
+                edit.Put(cluster);
+                break;
+            case "task-definition":
+                var reference = TaskDefinitionLookup.Parse(scope, resourceArn);
+                edit.Put(reference.FamilyKey, TaskDefinitionLookup.Find(state, reference)! with { Tags = tags });
+                break;
+            case "container-instance":
+                var instance = StateCodec.Clone(state.ContainerInstances[resourceArn!], StoredJsonContext.Default.ContainerInstance);
+                instance.Tags = tags;
+                edit.Put(instance);
+                break;
+            default:
+                // Tasks and services become taggable with the issues that create them.
+                throw AwsException.InvalidParameter("Tagging this resource type is not supported yet.");
+        }
+
+        return edit.Done(true);
+    }
+
+    private static AwsException NotFound() => new("ResourceNotFoundException", "The specified resource could not be found.");
+}

@@ -1,0 +1,61 @@
+using System.Collections;
+using System.Text.Json.Serialization.Metadata;
+using Berth.Protocol.Errors;
+
+namespace Berth.Protocol.Dispatch;
+
+/// <summary>Checks the members a service model marks required, at every depth of an input.</summary>
+public static class RequiredMembers
+{
+    /// <summary>
+    /// Throws InvalidParameterException naming the first required member that is missing.
+    /// <paramref name="required"/> maps a shape's type to its required wire member names.
+    /// </summary>
+    public static void Check(object value, JsonTypeInfo typeInfo, IReadOnlyDictionary<Type, string[]> required, string path = "")
+    {
+        if (typeInfo.Kind != JsonTypeInfoKind.Object)
+        {
+            return;
+        }
+
+        required.TryGetValue(typeInfo.Type, out var names);
+        foreach (var property in typeInfo.Properties)
+        {
+            var member = property.Get?.Invoke(value);
+            if (member is null)
+            {
+                if (names is not null && Array.IndexOf(names, property.Name) >= 0)
+                {
+                    throw AwsException.InvalidParameter($"{path}{property.Name} can not be null.");
+                }
+
+                continue;
+            }
+
+            var memberInfo = typeInfo.Options.GetTypeInfo(property.PropertyType);
+            switch (memberInfo.Kind)
+            {
+                case JsonTypeInfoKind.Object:
+                    Check(member, memberInfo, required, $"{path}{property.Name}.");
+                    break;
+                case JsonTypeInfoKind.Enumerable when memberInfo.ElementType is { } element && member is IEnumerable items:
+                    var elementInfo = typeInfo.Options.GetTypeInfo(element);
+                    if (elementInfo.Kind == JsonTypeInfoKind.Object)
+                    {
+                        var index = 0;
+                        foreach (var item in items)
+                        {
+                            if (item is not null)
+                            {
+                                Check(item, elementInfo, required, $"{path}{property.Name}[{index}].");
+                            }
+
+                            index++;
+                        }
+                    }
+
+                    break;
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+using System.Collections;
+using System.Net;
+using Berth.Ecs;
+using Berth.Ecs.State;
+using Berth.Protocol.Auth;
+using Berth.Protocol.Dispatch;
+using Berth.Server.Credentials;
+using Berth.Server.Edge;
+using Berth.Storage.Commit;
+using Berth.Storage.Sqlite;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Berth.Server.Hosting;
+
+/// <summary>Composes the server: state store, commit pipeline, services, edge, and the HTTP host.</summary>
+public static partial class BerthServer
+{
+    /// <summary>The database file inside the data dir.</summary>
+    public const string DatabaseFile = "state.db";
+
+    /// <summary>Runs until SIGTERM/SIGINT (or <paramref name="stopping"/>), then drains and stops.</summary>
+    public static async Task<int> RunAsync(ServerOptions options, CancellationToken stopping = default)
+    {
+        Directory.CreateDirectory(options.DataDir);
+        var environment = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => (string?)e.Value, StringComparer.Ordinal);
+        var root = RootCredentials.LoadOrCreate(options.DataDir, options.AccountId, environment, out var generated);
+        if (generated)
+        {
+            // Printed once, on the start that made them; afterwards they are only in the data dir.
+            Console.WriteLine($"Berth generated root credentials (kept in {Path.Combine(options.DataDir, RootCredentials.FileName)}):");
+            Console.WriteLine($"  AWS_ACCESS_KEY_ID={root.AccessKeyId}");
+            Console.WriteLine($"  AWS_SECRET_ACCESS_KEY={root.SecretAccessKey}");
+        }
+
+        await using var store = await SqliteDocumentStore.OpenAsync(Path.Combine(options.DataDir, DatabaseFile), stopping);
+        var state = StateCodec.Load(await store.LoadAllAsync(stopping));
+        var time = TimeProvider.System;
+        var pipeline = new CommitPipeline<EcsState>(store, state);
+        try
+        {
+            var table = new DispatchTable();
+            new EcsApi(pipeline, time).Register(table);
+            table.Freeze();
+
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+            builder.Logging.SetMinimumLevel(LogLevel.Information);
+            builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+            builder.WebHost.UseKestrel(kestrel =>
+            {
+                kestrel.AddServerHeader = false;
+                kestrel.Listen(IPAddress.Parse(options.BindAddress), options.Port);
+                kestrel.Limits.MaxRequestBodySize = null; // the edge enforces its own, documented limit
+            });
+            builder.Services.AddSingleton(table);
+            await using var app = builder.Build();
+            var verifier = new SigV4Verifier(new CredentialStore(root), time);
+            var edge = new AwsJsonEdge(table, verifier, options.AccountId, options.MaxBodyBytes, app.Services.GetRequiredService<ILogger<AwsJsonEdge>>());
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Berth.Server");
+            app.Run(http => Route(http, edge));
+            await app.StartAsync(stopping);
+            var url = $"http://{options.BindAddress}:{options.Port}";
+            LogListening(logger, url, options.DataDir);
+            await app.WaitForShutdownAsync(stopping);
+            LogStopping(logger);
+        }
+        finally
+        {
+            // Drains commands already accepted so every acknowledged write is durable before exit.
+            await pipeline.DisposeAsync();
+        }
+
+        return 0;
+    }
+
+    private static Task Route(HttpContext http, AwsJsonEdge edge)
+    {
+        var path = http.Request.Path.Value;
+        if (path == "/_berth/health" && HttpMethods.IsGet(http.Request.Method))
+        {
+            http.Response.ContentType = "application/json";
+            return http.Response.WriteAsync("{\"status\":\"ok\"}");
+        }
+
+        if (path == "/" && HttpMethods.IsPost(http.Request.Method))
+        {
+            return edge.HandleAsync(http);
+        }
+
+        return AwsJsonEdge.WriteErrorAsync(http, 404, "UnknownOperationException", $"No operation at {http.Request.Method} {path}.");
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Berth listening on {Url} (data dir {DataDir})")]
+    private static partial void LogListening(ILogger logger, string url, string dataDir);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Berth stopping")]
+    private static partial void LogStopping(ILogger logger);
+}

@@ -1,0 +1,35 @@
+namespace Berth.Server.Hosting;
+
+/// <summary>How <c>berth server</c> runs. Defaults are the documented ones.</summary>
+public sealed record ServerOptions
+{
+    /// <summary>The documented default port.</summary>
+    public const int DefaultPort = 4580;
+
+    /// <summary>The documented default account id.</summary>
+    public const string DefaultAccountId = "000000000000";
+
+    /// <summary>The largest request body accepted (1 MiB); larger ones get 413.</summary>
+    public const long DefaultMaxBodyBytes = 1024 * 1024;
+
+    /// <summary>Port to listen on.</summary>
+    public int Port { get; init; } = DefaultPort;
+
+    /// <summary>Address to listen on (loopback unless told otherwise).</summary>
+    public string BindAddress { get; init; } = "127.0.0.1";
+
+    /// <summary>Where state lives (SQLite file, generated credentials).</summary>
+    public required string DataDir { get; init; }
+
+    /// <summary>The account id that goes into ARNs.</summary>
+    public string AccountId { get; init; } = DefaultAccountId;
+
+    /// <summary>Largest request body accepted.</summary>
+    public long MaxBodyBytes { get; init; } = DefaultMaxBodyBytes;
+
+    /// <summary>The default data dir: <c>$BERTH_DATA_DIR</c>, else <c>~/.berth</c>.</summary>
+    public static string DefaultDataDir()
+        => Environment.GetEnvironmentVariable("BERTH_DATA_DIR") is { Length: > 0 } fromEnvironment
+            ? fromEnvironment
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".berth");
+}
