@@ -2,10 +2,12 @@ using Berth.Ecs.AccountSettings;
 using Berth.Ecs.Arns;
 using Berth.Ecs.Attributes;
 using Berth.Ecs.Clusters;
+using Berth.Ecs.ContainerInstances;
 using Berth.Ecs.Model;
 using Berth.Ecs.State;
 using Berth.Ecs.Tagging;
 using Berth.Ecs.TaskDefinitions;
+using Berth.Ecs.Tasks;
 using Berth.Protocol.Dispatch;
 using Berth.Storage.Commit;
 
@@ -18,6 +20,15 @@ namespace Berth.Ecs;
 public sealed class EcsApi(CommitPipeline<EcsState> pipeline, TimeProvider time)
 {
     private static readonly WireJsonContext Json = WireJsonContext.Default;
+
+    /// <summary>Where IDs of new container instances, tasks and containers come from (random unless a test says otherwise).</summary>
+    public IdSource Ids { get; init; } = IdSource.Random;
+
+    /// <summary>Placement's random choices; only the single commit writer draws from it.</summary>
+    public Random PlacementRandom { get; init; } = new();
+
+    /// <summary>The base URL DiscoverPollEndpoint hands agents for their channels (the server's own address).</summary>
+    public string AgentEndpoint { get; init; } = "http://127.0.0.1:4580";
 
     /// <summary>Adds every ECS operation Berth implements to <paramref name="table"/>.</summary>
     public void Register(DispatchTable table)
@@ -60,6 +71,32 @@ public sealed class EcsApi(CommitPipeline<EcsState> pipeline, TimeProvider time)
         Write(table, "DeleteAttributes", Json.DeleteAttributesRequest, Json.DeleteAttributesResponse,
             (s, c, r) => AttributeDecisions.Delete(s, Scope(c), r), a => new DeleteAttributesResponse { Attributes = a });
         Read(table, "ListAttributes", Json.ListAttributesRequest, Json.ListAttributesResponse, AttributeDecisions.List);
+
+        // Container instances
+        Write(table, "RegisterContainerInstance", Json.RegisterContainerInstanceRequest, Json.RegisterContainerInstanceResponse,
+            (s, c, r) => ContainerInstanceDecisions.Register(s, Scope(c), Ids, time.GetUtcNow(), r), x => new RegisterContainerInstanceResponse { ContainerInstance = x });
+        Write(table, "DeregisterContainerInstance", Json.DeregisterContainerInstanceRequest, Json.DeregisterContainerInstanceResponse,
+            (s, c, r) => ContainerInstanceDecisions.Deregister(s, Scope(c), time.GetUtcNow(), r), x => new DeregisterContainerInstanceResponse { ContainerInstance = x });
+        Write(table, "UpdateContainerInstancesState", Json.UpdateContainerInstancesStateRequest, Json.UpdateContainerInstancesStateResponse,
+            (s, c, r) => ContainerInstanceDecisions.UpdateState(s, Scope(c), r), response => response);
+        Read(table, "DescribeContainerInstances", Json.DescribeContainerInstancesRequest, Json.DescribeContainerInstancesResponse, ContainerInstanceQueries.Describe);
+        Read(table, "ListContainerInstances", Json.ListContainerInstancesRequest, Json.ListContainerInstancesResponse, ContainerInstanceQueries.List);
+        Read(table, "DiscoverPollEndpoint", Json.DiscoverPollEndpointRequest, Json.DiscoverPollEndpointResponse,
+            (s, scope, r) => ContainerInstanceQueries.DiscoverPollEndpoint(s, scope, r, AgentEndpoint));
+
+        // Tasks
+        Write(table, "RunTask", Json.RunTaskRequest, Json.RunTaskResponse,
+            (s, c, r) => TaskDecisions.Run(s, Scope(c), Ids, PlacementRandom, time.GetUtcNow(), r), response => response);
+        Write(table, "StartTask", Json.StartTaskRequest, Json.StartTaskResponse,
+            (s, c, r) => TaskDecisions.Start(s, Scope(c), Ids, time.GetUtcNow(), r), response => response);
+        Write(table, "StopTask", Json.StopTaskRequest, Json.StopTaskResponse,
+            (s, c, r) => TaskDecisions.Stop(s, Scope(c), time.GetUtcNow(), r), task => new StopTaskResponse { Task = task });
+        Read(table, "DescribeTasks", Json.DescribeTasksRequest, Json.DescribeTasksResponse, TaskQueries.Describe);
+        Read(table, "ListTasks", Json.ListTasksRequest, Json.ListTasksResponse, TaskQueries.List);
+        Write(table, "SubmitTaskStateChange", Json.SubmitTaskStateChangeRequest, Json.SubmitTaskStateChangeResponse,
+            (s, c, r) => TaskStateDecisions.SubmitTask(s, Scope(c), time.GetUtcNow(), r), ack => new SubmitTaskStateChangeResponse { Acknowledgment = ack });
+        Write(table, "SubmitContainerStateChange", Json.SubmitContainerStateChangeRequest, Json.SubmitContainerStateChangeResponse,
+            (s, c, r) => TaskStateDecisions.SubmitContainer(s, Scope(c), time.GetUtcNow(), r), ack => new SubmitContainerStateChangeResponse { Acknowledgment = ack });
 
         // Account settings
         Write(table, "PutAccountSetting", Json.PutAccountSettingRequest, Json.PutAccountSettingResponse,

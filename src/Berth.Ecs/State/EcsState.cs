@@ -58,6 +58,10 @@ public sealed record EcsState(
         ImmutableSortedDictionary.Create<string, Service>(StringComparer.Ordinal),
         ImmutableSortedDictionary.Create<string, StoredSetting>(StringComparer.Ordinal));
 
+    /// <summary>RunTask's idempotency tokens, by <c>region|clientToken</c> (kept apart from the record's positional members so adding them changed no constructor).</summary>
+    public ImmutableSortedDictionary<string, Berth.Ecs.Tasks.StoredClientToken> ClientTokens { get; init; } =
+        ImmutableSortedDictionary.Create<string, Berth.Ecs.Tasks.StoredClientToken>(StringComparer.Ordinal);
+
     /// <summary>Key of an account setting.</summary>
     public static string SettingKey(string region, string principalArn, string name) => $"{region}|{principalArn}|{name}";
 }

@@ -16,6 +16,7 @@ namespace Berth.Ecs.State;
 [JsonSerializable(typeof(Service))]
 [JsonSerializable(typeof(StoredSetting))]
 [JsonSerializable(typeof(TaskDefinition))]
+[JsonSerializable(typeof(Berth.Ecs.Tasks.StoredClientToken))]
 public sealed partial class StoredJsonContext : JsonSerializerContext
 {
 }
@@ -41,6 +42,9 @@ public static class StateCodec
     /// <summary>Document kind of account settings.</summary>
     public const string SettingKind = "ecs.account-setting";
 
+    /// <summary>Document kind of RunTask idempotency tokens (id: <c>region|clientToken</c>).</summary>
+    public const string ClientTokenKind = "ecs.run-task-client-token";
+
     /// <summary>Serializes a stored entity.</summary>
     public static byte[] Encode<T>(T value, JsonTypeInfo<T> info) => JsonSerializer.SerializeToUtf8Bytes(value, info);
 
@@ -56,6 +60,7 @@ public static class StateCodec
         var tasks = ImmutableSortedDictionary.CreateBuilder<string, EcsTask>(StringComparer.Ordinal);
         var services = ImmutableSortedDictionary.CreateBuilder<string, Service>(StringComparer.Ordinal);
         var settings = ImmutableSortedDictionary.CreateBuilder<string, StoredSetting>(StringComparer.Ordinal);
+        var tokens = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.Tasks.StoredClientToken>(StringComparer.Ordinal);
         var revisions = new Dictionary<string, List<StoredTaskDefinition>>(StringComparer.Ordinal);
         foreach (var doc in documents)
         {
@@ -75,6 +80,9 @@ public static class StateCodec
                     break;
                 case SettingKind:
                     settings[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.StoredSetting)!;
+                    break;
+                case ClientTokenKind:
+                    tokens[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.StoredClientToken)!;
                     break;
                 case TaskDefinitionKind:
                     var stored = JsonSerializer.Deserialize(doc.Body, ctx.StoredTaskDefinition)!;
@@ -96,7 +104,10 @@ public static class StateCodec
             families[key] = new TaskDefinitionFamily(list[0].Definition.Family!, [.. list]);
         }
 
-        return new EcsState(clusters.ToImmutable(), families.ToImmutable(), instances.ToImmutable(), tasks.ToImmutable(), services.ToImmutable(), settings.ToImmutable());
+        return new EcsState(clusters.ToImmutable(), families.ToImmutable(), instances.ToImmutable(), tasks.ToImmutable(), services.ToImmutable(), settings.ToImmutable())
+        {
+            ClientTokens = tokens.ToImmutable(),
+        };
     }
 }
 
@@ -134,6 +145,20 @@ public sealed class StateEdit(EcsState state)
     {
         State = State with { ContainerInstances = State.ContainerInstances.SetItem(instance.ContainerInstanceArn!, instance) };
         _mutations.Add(Mutation.Put(StateCodec.ContainerInstanceKind, instance.ContainerInstanceArn!, StateCodec.Encode(instance, StoredJsonContext.Default.ContainerInstance)));
+    }
+
+    /// <summary>Puts a task.</summary>
+    public void Put(EcsTask task)
+    {
+        State = State with { Tasks = State.Tasks.SetItem(task.TaskArn!, task) };
+        _mutations.Add(Mutation.Put(StateCodec.TaskKind, task.TaskArn!, StateCodec.Encode(task, StoredJsonContext.Default.EcsTask)));
+    }
+
+    /// <summary>Puts a RunTask idempotency token under <paramref name="key"/>.</summary>
+    public void Put(string key, Berth.Ecs.Tasks.StoredClientToken token)
+    {
+        State = State with { ClientTokens = State.ClientTokens.SetItem(key, token) };
+        _mutations.Add(Mutation.Put(StateCodec.ClientTokenKind, key, StateCodec.Encode(token, StoredJsonContext.Default.StoredClientToken)));
     }
 
     /// <summary>Puts an account setting.</summary>

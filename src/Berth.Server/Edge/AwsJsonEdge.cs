@@ -132,7 +132,7 @@ public sealed partial class AwsJsonEdge(DispatchTable table, SigV4Verifier verif
         }
     }
 
-    private static SigV4Request ToSigV4Request(HttpContext http, ReadOnlyMemory<byte> body)
+    internal static SigV4Request ToSigV4Request(HttpContext http, ReadOnlyMemory<byte> body)
     {
         var rawTarget = http.Features.Get<IHttpRequestFeature>()?.RawTarget ?? http.Request.Path.ToString();
         var question = rawTarget.IndexOf('?', StringComparison.Ordinal);

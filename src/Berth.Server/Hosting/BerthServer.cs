@@ -1,9 +1,16 @@
 using System.Collections;
 using System.Net;
+using Berth.Agent.Client;
+using Berth.Agent.Runtime;
+using Berth.Docker;
 using Berth.Ecs;
+using Berth.Ecs.Arns;
+using Berth.Ecs.Clusters;
+using Berth.Ecs.Model;
 using Berth.Ecs.State;
 using Berth.Protocol.Auth;
 using Berth.Protocol.Dispatch;
+using Berth.Server.Agents;
 using Berth.Server.Credentials;
 using Berth.Server.Edge;
 using Berth.Storage.Commit;
@@ -44,9 +51,13 @@ public static partial class BerthServer
         var pipeline = new CommitPipeline<EcsState>(store, state);
         try
         {
+            var url = $"http://{options.BindAddress}:{options.Port}";
             var table = new DispatchTable();
-            new EcsApi(pipeline, time).Register(table);
+            new EcsApi(pipeline, time) { AgentEndpoint = url }.Register(table);
             table.Freeze();
+
+            // The default cluster exists from the first start, as in ECS, so the one command gives a working cluster.
+            await pipeline.ExecuteAsync(s => ClusterDecisions.Create(s, new Scope(options.Region, options.AccountId), new CreateClusterRequest()));
 
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
@@ -63,13 +74,19 @@ public static partial class BerthServer
             await using var app = builder.Build();
             var verifier = new SigV4Verifier(new CredentialStore(root), time);
             var edge = new AwsJsonEdge(table, verifier, options.AccountId, options.MaxBodyBytes, app.Services.GetRequiredService<ILogger<AwsJsonEdge>>());
-            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Berth.Server");
-            app.Run(http => Route(http, edge));
+            var loggers = app.Services.GetRequiredService<ILoggerFactory>();
+            var logger = loggers.CreateLogger("Berth.Server");
+            await using var hub = new AgentHub(pipeline, verifier, options.AccountId, time, new AgentHubOptions { LostAfter = options.AgentLostAfter }, loggers.CreateLogger<AgentHub>());
+            app.Run(http => Route(http, edge, hub));
             await app.StartAsync(stopping);
-            var url = $"http://{options.BindAddress}:{options.Port}";
             LogListening(logger, url, options.DataDir);
+
+            using var agentStopping = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            var agent = options.LocalAgent ? Task.Run(() => RunLocalAgentAsync(options, root, url, time, loggers, agentStopping.Token), CancellationToken.None) : Task.CompletedTask;
             await app.WaitForShutdownAsync(stopping);
             LogStopping(logger);
+            await agentStopping.CancelAsync();
+            await agent;
         }
         finally
         {
@@ -80,7 +97,31 @@ public static partial class BerthServer
         return 0;
     }
 
-    private static Task Route(HttpContext http, AwsJsonEdge edge)
+    // The in-process agent is an ordinary agent that happens to share the process: same channel, same API.
+    private static async Task RunLocalAgentAsync(ServerOptions options, SigningCredential root, string url, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        using var docker = new DockerClient(options.DockerHost);
+        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        var agentOptions = new AgentOptions
+        {
+            Cluster = ClusterRules.DefaultName,
+            Endpoint = new Uri(url),
+            Region = options.Region,
+            Credential = root,
+            DataDir = Path.Combine(options.DataDir, "agent"),
+            DockerHost = options.DockerHost,
+        };
+        var ecs = new EcsClient(http, agentOptions.Endpoint, agentOptions.Region, root, time);
+        try
+        {
+            await new AgentRuntime(agentOptions, docker, ecs, time, loggers.CreateLogger<AgentRuntime>()).RunAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static Task Route(HttpContext http, AwsJsonEdge edge, AgentHub hub)
     {
         var path = http.Request.Path.Value;
         if (path == "/_berth/health" && HttpMethods.IsGet(http.Request.Method))
@@ -92,6 +133,11 @@ public static partial class BerthServer
         if (path == "/" && HttpMethods.IsPost(http.Request.Method))
         {
             return edge.HandleAsync(http);
+        }
+
+        if (path == "/_berth/agent/v1/channel" && HttpMethods.IsGet(http.Request.Method))
+        {
+            return hub.HandleAsync(http);
         }
 
         return AwsJsonEdge.WriteErrorAsync(http, 404, "UnknownOperationException", $"No operation at {http.Request.Method} {path}.");

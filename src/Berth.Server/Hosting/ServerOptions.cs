@@ -27,6 +27,23 @@ public sealed record ServerOptions
     /// <summary>Largest request body accepted.</summary>
     public long MaxBodyBytes { get; init; } = DefaultMaxBodyBytes;
 
+    /// <summary>The region of the <c>default</c> cluster and the in-process agent.</summary>
+    public string Region { get; init; } = DefaultRegion();
+
+    /// <summary>Run an agent for the local Docker Engine in process, registered in the <c>default</c> cluster.</summary>
+    public bool LocalAgent { get; init; } = true;
+
+    /// <summary>The Docker Engine of the in-process agent.</summary>
+    public string DockerHost { get; init; } = "unix:///var/run/docker.sock";
+
+    /// <summary>How long an agent may stay disconnected before its tasks are stopped as lost.</summary>
+    public TimeSpan AgentLostAfter { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>The region used when a request carries none of its own: <c>$BERTH_REGION</c>, <c>$AWS_DEFAULT_REGION</c>, else us-east-1.</summary>
+    public static string DefaultRegion()
+        => Environment.GetEnvironmentVariable("BERTH_REGION") is { Length: > 0 } region ? region
+            : Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION") is { Length: > 0 } aws ? aws : "us-east-1";
+
     /// <summary>The default data dir: <c>$BERTH_DATA_DIR</c>, else <c>~/.berth</c>.</summary>
     public static string DefaultDataDir()
         => Environment.GetEnvironmentVariable("BERTH_DATA_DIR") is { Length: > 0 } fromEnvironment

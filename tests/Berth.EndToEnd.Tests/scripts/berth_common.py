@@ -1,7 +1,9 @@
 """Helpers shared by the end-to-end scripts: clients, signed raw requests, JSON output."""
+import datetime
 import json
 import os
 import sys
+import unittest.mock
 import urllib.error
 import urllib.request
 
@@ -66,31 +68,33 @@ def signed_request(target, body, access_key=None, secret_key=None, service="ecs"
         creds = botocore.credentials.Credentials(access_key or ACCESS_KEY, secret_key or SECRET_KEY)
         signer = botocore.auth.SigV4Auth(creds, service, region or REGION)
         if timestamp is not None:
-            # SigV4Auth reads the clock through botocore.auth.datetime; freeze it for this signature.
-            real = botocore.auth.datetime
-
-            class Frozen(real.datetime):
-                @classmethod
-                def utcnow(cls):
-                    return timestamp
-
-                @classmethod
-                def now(cls, tz=None):
-                    return timestamp.replace(tzinfo=tz) if tz else timestamp
-
-            class Module:
-                datetime = Frozen
-                timezone = real.timezone
-                timedelta = real.timedelta
-
-            botocore.auth.datetime = Module
-            try:
+            # SigV4Auth reads the clock through botocore.auth.get_current_datetime (older botocore: datetime); freeze it.
+            with unittest.mock.patch.object(botocore.auth, "get_current_datetime", lambda *a, **k: timestamp, create=True), \
+                    unittest.mock.patch.object(botocore.auth, "datetime", _frozen_datetime_module(timestamp)):
                 signer.add_auth(request)
-            finally:
-                botocore.auth.datetime = real
         else:
             signer.add_auth(request)
     return request
+
+
+def _frozen_datetime_module(timestamp):
+    real = datetime
+
+    class Frozen(real.datetime):
+        @classmethod
+        def utcnow(cls):
+            return timestamp
+
+        @classmethod
+        def now(cls, tz=None):
+            return timestamp.replace(tzinfo=tz) if tz else timestamp
+
+    class Module:
+        datetime = Frozen
+        timezone = real.timezone
+        timedelta = real.timedelta
+
+    return Module
 
 
 def send(request):

@@ -1,0 +1,49 @@
+using Berth.Protocol.Auth;
+
+namespace Berth.Agent.Runtime;
+
+/// <summary>How an agent runs: where its server is, what it is called, and its documented time limits.</summary>
+public sealed record AgentOptions
+{
+    /// <summary>The cluster to register in (name or ARN).</summary>
+    public required string Cluster { get; init; }
+
+    /// <summary>The Berth server, e.g. <c>http://127.0.0.1:4580</c>.</summary>
+    public required Uri Endpoint { get; init; }
+
+    /// <summary>The region the agent's requests are signed for.</summary>
+    public required string Region { get; init; }
+
+    /// <summary>The credentials the agent signs with.</summary>
+    public required SigningCredential Credential { get; init; }
+
+    /// <summary>The agent's own state (its identity), so a restart is the same instance.</summary>
+    public required string DataDir { get; init; }
+
+    /// <summary>Docker Engine to use.</summary>
+    public string DockerHost { get; init; } = "unix:///var/run/docker.sock";
+
+    /// <summary>The <c>ecs.availability-zone</c> attribute.</summary>
+    public string AvailabilityZone { get; init; } = "local-1a";
+
+    /// <summary>The <c>ecs.instance-type</c> attribute.</summary>
+    public string InstanceType { get; init; } = "berth.local";
+
+    /// <summary>Custom attributes (<c>--attribute name=value</c>).</summary>
+    public IReadOnlyDictionary<string, string?> Attributes { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>Address host ports are bound on.</summary>
+    public string HostIp { get; init; } = "127.0.0.1";
+
+    /// <summary>Ports the instance reserves (the ECS agent's defaults).</summary>
+    public IReadOnlyList<int> ReservedPorts { get; init; } = [22, 2375, 2376, 51678, 51679];
+
+    /// <summary>Memory (MiB) kept back for the host and the agent.</summary>
+    public int ReservedMemoryMiB { get; init; }
+
+    /// <summary>How long stopped tasks' containers are kept before removal.</summary>
+    public TimeSpan TaskCleanupWait { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>A channel silent for this long is dead (the server heartbeats every 10 s).</summary>
+    public TimeSpan ChannelSilenceLimit { get; init; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,131 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace Berth.Docker;
+
+/// <summary>Readers for the engine's streaming bodies: the multiplexed stdout/stderr log stream and newline-delimited JSON.</summary>
+public static class DockerStreams
+{
+    private const int HeaderSize = 8;
+
+    /// <summary>
+    /// Demultiplexes Docker's log stream (non-TTY containers): frames of an 8-byte header — stream byte, three zero bytes,
+    /// big-endian payload length — followed by the payload. Frames are split into lines per stream; a line spread over
+    /// several frames is joined, and an unterminated last line is returned when the stream ends.
+    /// </summary>
+    public static async IAsyncEnumerable<LogLine> ReadLogLinesAsync(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var header = new byte[HeaderSize];
+        var partial = new Dictionary<LogStream, ArrayBufferWriter<byte>>();
+        var lines = new List<LogLine>();
+        while (true)
+        {
+            var read = await ReadFullyAsync(stream, header, cancellationToken);
+            if (read == 0)
+                break;
+            if (read < HeaderSize)
+                throw new DockerException($"Log stream ended inside a frame header ({read} of {HeaderSize} bytes).");
+
+            var kind = (LogStream)header[0];
+            var length = BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(4));
+            if (length > int.MaxValue)
+                throw new DockerException($"Log frame length {length} is not plausible.");
+            var payload = ArrayPool<byte>.Shared.Rent((int)Math.Max(length, 1));
+            try
+            {
+                var got = await ReadFullyAsync(stream, payload.AsMemory(0, (int)length), cancellationToken);
+                if (got < length)
+                    throw new DockerException($"Log stream ended inside a frame ({got} of {length} bytes).");
+                SplitLines(kind, payload.AsSpan(0, (int)length), partial, lines);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(payload);
+            }
+
+            foreach (var line in lines)
+                yield return line;
+            lines.Clear();
+        }
+
+        foreach (var (kind, buffer) in partial.OrderBy(p => p.Key))
+        {
+            if (buffer.WrittenCount > 0)
+                yield return new LogLine(kind, Decode(buffer.WrittenSpan));
+        }
+    }
+
+    private static void SplitLines(LogStream kind, ReadOnlySpan<byte> payload, Dictionary<LogStream, ArrayBufferWriter<byte>> partial, List<LogLine> lines)
+    {
+        while (!payload.IsEmpty)
+        {
+            var newline = payload.IndexOf((byte)'\n');
+            if (newline < 0)
+            {
+                if (!partial.TryGetValue(kind, out var pending))
+                    partial[kind] = pending = new ArrayBufferWriter<byte>();
+                pending.Write(payload);
+                return;
+            }
+
+            var piece = payload[..newline];
+            if (partial.TryGetValue(kind, out var buffer) && buffer.WrittenCount > 0)
+            {
+                buffer.Write(piece);
+                lines.Add(new LogLine(kind, Decode(buffer.WrittenSpan)));
+                buffer.ResetWrittenCount();
+            }
+            else
+            {
+                lines.Add(new LogLine(kind, Decode(piece)));
+            }
+            payload = payload[(newline + 1)..];
+        }
+    }
+
+    private static string Decode(ReadOnlySpan<byte> line)
+    {
+        if (!line.IsEmpty && line[^1] == (byte)'\r')
+            line = line[..^1];
+        return Encoding.UTF8.GetString(line);
+    }
+
+    private static async ValueTask<int> ReadFullyAsync(Stream stream, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var read = await stream.ReadAsync(buffer[total..], cancellationToken);
+            if (read == 0)
+                break;
+            total += read;
+        }
+        return total;
+    }
+
+    /// <summary>Reads newline-delimited JSON objects (the event stream, the pull progress stream), skipping blank lines.</summary>
+    internal static async IAsyncEnumerable<T> ReadJsonLinesAsync<T>(Stream stream, JsonTypeInfo<T> typeInfo, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, leaveOpen: true);
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (string.IsNullOrWhiteSpace(line))
+                continue;
+            T? item;
+            try
+            {
+                item = JsonSerializer.Deserialize(line, typeInfo);
+            }
+            catch (JsonException ex)
+            {
+                throw new DockerException($"Malformed JSON line in a Docker stream: {ex.Message}", innerException: ex);
+            }
+            if (item is not null)
+                yield return item;
+        }
+    }
+}

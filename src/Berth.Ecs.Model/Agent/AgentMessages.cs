@@ -1,0 +1,47 @@
+using System.Text.Json.Serialization;
+
+namespace Berth.Ecs.Model.Agent;
+
+/// <summary>One task an agent should know about, with the definition it runs.</summary>
+public sealed class AgentAssignment
+{
+    /// <summary>The task as the control plane has it (desiredStatus is what the agent acts on).</summary>
+    [JsonPropertyName("task")]
+    public EcsTask? Task { get; set; }
+
+    /// <summary>The task definition revision the task runs.</summary>
+    [JsonPropertyName("taskDefinition")]
+    public TaskDefinition? TaskDefinition { get; set; }
+}
+
+/// <summary>
+/// A line of the agent channel (<c>GET /_berth/agent/v1/channel</c>, newline-delimited JSON): the full set of
+/// the instance's tasks whenever it changes, and a heartbeat so both sides notice a dead peer.
+/// </summary>
+public sealed class AgentChannelMessage
+{
+    /// <summary>Message type for the full set of assignments.</summary>
+    public const string AssignmentsType = "assignments";
+
+    /// <summary>Message type for a heartbeat.</summary>
+    public const string HeartbeatType = "heartbeat";
+
+    /// <summary><see cref="AssignmentsType"/> or <see cref="HeartbeatType"/>.</summary>
+    [JsonPropertyName("type")]
+    public string? Type { get; set; }
+
+    /// <summary>Every task on the instance that is not yet STOPPED on the control plane.</summary>
+    [JsonPropertyName("tasks")]
+    public List<AgentAssignment>? Tasks { get; set; }
+
+    /// <summary>Server time of the message.</summary>
+    [JsonPropertyName("at")]
+    public DateTimeOffset? At { get; set; }
+}
+
+/// <summary>JSON of the agent channel.</summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(Berth.Protocol.Json.EpochSecondsConverter)])]
+[JsonSerializable(typeof(AgentChannelMessage))]
+public sealed partial class AgentJsonContext : JsonSerializerContext
+{
+}

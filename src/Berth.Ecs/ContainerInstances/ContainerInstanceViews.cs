@@ -1,0 +1,94 @@
+using System.Globalization;
+using Berth.Ecs.Model;
+using Berth.Ecs.State;
+using Berth.Ecs.Tasks;
+
+namespace Berth.Ecs.ContainerInstances;
+
+/// <summary>How a stored container instance is shown: live resources and task counts, tags and health on request.</summary>
+public static class ContainerInstanceViews
+{
+    /// <summary>
+    /// The instance as DescribeContainerInstances returns it. <c>remainingResources</c> is what is registered
+    /// less what its tasks hold (see <see cref="TaskResources.Holds"/>); its port sets are the reserved ports
+    /// plus those the tasks bind.
+    /// </summary>
+    public static ContainerInstance Render(EcsState state, ContainerInstance stored, List<string>? include, bool full = false)
+    {
+        var arn = stored.ContainerInstanceArn!;
+        var usedCpu = 0;
+        var usedMemory = 0;
+        var tcp = ContainerInstanceRules.Ports(stored.RegisteredResources, "PORTS");
+        var udp = ContainerInstanceRules.Ports(stored.RegisteredResources, "PORTS_UDP");
+        var running = 0;
+        var pending = 0;
+        foreach (var task in state.Tasks.Values)
+        {
+            if (task.ContainerInstanceArn != arn)
+            {
+                continue;
+            }
+
+            if (task.LastStatus == "RUNNING")
+            {
+                running++;
+            }
+            else if (task.LastStatus is "PROVISIONING" or "PENDING" or "ACTIVATING")
+            {
+                pending++;
+            }
+
+            if (!TaskResources.Holds(task))
+            {
+                continue;
+            }
+
+            var (cpu, memory) = TaskResources.CpuMemory(task);
+            usedCpu += cpu;
+            usedMemory += memory;
+            var (taskTcp, taskUdp) = TaskResources.BoundPorts(state, task);
+            tcp.UnionWith(taskTcp);
+            udp.UnionWith(taskUdp);
+        }
+
+        var remaining = new List<Resource>();
+        foreach (var resource in stored.RegisteredResources ?? [])
+        {
+            remaining.Add(resource.Name switch
+            {
+                "CPU" => Integer("CPU", (resource.IntegerValue ?? 0) - usedCpu),
+                "MEMORY" => Integer("MEMORY", (resource.IntegerValue ?? 0) - usedMemory),
+                "PORTS" => ContainerInstanceRules.PortSet("PORTS", tcp.Select(Text)),
+                "PORTS_UDP" => ContainerInstanceRules.PortSet("PORTS_UDP", udp.Select(Text)),
+                _ => resource,
+            });
+        }
+
+        bool Has(string what) => full || (include?.Contains(what) ?? false);
+        return new ContainerInstance
+        {
+            ContainerInstanceArn = arn,
+            Ec2InstanceId = stored.Ec2InstanceId,
+            CapacityProviderName = stored.CapacityProviderName,
+            Version = stored.Version,
+            VersionInfo = stored.VersionInfo,
+            RemainingResources = remaining,
+            RegisteredResources = stored.RegisteredResources,
+            Status = stored.Status,
+            StatusReason = stored.StatusReason,
+            AgentConnected = stored.AgentConnected,
+            RunningTasksCount = running,
+            PendingTasksCount = pending,
+            AgentUpdateStatus = stored.AgentUpdateStatus,
+            Attributes = stored.Attributes ?? [],
+            RegisteredAt = stored.RegisteredAt,
+            Attachments = stored.Attachments ?? [],
+            Tags = Has("TAGS") ? stored.Tags ?? [] : null,
+            HealthStatus = Has("CONTAINER_INSTANCE_HEALTH") ? stored.HealthStatus : null,
+        };
+    }
+
+    private static Resource Integer(string name, int value) => new() { Name = name, Type = "INTEGER", IntegerValue = value, DoubleValue = 0, LongValue = 0 };
+
+    private static string Text(int port) => port.ToString(CultureInfo.InvariantCulture);
+}

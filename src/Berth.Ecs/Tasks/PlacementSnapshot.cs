@@ -1,0 +1,75 @@
+using Berth.Ecs.ContainerInstances;
+using Berth.Ecs.Model;
+using Berth.Ecs.State;
+using Berth.Scheduling;
+
+namespace Berth.Ecs.Tasks;
+
+/// <summary>Turns a cluster of the state into what <see cref="Placement"/> decides over.</summary>
+internal static class PlacementSnapshot
+{
+    /// <summary>Every instance of the cluster (INACTIVE ones too, so StartTask can say why it refused them).</summary>
+    public static ClusterSnapshot Of(EcsState state, Cluster cluster)
+    {
+        var instances = ContainerInstanceRules.Of(state, cluster).ToList();
+        var byArn = instances.ToDictionary(i => i.ContainerInstanceArn!, _ => new Usage(), StringComparer.Ordinal);
+        foreach (var task in state.Tasks.Values)
+        {
+            if (task.ContainerInstanceArn is null || !byArn.TryGetValue(task.ContainerInstanceArn, out var usage) || !TaskResources.Holds(task))
+            {
+                continue;
+            }
+
+            var (cpu, memory) = TaskResources.CpuMemory(task);
+            usage.Cpu += cpu;
+            usage.Memory += memory;
+            var (tcp, udp) = TaskResources.BoundPorts(state, task);
+            usage.Tcp.UnionWith(tcp);
+            usage.Udp.UnionWith(udp);
+            if (task.Group is not null)
+            {
+                usage.Groups.Add(task.Group);
+            }
+        }
+
+        return new ClusterSnapshot(instances.Select(i =>
+        {
+            var usage = byArn[i.ContainerInstanceArn!];
+            var registered = new ResourceSet(
+                ContainerInstanceRules.Integer(i.RegisteredResources, "CPU"),
+                ContainerInstanceRules.Integer(i.RegisteredResources, "MEMORY"),
+                ContainerInstanceRules.Ports(i.RegisteredResources, "PORTS"),
+                ContainerInstanceRules.Ports(i.RegisteredResources, "PORTS_UDP"));
+            var attributes = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var attribute in i.Attributes ?? [])
+            {
+                attributes[attribute.Name!] = attribute.Value;
+            }
+
+            return new InstanceSnapshot(
+                ContainerInstanceRules.IdOf(i.ContainerInstanceArn!),
+                i.ContainerInstanceArn!,
+                i.Status ?? "ACTIVE",
+                i.AgentConnected == true,
+                registered,
+                new ResourceSet(usage.Cpu, usage.Memory, usage.Tcp, usage.Udp),
+                attributes)
+            {
+                Groups = usage.Groups,
+            };
+        }).ToList());
+    }
+
+    private sealed class Usage
+    {
+        public int Cpu { get; set; }
+
+        public int Memory { get; set; }
+
+        public HashSet<int> Tcp { get; } = [];
+
+        public HashSet<int> Udp { get; } = [];
+
+        public HashSet<string> Groups { get; } = new(StringComparer.Ordinal);
+    }
+}

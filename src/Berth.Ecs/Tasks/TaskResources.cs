@@ -1,0 +1,92 @@
+using System.Globalization;
+using Berth.Ecs.Arns;
+using Berth.Ecs.Model;
+using Berth.Ecs.State;
+using Berth.Ecs.TaskDefinitions;
+
+namespace Berth.Ecs.Tasks;
+
+/// <summary>What a task holds on its container instance: CPU, memory and host ports.</summary>
+internal static class TaskResources
+{
+    /// <summary>
+    /// Whether the task still holds its resources: until both its desired and last status are STOPPED
+    /// (a task asked to stop keeps its ports until the agent reports it gone).
+    /// </summary>
+    public static bool Holds(EcsTask task) => task.DesiredStatus != "STOPPED" || task.LastStatus != "STOPPED";
+
+    /// <summary>The task's CPU units and MiB (the task-level values Berth resolved when it created the task).</summary>
+    public static (int Cpu, int Memory) CpuMemory(EcsTask task) => (ParseInt(task.Cpu), ParseInt(task.Memory));
+
+    /// <summary>The revision a task runs, or null when it is gone from the state.</summary>
+    public static TaskDefinition? DefinitionOf(EcsState state, EcsTask task)
+    {
+        if (!EcsArn.TryParse(task.TaskDefinitionArn, out var arn))
+        {
+            return null;
+        }
+
+        var reference = TaskDefinitionLookup.Parse(new Scope(arn.Region, arn.AccountId), task.TaskDefinitionArn);
+        return TaskDefinitionLookup.Find(state, reference)?.Definition;
+    }
+
+    /// <summary>
+    /// Host ports a definition binds on its instance, by protocol: <c>host</c> mode binds the container port,
+    /// <c>bridge</c> the host port (0 when dynamic); <c>awsvpc</c> and <c>none</c> bind nothing on the host.
+    /// </summary>
+    public static (List<int> Tcp, List<int> Udp) StaticPorts(TaskDefinition definition)
+    {
+        var tcp = new List<int>();
+        var udp = new List<int>();
+        var mode = definition.NetworkMode ?? "bridge";
+        if (mode is "awsvpc" or "none")
+        {
+            return (tcp, udp);
+        }
+
+        foreach (var container in definition.ContainerDefinitions ?? [])
+        {
+            foreach (var mapping in container.PortMappings ?? [])
+            {
+                if (mapping.ContainerPortRange is not null)
+                {
+                    continue;
+                }
+
+                var port = mode == "host" ? mapping.ContainerPort ?? 0 : mapping.HostPort ?? 0;
+                (mapping.Protocol == "udp" ? udp : tcp).Add(port);
+            }
+        }
+
+        return (tcp, udp);
+    }
+
+    /// <summary>Static ports of the task's definition plus every host port the agent reported bound.</summary>
+    public static (HashSet<int> Tcp, HashSet<int> Udp) BoundPorts(EcsState state, EcsTask task)
+    {
+        var tcp = new HashSet<int>();
+        var udp = new HashSet<int>();
+        if (DefinitionOf(state, task) is { } definition)
+        {
+            var (staticTcp, staticUdp) = StaticPorts(definition);
+            tcp.UnionWith(staticTcp.Where(p => p != 0));
+            udp.UnionWith(staticUdp.Where(p => p != 0));
+        }
+
+        foreach (var container in task.Containers ?? [])
+        {
+            foreach (var binding in container.NetworkBindings ?? [])
+            {
+                if (binding.HostPort is > 0 and var port)
+                {
+                    (binding.Protocol == "udp" ? udp : tcp).Add(port);
+                }
+            }
+        }
+
+        return (tcp, udp);
+    }
+
+    private static int ParseInt(string? text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : 0;
+}

@@ -1,0 +1,15 @@
+namespace Berth.Scheduling.Feasibility;
+
+/// <summary>
+/// The <c>distinctInstance</c> constraint: no two tasks of the request, nor a task of the same group already
+/// there, share an instance.
+/// </summary>
+public sealed class DistinctInstanceCheck : IFeasibilityCheck
+{
+    /// <inheritdoc />
+    public string Reason => "DistinctInstance placement constraint unsatisfied.";
+
+    /// <inheritdoc />
+    public bool Admits(Candidate candidate, PlacementRequest request) =>
+        candidate.PlacedHere == 0 && (request.Group is null || !candidate.Instance.Groups.Contains(request.Group));
+}

@@ -1,0 +1,255 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Berth.Ecs.Arns;
+using Berth.Ecs.Clusters;
+using Berth.Ecs.ContainerInstances;
+using Berth.Ecs.Model.Agent;
+using Berth.Ecs.State;
+using Berth.Ecs.Tasks;
+using Berth.Protocol.Auth;
+using Berth.Protocol.Errors;
+using Berth.Server.Edge;
+using Berth.Storage.Commit;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Berth.Server.Agents;
+
+/// <summary>Documented time limits of the agent channel.</summary>
+public sealed record AgentHubOptions
+{
+    /// <summary>How often the server writes a heartbeat line (the agent reconnects after 30 s of silence).</summary>
+    public TimeSpan Heartbeat { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long an instance's agent may stay disconnected before its tasks are stopped as lost.</summary>
+    public TimeSpan LostAfter { get; init; } = TimeSpan.FromMinutes(3);
+}
+
+/// <summary>
+/// The server end of every agent's channel (<c>GET /_berth/agent/v1/channel</c>): marks the instance
+/// connected, pushes its tasks at once whenever a commit changes them, heartbeats, and when an agent stays
+/// away longer than <see cref="AgentHubOptions.LostAfter"/> stops its tasks as lost.
+/// </summary>
+public sealed partial class AgentHub : IAsyncDisposable
+{
+    private readonly CommitPipeline<EcsState> _pipeline;
+    private readonly SigV4Verifier _verifier;
+    private readonly string _accountId;
+    private readonly TimeProvider _time;
+    private readonly AgentHubOptions _options;
+    private readonly ILogger<AgentHub> _logger;
+    private readonly ConcurrentDictionary<string, Connection> _connections = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _disconnectedAt = new(StringComparer.Ordinal);
+    private readonly DateTimeOffset _startedAt;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _monitor;
+
+    /// <summary>Starts the hub and its lost-instance monitor.</summary>
+    public AgentHub(CommitPipeline<EcsState> pipeline, SigV4Verifier verifier, string accountId, TimeProvider time, AgentHubOptions options, ILogger<AgentHub> logger)
+    {
+        _pipeline = pipeline;
+        _verifier = verifier;
+        _accountId = accountId;
+        _time = time;
+        _options = options;
+        _logger = logger;
+        _startedAt = time.GetUtcNow();
+        _pipeline.Committed += OnCommitted;
+        _monitor = Task.Run(MonitorAsync);
+    }
+
+    /// <summary>Serves one agent's channel until it disconnects.</summary>
+    public async Task HandleAsync(HttpContext http)
+    {
+        string arn;
+        try
+        {
+            var identity = _verifier.Verify(AwsJsonEdge.ToSigV4Request(http, ReadOnlyMemory<byte>.Empty));
+            identity.RequireService("ecs");
+            var scope = new Scope(identity.Region, _accountId);
+            var state = _pipeline.Current;
+            var cluster = ClusterRules.RequireActive(state, scope, http.Request.Query["cluster"].ToString());
+            arn = http.Request.Query["containerInstance"].ToString();
+            if (!state.ContainerInstances.TryGetValue(arn, out var instance) || instance.Status == "INACTIVE" || !arn.Contains($"/{cluster.ClusterName}/", StringComparison.Ordinal))
+            {
+                throw AwsException.InvalidParameter("The referenced container instance is not registered in this cluster.");
+            }
+        }
+        catch (AwsException ex)
+        {
+            await AwsJsonEdge.WriteErrorAsync(http, ex.StatusCode, ex.ErrorType, ex.Message);
+            return;
+        }
+
+        using var connection = new Connection();
+        if (_connections.TryGetValue(arn, out var previous))
+        {
+            previous.Replace();
+        }
+
+        _connections[arn] = connection;
+        _disconnectedAt.TryRemove(arn, out _);
+        await _pipeline.ExecuteAsync(s => ContainerInstanceDecisions.SetAgentConnected(s, arn, true, _time.GetUtcNow()));
+        LogConnected(_logger, arn);
+        http.Response.StatusCode = 200;
+        http.Response.ContentType = "application/x-ndjson";
+        using var aborted = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, connection.Replaced, _stopping.Token);
+        string? sent = null;
+        try
+        {
+            await http.Response.Body.FlushAsync(aborted.Token);
+            while (!aborted.IsCancellationRequested)
+            {
+                var assignments = AgentAssignments.For(_pipeline.Current, arn);
+                var signature = string.Join(';', assignments.Select(a => $"{a.Task.TaskArn}@{a.Task.Version}/{a.Task.DesiredStatus}"));
+                var message = signature != sent
+                    ? new AgentChannelMessage
+                    {
+                        Type = AgentChannelMessage.AssignmentsType,
+                        At = _time.GetUtcNow(),
+                        Tasks = [.. assignments.Select(a => new AgentAssignment { Task = a.Task, TaskDefinition = a.Definition })],
+                    }
+                    : new AgentChannelMessage { Type = AgentChannelMessage.HeartbeatType, At = _time.GetUtcNow() };
+                sent = signature;
+                await WriteAsync(http, message, aborted.Token);
+                await connection.WaitAsync(_options.Heartbeat, _time, aborted.Token);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            // The agent went away (or a newer channel of the same agent replaced this one).
+        }
+        finally
+        {
+            if (_connections.TryRemove(new KeyValuePair<string, Connection>(arn, connection)))
+            {
+                _disconnectedAt[arn] = _time.GetUtcNow();
+                LogDisconnected(_logger, arn);
+                if (!_stopping.IsCancellationRequested)
+                {
+                    await _pipeline.ExecuteAsync(s => ContainerInstanceDecisions.SetAgentConnected(s, arn, false, _time.GetUtcNow()));
+                }
+            }
+        }
+    }
+
+    private static async Task WriteAsync(HttpContext http, AgentChannelMessage message, CancellationToken cancellationToken)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(message, AgentJsonContext.Default.AgentChannelMessage);
+        await http.Response.Body.WriteAsync(bytes, cancellationToken);
+        await http.Response.Body.WriteAsync("\n"u8.ToArray(), cancellationToken);
+        await http.Response.Body.FlushAsync(cancellationToken);
+    }
+
+    // Runs on the commit loop: only wake the connections, never work here.
+    private void OnCommitted(EcsState state)
+    {
+        foreach (var connection in _connections.Values)
+        {
+            connection.Wake();
+        }
+    }
+
+    private async Task MonitorAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
+                var now = _time.GetUtcNow();
+                foreach (var instance in _pipeline.Current.ContainerInstances.Values)
+                {
+                    var arn = instance.ContainerInstanceArn!;
+                    if (instance.Status == "INACTIVE" || _connections.ContainsKey(arn))
+                    {
+                        continue;
+                    }
+
+                    var since = _disconnectedAt.GetOrAdd(arn, _startedAt);
+                    var away = now - since;
+                    if (away < _options.LostAfter || !_pipeline.Current.Tasks.Values.Any(t => t.ContainerInstanceArn == arn && t.LastStatus != "STOPPED"))
+                    {
+                        continue;
+                    }
+
+                    var reason = $"agent disconnected for {(int)away.TotalSeconds} s";
+                    var stopped = await _pipeline.ExecuteAsync(s => ContainerInstanceDecisions.MarkLost(s, arn, now, reason));
+                    LogLost(_logger, arn, stopped.Count);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Stops the monitor and closes every channel.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _pipeline.Committed -= OnCommitted;
+        await _stopping.CancelAsync();
+        await _monitor;
+        _stopping.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Agent of {ContainerInstanceArn} connected")]
+    private static partial void LogConnected(ILogger logger, string containerInstanceArn);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Agent of {ContainerInstanceArn} disconnected")]
+    private static partial void LogDisconnected(ILogger logger, string containerInstanceArn);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Container instance {ContainerInstanceArn} lost; stopped {TaskCount} tasks")]
+    private static partial void LogLost(ILogger logger, string containerInstanceArn, int taskCount);
+
+    private sealed class Connection : IDisposable
+    {
+        private readonly SemaphoreSlim _wake = new(0, 1);
+        private readonly CancellationTokenSource _replaced = new();
+
+        public CancellationToken Replaced => _replaced.Token;
+
+        public void Wake()
+        {
+            try
+            {
+                _wake.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Already signalled: the next loop sees every change so far.
+            }
+        }
+
+        public void Replace()
+        {
+            try
+            {
+                _replaced.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // That channel already ended.
+            }
+        }
+
+        public void Dispose()
+        {
+            _wake.Dispose();
+            _replaced.Dispose();
+        }
+
+        public async Task WaitAsync(TimeSpan heartbeat, TimeProvider time, CancellationToken cancellationToken)
+        {
+            using var timeout = new CancellationTokenSource(heartbeat, time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+            try
+            {
+                await _wake.WaitAsync(linked.Token);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+            }
+        }
+    }
+}
