@@ -37,13 +37,13 @@ public sealed class EcsApi(CommitPipeline<EcsState> pipeline, TimeProvider time)
         Read(table, "DescribeClusters", Json.DescribeClustersRequest, Json.DescribeClustersResponse, ClusterQueries.Describe);
         Read(table, "ListClusters", Json.ListClustersRequest, Json.ListClustersResponse, ClusterQueries.List);
         Write(table, "CreateCluster", Json.CreateClusterRequest, Json.CreateClusterResponse,
-            (s, c, r) => ClusterDecisions.Create(s, Scope(c), r), cluster => new CreateClusterResponse { Cluster = cluster });
+            (s, c, r) => ClusterDecisions.Create(s, Scope(c), r), cluster => new CreateClusterResponse { Cluster = ClusterViews.Render(pipeline.Current, cluster, null, full: true) });
         Write(table, "UpdateCluster", Json.UpdateClusterRequest, Json.UpdateClusterResponse,
-            (s, c, r) => ClusterDecisions.Update(s, Scope(c), r), cluster => new UpdateClusterResponse { Cluster = cluster });
+            (s, c, r) => ClusterDecisions.Update(s, Scope(c), r), cluster => new UpdateClusterResponse { Cluster = ClusterViews.Render(pipeline.Current, cluster, null, full: true) });
         Write(table, "UpdateClusterSettings", Json.UpdateClusterSettingsRequest, Json.UpdateClusterSettingsResponse,
-            (s, c, r) => ClusterDecisions.UpdateSettings(s, Scope(c), r), cluster => new UpdateClusterSettingsResponse { Cluster = cluster });
+            (s, c, r) => ClusterDecisions.UpdateSettings(s, Scope(c), r), cluster => new UpdateClusterSettingsResponse { Cluster = ClusterViews.Render(pipeline.Current, cluster, null, full: true) });
         Write(table, "DeleteCluster", Json.DeleteClusterRequest, Json.DeleteClusterResponse,
-            (s, c, r) => ClusterDecisions.Delete(s, Scope(c), r), cluster => new DeleteClusterResponse { Cluster = cluster });
+            (s, c, r) => ClusterDecisions.Delete(s, Scope(c), r), cluster => new DeleteClusterResponse { Cluster = ClusterViews.Render(pipeline.Current, cluster, null, full: true) });
 
         // Task definitions
         Write(table, "RegisterTaskDefinition", Json.RegisterTaskDefinitionRequest, Json.RegisterTaskDefinitionResponse,

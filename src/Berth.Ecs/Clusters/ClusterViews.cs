@@ -6,7 +6,10 @@ namespace Berth.Ecs.Clusters;
 /// <summary>How a stored cluster is shown: live counts always, other parts only when asked for with <c>include</c>.</summary>
 public static class ClusterViews
 {
-    /// <summary>The cluster as DescribeClusters returns it.</summary>
+    /// <summary>
+    /// The cluster as DescribeClusters returns it; with <paramref name="full"/>, as the cluster operations that
+    /// change it answer (settings, configuration and tags always, statistics empty), as ECS does.
+    /// </summary>
     public static Cluster Render(EcsState state, Cluster stored, List<string>? include, bool full = false)
     {
         var running = 0;
@@ -80,9 +83,9 @@ public static class ClusterViews
             Settings = Has("SETTINGS") ? stored.Settings : null,
             Configuration = Has("CONFIGURATIONS") ? stored.Configuration : null,
             Tags = Has("TAGS") ? stored.Tags : null,
-            Attachments = Has("ATTACHMENTS") ? stored.Attachments ?? [] : null,
-            AttachmentsStatus = Has("ATTACHMENTS") ? stored.AttachmentsStatus : null,
-            Statistics = Has("STATISTICS")
+            Attachments = !full && Has("ATTACHMENTS") ? stored.Attachments ?? [] : null,
+            AttachmentsStatus = !full && Has("ATTACHMENTS") ? stored.AttachmentsStatus : null,
+            Statistics = full ? [] : Has("STATISTICS")
                 ?
                 [
                     Stat("runningEC2TasksCount", running - runningFargate),

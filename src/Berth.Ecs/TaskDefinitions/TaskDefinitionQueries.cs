@@ -31,7 +31,10 @@ public static class TaskDefinitionQueries
         CheckEnum(sort, WireEnums.SortOrder, "sort");
         var size = Page.Size(request.MaxResults, 100);
         var descending = sort == "DESC";
-        var ordered = Revisions(state, scope, request.FamilyPrefix)
+        // Despite its name, ECS treats familyPrefix here as the full family name.
+        var ordered = (request.FamilyPrefix is { } family
+                ? state.Families.TryGetValue(Arn.TaskDefinitionFamily(scope, family), out var exact) ? exact.Revisions : []
+                : Revisions(state, scope, null))
             .Where(r => r.Definition.Status == status)
             .Select(r => (Key(r.Definition), r.Definition.TaskDefinitionArn!));
         if (descending)
@@ -43,10 +46,10 @@ public static class TaskDefinitionQueries
         return new ListTaskDefinitionsResponse { TaskDefinitionArns = arns, NextToken = next };
     }
 
-    /// <summary>ListTaskDefinitionFamilies: ACTIVE (has an ACTIVE revision), INACTIVE (has none) or ALL.</summary>
+    /// <summary>ListTaskDefinitionFamilies: ACTIVE (has an ACTIVE revision), INACTIVE (has none) or ALL (the default, as in ECS).</summary>
     public static ListTaskDefinitionFamiliesResponse ListFamilies(EcsState state, Scope scope, ListTaskDefinitionFamiliesRequest request)
     {
-        var status = request.Status ?? "ACTIVE";
+        var status = request.Status ?? "ALL";
         CheckEnum(status, WireEnums.TaskDefinitionFamilyStatus, "status");
         var size = Page.Size(request.MaxResults, 100);
         var ordered = Families(state, scope, request.FamilyPrefix)

@@ -13,7 +13,7 @@ namespace Berth.Ecs.Tasks;
 internal static class TaskBuilder
 {
     /// <summary>Most characters of overrides ECS takes, JSON included.</summary>
-    private const int MaxOverrideLength = 8192;
+    public const int MaxOverrideLength = 8192;
 
     /// <summary>Everything a new task of one request needs except where it runs.</summary>
     public sealed record Launch(

@@ -74,8 +74,10 @@ public class TaskDefinitionDecisionTests
         Assert.EndsWith("a:11", desc2.TaskDefinitionArns![0], StringComparison.Ordinal);
         Assert.EndsWith("c:1", Assert.Single(TaskDefinitionQueries.List(state, Scope, new ListTaskDefinitionsRequest { Status = "INACTIVE" }).TaskDefinitionArns!), StringComparison.Ordinal);
         Assert.Equal(2, TaskDefinitionQueries.List(state, Scope, new ListTaskDefinitionsRequest { FamilyPrefix = "b" }).TaskDefinitionArns!.Count);
+        Assert.Empty(TaskDefinitionQueries.List(state, Scope, new ListTaskDefinitionsRequest { FamilyPrefix = "" }).TaskDefinitionArns!);
 
-        Assert.Equal(["a", "b"], TaskDefinitionQueries.ListFamilies(state, Scope, new ListTaskDefinitionFamiliesRequest()).Families);
+        Assert.Equal(["a", "b", "c"], TaskDefinitionQueries.ListFamilies(state, Scope, new ListTaskDefinitionFamiliesRequest()).Families);
+        Assert.Equal(["a", "b"], TaskDefinitionQueries.ListFamilies(state, Scope, new ListTaskDefinitionFamiliesRequest { Status = "ACTIVE" }).Families);
         Assert.Equal(["c"], TaskDefinitionQueries.ListFamilies(state, Scope, new ListTaskDefinitionFamiliesRequest { Status = "INACTIVE" }).Families);
         Assert.Equal(["a", "b", "c"], TaskDefinitionQueries.ListFamilies(state, Scope, new ListTaskDefinitionFamiliesRequest { Status = "ALL" }).Families);
     }

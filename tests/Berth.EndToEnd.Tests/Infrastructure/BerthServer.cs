@@ -18,8 +18,11 @@ public sealed class BerthServer : IAsyncDisposable
     /// <summary>The matching secret; no response may ever contain it.</summary>
     public const string TestSecretAccessKey = "e2e/Secret+Key0123456789abcdefghijklmNOP";
 
-    /// <summary>How long the first start may take: the launcher builds the server when sources changed.</summary>
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(6);
+    /// <summary>
+    /// How long a start may take: the launcher builds the server whenever sources changed since its last build,
+    /// one build at a time (flock), so a start can wait for someone else's build and then do its own.
+    /// </summary>
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(8);
 
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
 
@@ -246,7 +249,10 @@ public sealed class BerthServer : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        throw new TimeoutException($"berth was not healthy on {Endpoint} within {StartTimeout}.\n{Output()}");
+        var hint = Stderr.Length == 0 && Stdout.Length == 0
+            ? $" The launcher printed nothing: it was most likely waiting for {Path.Combine(Repo.Root, ".berth", "build.lock")} (another build)."
+            : string.Empty;
+        throw new TimeoutException($"berth was not healthy on {Endpoint} within {StartTimeout}.{hint}\n{Output()}");
     }
 
     private void Append(StringBuilder target, string? line)
