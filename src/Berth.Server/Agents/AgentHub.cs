@@ -184,11 +184,23 @@ public sealed partial class AgentHub : IAsyncDisposable
         }
     }
 
+    /// <summary>Closes every channel so the HTTP server can finish draining (called when shutdown begins).</summary>
+    public void Stop()
+    {
+        try
+        {
+            _stopping.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
     /// <summary>Stops the monitor and closes every channel.</summary>
     public async ValueTask DisposeAsync()
     {
         _pipeline.Committed -= OnCommitted;
-        await _stopping.CancelAsync();
+        Stop();
         await _monitor;
         _stopping.Dispose();
     }

@@ -58,6 +58,12 @@ public sealed partial class AwsJsonEdge(DispatchTable table, SigV4Verifier verif
         {
             // The client went away; there is nobody to answer.
         }
+        catch (Exception ex) when (ex is BadHttpRequestException or IOException)
+        {
+            // The body ended early or was malformed at the HTTP level: the client's fault, not the server's.
+            LogRefused(logger, target, "SerializationException", ex.Message);
+            await WriteErrorAsync(http, 400, "SerializationException", "The request body could not be read.");
+        }
         catch (Exception ex)
         {
             LogFailed(logger, target, ex);

@@ -82,6 +82,13 @@ public static partial class BerthServer
             LogListening(logger, url, options.DataDir);
 
             using var agentStopping = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+
+            // Long-lived agent channels would hold the HTTP server's drain open: end them (and the local agent) first.
+            app.Lifetime.ApplicationStopping.Register(() =>
+            {
+                hub.Stop();
+                agentStopping.Cancel();
+            });
             var agent = options.LocalAgent ? Task.Run(() => RunLocalAgentAsync(options, root, url, time, loggers, agentStopping.Token), CancellationToken.None) : Task.CompletedTask;
             await app.WaitForShutdownAsync(stopping);
             LogStopping(logger);

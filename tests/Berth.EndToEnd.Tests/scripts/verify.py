@@ -26,9 +26,12 @@ for start in range(0, len(clusters), 100):
         elif c["status"] != "ACTIVE" or c.get("tags") != [{"key": "i", "value": str(a["i"])}]:
             problems.append(f"cluster {a['name']} came back as {c}")
 
+# ListTaskDefinitions' familyPrefix is the full family name (as in ECS), so walk the families first.
 listed = []
-for page in ecs.get_paginator("list_task_definitions").paginate(familyPrefix=prefix + "-"):
-    listed.extend(page["taskDefinitionArns"])
+for families in ecs.get_paginator("list_task_definition_families").paginate(familyPrefix=prefix + "-", status="ALL"):
+    for family in families["families"]:
+        for page in ecs.get_paginator("list_task_definitions").paginate(familyPrefix=family):
+            listed.extend(page["taskDefinitionArns"])
 
 revisions = {}
 complete = 0
