@@ -40,9 +40,13 @@ def docker_launch():
 
 
 def stop_all(tasks):
+    tasks = [t for t in tasks if t]
     for t in tasks:
-        if t:
-            ecs.stop_task(task=t)
+        ecs.stop_task(task=t)
+    # Wait until they are gone so that stopping never overlaps the next measurement.
+    while tasks:
+        tasks = [t["taskArn"] for t in ecs.describe_tasks(tasks=tasks[:100])["tasks"] if t["lastStatus"] != "STOPPED"]
+        time.sleep(0.1)
     subprocess.run("docker ps -aq --filter label=berth-bench=tasks | xargs -r docker rm -f", shell=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -52,8 +56,29 @@ def pct(values, p):
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
 
+def docker_batch():
+    with concurrent.futures.ThreadPoolExecutor(parallel) as pool:
+        list(pool.map(lambda _: docker_launch(), range(batch)))
+    return []
+
+
+def berth_batch():
+    # The same parallelism of launch calls; then one poller (not one per task, which would measure boto3's CPU).
+    with concurrent.futures.ThreadPoolExecutor(parallel) as pool:
+        tasks = list(pool.map(lambda _: ecs.run_task(taskDefinition="berth-bench")["tasks"][0]["taskArn"], range(batch)))
+    pending = set(tasks)
+    while pending:
+        for t in ecs.describe_tasks(tasks=list(pending))["tasks"]:
+            if t["lastStatus"] == "RUNNING":
+                pending.discard(t["taskArn"])
+            elif t["lastStatus"] == "STOPPED":
+                raise SystemExit(f"task {t['taskArn']} stopped")
+        time.sleep(0.02)
+    return tasks
+
+
 rows = []
-for name, launch in (("docker run -d", docker_launch), ("Berth RunTask→RUNNING", berth_launch)):
+for name, launch, run_batch in (("docker run -d", docker_launch, docker_batch), ("Berth RunTask→RUNNING", berth_launch, berth_batch)):
     launch()  # warm-up
     latencies, tasks = [], []
     for _ in range(sequential):
@@ -62,10 +87,9 @@ for name, launch in (("docker run -d", docker_launch), ("Berth RunTask→RUNNING
         tasks.append(task)
     stop_all(tasks)
     start = time.perf_counter()
-    with concurrent.futures.ThreadPoolExecutor(parallel) as pool:
-        results = list(pool.map(lambda _: launch(), range(batch)))
+    tasks = run_batch()
     rate = batch / (time.perf_counter() - start)
-    stop_all([t for _, t in results])
+    stop_all(tasks)
     rows.append((name, statistics.median(latencies), pct(latencies, 99), rate))
 
 print(f"| launcher | p50 s | p99 s | launches/s ({parallel} parallel, {batch} tasks) |")

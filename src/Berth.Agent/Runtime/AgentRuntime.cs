@@ -116,6 +116,7 @@ public sealed partial class AgentRuntime(AgentOptions options, IDockerEngine doc
         using var silence = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         silence.CancelAfter(options.ChannelSilenceLimit);
         var adoptedOnce = !first;
+        IReadOnlyList<ContainerSummary>? existing = null;
         await foreach (var message in ecs.ChannelAsync(options.Cluster, arn, silence.Token))
         {
             silence.CancelAfter(options.ChannelSilenceLimit);
@@ -124,7 +125,9 @@ public sealed partial class AgentRuntime(AgentOptions options, IDockerEngine doc
                 continue;
             }
 
-            var existing = await docker.ListContainersAsync(new Dictionary<string, string?> { [ContainerSpecs.InstanceLabel] = arn }, all: true, cancellationToken);
+            // Containers left by an earlier run are looked up once per channel, for adoption; tasks that arrive
+            // later were never seen by this engine.
+            existing ??= await docker.ListContainersAsync(new Dictionary<string, string?> { [ContainerSpecs.InstanceLabel] = arn }, all: true, cancellationToken);
             var assigned = (message.Tasks ?? []).Where(a => a.Task?.TaskArn is not null && a.TaskDefinition is not null).ToList();
             foreach (var assignment in assigned)
             {
@@ -227,8 +230,16 @@ internal sealed partial class TaskReporter
     {
         _ = Task.Run(async () =>
         {
-            await foreach (var report in _queue.Reader.ReadAllAsync(cancellationToken))
+            await foreach (var queued in _queue.Reader.ReadAllAsync(cancellationToken))
             {
+                // Reports waiting behind a slow one are folded into the newest: the server takes a task's status
+                // forward in one step and stamps the times of every status it passes.
+                var report = queued;
+                while (_queue.Reader.TryRead(out var newer))
+                {
+                    report = newer;
+                }
+
                 var delay = TimeSpan.FromMilliseconds(100);
                 while (true)
                 {

@@ -101,7 +101,9 @@ public sealed partial class AgentHub : IAsyncDisposable
             while (!aborted.IsCancellationRequested)
             {
                 var assignments = AgentAssignments.For(_pipeline.Current, arn);
-                var signature = string.Join(';', assignments.Select(a => $"{a.Task.TaskArn}@{a.Task.Version}/{a.Task.DesiredStatus}"));
+                // Only what the agent acts on: which tasks, and what is desired of them. The agent's own reports
+                // change a task's version but never need echoing back.
+                var signature = string.Join(';', assignments.Select(a => $"{a.Task.TaskArn}/{a.Task.DesiredStatus}"));
                 var message = signature != sent
                     ? new AgentChannelMessage
                     {

@@ -89,8 +89,9 @@ public sealed class BerthServer : IAsyncDisposable
     /// Starts <c>./berth server --port P --data-dir D</c> and waits for <c>/_berth/health</c>.
     /// With <paramref name="environmentCredentials"/> the root key pair comes from BERTH_ACCESS_KEY_ID/BERTH_SECRET_ACCESS_KEY;
     /// without, the server generates (or reloads) <c>credentials.json</c> and the clients use that.
+    /// <paramref name="extraArguments"/> are further server flags (e.g. <c>--agent-lost-after 5</c>, <c>--no-local-agent</c>).
     /// </summary>
-    public static async Task<BerthServer> StartAsync(string dataDir, bool environmentCredentials = true)
+    public static async Task<BerthServer> StartAsync(string dataDir, bool environmentCredentials = true, IEnumerable<string>? extraArguments = null)
     {
         var port = FreePort();
         var start = new ProcessStartInfo(Repo.Launcher)
@@ -105,6 +106,11 @@ public sealed class BerthServer : IAsyncDisposable
         start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         start.ArgumentList.Add("--data-dir");
         start.ArgumentList.Add(dataDir);
+        foreach (var argument in extraArguments ?? [])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         foreach (var name in start.Environment.Keys.ToList())
         {
             // The test host's MSBuild/VSTest variables must not leak into the launcher's own build.
