@@ -17,7 +17,11 @@ public sealed class ContainerDefinitionTests(TasksFixture fixture, ITestOutputHe
     public async Task Definition_and_overrides_are_honoured_on_Docker()
     {
         using var hostDir = new TempDir("berth-e2e-hostvol-");
-        File.SetUnixFileMode(hostDir.Path, (UnixFileMode)0b111_111_111);
+        if (!OperatingSystem.IsWindows())
+        {
+            // main runs as uid 1000 and writes what it sees here.
+            File.SetUnixFileMode(hostDir.Path, (UnixFileMode)0b111_111_111);
+        }
 
         // reader is listed first so that it is not created after main by luck: volumesFrom has to wait for main.
         await fixture.RegisterAsync($$"""
@@ -40,9 +44,9 @@ public sealed class ContainerDefinitionTests(TasksFixture fixture, ITestOutputHe
                   "environment": [{"name": "A", "value": "from-definition"}, {"name": "B", "value": "from-definition"}],
                   "command": ["sh", "-c", "exit 99"],
                   "ulimits": [{"name": "nofile", "softLimit": 1024, "hardLimit": 2048}],
-                  "dockerLabels": {"e2e.purpose": "honoured", "e2e.run": "{{fixture.RunId}}"},
+                  "dockerLabels": {"e2e.purpose": "honoured", "e2e.run": "{{fixture.RunId}}" },
                   "readonlyRootFilesystem": true,
-                  "linuxParameters": {"initProcessEnabled": true, "capabilities": {"add": ["NET_ADMIN"], "drop": ["MKNOD"]}},
+                  "linuxParameters": {"initProcessEnabled": true, "capabilities": {"add": ["NET_ADMIN"], "drop": ["MKNOD"]} },
                   "mountPoints": [
                     {"sourceVolume": "hostvol", "containerPath": "/host"},
                     {"sourceVolume": "dvol", "containerPath": "/data"}

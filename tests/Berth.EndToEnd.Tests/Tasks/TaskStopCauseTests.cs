@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Berth.EndToEnd.Tests.Infrastructure;
 using Xunit.Abstractions;
 using static Berth.EndToEnd.Tests.Tasks.TaskTestKit;
