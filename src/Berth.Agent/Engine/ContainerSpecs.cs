@@ -124,7 +124,10 @@ public static class ContainerSpecs
             User = definition.User,
             Hostname = networkMode is "bridge" ? definition.Hostname : null,
             Labels = labels,
-            ExposedPorts = definition.PortMappings?.Where(p => p.ContainerPort is not null).Select(PortKey).Distinct().ToList(),
+            // Docker refuses exposed ports on a container that joins another's network namespace (awsvpc).
+            ExposedPorts = networkMode is "bridge" or "host"
+                ? definition.PortMappings?.Where(p => p.ContainerPort is not null).Select(PortKey).Distinct().ToList()
+                : null,
             Healthcheck = definition.HealthCheck is { Command: { Count: > 0 } command } health
                 ? new HealthcheckSpec
                 {

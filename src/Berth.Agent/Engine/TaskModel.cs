@@ -40,7 +40,12 @@ public enum Health
 public sealed record Dependency(string Container, string Condition);
 
 /// <summary>The unchanging part of a container: what the task definition says about ordering.</summary>
-public sealed record ContainerPlan(string Name, bool Essential, IReadOnlyList<Dependency> DependsOn, bool HasHealthCheck);
+/// <param name="Name">The container's name.</param>
+/// <param name="Essential">Its exit stops the task.</param>
+/// <param name="DependsOn">Conditions on other containers before it starts.</param>
+/// <param name="HasHealthCheck">It has a health check.</param>
+/// <param name="VolumesFrom">Containers whose volumes it mounts: they must exist before it is created.</param>
+public sealed record ContainerPlan(string Name, bool Essential, IReadOnlyList<Dependency> DependsOn, bool HasHealthCheck, IReadOnlyList<string>? VolumesFrom = null);
 
 /// <summary>What is known of a container right now.</summary>
 /// <param name="Status">The last status reached.</param>

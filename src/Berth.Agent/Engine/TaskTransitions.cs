@@ -118,7 +118,11 @@ public static class TaskTransitions
                     break;
                 case ContainerStatus.Pulled:
                     waiting = true;
-                    Add(actions, container, plan.Name, ActionKind.Create);
+                    if ((plan.VolumesFrom ?? []).All(source => known[source] is { Busy: false, Status: ContainerStatus.Created or ContainerStatus.Running or ContainerStatus.Stopped }))
+                    {
+                        Add(actions, container, plan.Name, ActionKind.Create);
+                    }
+
                     break;
                 case ContainerStatus.Created:
                     waiting = true;
@@ -210,6 +214,14 @@ public static class TaskTransitions
             if (known[plan.Name].Status is ContainerStatus.Running or ContainerStatus.Stopped)
             {
                 continue;
+            }
+
+            foreach (var source in plan.VolumesFrom ?? [])
+            {
+                if (known[source] is { Status: ContainerStatus.Stopped, StartFailure: true })
+                {
+                    return ($"Container '{plan.Name}' mounts volumes from container '{source}', which failed to start", TaskFailedToStart);
+                }
             }
 
             foreach (var dependency in plan.DependsOn)

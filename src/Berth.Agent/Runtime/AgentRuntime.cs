@@ -256,6 +256,7 @@ internal sealed partial class TaskReporter
                             PullStoppedAt = report.PullStoppedAt,
                             ExecutionStoppedAt = report.ExecutionStoppedAt,
                             HealthStatus = report.HealthStatus,
+                            Attachments = report.Attachments is null ? null : [.. report.Attachments],
                         }, WireJsonContext.Default.SubmitTaskStateChangeRequest, WireJsonContext.Default.SubmitTaskStateChangeResponse, cancellationToken);
                         break;
                     }

@@ -9,7 +9,7 @@ using TaskStatus = Berth.Agent.Engine.TaskStatus;
 namespace Berth.Agent.Runtime;
 
 /// <summary>What a task actor tells the control plane: one SubmitTaskStateChange's worth.</summary>
-public sealed record TaskReport(string TaskArn, string Status, string? Reason, IReadOnlyList<ContainerStateChange> Containers, DateTimeOffset? PullStartedAt, DateTimeOffset? PullStoppedAt, DateTimeOffset? ExecutionStoppedAt, string? HealthStatus);
+public sealed record TaskReport(string TaskArn, string Status, string? Reason, IReadOnlyList<ContainerStateChange> Containers, DateTimeOffset? PullStartedAt, DateTimeOffset? PullStoppedAt, DateTimeOffset? ExecutionStoppedAt, string? HealthStatus, IReadOnlyList<AttachmentStateChange>? Attachments = null);
 
 /// <summary>
 /// The only writer of one task's state on the agent. It asks <see cref="TaskTransitions"/> what to do,
@@ -33,6 +33,8 @@ public sealed partial class TaskActor
     private readonly List<ContainerSummary> _adopted;
     private TaskKnown _task;
     private string? _pauseId;
+    private string? _pauseAddress;
+    private readonly string? _attachmentId;
     private TaskStatus _reported = TaskStatus.Provisioning;
     private string? _reportedSignature;
     private DateTimeOffset? _pullStartedAt;
@@ -55,13 +57,15 @@ public sealed partial class TaskActor
             c.Name!,
             c.Essential ?? true,
             [.. (c.DependsOn ?? []).Select(d => new Dependency(d.ContainerName!, d.Condition!))],
-            c.HealthCheck?.Command is { Count: > 0 }))];
+            c.HealthCheck?.Command is { Count: > 0 },
+            [.. (c.VolumesFrom ?? []).Select(v => v.SourceContainer!).Where(n => n is not null)]))];
         foreach (var plan in _plans)
         {
             _known[plan.Name] = new ContainerKnown(ContainerStatus.None);
         }
 
         _task = new TaskKnown(task.DesiredStatus != "STOPPED");
+        _attachmentId = task.Attachments?.FirstOrDefault(a => a.Type == "ElasticNetworkInterface")?.Id;
         _reported = ParseStatus(task.LastStatus);
     }
 
@@ -96,7 +100,7 @@ public sealed partial class TaskActor
             }
         }
 
-        LogStopped(_logger, TaskArn, stopReason);
+        LogStopped(_logger, TaskArn, stopReason ?? "stopped as desired");
         try
         {
             await Task.Delay(_options.TaskCleanupWait, _time, token);
@@ -369,6 +373,7 @@ public sealed partial class TaskActor
 
             await _docker.StartContainerAsync(id, token);
             _pauseId = id;
+            _pauseAddress = (await _docker.InspectContainerAsync(id, token)).NetworkSettings?.IPAddress;
             return new ProvisionDone(true, null);
         }
         catch (DockerException ex)
@@ -402,6 +407,7 @@ public sealed partial class TaskActor
             if (labels.ContainsKey(ContainerSpecs.PauseLabel))
             {
                 _pauseId = inspect.Id;
+                _pauseAddress = inspect.NetworkSettings?.IPAddress;
                 _task = _task with { Provisioned = inspect.State.Running, EverProvisioned = true };
                 continue;
             }
@@ -453,7 +459,7 @@ public sealed partial class TaskActor
     private async Task ReportIfChangedAsync(TaskStatus status, string? reason, CancellationToken token)
     {
         var containers = _plans.Select(p => Change(p.Name)).ToList();
-        var signature = string.Join(";", containers.Select(c => $"{c.ContainerName}:{c.Status}:{c.ExitCode}:{c.HealthStatus}:{c.NetworkBindings?.Count}")) + "|" + status;
+        var signature = string.Join(";", containers.Select(c => $"{c.ContainerName}:{c.Status}:{c.ExitCode}:{c.HealthStatus}:{c.NetworkBindings?.Count}")) + "|" + status + "|" + _task.Provisioned;
         if (signature == _reportedSignature)
         {
             return;
@@ -471,11 +477,36 @@ public sealed partial class TaskActor
                 _pullStartedAt,
                 _pullStoppedAt,
                 step == TaskStatus.Stopped ? _time.GetUtcNow() : null,
-                WireHealth(health)), token);
+                WireHealth(health),
+                Attachment(step)), token);
         }
 
         _reported = status > _reported ? status : _reported;
         _reportedSignature = signature;
+    }
+
+    // The awsvpc network interface: ATTACHED with its address while the namespace exists, DELETED once torn down.
+    private List<AttachmentStateChange>? Attachment(TaskStatus status)
+    {
+        if (_attachmentId is null || _definition.NetworkMode != "awsvpc" || (_pauseId is null && status < TaskStatus.Stopped))
+        {
+            return null;
+        }
+
+        if (status == TaskStatus.Stopped || !_task.Provisioned)
+        {
+            return [new AttachmentStateChange { AttachmentArn = _attachmentId, Status = "DELETED" }];
+        }
+
+        return
+        [
+            new AttachmentStateChange
+            {
+                AttachmentArn = _attachmentId,
+                Status = "ATTACHED",
+                Details = _pauseAddress is null ? null : [new Ecs.Model.KeyValuePair { Name = "privateIPv4Address", Value = _pauseAddress }],
+            },
+        ];
     }
 
     private ContainerStateChange Change(string name)
@@ -519,5 +550,5 @@ public sealed partial class TaskActor
     private sealed record ContainerStarted(string Name, List<NetworkBinding> Bindings);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Task {TaskArn} stopped: {StoppedReason}")]
-    private static partial void LogStopped(ILogger logger, string taskArn, string? stoppedReason);
+    private static partial void LogStopped(ILogger logger, string taskArn, string stoppedReason);
 }

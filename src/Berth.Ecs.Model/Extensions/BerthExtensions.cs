@@ -36,3 +36,11 @@ public sealed partial class RegisterContainerInstanceRequest
     [JsonPropertyName("ec2InstanceId")]
     public string? Ec2InstanceId { get; set; }
 }
+
+/// <summary>Berth extension: the attachment's details (for an awsvpc task's network interface: its address).</summary>
+public sealed partial class AttachmentStateChange
+{
+    /// <summary>Details to merge into the attachment's <c>details</c>, e.g. <c>privateIPv4Address</c>.</summary>
+    [JsonPropertyName("details")]
+    public List<KeyValuePair>? Details { get; set; }
+}

@@ -48,6 +48,11 @@ public static class TaskStateDecisions
             Apply(next, definition, change.ContainerName, change.Status, change.ExitCode, change.Reason, change.RuntimeId, change.NetworkBindings, change.HealthStatus, change.ImageDigest, now);
         }
 
+        foreach (var change in request.Attachments ?? [])
+        {
+            ApplyAttachment(next, change);
+        }
+
         if (advances)
         {
             Advance(next, request.Status!, now, request.ExecutionStoppedAt);
@@ -59,6 +64,34 @@ public static class TaskStateDecisions
         }
 
         return Save(state, task, next);
+    }
+
+    // An awsvpc task's network interface as the agent set it up: its status and its address, also shown on
+    // each container's networkInterfaces as ECS does.
+    private static void ApplyAttachment(EcsTask task, AttachmentStateChange change)
+    {
+        var attachment = task.Attachments?.FirstOrDefault(a => a.Id is not null && (change.AttachmentArn == a.Id || change.AttachmentArn?.EndsWith("/" + a.Id, StringComparison.Ordinal) == true));
+        if (attachment is null || change.Status is null)
+        {
+            return;
+        }
+
+        attachment.Status = change.Status;
+        foreach (var detail in change.Details ?? [])
+        {
+            attachment.Details ??= [];
+            attachment.Details.RemoveAll(d => d.Name == detail.Name);
+            attachment.Details.Add(new Model.KeyValuePair { Name = detail.Name, Value = detail.Value });
+        }
+
+        var address = attachment.Details?.FirstOrDefault(d => d.Name == "privateIPv4Address")?.Value;
+        if (address is not null)
+        {
+            foreach (var container in task.Containers ?? [])
+            {
+                container.NetworkInterfaces = [new NetworkInterface { AttachmentId = attachment.Id, PrivateIpv4Address = address }];
+            }
+        }
     }
 
     /// <summary>

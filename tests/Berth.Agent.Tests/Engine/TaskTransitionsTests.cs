@@ -132,4 +132,16 @@ public class TaskTransitionsTests
     [InlineData(TaskStatus.Stopped, TaskStatus.Running, "")]
     public void StatusesAreReportedInOrderWithoutSkipping(TaskStatus from, TaskStatus to, string expected)
         => Assert.Equal(expected, string.Join(",", TaskTransitions.Path(from, to)));
+
+    [Fact]
+    public void AContainerIsCreatedOnlyOnceTheContainersItMountsVolumesFromExist()
+    {
+        var plans = new[] { Plan("data", essential: false), new ContainerPlan("app", true, [], false, ["data"]) };
+        var known = Known(("data", K(ContainerStatus.Pulled)), ("app", K(ContainerStatus.Pulled)));
+        Assert.Equal("Pending|None|Create:data|", Show(TaskTransitions.Next(plans, known, Up)));
+        known["data"] = K(ContainerStatus.Created);
+        Assert.Equal("Pending|None|Start:data,Create:app|", Show(TaskTransitions.Next(plans, known, Up)));
+        known["data"] = K(ContainerStatus.Stopped, reason: "CannotCreateContainerError: x");
+        Assert.Equal("TaskFailedToStart", TaskTransitions.Next(plans, known, Up).StopCode);
+    }
 }

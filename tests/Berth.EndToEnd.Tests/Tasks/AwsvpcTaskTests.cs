@@ -17,14 +17,58 @@ public sealed class AwsvpcTaskTests(TasksFixture fixture, ITestOutputHelper outp
     public async Task Containers_of_an_awsvpc_task_share_localhost()
     {
         // server listens on 127.0.0.1:8080 inside the task; fetcher (non-essential) gets the page over localhost and exits 0.
+        // (No portMappings here: see the next test.)
+        await RunLocalhostPairAsync("vpc", string.Empty);
+    }
+
+    [Fact]
+    public async Task An_awsvpc_container_with_portMappings_starts_and_shares_localhost()
+    {
+        // ECS's own awsvpc examples declare the port (containerPort, hostPort equal or absent); it must not stop the task.
+        await RunLocalhostPairAsync("vpc-ports", "\"portMappings\": [{\"containerPort\": 8080, \"protocol\": \"tcp\"}],");
+    }
+
+    [Fact]
+    public async Task A_running_awsvpc_task_shows_its_network_interface_ATTACHED()
+    {
         await fixture.RegisterAsync($$"""
             {
-              "family": "vpc",
+              "family": "vpc-eni",
+              "networkMode": "awsvpc",
+              "containerDefinitions": [{"name": "main", "image": "{{fixture.Image}}", "memory": 16, "command": ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1 & wait $!; done"]}]
+            }
+            """);
+        var arn = Assert.Single(TaskArns(await Ecs.OkAsync("run_task", """
+            {"cluster": "default", "taskDefinition": "vpc-eni",
+             "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-local"], "securityGroups": ["sg-local"]} } }
+            """)));
+        var task = await Ecs.WaitStatusAsync(Cluster, arn, "RUNNING");
+        try
+        {
+            // ECS: one ElasticNetworkInterface attachment, ATTACHED while the task runs, with the subnet and the interface's address.
+            var attachment = Assert.Single(task["attachments"]!.AsArray())!;
+            Assert.Equal("ElasticNetworkInterface", (string?)attachment["type"]);
+            var details = attachment["details"]!.AsArray().ToDictionary(d => (string)d!["name"]!, d => (string?)d!["value"]);
+            Assert.Equal("subnet-local", details.GetValueOrDefault("subnetId"));
+            Assert.True(details.ContainsKey("privateIPv4Address"), $"no privateIPv4Address: {attachment.ToJsonString()}");
+            Assert.Equal("ATTACHED", (string?)attachment["status"]);
+        }
+        finally
+        {
+            await StopAndWaitAsync(Ecs, Cluster, [arn]);
+        }
+    }
+
+    private async Task RunLocalhostPairAsync(string family, string serverPorts)
+    {
+        await fixture.RegisterAsync($$"""
+            {
+              "family": "{{family}}",
               "networkMode": "awsvpc",
               "containerDefinitions": [
                 {
                   "name": "server", "image": "{{fixture.Image}}", "memory": 16, "essential": true,
-                  "portMappings": [{"containerPort": 8080}],
+                  {{serverPorts}}
                   "command": ["sh", "-c", "mkdir -p /www && echo pong > /www/index.html && httpd -p 8080 -h /www && trap 'exit 0' TERM && while true; do sleep 1 & wait $!; done"]
                 },
                 {
@@ -35,15 +79,15 @@ public sealed class AwsvpcTaskTests(TasksFixture fixture, ITestOutputHelper outp
               ]
             }
             """);
-        var run = await Ecs.OkAsync("run_task", """
-            {"cluster": "default", "taskDefinition": "vpc",
-             "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-local"], "assignPublicIp": "DISABLED"}}}
+        var run = await Ecs.OkAsync("run_task", $$"""
+            {"cluster": "default", "taskDefinition": "{{family}}",
+             "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-local"], "assignPublicIp": "DISABLED"} } }
             """);
         var arn = Assert.Single(TaskArns(run));
         var task = (await Ecs.WaitTasksAsync(Cluster, [arn], t => (string?)Container(t, "fetcher")["lastStatus"] == "STOPPED", "with fetcher STOPPED"))[0];
         output.WriteLine(task.ToJsonString());
 
-        Assert.Equal(0, (int?)Container(task, "fetcher")["exitCode"]);
+        Assert.True((int?)Container(task, "fetcher")["exitCode"] == 0, $"fetcher did not get the page over localhost: {task.ToJsonString()}");
         Assert.Equal("RUNNING", (string?)task["lastStatus"]);
         Assert.Equal("RUNNING", (string?)Container(task, "server")["lastStatus"]);
 

@@ -23,7 +23,6 @@ public sealed class ContainerDefinitionTests(TasksFixture fixture, ITestOutputHe
             File.SetUnixFileMode(hostDir.Path, (UnixFileMode)0b111_111_111);
         }
 
-        // reader is listed first so that it is not created after main by luck: volumesFrom has to wait for main.
         await fixture.RegisterAsync($$"""
             {
               "family": "honoured",
@@ -32,11 +31,6 @@ public sealed class ContainerDefinitionTests(TasksFixture fixture, ITestOutputHe
                 {"name": "dvol", "dockerVolumeConfiguration": {{fixture.VolumeConfiguration}} }
               ],
               "containerDefinitions": [
-                {
-                  "name": "reader", "image": "{{fixture.Image}}", "memory": 16, "essential": false,
-                  "volumesFrom": [{"sourceContainer": "main", "readOnly": true}],
-                  "command": ["sh", "-c", "test -d /host || exit 1; test -d /data || exit 2; touch /host/reader 2>/dev/null && exit 7; exit 0"]
-                },
                 {
                   "name": "main", "image": "{{fixture.Image}}", "memory": 32, "essential": true,
                   "workingDirectory": "/work",
@@ -73,7 +67,7 @@ public sealed class ContainerDefinitionTests(TasksFixture fixture, ITestOutputHe
         };
         var run = await Ecs.OkAsync("run_task", new JsonObject { ["cluster"] = Cluster, ["taskDefinition"] = "honoured", ["overrides"] = overrides });
         var arn = Assert.Single(TaskArns(run));
-        var task = (await Ecs.WaitTasksAsync(Cluster, [arn], t => (string?)t["lastStatus"] == "RUNNING" && (string?)Container(t, "reader")["lastStatus"] == "STOPPED", "RUNNING with reader STOPPED"))[0];
+        var task = await Ecs.WaitStatusAsync(Cluster, arn, "RUNNING");
         output.WriteLine(task.ToJsonString());
         Assert.Equal("main", (string?)task["overrides"]!["containerOverrides"]![0]!["name"]);
 
@@ -120,14 +114,52 @@ public sealed class ContainerDefinitionTests(TasksFixture fixture, ITestOutputHe
         Assert.Equal("1024", Seen("nofile"));
         Assert.StartsWith("/sbin/docker-init", Seen("pid1"), StringComparison.Ordinal);
 
-        // reader got main's volumes, read-only.
-        var readerContainer = Container(task, "reader");
-        var reader = await DockerCli.InspectAsync((string)readerContainer["runtimeId"]!);
-        Assert.Equal([(string)main["Id"]! + ":ro"], Expect.Strings(reader["HostConfig"]!["VolumesFrom"]));
-        Assert.Equal(0, (int?)readerContainer["exitCode"]);
-        Assert.False(File.Exists(Path.Combine(hostDir.Path, "reader")));
-
         await StopAndWaitAsync(Ecs, Cluster, [arn]);
         Assert.Equal(0, (int?)Container(await Ecs.TaskAsync(Cluster, arn), "main")["exitCode"]);
+    }
+
+    [Fact]
+    public async Task VolumesFrom_gets_the_source_containers_volumes_read_only()
+    {
+        using var hostDir = new TempDir("berth-e2e-volumesfrom-");
+
+        // reader is listed first and source has a Docker volume to create: reader must still wait for source to exist.
+        await fixture.RegisterAsync($$"""
+            {
+              "family": "volumesfrom",
+              "volumes": [
+                {"name": "hostvol", "host": {"sourcePath": "{{hostDir.Path}}"} },
+                {"name": "dvol", "dockerVolumeConfiguration": {{fixture.VolumeConfiguration}} }
+              ],
+              "containerDefinitions": [
+                {
+                  "name": "reader", "image": "{{fixture.Image}}", "memory": 16, "essential": false,
+                  "volumesFrom": [{"sourceContainer": "source", "readOnly": true}],
+                  "command": ["sh", "-c", "test -d /host || exit 1; test -d /data || exit 2; touch /host/reader 2>/dev/null && exit 7; exit 0"]
+                },
+                {
+                  "name": "source", "image": "{{fixture.Image}}", "memory": 16,
+                  "mountPoints": [{"sourceVolume": "hostvol", "containerPath": "/host"}, {"sourceVolume": "dvol", "containerPath": "/data"}],
+                  "command": ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1 & wait $!; done"]
+                }
+              ]
+            }
+            """);
+        var arn = Assert.Single(TaskArns(await Ecs.OkAsync("run_task", """{"cluster": "default", "taskDefinition": "volumesfrom"}""")));
+        var task = (await Ecs.WaitTasksAsync(Cluster, [arn], t => (string?)t["lastStatus"] == "RUNNING" && (string?)Container(t, "reader")["lastStatus"] == "STOPPED", "RUNNING with reader STOPPED"))[0];
+        output.WriteLine(task.ToJsonString());
+        try
+        {
+            var source = await DockerCli.InspectAsync((string)Container(task, "source")["runtimeId"]!);
+            var readerContainer = Container(task, "reader");
+            var reader = await DockerCli.InspectAsync((string)readerContainer["runtimeId"]!);
+            Assert.Equal([(string)source["Id"]! + ":ro"], Expect.Strings(reader["HostConfig"]!["VolumesFrom"]));
+            Assert.True((int?)readerContainer["exitCode"] == 0, $"reader exited {readerContainer["exitCode"]} (1: no /host, 2: no /data, 7: writable)");
+            Assert.False(File.Exists(Path.Combine(hostDir.Path, "reader")));
+        }
+        finally
+        {
+            await StopAndWaitAsync(Ecs, Cluster, [arn]);
+        }
     }
 }

@@ -140,6 +140,7 @@ public sealed class PlacementTests(TasksFixture fixture, ITestOutputHelper outpu
         }
         finally
         {
+            output.WriteLine("--- agent a ---\n" + agentA.Output() + "--- agent b ---\n" + agentB.Output());
             await agentA.KillAsync();
             await agentB.KillAsync();
             await TaskTestKit.RemoveLeftoversAsync([a, b], fixture.RunId);

@@ -252,6 +252,32 @@ public sealed class TaskLifecycleTests(TasksFixture fixture, ITestOutputHelper o
         Assert.Empty(await ListAsync(new JsonObject { ["family"] = "ports" }));
     }
 
+    [Fact]
+    public async Task StopTask_right_after_RunTask_stops_it_before_or_while_it_starts_and_leaves_nothing_running()
+    {
+        await fixture.RegisterAsync($$"""
+            {
+              "family": "hasty",
+              "containerDefinitions": [{"name": "main", "image": "{{fixture.Image}}", "memory": 16, "command": ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1 & wait $!; done"]}]
+            }
+            """);
+        var runningBefore = (int)(await Ecs.InstanceAsync(Cluster, fixture.DefaultInstanceArn))["runningTasksCount"]!;
+        var arn = Assert.Single(TaskArns(await Ecs.OkAsync("run_task", """{"cluster": "default", "taskDefinition": "hasty"}""")));
+        var stopping = (await Ecs.OkAsync("stop_task", new JsonObject { ["cluster"] = Cluster, ["task"] = arn }))["task"]!;
+        Assert.Equal("STOPPED", (string?)stopping["desiredStatus"]);
+        var stopped = await Ecs.WaitStatusAsync(Cluster, arn, "STOPPED");
+        output.WriteLine(stopped.ToJsonString());
+        Assert.Equal("UserInitiated", (string?)stopped["stopCode"]);
+        Assert.Equal("Task stopped by user", (string?)stopped["stoppedReason"]);
+        Assert.Equal("STOPPED", (string?)Container(stopped, "main")["lastStatus"]);
+        foreach (var id in await DockerCli.ContainersAsync("com.amazonaws.ecs.task-arn", arn))
+        {
+            Assert.False((bool)(await DockerCli.InspectAsync(id))["State"]!["Running"]!, $"container {id} of the stopped task still runs");
+        }
+
+        Assert.Equal(runningBefore, (int)(await Ecs.InstanceAsync(Cluster, fixture.DefaultInstanceArn))["runningTasksCount"]!);
+    }
+
     private static DateTimeOffset Time(JsonNode task, string name)
     {
         var text = (string?)task[name];
