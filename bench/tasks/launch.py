@@ -34,7 +34,7 @@ def berth_launch():
 
 def docker_launch():
     start = time.perf_counter()
-    subprocess.run(["docker", "run", "-d", "--label", "berth-bench=tasks", "-m", "32m", image] + command,
+    subprocess.run(["docker", "run", "-d", "--label", "berth-bench=tasks", "-m", "32m", "--memory-swap", "32m", "--cpu-shares", "2", image] + command,
                    check=True, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start, None
 

@@ -269,9 +269,13 @@ public sealed partial class TaskActor
         try
         {
             await _docker.StartContainerAsync(id, token);
-            var inspect = await _docker.InspectContainerAsync(id, token);
             Watch(name, id, definition.HealthCheck is not null, token);
-            return new ContainerStarted(name, ContainerSpecs.NetworkBindings(inspect.NetworkSettings?.Ports));
+
+            // Only published ports need a look at what Docker bound (dynamic host ports are chosen at start).
+            var bindings = _definition.NetworkMode is null or "bridge" && definition.PortMappings is { Count: > 0 }
+                ? ContainerSpecs.NetworkBindings((await _docker.InspectContainerAsync(id, token)).NetworkSettings?.Ports)
+                : [];
+            return new ContainerStarted(name, bindings);
         }
         catch (DockerException ex)
         {
