@@ -100,6 +100,9 @@ public sealed record HostConfig
 
     /// <summary><c>host</c>, <c>shareable</c>, <c>none</c> or <c>container:&lt;id&gt;</c> (ECS <c>ipcMode</c>).</summary>
     public string? IpcMode { get; init; }
+
+    /// <summary>The cgroup the container's cgroup is created under (with the cgroupfs driver, a path such as <c>/berth/TASKID</c>).</summary>
+    public string? CgroupParent { get; init; }
 }
 
 /// <summary>One host binding of a container port.</summary>

@@ -13,6 +13,7 @@ namespace Berth.Agent.Engine;
 /// <param name="PauseContainerId">The awsvpc task's namespace holder.</param>
 /// <param name="ContainerIds">Docker ids of containers already created (for volumesFrom).</param>
 /// <param name="HostIp">Where static and dynamic host ports are bound (127.0.0.1 unless the agent is told otherwise).</param>
+/// <param name="CgroupParent">The task's cgroup holding its task-level limits, when the host supports one.</param>
 public sealed record TaskSpecContext(
     string ClusterArn,
     string TaskArn,
@@ -21,7 +22,8 @@ public sealed record TaskSpecContext(
     TaskOverride? Overrides,
     string? PauseContainerId,
     IReadOnlyDictionary<string, string> ContainerIds,
-    string HostIp = "127.0.0.1");
+    string HostIp = "127.0.0.1",
+    string? CgroupParent = null);
 
 /// <summary>
 /// Expresses an ECS container definition on Docker, as a pure function, with the labels the ECS agent sets
@@ -104,9 +106,9 @@ public static class ContainerSpecs
         var memoryMiB = overrides?.Memory ?? definition.Memory;
         var reservationMiB = overrides?.MemoryReservation ?? definition.MemoryReservation;
         var taskMemoryMiB = ParseInt(task.Overrides?.Memory ?? task.Definition.Memory);
-        if (memoryMiB is null && taskMemoryMiB is not null)
+        if (memoryMiB is null && taskMemoryMiB is not null && task.CgroupParent is null)
         {
-            // Task-level memory is a hard limit; Docker has no shared limit across containers, so each is capped by it.
+            // Without a task cgroup (which holds the shared limit) each container is capped at the task's memory.
             memoryMiB = taskMemoryMiB;
         }
 
@@ -143,7 +145,8 @@ public static class ContainerSpecs
             {
                 // The kernel's minimum share is 2; ECS gives 0 (no reservation) the minimum as well.
                 CpuShares = Math.Max(2, cpu),
-                NanoCpus = taskCpu is > 0 ? taskCpu.Value * 1_000_000_000L / 1024 : null,
+                NanoCpus = taskCpu is > 0 && task.CgroupParent is null ? taskCpu.Value * 1_000_000_000L / 1024 : null,
+                CgroupParent = task.CgroupParent,
                 Memory = memoryMiB * MiB,
                 MemorySwap = swapMiB * MiB,
                 MemoryReservation = reservationMiB * MiB,
@@ -292,6 +295,10 @@ public static class ContainerSpecs
         => volume.DockerVolumeConfiguration?.Scope == "shared" ? volume.Name! : $"ecs-{TaskId(task.TaskArn)}-{Sanitize(volume.Name!)}";
 
     private static long Seconds(int seconds) => HealthcheckSpec.Nanoseconds(TimeSpan.FromSeconds(seconds));
+
+    /// <summary>The task's cpu (units) and memory (MiB) limits, overrides first.</summary>
+    public static (int? Cpu, int? Memory) TaskLimits(TaskSpecContext task)
+        => (ParseInt(task.Overrides?.Cpu ?? task.Definition.Cpu), ParseInt(task.Overrides?.Memory ?? task.Definition.Memory));
 
     private static int? ParseInt(string? text) => int.TryParse(text, CultureInfo.InvariantCulture, out var value) ? value : null;
 

@@ -34,6 +34,7 @@ public sealed partial class TaskActor
     private TaskKnown _task;
     private string? _pauseId;
     private string? _pauseAddress;
+    private string? _cgroupParent;
     private readonly string? _attachmentId;
     private TaskStatus _reported = TaskStatus.Provisioning;
     private string? _reportedSignature;
@@ -242,7 +243,7 @@ public sealed partial class TaskActor
                 }
             }
 
-            var spec = ContainerSpecs.For(_context with { PauseContainerId = _pauseId, ContainerIds = new Dictionary<string, string>(_ids) }, definition);
+            var spec = ContainerSpecs.For(_context with { PauseContainerId = _pauseId, ContainerIds = new Dictionary<string, string>(_ids), CgroupParent = _cgroupParent }, definition);
             string id;
             try
             {
@@ -303,8 +304,7 @@ public sealed partial class TaskActor
     private async Task<object> ExitedAsync(string name, string id, CancellationToken token)
     {
         var inspect = await _docker.InspectContainerAsync(id, token);
-        var reason = inspect.State.OOMKilled ? "OutOfMemoryError: Container killed due to memory usage" : null;
-        return new ContainerChanged(name, new ContainerKnown(ContainerStatus.Stopped, false, inspect.State.ExitCode, Health.Unknown, reason));
+        return new ContainerChanged(name, new ContainerKnown(ContainerStatus.Stopped, false, inspect.State.ExitCode, Health.Unknown, ExitReason(inspect)));
     }
 
     private void Watch(string name, string id, bool health, CancellationToken token)
@@ -357,6 +357,8 @@ public sealed partial class TaskActor
 
     private async Task<object> ProvisionAsync(CancellationToken token)
     {
+        var (cpu, memory) = ContainerSpecs.TaskLimits(_context);
+        _cgroupParent = TaskCgroup.Create(ContainerSpecs.TaskId(TaskArn), cpu, memory);
         if (_definition.NetworkMode != "awsvpc")
         {
             return new ProvisionDone(true, null);
@@ -404,6 +406,12 @@ public sealed partial class TaskActor
 
     private async Task AdoptAsync(CancellationToken token)
     {
+        var cgroup = TaskCgroup.ParentOf(ContainerSpecs.TaskId(TaskArn));
+        if (_adopted.Count > 0 && TaskCgroup.Supported && Directory.Exists("/sys/fs/cgroup/memory" + cgroup))
+        {
+            _cgroupParent = cgroup;
+        }
+
         foreach (var summary in _adopted)
         {
             var inspect = await _docker.InspectContainerAsync(summary.Id, token);
@@ -434,8 +442,7 @@ public sealed partial class TaskActor
             }
             else
             {
-                var reason = inspect.State.OOMKilled ? "OutOfMemoryError: Container killed due to memory usage" : null;
-                _known[name] = new ContainerKnown(ContainerStatus.Stopped, ExitCode: inspect.State.ExitCode, Reason: reason);
+                _known[name] = new ContainerKnown(ContainerStatus.Stopped, ExitCode: inspect.State.ExitCode, Reason: ExitReason(inspect));
             }
         }
 
@@ -444,6 +451,10 @@ public sealed partial class TaskActor
             _task = _task with { Provisioned = true, EverProvisioned = true };
         }
     }
+
+    // ECS's reason for a container the kernel killed for its memory limit; none for an ordinary exit.
+    private static string? ExitReason(ContainerInspect inspect)
+        => inspect.State.OOMKilled ? "OutOfMemoryError: Container killed due to memory usage" : null;
 
     private async Task CleanUpAsync(CancellationToken token)
     {
@@ -458,6 +469,8 @@ public sealed partial class TaskActor
                 // Already gone, or the engine is away: the next agent start cleans up what is left.
             }
         }
+
+        TaskCgroup.Remove(ContainerSpecs.TaskId(TaskArn));
     }
 
     private async Task ReportIfChangedAsync(TaskStatus status, string? reason, CancellationToken token)
