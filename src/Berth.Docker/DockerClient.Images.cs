@@ -17,14 +17,7 @@ public sealed partial class DockerClient
                         request.Headers.Add("X-Registry-Auth", EncodeAuth(auth));
                 });
 
-            // Failures after the pull started arrive as a 200 whose progress stream ends with an error line.
-            await using var body = await response.Content.ReadAsStreamAsync(ct);
-            await foreach (var message in DockerStreams.ReadJsonLinesAsync(body, DockerJsonContext.Default.ProgressMessage, ct))
-            {
-                var error = message.ErrorDetail?.Message ?? message.Error;
-                if (!string.IsNullOrEmpty(error))
-                    throw new DockerException($"Docker PullImage of '{image}' failed: {error}", nameof(DockerTimeouts.PullImage), dockerMessage: error);
-            }
+            await DrainProgressAsync(response, $"PullImage of '{image}'", ct);
             return true;
         }, cancellationToken);
 
@@ -35,13 +28,7 @@ public sealed partial class DockerClient
             using var content = new StreamContent(rootfsTar);
             content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-tar");
             using var response = await SendAsync(HttpMethod.Post, query, content, nameof(DockerTimeouts.PullImage), ct);
-            await using var body = await response.Content.ReadAsStreamAsync(ct);
-            await foreach (var message in DockerStreams.ReadJsonLinesAsync(body, DockerJsonContext.Default.ProgressMessage, ct))
-            {
-                var error = message.ErrorDetail?.Message ?? message.Error;
-                if (!string.IsNullOrEmpty(error))
-                    throw new DockerException($"Docker ImportImage of '{repository}:{tag}' failed: {error}", nameof(DockerTimeouts.PullImage), dockerMessage: error);
-            }
+            await DrainProgressAsync(response, $"ImportImage of '{repository}:{tag}'", ct);
             return true;
         }, cancellationToken);
 
@@ -72,6 +59,21 @@ public sealed partial class DockerClient
                 HttpMethod.Delete, $"images/{EscapeName(image)}?force={Flag(force)}", null, nameof(DockerTimeouts.RemoveImage), ct);
             return true;
         }, cancellationToken);
+
+    /// <summary>
+    /// Reads an image progress stream to its end. Failures after the engine started arrive as a 200 whose
+    /// stream ends with an error line, so that line is the error.
+    /// </summary>
+    private static async Task DrainProgressAsync(HttpResponseMessage response, string what, CancellationToken ct)
+    {
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        await foreach (var message in DockerStreams.ReadJsonLinesAsync(body, DockerJsonContext.Default.ProgressMessage, ct))
+        {
+            var error = message.ErrorDetail?.Message ?? message.Error;
+            if (!string.IsNullOrEmpty(error))
+                throw new DockerException($"Docker {what} failed: {error}", nameof(DockerTimeouts.PullImage), dockerMessage: error);
+        }
+    }
 
     /// <summary>
     /// Splits <c>registry:5000/repo:tag</c> / <c>repo@sha256:...</c> into the <c>fromImage</c> and <c>tag</c> parameters;
