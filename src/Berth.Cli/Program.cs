@@ -1,3 +1,4 @@
+using Berth.Cli;
 using System.CommandLine;
 using Berth.Agent.Client;
 using Berth.Agent.Runtime;
@@ -13,7 +14,8 @@ var noLocalAgent = new Option<bool>("--no-local-agent") { Description = "Do not 
 var dockerHost = new Option<string>("--docker-host") { Description = "Docker Engine (default unix:///var/run/docker.sock).", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } h ? h : "unix:///var/run/docker.sock" };
 var lostAfter = new Option<int>("--agent-lost-after") { Description = "Seconds an agent may stay disconnected before its tasks are stopped as lost (default 180).", DefaultValueFactory = _ => 180 };
 
-var server = new Command("server", "Run the Berth server (ECS API) with its embedded SQLite state and an agent for the local Docker Engine.") { port, bind, dataDir, noLocalAgent, dockerHost, lostAfter };
+var noFargate = new Option<bool>("--no-fargate") { Description = "Do not run the FARGATE capacity agent for the local Docker Engine in the server process." };
+var server = new Command("server", "Run the Berth server (ECS API) with its embedded SQLite state and an agent for the local Docker Engine.") { port, bind, dataDir, noLocalAgent, noFargate, dockerHost, lostAfter };
 server.SetAction(async (parse, cancellation) =>
 {
     var options = new ServerOptions
@@ -23,6 +25,7 @@ server.SetAction(async (parse, cancellation) =>
         DataDir = Path.GetFullPath(parse.GetValue(dataDir)!),
         AccountId = Environment.GetEnvironmentVariable("BERTH_ACCOUNT_ID") is { Length: > 0 } account ? account : ServerOptions.DefaultAccountId,
         LocalAgent = !parse.GetValue(noLocalAgent),
+        FargateCapacity = !parse.GetValue(noFargate),
         DockerHost = parse.GetValue(dockerHost)!,
         AgentLostAfter = TimeSpan.FromSeconds(parse.GetValue(lostAfter)),
     };
@@ -77,5 +80,29 @@ agent.SetAction(async (parse, cancellation) =>
     return 0;
 });
 
-var root = new RootCommand("Berth: a self-hosted container platform that speaks the ECS API.") { server, agent };
+var meteringCluster = new Option<string?>("--cluster") { Description = "Only this cluster's tasks (default: every cluster)." };
+var meteringJson = new Option<bool>("--json") { Description = "Print the server's JSON report as is." };
+var meteringEndpoint = new Option<string>("--endpoint") { Description = "The Berth server (default http://127.0.0.1:4580).", DefaultValueFactory = _ => $"http://127.0.0.1:{ServerOptions.DefaultPort}" };
+var metering = new Command("metering", "Show FARGATE usage as Fargate bills it: vCPU-seconds and GB-seconds per task and in total. Credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, else the data dir's credentials.json.")
+{
+    meteringEndpoint, meteringCluster, meteringJson, dataDir,
+};
+metering.SetAction(async (parse, cancellation) =>
+{
+    var credential = MeteringCommand.Credential(Path.GetFullPath(parse.GetValue(dataDir)!));
+    if (credential is null)
+    {
+        await Console.Error.WriteLineAsync("berth metering: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or point --data-dir at the server's data dir.");
+        return 2;
+    }
+
+    using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+    var ecs = new EcsClient(http, new Uri(parse.GetValue(meteringEndpoint)!), ServerOptions.DefaultRegion(), credential, TimeProvider.System);
+    var cluster = parse.GetValue(meteringCluster);
+    var json = await ecs.GetAsync("/_berth/metering", cluster is null ? string.Empty : "cluster=" + Uri.EscapeDataString(cluster), cancellation);
+    Console.WriteLine(parse.GetValue(meteringJson) ? json : MeteringCommand.Table(json));
+    return 0;
+});
+
+var root = new RootCommand("Berth: a self-hosted container platform that speaks the ECS API.") { server, agent, metering };
 return await root.Parse(args).InvokeAsync();

@@ -3,6 +3,7 @@ using Berth.Ecs.Arns;
 using Berth.Ecs.Attributes;
 using Berth.Ecs.Clusters;
 using Berth.Ecs.ContainerInstances;
+using Berth.Ecs.Capacity;
 using Berth.Ecs.Model;
 using Berth.Ecs.State;
 using Berth.Ecs.Tagging;
@@ -24,8 +25,14 @@ public sealed class EcsApi(CommitPipeline<EcsState> pipeline, TimeProvider time)
     /// <summary>Where IDs of new container instances, tasks and containers come from (random unless a test says otherwise).</summary>
     public IdSource Ids { get; init; } = IdSource.Random;
 
-    /// <summary>Placement's random choices; only the single commit writer draws from it.</summary>
+    /// <summary>Where each placement's seed comes from (random unless a test says otherwise).</summary>
     public Random PlacementRandom { get; init; } = new();
+
+    /// <summary>
+    /// How many times a RunTask plans on a snapshot before it plans inside the writer, where nothing can change
+    /// under it. Each retry follows a commit that changed what the plan relied on.
+    /// </summary>
+    public int OptimisticAttempts { get; init; } = 3;
 
     /// <summary>The base URL DiscoverPollEndpoint hands agents for their channels (the server's own address).</summary>
     public string AgentEndpoint { get; init; } = "http://127.0.0.1:4580";
@@ -85,12 +92,12 @@ public sealed class EcsApi(CommitPipeline<EcsState> pipeline, TimeProvider time)
             (s, scope, r) => ContainerInstanceQueries.DiscoverPollEndpoint(s, scope, r, AgentEndpoint));
 
         // Tasks
-        Write(table, "RunTask", Json.RunTaskRequest, Json.RunTaskResponse,
-            (s, c, r) => TaskDecisions.Run(s, Scope(c), Ids, PlacementRandom, time.GetUtcNow(), r), response => response);
+        table.Add(WireOperations.TargetPrefix, "RunTask", WireOperations.SigningName, Json.RunTaskRequest, Json.RunTaskResponse,
+            (c, r) => new ValueTask<RunTaskResponse>(RunTaskAsync(Scope(c), r)), WireRequired.ByType);
         Write(table, "StartTask", Json.StartTaskRequest, Json.StartTaskResponse,
             (s, c, r) => TaskDecisions.Start(s, Scope(c), Ids, time.GetUtcNow(), r), response => response);
         Write(table, "StopTask", Json.StopTaskRequest, Json.StopTaskResponse,
-            (s, c, r) => TaskDecisions.Stop(s, Scope(c), time.GetUtcNow(), r), task => new StopTaskResponse { Task = task });
+            (s, c, r) => TaskDecisions.Stop(s, Scope(c), time.GetUtcNow(), r), task => new StopTaskResponse { Task = FargateCapacity.ForWire(task) });
         Read(table, "DescribeTasks", Json.DescribeTasksRequest, Json.DescribeTasksResponse, TaskQueries.Describe);
         Read(table, "ListTasks", Json.ListTasksRequest, Json.ListTasksResponse, TaskQueries.List);
         Write(table, "SubmitTaskStateChange", Json.SubmitTaskStateChangeRequest, Json.SubmitTaskStateChangeResponse,
@@ -110,6 +117,34 @@ public sealed class EcsApi(CommitPipeline<EcsState> pipeline, TimeProvider time)
     }
 
     private static Scope Scope(RequestContext context) => new(context.Region, context.AccountId);
+
+    /// <summary>
+    /// RunTask plans on the current snapshot outside the single writer (placement is the costly part), then
+    /// commits; the commit re-checks every chosen instance if the state moved, and a plan that no longer fits is
+    /// made again. The last attempt plans inside the writer, so a RunTask always ends.
+    /// </summary>
+    private async Task<RunTaskResponse> RunTaskAsync(Scope scope, RunTaskRequest request)
+    {
+        for (var attempt = 0; attempt < OptimisticAttempts; attempt++)
+        {
+            var plan = TaskDecisions.PlanRun(pipeline.Current, scope, new Random(NextSeed()), request);
+            if (await pipeline.ExecuteAsync(s => TaskDecisions.CommitRun(s, scope, Ids, time.GetUtcNow(), request, plan)) is { } done)
+            {
+                return done;
+            }
+        }
+
+        var seed = NextSeed();
+        return await pipeline.ExecuteAsync(s => TaskDecisions.Run(s, scope, Ids, new Random(seed), time.GetUtcNow(), request));
+    }
+
+    private int NextSeed()
+    {
+        lock (PlacementRandom)
+        {
+            return PlacementRandom.Next();
+        }
+    }
 
     private void Read<TIn, TOut>(DispatchTable table, string name, System.Text.Json.Serialization.Metadata.JsonTypeInfo<TIn> input, System.Text.Json.Serialization.Metadata.JsonTypeInfo<TOut> output, Func<EcsState, Scope, TIn, TOut> query)
         where TIn : class, new()

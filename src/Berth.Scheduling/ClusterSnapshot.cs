@@ -21,7 +21,7 @@ public sealed record ResourceSet(int Cpu, int Memory, IReadOnlySet<int> TcpPorts
 /// <param name="AgentConnected">Whether the agent's channel is up; a disconnected agent cannot start anything.</param>
 /// <param name="Registered">What the instance offers; its ports are the ones reserved on the host (never free).</param>
 /// <param name="Used">What its tasks hold: CPU, memory and the host ports they bind.</param>
-/// <param name="Attributes">Attributes by name (the ones memberOf expressions will query).</param>
+/// <param name="Attributes">Attributes by name (what memberOf expressions and attribute spread read).</param>
 public sealed record InstanceSnapshot(
     string Id,
     string Arn,
@@ -31,8 +31,22 @@ public sealed record InstanceSnapshot(
     ResourceSet Used,
     IReadOnlyDictionary<string, string?> Attributes)
 {
-    /// <summary>Task groups of the tasks on the instance (what <c>distinctInstance</c> compares).</summary>
-    public IReadOnlySet<string> Groups { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+    private static readonly IReadOnlyDictionary<string, int> NoGroups = new Dictionary<string, int>(StringComparer.Ordinal);
+
+    /// <summary>How many tasks of each task group the instance holds (distinctInstance, spread and <c>task:group</c> read it).</summary>
+    public IReadOnlyDictionary<string, int> GroupCounts { get; init; } = NoGroups;
+
+    /// <summary>Tasks on the instance that hold resources (<c>runningTasksCount</c> in queries).</summary>
+    public int RunningTasksCount { get; init; }
+
+    /// <summary>The EC2 instance ID the agent registered with, if any (<c>ec2InstanceId</c> in queries).</summary>
+    public string? Ec2InstanceId { get; init; }
+
+    /// <summary>The agent's version (<c>agentVersion</c> in queries).</summary>
+    public string? AgentVersion { get; init; }
+
+    /// <summary>When the instance registered (<c>registeredAt</c> in queries).</summary>
+    public DateTimeOffset? RegisteredAt { get; init; }
 }
 
 /// <summary>The container instances of one cluster at the moment of a placement decision.</summary>

@@ -7,7 +7,7 @@ public sealed record ConstraintSpec(string Type, string? Expression = null);
 public sealed record StrategySpec(string Type, string? Field = null);
 
 /// <summary>
-/// What <see cref="Placement.Place"/> places: <paramref name="Count"/> identical tasks, each needing
+/// What <see cref="PlacementSession.Place"/> places: <paramref name="Count"/> identical tasks, each needing
 /// <paramref name="Cpu"/> units, <paramref name="Memory"/> MiB and the given host ports.
 /// </summary>
 /// <param name="TcpPorts">Host ports each task binds over TCP; 0 means a dynamic port, which never conflicts.</param>
@@ -20,10 +20,10 @@ public sealed record PlacementRequest(int Cpu, int Memory, IReadOnlyList<int> Tc
     /// <summary>The task group the tasks belong to (<c>family:NAME</c> by default in ECS).</summary>
     public string? Group { get; init; }
 
-    /// <summary>Placement constraints; only <c>distinctInstance</c> is honoured so far.</summary>
+    /// <summary>Placement constraints: the request's and the task definition's, in order.</summary>
     public IReadOnlyList<ConstraintSpec> Constraints { get; init; } = [];
 
-    /// <summary>Placement strategies; accepted, ranking is random among feasible instances so far.</summary>
+    /// <summary>Placement strategies in order; none means random.</summary>
     public IReadOnlyList<StrategySpec> Strategies { get; init; } = [];
 
     /// <summary>

@@ -23,7 +23,7 @@ public class PlacementTests
             new ResourceSet(usedCpu, usedMemory, (boundTcp ?? []).ToHashSet(), (boundUdp ?? []).ToHashSet()),
             new Dictionary<string, string?>())
         {
-            Groups = (groups ?? []).ToHashSet(),
+            GroupCounts = (groups ?? []).ToDictionary(g => g, _ => 1),
         };
 
     private static PlacementRequest Task(int cpu = 256, int memory = 512, int[]? tcp = null, int[]? udp = null, int count = 1) =>
@@ -178,9 +178,12 @@ public class PlacementTests
     [Fact]
     public void ChecksAreWiredInOnePlaceInReportingOrder()
     {
-        var plain = Placement.ChecksFor(Task()).Select(c => c.Reason);
+        static Feasibility.MemberOfCheck MemberOf(string e) => new(PlacementRules.Parse(e), 1);
+        var plain = PlacementRules.ChecksFor(Task(), MemberOf).Select(c => c.Reason);
         Assert.Equal(["AGENT", "RESOURCE:CPU", "RESOURCE:MEMORY", "RESOURCE:PORTS", "RESOURCE:PORTS_UDP"], plain);
-        var distinct = Placement.ChecksFor(Task() with { Constraints = [new ConstraintSpec("distinctInstance"), new ConstraintSpec("memberOf", "attribute:x == y")] });
-        Assert.Equal(6, distinct.Count);
+        var constrained = PlacementRules.ChecksFor(Task() with { Constraints = [new ConstraintSpec("memberOf", "attribute:x == y"), new ConstraintSpec("distinctInstance")] }, MemberOf);
+        Assert.Equal(
+            ["AGENT", "RESOURCE:CPU", "RESOURCE:MEMORY", "RESOURCE:PORTS", "RESOURCE:PORTS_UDP", "MemberOf placement constraint unsatisfied.", "DistinctInstance placement constraint unsatisfied."],
+            constrained.Select(c => c.Reason));
     }
 }

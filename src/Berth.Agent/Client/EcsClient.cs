@@ -68,6 +68,21 @@ public sealed class EcsClient(HttpClient http, Uri endpoint, string region, Sign
         }
     }
 
+    /// <summary>A signed GET of one of the server's own JSON endpoints (e.g. <c>/_berth/metering</c>); the body as text.</summary>
+    public async Task<string> GetAsync(string path, string query, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(endpoint, query.Length == 0 ? path : path + "?" + query));
+        Sign(request, path, query, [], []);
+        using var response = await http.SendAsync(request, cancellationToken);
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw Error((int)response.StatusCode, body);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(body);
+    }
+
     private void Sign(HttpRequestMessage request, string path, string query, List<KeyValuePair<string, string>> headers, byte[] body)
     {
         headers.Add(new("Host", endpoint.Authority));

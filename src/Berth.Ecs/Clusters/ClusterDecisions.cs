@@ -1,4 +1,5 @@
 using Berth.Ecs.Arns;
+using Berth.Ecs.Capacity;
 using Berth.Ecs.Model;
 using Berth.Ecs.State;
 using Berth.Ecs.TaskDefinitions;
@@ -17,6 +18,20 @@ public static class ClusterDecisions
     public static Decision<EcsState, Cluster> Create(EcsState state, Scope scope, CreateClusterRequest request)
     {
         var name = string.IsNullOrEmpty(request.ClusterName) ? ClusterRules.DefaultName : request.ClusterName;
+        if (name == FargateCapacity.ClusterName)
+        {
+            throw AwsException.InvalidParameter($"The cluster name {name} is reserved for Berth's FARGATE capacity.");
+        }
+
+        return CreateAny(state, scope, request, name);
+    }
+
+    /// <summary>Berth's FARGATE capacity cluster, created by the server itself (users cannot create it).</summary>
+    public static Decision<EcsState, Cluster> CreateCapacity(EcsState state, Scope scope) =>
+        CreateAny(state, scope, new CreateClusterRequest(), FargateCapacity.ClusterName);
+
+    private static Decision<EcsState, Cluster> CreateAny(EcsState state, Scope scope, CreateClusterRequest request, string name)
+    {
         ClusterRules.ValidateName(name);
         ClusterRules.ValidateSettings(request.Settings);
         TagRules.Validate(request.Tags);

@@ -26,9 +26,10 @@ internal static class PlacementSnapshot
             var (tcp, udp) = TaskResources.BoundPorts(state, task);
             usage.Tcp.UnionWith(tcp);
             usage.Udp.UnionWith(udp);
+            usage.Running++;
             if (task.Group is not null)
             {
-                usage.Groups.Add(task.Group);
+                usage.Groups[task.Group] = (usage.Groups.TryGetValue(task.Group, out var n) ? n : 0) + 1;
             }
         }
 
@@ -55,7 +56,11 @@ internal static class PlacementSnapshot
                 new ResourceSet(usage.Cpu, usage.Memory, usage.Tcp, usage.Udp),
                 attributes)
             {
-                Groups = usage.Groups,
+                GroupCounts = usage.Groups,
+                RunningTasksCount = usage.Running,
+                Ec2InstanceId = i.Ec2InstanceId,
+                AgentVersion = i.VersionInfo?.AgentVersion,
+                RegisteredAt = i.RegisteredAt,
             };
         }).ToList());
     }
@@ -70,6 +75,8 @@ internal static class PlacementSnapshot
 
         public HashSet<int> Udp { get; } = [];
 
-        public HashSet<string> Groups { get; } = new(StringComparer.Ordinal);
+        public int Running { get; set; }
+
+        public Dictionary<string, int> Groups { get; } = new(StringComparer.Ordinal);
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Berth.Ecs.Arns;
+using Berth.Ecs.Capacity;
 using Berth.Ecs.Model;
 using Berth.Ecs.State;
 using Berth.Ecs.TaskDefinitions;
@@ -28,7 +29,11 @@ internal static class TaskBuilder
         string? StartedBy,
         List<Tag> Tags,
         bool EnableExecuteCommand,
-        NetworkConfiguration? NetworkConfiguration);
+        NetworkConfiguration? NetworkConfiguration)
+    {
+        /// <summary>The capacity provider the task runs on when a strategy chose it (FARGATE); null for a launch type.</summary>
+        public string? CapacityProvider { get; init; }
+    }
 
     /// <summary>The common launch parameters of RunTask and StartTask.</summary>
     public sealed record Parameters(
@@ -167,6 +172,7 @@ internal static class TaskBuilder
             });
         }
 
+        var fargate = launch.LaunchType == "FARGATE";
         return new EcsTask
         {
             TaskArn = taskArn,
@@ -185,7 +191,11 @@ internal static class TaskBuilder
             EnableExecuteCommand = launch.EnableExecuteCommand,
             Group = launch.Group,
             HealthStatus = "UNKNOWN",
-            LaunchType = launch.LaunchType,
+            LaunchType = launch.CapacityProvider is null ? launch.LaunchType : null,
+            CapacityProviderName = launch.CapacityProvider,
+            PlatformVersion = fargate ? FargateCapacity.PlatformVersion : null,
+            PlatformFamily = fargate ? "Linux" : null,
+            EphemeralStorage = fargate ? new EphemeralStorage { SizeInGiB = launch.Overrides.EphemeralStorage?.SizeInGiB ?? launch.Definition.EphemeralStorage?.SizeInGiB ?? FargateCapacity.DefaultEphemeralStorageGiB } : null,
             Overrides = launch.Overrides,
             StartedBy = launch.StartedBy,
             Tags = launch.Tags,

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Berth.Ecs.Arns;
 using Berth.Ecs.Clusters;
 using Berth.Ecs.ContainerInstances;
+using Berth.Ecs.Capacity;
 using Berth.Ecs.Model;
 using Berth.Ecs.State;
 using Berth.Protocol.Errors;
@@ -16,11 +17,21 @@ namespace Berth.Ecs.Tasks;
 public static class TaskDecisions
 {
     /// <summary>
-    /// RunTask on the EC2 (or EXTERNAL) launch type: up to 10 tasks placed by <see cref="Placement"/>.
-    /// Tasks that fit nowhere come back as failures naming each instance and why it refused, as in ECS.
-    /// A repeated <c>clientToken</c> returns the tasks of its first request and starts nothing.
+    /// RunTask decided in one step on <paramref name="state"/> (the plan and its commit together): what the
+    /// writer falls back to when optimistic plans keep conflicting, and what tests call.
     /// </summary>
     public static Decision<EcsState, RunTaskResponse> Run(EcsState state, Scope scope, IdSource ids, Random rng, DateTimeOffset now, RunTaskRequest request)
+    {
+        var decision = CommitRun(state, scope, ids, now, request, PlanRun(state, scope, rng, request));
+        return new Decision<EcsState, RunTaskResponse>(decision.State, decision.Mutations, decision.Result!);
+    }
+
+    /// <summary>
+    /// RunTask's first half, on a snapshot and outside the single writer: checks the request as ECS does and
+    /// places its tasks (EC2 and EXTERNAL on the cluster's instances, FARGATE on Berth's capacity).
+    /// Throws ECS's errors; tasks that fit nowhere become failures when committed.
+    /// </summary>
+    public static RunPlan PlanRun(EcsState state, Scope scope, Random rng, RunTaskRequest request)
     {
         var cluster = ClusterRules.RequireActive(state, scope, request.Cluster);
         var count = request.Count ?? 1;
@@ -34,7 +45,6 @@ public static class TaskDecisions
             throw AwsException.InvalidParameter("Task count must be greater than 0.");
         }
 
-        var edit = new StateEdit(state);
         string? tokenKey = null;
         string? fingerprint = null;
         if (request.ClientToken is { } token)
@@ -46,30 +56,37 @@ public static class TaskDecisions
 
             tokenKey = scope.Region + "|" + token;
             fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(request, WireJsonContext.Default.RunTaskRequest))));
-            if (state.ClientTokens.TryGetValue(tokenKey, out var seen))
+            if (Replay(state, tokenKey, fingerprint) is not null)
             {
-                if (seen.Fingerprint != fingerprint)
-                {
-                    throw new AwsException("ConflictException", "The specified client token is already in use with a different RunTask request. Existing tasks: " + string.Join(", ", seen.TaskArns));
-                }
-
-                return edit.Done(new RunTaskResponse
-                {
-                    Tasks = [.. seen.TaskArns.Where(state.Tasks.ContainsKey).Select(a => state.Tasks[a])],
-                    Failures = seen.Failures,
-                });
+                return new RunPlan(state, cluster, null, null, [], tokenKey, fingerprint, null);
             }
         }
 
-        var launchType = LaunchType(cluster, request);
+        var (launchType, provider) = LaunchType(cluster, request);
         var launch = TaskBuilder.Check(state, scope, cluster, new TaskBuilder.Parameters(
             request.TaskDefinition, request.Overrides, request.StartedBy, 128, request.Group, request.Tags, request.PropagateTags,
             request.EnableECSManagedTags, request.EnableExecuteCommand, request.NetworkConfiguration, launchType));
-        var demand = TaskBuilder.Demand(launch, count) with
+        var constraints = Constraints(launch.Definition, request.PlacementConstraints, launchType);
+        var strategies = Strategies(request.PlacementStrategy);
+        try
         {
-            Constraints = Constraints(launch.Definition, request.PlacementConstraints),
-            Strategies = Strategies(request.PlacementStrategy),
-        };
+            PlacementRules.Validate(constraints, strategies, launchType);
+        }
+        catch (PlacementSpecException e)
+        {
+            throw AwsException.InvalidParameter(e.Message);
+        }
+
+        PlatformVersion(request.PlatformVersion, launchType);
+        var demand = TaskBuilder.Demand(launch, count) with { Constraints = constraints, Strategies = strategies };
+        if (launchType == "FARGATE")
+        {
+            // Fargate spreads its tasks over its hosts; users choose neither constraints nor strategies there.
+            var capacity = FargateCapacity.Find(state, scope);
+            var hosts = capacity is null ? new ClusterSnapshot([]) : PlacementSnapshot.Of(state, capacity);
+            var fargateDemand = demand with { Strategies = [new StrategySpec("spread", "instanceId")] };
+            return new RunPlan(state, cluster, capacity, launch with { CapacityProvider = provider }, Placement.Place(hosts, fargateDemand, rng), tokenKey, fingerprint, fargateDemand);
+        }
 
         var snapshot = PlacementSnapshot.Of(state, cluster);
         if (!snapshot.Instances.Any(i => i.Status == "ACTIVE"))
@@ -77,18 +94,47 @@ public static class TaskDecisions
             throw AwsException.InvalidParameter("No Container Instances were found in your cluster.");
         }
 
+        return new RunPlan(state, cluster, cluster, launch, Placement.Place(snapshot, demand, rng), tokenKey, fingerprint, demand);
+    }
+
+    /// <summary>
+    /// RunTask's second half, in the single writer: records the planned tasks. If the state moved since the plan,
+    /// each planned instance is checked again against what it holds now; a plan that no longer fits is refused
+    /// (the result is null) and the caller plans again, so concurrent RunTasks never over-commit an instance.
+    /// A repeated <c>clientToken</c> returns the tasks of its first request and starts nothing.
+    /// </summary>
+    public static Decision<EcsState, RunTaskResponse?> CommitRun(EcsState state, Scope scope, IdSource ids, DateTimeOffset now, RunTaskRequest request, RunPlan plan)
+    {
+        var edit = new StateEdit(state);
+        if (plan.TokenKey is not null && Replay(state, plan.TokenKey, plan.Fingerprint!) is { } replay)
+        {
+            return edit.Done<RunTaskResponse?>(replay);
+        }
+
+        if (plan.Launch is null || plan.Demand is null)
+        {
+            // Planned as a replay, but the token is gone from the state: plan again.
+            return edit.Done<RunTaskResponse?>(null);
+        }
+
+        if (!ReferenceEquals(state, plan.PlannedOn) && !StillFits(state, plan))
+        {
+            return edit.Done<RunTaskResponse?>(null);
+        }
+
         var response = new RunTaskResponse { Tasks = [], Failures = [] };
-        foreach (var placement in Placement.Place(snapshot, demand, rng))
+        foreach (var placement in plan.Placements)
         {
-            Record(placement, launch, scope, cluster, ids, now, edit, response);
+            Record(placement, plan.Launch, scope, plan.Cluster, ids, now, edit, response);
         }
 
-        if (tokenKey is not null)
+        if (plan.TokenKey is not null)
         {
-            edit.Put(tokenKey, new StoredClientToken(request.ClientToken!, fingerprint!, [.. response.Tasks.Select(t => t.TaskArn!)], response.Failures));
+            edit.Put(plan.TokenKey, new StoredClientToken(request.ClientToken!, plan.Fingerprint!, [.. response.Tasks.Select(t => t.TaskArn!)], response.Failures));
         }
 
-        return edit.Done(response);
+        response.Tasks = [.. response.Tasks.Select(FargateCapacity.ForWire)];
+        return edit.Done<RunTaskResponse?>(response);
     }
 
     /// <summary>
@@ -113,7 +159,8 @@ public static class TaskDecisions
             request.TaskDefinition, request.Overrides, request.StartedBy, 36, request.Group, request.Tags, request.PropagateTags,
             request.EnableECSManagedTags, request.EnableExecuteCommand, request.NetworkConfiguration, "EC2"));
         var pinned = targets.Select(t => ContainerInstanceRules.ArnOf(scope, cluster, t)).ToList();
-        var demand = TaskBuilder.Demand(launch, pinned.Count) with { PinnedInstances = pinned };
+        var constraints = Constraints(launch.Definition, null, "EC2");
+        var demand = TaskBuilder.Demand(launch, pinned.Count) with { PinnedInstances = pinned, Constraints = constraints };
 
         var edit = new StateEdit(state);
         var run = new RunTaskResponse { Tasks = [], Failures = [] };
@@ -149,6 +196,49 @@ public static class TaskDecisions
         return edit.Done(stopping);
     }
 
+    private static RunTaskResponse? Replay(EcsState state, string tokenKey, string fingerprint)
+    {
+        if (!state.ClientTokens.TryGetValue(tokenKey, out var seen))
+        {
+            return null;
+        }
+
+        if (seen.Fingerprint != fingerprint)
+        {
+            throw new AwsException("ConflictException", "The specified client token is already in use with a different RunTask request. Existing tasks: " + string.Join(", ", seen.TaskArns));
+        }
+
+        return new RunTaskResponse
+        {
+            Tasks = [.. seen.TaskArns.Where(state.Tasks.ContainsKey).Select(a => FargateCapacity.ForWire(state.Tasks[a]))],
+            Failures = seen.Failures,
+        };
+    }
+
+    /// <summary>Whether every planned task still fits its instance, checked on the state as it is now.</summary>
+    private static bool StillFits(EcsState state, RunPlan plan)
+    {
+        var chosen = plan.Placements.Where(p => p.Placed).Select(p => p.Instance!.Arn).ToList();
+        if (chosen.Count == 0)
+        {
+            return true;
+        }
+
+        if (plan.PlacementCluster is null || !state.Clusters.TryGetValue(plan.PlacementCluster.ClusterArn!, out var cluster) || cluster.Status != "ACTIVE"
+            || !state.Clusters.TryGetValue(plan.Cluster.ClusterArn!, out var target) || target.Status != "ACTIVE")
+        {
+            return false;
+        }
+
+        var snapshot = PlacementSnapshot.Of(state, cluster);
+        if (chosen.Any(arn => snapshot.Instances.FirstOrDefault(i => i.Arn == arn) is not { Status: "ACTIVE" }))
+        {
+            return false;
+        }
+
+        return Placement.Place(snapshot, plan.Demand! with { PinnedInstances = chosen }, 0).All(p => p.Placed);
+    }
+
     private static void Record(TaskPlacement placement, TaskBuilder.Launch launch, Scope scope, Cluster cluster, IdSource ids, DateTimeOffset now, StateEdit edit, RunTaskResponse response)
     {
         if (placement.Instance is { } chosen)
@@ -156,6 +246,16 @@ public static class TaskDecisions
             var task = TaskBuilder.Build(launch, scope, cluster, edit.State.ContainerInstances[chosen.Arn], ids, now);
             edit.Put(task);
             response.Tasks!.Add(task);
+            return;
+        }
+
+        if (launch.LaunchType == "FARGATE")
+        {
+            if (!response.Failures!.Any(f => f.Reason == FargateCapacity.Unavailable))
+            {
+                response.Failures!.Add(new Failure { Reason = FargateCapacity.Unavailable });
+            }
+
             return;
         }
 
@@ -169,7 +269,8 @@ public static class TaskDecisions
         }
     }
 
-    private static string LaunchType(Cluster cluster, RunTaskRequest request)
+    /// <summary>The launch type a RunTask asks for, and the capacity provider when it came from a strategy.</summary>
+    private static (string LaunchType, string? Provider) LaunchType(Cluster cluster, RunTaskRequest request)
     {
         if (request.LaunchType is not null && request.CapacityProviderStrategy is { Count: > 0 })
         {
@@ -185,70 +286,93 @@ public static class TaskDecisions
             : request.LaunchType is null ? cluster.DefaultCapacityProviderStrategy : null;
         if (strategy is { Count: > 0 })
         {
-            ClusterRules.ValidateStrategy(strategy, cluster.CapacityProviders);
-            throw FargateNotYet();
+            ClusterRules.ValidateStrategy(strategy, request.CapacityProviderStrategy is { Count: > 0 } ? cluster.CapacityProviders : null);
+            var providers = strategy.Where(s => s.Weight is null or > 0 || s.Base > 0).Select(s => s.CapacityProvider).Distinct().ToList();
+            if (providers is ["FARGATE"])
+            {
+                return ("FARGATE", "FARGATE");
+            }
+
+            throw AwsException.Client("Berth runs capacity provider strategies of FARGATE alone so far; FARGATE_SPOT and instance groups come later.");
         }
 
         var launchType = request.LaunchType ?? "EC2";
-        if (launchType is "FARGATE" or "MANAGED_INSTANCES")
+        if (launchType == "MANAGED_INSTANCES")
         {
-            throw FargateNotYet();
+            throw AwsException.Client("Berth does not run the MANAGED_INSTANCES launch type. Use EC2, EXTERNAL or FARGATE.");
         }
 
-        return launchType;
+        return (launchType, null);
     }
 
-    private static AwsException FargateNotYet() =>
-        AwsException.Client("Berth does not run tasks on FARGATE (or capacity providers) yet. Use launchType EC2 or EXTERNAL with a registered container instance.");
-
-    private static List<ConstraintSpec> Constraints(TaskDefinition definition, List<PlacementConstraint>? given)
+    private static void PlatformVersion(string? version, string launchType)
     {
-        var constraints = new List<ConstraintSpec>();
-        foreach (var c in given ?? [])
+        if (version is null)
         {
-            if (c.Type is not ("distinctInstance" or "memberOf"))
-            {
-                throw AwsException.InvalidParameter($"Invalid value for placement constraint type: {c.Type}. Valid values are distinctInstance, memberOf.");
-            }
-
-            if (c.Type == "memberOf" && string.IsNullOrWhiteSpace(c.Expression))
-            {
-                throw AwsException.InvalidParameter("An expression is required for a memberOf placement constraint.");
-            }
-
-            if (c.Type == "distinctInstance" && !string.IsNullOrEmpty(c.Expression))
-            {
-                throw AwsException.InvalidParameter("An expression is not allowed for a distinctInstance placement constraint.");
-            }
-
-            constraints.Add(new ConstraintSpec(c.Type, c.Expression));
+            return;
         }
 
-        constraints.AddRange((definition.PlacementConstraints ?? []).Select(c => new ConstraintSpec(c.Type ?? "memberOf", c.Expression)));
-        if (constraints.Count > 10)
+        if (launchType != "FARGATE")
         {
-            throw AwsException.InvalidParameter("You can specify up to 10 placement constraints per task, including those in the task definition.");
+            throw AwsException.InvalidParameter("The platform version must be null when specifying an EC2 launch type.");
+        }
+
+        if (version is not ("LATEST" or FargateCapacity.PlatformVersion))
+        {
+            throw AwsException.InvalidParameter($"The specified platform version ({version}) does not exist.");
+        }
+    }
+
+    private static List<ConstraintSpec> Constraints(TaskDefinition definition, List<PlacementConstraint>? given, string launchType)
+    {
+        var constraints = (given ?? []).Select(c => new ConstraintSpec(c.Type ?? string.Empty, c.Expression)).ToList();
+
+        // A task definition's constraints bind only where there are instances to choose between.
+        if (launchType != "FARGATE")
+        {
+            constraints.AddRange((definition.PlacementConstraints ?? []).Select(c => new ConstraintSpec(c.Type ?? "memberOf", c.Expression)));
         }
 
         return constraints;
     }
 
-    private static List<StrategySpec> Strategies(List<PlacementStrategy>? given)
+    private static List<StrategySpec> Strategies(List<PlacementStrategy>? given) =>
+        [.. (given ?? []).Select(s => new StrategySpec(s.Type ?? string.Empty, s.Field))];
+}
+
+/// <summary>
+/// A RunTask planned on a snapshot: where each task goes (or why it cannot), to be committed by
+/// <see cref="TaskDecisions.CommitRun"/>.
+/// </summary>
+public sealed class RunPlan
+{
+    internal RunPlan(EcsState plannedOn, Cluster cluster, Cluster? placementCluster, TaskBuilder.Launch? launch, IReadOnlyList<TaskPlacement> placements, string? tokenKey, string? fingerprint, PlacementRequest? demand)
     {
-        var strategies = given ?? [];
-        if (strategies.Count > 5)
-        {
-            throw AwsException.InvalidParameter("You can specify up to 5 placement strategies.");
-        }
-
-        foreach (var s in strategies)
-        {
-            if (Array.IndexOf(WireEnums.PlacementStrategyType, s.Type) < 0)
-            {
-                throw AwsException.InvalidParameter($"Invalid value for placement strategy type: {s.Type}. Valid values are {string.Join(", ", WireEnums.PlacementStrategyType)}.");
-            }
-        }
-
-        return [.. strategies.Select(s => new StrategySpec(s.Type!, s.Field))];
+        PlannedOn = plannedOn;
+        Cluster = cluster;
+        PlacementCluster = placementCluster;
+        Launch = launch;
+        Placements = placements;
+        TokenKey = tokenKey;
+        Fingerprint = fingerprint;
+        Demand = demand;
     }
+
+    /// <summary>The state the plan was made on.</summary>
+    public EcsState PlannedOn { get; }
+
+    /// <summary>Where each task goes, in order.</summary>
+    public IReadOnlyList<TaskPlacement> Placements { get; }
+
+    internal Cluster Cluster { get; }
+
+    internal Cluster? PlacementCluster { get; }
+
+    internal TaskBuilder.Launch? Launch { get; }
+
+    internal string? TokenKey { get; }
+
+    internal string? Fingerprint { get; }
+
+    internal PlacementRequest? Demand { get; }
 }

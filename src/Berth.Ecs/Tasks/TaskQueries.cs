@@ -1,6 +1,7 @@
 using Berth.Ecs.Arns;
 using Berth.Ecs.Clusters;
 using Berth.Ecs.ContainerInstances;
+using Berth.Ecs.Capacity;
 using Berth.Ecs.Model;
 using Berth.Ecs.Paging;
 using Berth.Ecs.State;
@@ -60,7 +61,7 @@ public static class TaskQueries
             }
             else
             {
-                response.Tasks.Add(withTags ? task : WithoutTags(task));
+                response.Tasks.Add(FargateCapacity.ForWire(withTags ? task : WithoutTags(task)));
             }
         }
 

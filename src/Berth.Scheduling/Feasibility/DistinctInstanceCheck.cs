@@ -6,10 +6,13 @@ namespace Berth.Scheduling.Feasibility;
 /// </summary>
 public sealed class DistinctInstanceCheck : IFeasibilityCheck
 {
+    /// <summary>The one instance (it holds no state).</summary>
+    public static DistinctInstanceCheck Instance { get; } = new();
+
     /// <inheritdoc />
     public string Reason => "DistinctInstance placement constraint unsatisfied.";
 
     /// <inheritdoc />
     public bool Admits(Candidate candidate, PlacementRequest request) =>
-        candidate.PlacedHere == 0 && (request.Group is null || !candidate.Instance.Groups.Contains(request.Group));
+        candidate.PlacedByRequest == 0 && (request.Group is null || candidate.GroupCount(request.Group) == 0);
 }

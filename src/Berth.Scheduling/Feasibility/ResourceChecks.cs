@@ -3,6 +3,9 @@ namespace Berth.Scheduling.Feasibility;
 /// <summary>The instance's agent must be connected: nothing else could start the task (reason <c>AGENT</c>).</summary>
 public sealed class AgentConnectedCheck : IFeasibilityCheck
 {
+    /// <summary>The one instance (it holds no state).</summary>
+    public static AgentConnectedCheck Instance { get; } = new();
+
     /// <inheritdoc />
     public string Reason => "AGENT";
 
@@ -13,6 +16,9 @@ public sealed class AgentConnectedCheck : IFeasibilityCheck
 /// <summary>Enough CPU units left (reason <c>RESOURCE:CPU</c>).</summary>
 public sealed class CpuCheck : IFeasibilityCheck
 {
+    /// <summary>The one instance (it holds no state).</summary>
+    public static CpuCheck Instance { get; } = new();
+
     /// <inheritdoc />
     public string Reason => "RESOURCE:CPU";
 
@@ -23,6 +29,9 @@ public sealed class CpuCheck : IFeasibilityCheck
 /// <summary>Enough memory left (reason <c>RESOURCE:MEMORY</c>).</summary>
 public sealed class MemoryCheck : IFeasibilityCheck
 {
+    /// <summary>The one instance (it holds no state).</summary>
+    public static MemoryCheck Instance { get; } = new();
+
     /// <inheritdoc />
     public string Reason => "RESOURCE:MEMORY";
 
@@ -33,6 +42,9 @@ public sealed class MemoryCheck : IFeasibilityCheck
 /// <summary>Every static TCP host port free (reason <c>RESOURCE:PORTS</c>); dynamic ports (0) always fit.</summary>
 public sealed class TcpPortsCheck : IFeasibilityCheck
 {
+    /// <summary>The one instance (it holds no state).</summary>
+    public static TcpPortsCheck Instance { get; } = new();
+
     /// <inheritdoc />
     public string Reason => "RESOURCE:PORTS";
 
@@ -43,6 +55,9 @@ public sealed class TcpPortsCheck : IFeasibilityCheck
 /// <summary>Every static UDP host port free (reason <c>RESOURCE:PORTS_UDP</c>).</summary>
 public sealed class UdpPortsCheck : IFeasibilityCheck
 {
+    /// <summary>The one instance (it holds no state).</summary>
+    public static UdpPortsCheck Instance { get; } = new();
+
     /// <inheritdoc />
     public string Reason => "RESOURCE:PORTS_UDP";
 

@@ -5,6 +5,7 @@ using Berth.Agent.Runtime;
 using Berth.Docker;
 using Berth.Ecs;
 using Berth.Ecs.Arns;
+using Berth.Ecs.Capacity;
 using Berth.Ecs.Clusters;
 using Berth.Ecs.Model;
 using Berth.Ecs.State;
@@ -13,6 +14,7 @@ using Berth.Protocol.Dispatch;
 using Berth.Server.Agents;
 using Berth.Server.Credentials;
 using Berth.Server.Edge;
+using Berth.Server.Metering;
 using Berth.Storage.Commit;
 using Berth.Storage.Sqlite;
 using Microsoft.AspNetCore.Builder;
@@ -59,6 +61,9 @@ public static partial class BerthServer
             // The default cluster exists from the first start, as in ECS, so the one command gives a working cluster.
             await pipeline.ExecuteAsync(s => ClusterDecisions.Create(s, new Scope(options.Region, options.AccountId), new CreateClusterRequest()));
 
+            // FARGATE tasks run on the hosts of Berth's own capacity cluster; it exists so any agent can join it.
+            await pipeline.ExecuteAsync(s => ClusterDecisions.CreateCapacity(s, new Scope(options.Region, options.AccountId)));
+
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
@@ -77,7 +82,8 @@ public static partial class BerthServer
             var loggers = app.Services.GetRequiredService<ILoggerFactory>();
             var logger = loggers.CreateLogger("Berth.Server");
             await using var hub = new AgentHub(pipeline, verifier, options.AccountId, time, new AgentHubOptions { LostAfter = options.AgentLostAfter }, loggers.CreateLogger<AgentHub>());
-            app.Run(http => Route(http, edge, hub));
+            var metering = new MeteringEndpoint(pipeline, verifier, options.AccountId, time);
+            app.Run(http => Route(http, edge, hub, metering));
             await app.StartAsync(stopping);
             LogListening(logger, url, options.DataDir);
 
@@ -89,11 +95,17 @@ public static partial class BerthServer
                 hub.Stop();
                 agentStopping.Cancel();
             });
-            var agent = options.LocalAgent ? Task.Run(() => RunLocalAgentAsync(options, root, url, time, loggers, agentStopping.Token), CancellationToken.None) : Task.CompletedTask;
+            var agent = options.LocalAgent
+                ? Task.Run(() => RunLocalAgentAsync(options, root, url, time, loggers, ClusterRules.DefaultName, "agent", "berth.local", agentStopping.Token), CancellationToken.None)
+                : Task.CompletedTask;
+            var fargate = options.FargateCapacity
+                ? Task.Run(() => RunLocalAgentAsync(options, root, url, time, loggers, FargateCapacity.ClusterName, "fargate-agent", "berth.fargate", agentStopping.Token), CancellationToken.None)
+                : Task.CompletedTask;
             await app.WaitForShutdownAsync(stopping);
             LogStopping(logger);
             await agentStopping.CancelAsync();
             await agent;
+            await fargate;
         }
         finally
         {
@@ -105,18 +117,19 @@ public static partial class BerthServer
     }
 
     // The in-process agent is an ordinary agent that happens to share the process: same channel, same API.
-    private static async Task RunLocalAgentAsync(ServerOptions options, SigningCredential root, string url, TimeProvider time, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task RunLocalAgentAsync(ServerOptions options, SigningCredential root, string url, TimeProvider time, ILoggerFactory loggers, string cluster, string dataSubdir, string instanceType, CancellationToken cancellationToken)
     {
         using var docker = new DockerClient(options.DockerHost);
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
         var agentOptions = new AgentOptions
         {
-            Cluster = ClusterRules.DefaultName,
+            Cluster = cluster,
             Endpoint = new Uri(url),
             Region = options.Region,
             Credential = root,
-            DataDir = Path.Combine(options.DataDir, "agent"),
+            DataDir = Path.Combine(options.DataDir, dataSubdir),
             DockerHost = options.DockerHost,
+            InstanceType = instanceType,
         };
         var ecs = new EcsClient(http, agentOptions.Endpoint, agentOptions.Region, root, time);
         try
@@ -128,7 +141,7 @@ public static partial class BerthServer
         }
     }
 
-    private static Task Route(HttpContext http, AwsJsonEdge edge, AgentHub hub)
+    private static Task Route(HttpContext http, AwsJsonEdge edge, AgentHub hub, MeteringEndpoint metering)
     {
         var path = http.Request.Path.Value;
         if (path == "/_berth/health" && HttpMethods.IsGet(http.Request.Method))
@@ -140,6 +153,11 @@ public static partial class BerthServer
         if (path == "/" && HttpMethods.IsPost(http.Request.Method))
         {
             return edge.HandleAsync(http);
+        }
+
+        if (path == MeteringEndpoint.Path && HttpMethods.IsGet(http.Request.Method))
+        {
+            return metering.HandleAsync(http);
         }
 
         if (path == "/_berth/agent/v1/channel" && HttpMethods.IsGet(http.Request.Method))

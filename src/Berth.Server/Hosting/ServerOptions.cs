@@ -33,6 +33,9 @@ public sealed record ServerOptions
     /// <summary>Run an agent for the local Docker Engine in process, registered in the <c>default</c> cluster.</summary>
     public bool LocalAgent { get; init; } = true;
 
+    /// <summary>Run a FARGATE capacity agent for the local Docker Engine in process (cluster <c>berth-fargate</c>).</summary>
+    public bool FargateCapacity { get; init; } = true;
+
     /// <summary>The Docker Engine of the in-process agent.</summary>
     public string DockerHost { get; init; } = "unix:///var/run/docker.sock";
 

@@ -228,7 +228,12 @@ public class RunTaskTests
 
     public static TheoryData<string, Action<RunTaskRequest>, string> RefusedLaunches() => new()
     {
-        { "fargate", r => r.LaunchType = "FARGATE", "ClientException" },
+        { "fargate on a bridge definition", r => r.LaunchType = "FARGATE", "InvalidParameterException" },
+        { "spot", r => r.CapacityProviderStrategy = [new CapacityProviderStrategyItem { CapacityProvider = "FARGATE_SPOT" }], "InvalidParameterException" },
+        { "platform version on EC2", r => r.PlatformVersion = "LATEST", "InvalidParameterException" },
+        { "binpack on disk", r => r.PlacementStrategy = [new PlacementStrategy { Type = "binpack", Field = "disk" }], "InvalidParameterException" },
+        { "spread on nothing", r => r.PlacementStrategy = [new PlacementStrategy { Type = "spread" }], "InvalidParameterException" },
+        { "bad expression", r => r.PlacementConstraints = [new PlacementConstraint { Type = "memberOf", Expression = "attribute:x ==" }], "InvalidParameterException" },
         { "capacity provider", r => r.CapacityProviderStrategy = [new CapacityProviderStrategyItem { CapacityProvider = "FARGATE" }], "InvalidParameterException" },
         { "both", r => { r.LaunchType = "EC2"; r.CapacityProviderStrategy = [new CapacityProviderStrategyItem { CapacityProvider = "FARGATE" }]; }, "InvalidParameterException" },
         { "startedBy too long", r => r.StartedBy = new string('s', 129), "InvalidParameterException" },

@@ -56,11 +56,11 @@ public sealed class World
     }
 
     /// <summary>Registers an instance (agent connected unless told otherwise) and returns its ARN.</summary>
-    public string AddInstance(int cpu = 1024, int memory = 2048, bool connected = true, string? az = "us-east-1a", string status = "ACTIVE", string[]? reservedPorts = null)
+    public string AddInstance(int cpu = 1024, int memory = 2048, bool connected = true, string? az = "us-east-1a", string status = "ACTIVE", string[]? reservedPorts = null, string cluster = ClusterName, List<EcsAttribute>? attributes = null)
     {
         var request = new RegisterContainerInstanceRequest
         {
-            Cluster = ClusterName,
+            Cluster = cluster,
             TotalResources =
             [
                 new Resource { Name = "CPU", Type = "INTEGER", IntegerValue = cpu },
@@ -69,7 +69,7 @@ public sealed class World
                 new Resource { Name = "PORTS_UDP", Type = "STRINGSET", StringSetValue = [] },
             ],
             VersionInfo = new VersionInfo { AgentVersion = "1.0.0", DockerVersion = "27.0.0" },
-            Attributes = az is null ? [] : [new EcsAttribute { Name = "ecs.availability-zone", Value = az }],
+            Attributes = [.. az is null ? [] : new[] { new EcsAttribute { Name = "ecs.availability-zone", Value = az } }, .. attributes ?? []],
         };
         var arn = Apply(ContainerInstanceDecisions.Register(State, Scope, Ids, Time, request)).ContainerInstanceArn!;
         if (connected)
@@ -79,10 +79,17 @@ public sealed class World
 
         if (status != "ACTIVE")
         {
-            Apply(ContainerInstanceDecisions.UpdateState(State, Scope, new UpdateContainerInstancesStateRequest { Cluster = ClusterName, ContainerInstances = [arn], Status = status }));
+            Apply(ContainerInstanceDecisions.UpdateState(State, Scope, new UpdateContainerInstancesStateRequest { Cluster = cluster, ContainerInstances = [arn], Status = status }));
         }
 
         return arn;
+    }
+
+    /// <summary>Creates Berth's FARGATE capacity cluster and registers one capacity host there.</summary>
+    public string AddFargateCapacity(int cpu = 4096, int memory = 8192)
+    {
+        State = ClusterDecisions.CreateCapacity(State, Scope).State;
+        return AddInstance(cpu, memory, cluster: Berth.Ecs.Capacity.FargateCapacity.ClusterName);
     }
 
     public RunTaskResponse Run(string taskDefinition, int? count = null, Action<RunTaskRequest>? change = null)
