@@ -4,6 +4,7 @@ using Berth.Ecs.Model;
 using Berth.Ecs.Paging;
 using Berth.Ecs.State;
 using Berth.Protocol.Errors;
+using Berth.Scheduling.Expressions;
 
 namespace Berth.Ecs.ContainerInstances;
 
@@ -52,8 +53,8 @@ public static class ContainerInstanceQueries
     }
 
     /// <summary>
-    /// ListContainerInstances: every status but INACTIVE unless <c>status</c> asks for one. The cluster query
-    /// language of <c>filter</c> is not implemented yet, so a non-empty filter is refused rather than ignored.
+    /// ListContainerInstances: every status but INACTIVE unless <c>status</c> asks for one, narrowed by
+    /// <c>filter</c>, a cluster query language expression (see <see cref="ClusterQuery"/>); a blank filter is none.
     /// </summary>
     public static ListContainerInstancesResponse List(EcsState state, Scope scope, ListContainerInstancesRequest request)
     {
@@ -63,15 +64,31 @@ public static class ContainerInstanceQueries
             throw AwsException.InvalidParameter($"Invalid value for status: {request.Status}. Valid values are {string.Join(", ", WireEnums.ContainerInstanceStatus)}.");
         }
 
+        ClusterQuery? filter = null;
         if (!string.IsNullOrWhiteSpace(request.Filter))
         {
-            throw AwsException.InvalidParameter("Berth does not support the cluster query language in filter yet.");
+            try
+            {
+                filter = ClusterQuery.Parse(request.Filter);
+            }
+            catch (ClusterQueryException e)
+            {
+                throw AwsException.InvalidParameter(e.Message);
+            }
         }
 
         var size = Page.Size(request.MaxResults, 100);
-        var ordered = ContainerInstanceRules.Of(state, cluster)
+        var candidates = ContainerInstanceRules.Of(state, cluster)
             .Where(i => request.Status is null ? i.Status != "INACTIVE" : i.Status == request.Status)
-            .Select(i => (i.ContainerInstanceArn!, i.ContainerInstanceArn!));
+            .ToList();
+        IEnumerable<ContainerInstance> listed = candidates;
+        if (filter is not null)
+        {
+            var targets = InstanceQueryTarget.Of(state, candidates);
+            listed = candidates.Where(i => filter.Matches(targets[i.ContainerInstanceArn!]));
+        }
+
+        var ordered = listed.Select(i => (i.ContainerInstanceArn!, i.ContainerInstanceArn!));
         var (arns, next) = Page.Take(ordered, size, request.NextToken, "ListContainerInstances");
         return new ListContainerInstancesResponse { ContainerInstanceArns = arns, NextToken = next };
     }

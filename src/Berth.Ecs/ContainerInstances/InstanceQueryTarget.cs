@@ -1,0 +1,87 @@
+using Berth.Ecs.Model;
+using Berth.Ecs.State;
+using Berth.Ecs.Tasks;
+using Berth.Scheduling.Expressions;
+
+namespace Berth.Ecs.ContainerInstances;
+
+/// <summary>A stored container instance as the cluster query language sees it.</summary>
+internal sealed class InstanceQueryTarget : IQueryTarget
+{
+    private static readonly IReadOnlySet<string> NoGroups = new HashSet<string>(StringComparer.Ordinal);
+
+    private readonly Dictionary<string, string?> _attributes = new(StringComparer.Ordinal);
+
+    /// <param name="instance">The stored instance.</param>
+    /// <param name="taskGroups">The groups of the tasks that still hold resources on it.</param>
+    /// <param name="runningTasksCount">Its tasks whose last status is RUNNING (as DescribeContainerInstances counts them).</param>
+    public InstanceQueryTarget(ContainerInstance instance, IReadOnlySet<string> taskGroups, int runningTasksCount)
+    {
+        foreach (var attribute in instance.Attributes ?? [])
+        {
+            if (attribute.Name is not null)
+            {
+                _attributes[attribute.Name] = attribute.Value;
+            }
+        }
+
+        TaskGroups = taskGroups;
+        Ec2InstanceId = instance.Ec2InstanceId;
+        RunningTasksCount = runningTasksCount;
+        AgentConnected = instance.AgentConnected == true;
+        AgentVersion = instance.VersionInfo?.AgentVersion;
+        RegisteredAt = instance.RegisteredAt;
+    }
+
+    public IReadOnlySet<string> TaskGroups { get; }
+
+    public string? Ec2InstanceId { get; }
+
+    public int RunningTasksCount { get; }
+
+    public bool AgentConnected { get; }
+
+    public string? AgentVersion { get; }
+
+    public DateTimeOffset? RegisteredAt { get; }
+
+    /// <summary>
+    /// Targets for <paramref name="instances"/>, by ARN, from one pass over the state's tasks. The stored instances
+    /// carry no task counts (DescribeContainerInstances computes them), so they are counted here the same way.
+    /// </summary>
+    public static Dictionary<string, InstanceQueryTarget> Of(EcsState state, IEnumerable<ContainerInstance> instances)
+    {
+        var list = instances.ToList();
+        var tasks = list.ToDictionary(i => i.ContainerInstanceArn!, _ => (Groups: (HashSet<string>?)null, Running: 0), StringComparer.Ordinal);
+        foreach (var task in state.Tasks.Values)
+        {
+            if (task.ContainerInstanceArn is null || !tasks.TryGetValue(task.ContainerInstanceArn, out var counts))
+            {
+                continue;
+            }
+
+            if (task.LastStatus == "RUNNING")
+            {
+                counts.Running++;
+            }
+
+            if (task.Group is not null && TaskResources.Holds(task))
+            {
+                (counts.Groups ??= new HashSet<string>(StringComparer.Ordinal)).Add(task.Group);
+            }
+
+            tasks[task.ContainerInstanceArn] = counts;
+        }
+
+        return list.ToDictionary(
+            i => i.ContainerInstanceArn!,
+            i =>
+            {
+                var (groups, running) = tasks[i.ContainerInstanceArn!];
+                return new InstanceQueryTarget(i, groups ?? NoGroups, running);
+            },
+            StringComparer.Ordinal);
+    }
+
+    public bool TryGetAttribute(string name, out string? value) => _attributes.TryGetValue(name, out value);
+}
