@@ -22,8 +22,8 @@ public sealed class PlacementSession
     private readonly Random _rng;
     private readonly Dictionary<string, MemberOfCheck> _memberOf = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Attribute, string Group), Dictionary<string, int>> _spread = [];
-    private SortedSet<(int Remaining, int Rank)>? _byCpu;
-    private SortedSet<(int Remaining, int Rank)>? _byMemory;
+    private RemainingOrder? _byCpu;
+    private RemainingOrder? _byMemory;
     private Candidate[]? _byRank;
     private int _generation;
 
@@ -144,7 +144,7 @@ public sealed class PlacementSession
     {
         var order = Order(binpack.OnCpu);
         var need = binpack.OnCpu ? request.Cpu : request.Memory;
-        foreach (var (_, rank) in order.GetViewBetween((need, int.MinValue), (int.MaxValue, int.MaxValue)))
+        foreach (var rank in order.RanksFrom(need))
         {
             var candidate = _byRank![rank];
             candidate.Touch(generation);
@@ -157,7 +157,7 @@ public sealed class PlacementSession
         return null;
     }
 
-    private SortedSet<(int Remaining, int Rank)> Order(bool onCpu)
+    private RemainingOrder Order(bool onCpu)
     {
         if (_byRank is null)
         {
@@ -169,13 +169,13 @@ public sealed class PlacementSession
         }
 
         ref var order = ref onCpu ? ref _byCpu : ref _byMemory;
-        return order ??= new SortedSet<(int, int)>(_active.Select(c => (onCpu ? c.RemainingCpu : c.RemainingMemory, c.Rank)));
+        return order ??= new RemainingOrder(_active.Select(c => (onCpu ? c.RemainingCpu : c.RemainingMemory, c.Rank)));
     }
 
     private void Take(Candidate chosen, PlacementRequest request, int generation)
     {
-        _byCpu?.Remove((chosen.RemainingCpu, chosen.Rank));
-        _byMemory?.Remove((chosen.RemainingMemory, chosen.Rank));
+        _byCpu?.Remove(chosen.RemainingCpu, chosen.Rank);
+        _byMemory?.Remove(chosen.RemainingMemory, chosen.Rank);
         foreach (var ((attribute, group), counts) in _spread)
         {
             if (group == NoValue || group == request.Group)
@@ -186,8 +186,8 @@ public sealed class PlacementSession
         }
 
         chosen.Take(request, generation);
-        _byCpu?.Add((chosen.RemainingCpu, chosen.Rank));
-        _byMemory?.Add((chosen.RemainingMemory, chosen.Rank));
+        _byCpu?.Add(chosen.RemainingCpu, chosen.Rank);
+        _byMemory?.Add(chosen.RemainingMemory, chosen.Rank);
     }
 
     private TaskPlacement PlacePinned(string target, IReadOnlyList<IFeasibilityCheck> checks, PlacementRequest request, int generation)
