@@ -17,6 +17,9 @@ public sealed record StrategySpec(string Type, string? Field = null);
 /// <param name="Count">How many tasks (RunTask's <c>count</c>).</param>
 public sealed record PlacementRequest(int Cpu, int Memory, IReadOnlyList<int> TcpPorts, IReadOnlyList<int> UdpPorts, int Count = 1)
 {
+    /// <summary>A request for nothing: what checks that ignore the request are asked with.</summary>
+    public static PlacementRequest None { get; } = new(0, 0, [], [], 0);
+
     /// <summary>The task group the tasks belong to (<c>family:NAME</c> by default in ECS).</summary>
     public string? Group { get; init; }
 

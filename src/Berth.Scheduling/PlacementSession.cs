@@ -22,8 +22,7 @@ public sealed class PlacementSession
     private readonly Random _rng;
     private readonly Dictionary<string, MemberOfCheck> _memberOf = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Attribute, string Group), Dictionary<string, int>> _spread = [];
-    private RemainingOrder? _byCpu;
-    private RemainingOrder? _byMemory;
+    private readonly Dictionary<string, BinpackIndex> _binpack = new(StringComparer.Ordinal);
     private Candidate[]? _byRank;
     private int _generation;
 
@@ -142,9 +141,9 @@ public sealed class PlacementSession
 
     private Candidate? FirstInBinpackOrder(BinpackStrategy binpack, IReadOnlyList<IFeasibilityCheck> checks, PlacementRequest request, int generation)
     {
-        var order = Order(binpack.OnCpu);
+        var index = IndexFor(binpack.OnCpu, checks);
         var need = binpack.OnCpu ? request.Cpu : request.Memory;
-        foreach (var rank in order.RanksFrom(need))
+        foreach (var rank in index.Order.RanksFrom(need))
         {
             var candidate = _byRank![rank];
             candidate.Touch(generation);
@@ -157,7 +156,12 @@ public sealed class PlacementSession
         return null;
     }
 
-    private RemainingOrder Order(bool onCpu)
+    /// <summary>
+    /// The binpack order over the instances that pass what cannot change in this session (a connected agent, the
+    /// memberOf expressions that read only attributes): the walk then never steps over an instance that could
+    /// not take the task anyway, however many of them the cluster has.
+    /// </summary>
+    private BinpackIndex IndexFor(bool onCpu, IReadOnlyList<IFeasibilityCheck> checks)
     {
         if (_byRank is null)
         {
@@ -168,14 +172,38 @@ public sealed class PlacementSession
             }
         }
 
-        ref var order = ref onCpu ? ref _byCpu : ref _byMemory;
-        return order ??= new RemainingOrder(_active.Select(c => (onCpu ? c.RemainingCpu : c.RemainingMemory, c.Rank)));
+        var fixedChecks = checks.OfType<MemberOfCheck>().Where(c => c.IsStatic).ToList();
+        var key = (onCpu ? "cpu" : "memory") + "\n" + string.Join("\n", fixedChecks.Select(c => c.Expression).Order(StringComparer.Ordinal));
+        if (!_binpack.TryGetValue(key, out var index))
+        {
+            var members = new bool[_all.Length];
+            var entries = new List<(int, int)>();
+            foreach (var c in _active)
+            {
+                if (c.AgentConnected && fixedChecks.All(check => check.Admits(c, PlacementRequest.None)))
+                {
+                    members[c.Index] = true;
+                    entries.Add((onCpu ? c.RemainingCpu : c.RemainingMemory, c.Rank));
+                }
+            }
+
+            index = new BinpackIndex(onCpu, new RemainingOrder(entries), members);
+            _binpack[key] = index;
+        }
+
+        return index;
     }
 
     private void Take(Candidate chosen, PlacementRequest request, int generation)
     {
-        _byCpu?.Remove(chosen.RemainingCpu, chosen.Rank);
-        _byMemory?.Remove(chosen.RemainingMemory, chosen.Rank);
+        foreach (var index in _binpack.Values)
+        {
+            if (index.Members[chosen.Index])
+            {
+                index.Order.Remove(index.OnCpu ? chosen.RemainingCpu : chosen.RemainingMemory, chosen.Rank);
+            }
+        }
+
         foreach (var ((attribute, group), counts) in _spread)
         {
             if (group == NoValue || group == request.Group)
@@ -186,8 +214,13 @@ public sealed class PlacementSession
         }
 
         chosen.Take(request, generation);
-        _byCpu?.Add(chosen.RemainingCpu, chosen.Rank);
-        _byMemory?.Add(chosen.RemainingMemory, chosen.Rank);
+        foreach (var index in _binpack.Values)
+        {
+            if (index.Members[chosen.Index])
+            {
+                index.Order.Add(index.OnCpu ? chosen.RemainingCpu : chosen.RemainingMemory, chosen.Rank);
+            }
+        }
     }
 
     private TaskPlacement PlacePinned(string target, IReadOnlyList<IFeasibilityCheck> checks, PlacementRequest request, int generation)
@@ -213,4 +246,6 @@ public sealed class PlacementSession
         Take(candidate, request, generation);
         return new TaskPlacement(candidate.Instance, []);
     }
+
+    private sealed record BinpackIndex(bool OnCpu, RemainingOrder Order, bool[] Members);
 }

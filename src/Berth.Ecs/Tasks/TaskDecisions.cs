@@ -7,6 +7,7 @@ using Berth.Ecs.ContainerInstances;
 using Berth.Ecs.Capacity;
 using Berth.Ecs.Model;
 using Berth.Ecs.State;
+using Berth.Ecs.TaskDefinitions;
 using Berth.Protocol.Errors;
 using Berth.Scheduling;
 using Berth.Storage.Commit;
@@ -81,6 +82,12 @@ public static class TaskDecisions
         var demand = TaskBuilder.Demand(launch, count) with { Constraints = constraints, Strategies = strategies };
         if (launchType == "FARGATE")
         {
+            // Overrides may resize the task: the size Fargate runs must still be one of its pairs.
+            if (!TaskSize.IsFargatePair(launch.Cpu, launch.Memory))
+            {
+                throw AwsException.InvalidParameter($"No Fargate configuration exists for given values: {launch.Cpu} CPU, {launch.Memory} memory. See the Amazon ECS documentation for the valid values.");
+            }
+
             // Fargate spreads its tasks over its hosts; users choose neither constraints nor strategies there.
             var capacity = FargateCapacity.Find(state, scope);
             var hosts = capacity is null ? new ClusterSnapshot([]) : PlacementSnapshot.Of(state, capacity);

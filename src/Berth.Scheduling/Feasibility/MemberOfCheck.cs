@@ -19,6 +19,9 @@ public sealed class MemberOfCheck : IFeasibilityCheck
         _known = query.UsesTaskGroups ? null : new sbyte[instances];
     }
 
+    /// <summary>Whether the answer for an instance never changes within a session (nothing placed can change it).</summary>
+    public bool IsStatic => _known is not null;
+
     /// <summary>The expression checked.</summary>
     public string Expression => _query.Text;
 

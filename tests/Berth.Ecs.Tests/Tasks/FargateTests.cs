@@ -109,6 +109,7 @@ public class FargateTests
         { "constraint", r => r.PlacementConstraints = [new PlacementConstraint { Type = "distinctInstance" }], "Placement constraints are not supported with FARGATE launch type." },
         { "strategy", r => r.PlacementStrategy = [new PlacementStrategy { Type = "random" }], "Placement strategies are not supported with FARGATE launch type." },
         { "platform version", r => r.PlatformVersion = "9.9.9", "The specified platform version (9.9.9) does not exist." },
+        { "override off Fargate's pairs", r => r.Overrides = new TaskOverride { Cpu = "256", Memory = "4096" }, "No Fargate configuration exists for given values: 256 CPU, 4096 memory. See the Amazon ECS documentation for the valid values." },
         { "no network configuration", r => r.NetworkConfiguration = null, "Network Configuration must be provided when networkMode 'awsvpc' is specified." },
     };
 
