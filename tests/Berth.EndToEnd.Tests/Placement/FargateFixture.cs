@@ -60,6 +60,7 @@ public sealed class FargateFixture : IAsyncLifetime
         foreach (var task in SeenTasks)
         {
             await DockerCli.RemoveContainersAsync("com.amazonaws.ecs.task-arn", task);
+            RemoveTaskCgroups(task[(task.LastIndexOf('/') + 1)..]);
         }
 
         await TaskTestKit.RemoveLeftoversAsync(SeenInstances, RunId);
@@ -69,5 +70,28 @@ public sealed class FargateFixture : IAsyncLifetime
         }
 
         _dataDir.Dispose();
+    }
+
+    /// <summary>
+    /// Removes the task's cgroups (cgroup v1): the agent removes them with the task's containers 60 s after the stop,
+    /// which a server killed at the end of the tests never reaches. Best effort.
+    /// </summary>
+    private static void RemoveTaskCgroups(string taskId)
+    {
+        foreach (var controller in new[] { "memory", "cpu" })
+        {
+            try
+            {
+                var path = $"/sys/fs/cgroup/{controller}/berth/{taskId}";
+                if (Directory.Exists(path))
+                {
+                    Directory.Delete(path);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Still in use or not ours: left behind.
+            }
+        }
     }
 }
