@@ -1,7 +1,7 @@
-using Berth.Cli;
 using System.CommandLine;
 using Berth.Agent.Client;
 using Berth.Agent.Runtime;
+using Berth.Cli;
 using Berth.Docker;
 using Berth.Protocol.Auth;
 using Berth.Server.Hosting;

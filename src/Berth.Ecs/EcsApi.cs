@@ -1,9 +1,9 @@
 using Berth.Ecs.AccountSettings;
 using Berth.Ecs.Arns;
 using Berth.Ecs.Attributes;
+using Berth.Ecs.Capacity;
 using Berth.Ecs.Clusters;
 using Berth.Ecs.ContainerInstances;
-using Berth.Ecs.Capacity;
 using Berth.Ecs.Model;
 using Berth.Ecs.State;
 using Berth.Ecs.Tagging;

@@ -191,7 +191,7 @@ internal static class TaskBuilder
             EnableExecuteCommand = launch.EnableExecuteCommand,
             Group = launch.Group,
             HealthStatus = "UNKNOWN",
-            LaunchType = launch.CapacityProvider is null ? launch.LaunchType : null,
+            LaunchType = launch.LaunchType,
             CapacityProviderName = launch.CapacityProvider,
             PlatformVersion = fargate ? FargateCapacity.PlatformVersion : null,
             PlatformFamily = fargate ? "Linux" : null,

@@ -1,7 +1,7 @@
 using Berth.Ecs.Arns;
+using Berth.Ecs.Capacity;
 using Berth.Ecs.Clusters;
 using Berth.Ecs.ContainerInstances;
-using Berth.Ecs.Capacity;
 using Berth.Ecs.Model;
 using Berth.Ecs.Paging;
 using Berth.Ecs.State;

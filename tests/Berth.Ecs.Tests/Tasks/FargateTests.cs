@@ -60,7 +60,7 @@ public class FargateTests
     }
 
     [Fact]
-    public void ACapacityProviderStrategyOfFargateNamesTheProviderInsteadOfALaunchType()
+    public void ACapacityProviderStrategyOfFargateNamesTheProvider()
     {
         var world = new World();
         world.AddFargateCapacity();
@@ -74,7 +74,7 @@ public class FargateTests
             NetworkConfiguration = new NetworkConfiguration { AwsvpcConfiguration = new AwsVpcConfiguration { Subnets = ["subnet-local"] } },
         }));
         var task = Assert.Single(response.Tasks!);
-        Assert.Equal(("FARGATE", (string?)null), (task.CapacityProviderName, task.LaunchType));
+        Assert.Equal(("FARGATE", "FARGATE"), (task.CapacityProviderName, task.LaunchType));
     }
 
     [Fact]
