@@ -5,6 +5,7 @@ using Berth.Ecs.Capacity;
 using Berth.Ecs.Clusters;
 using Berth.Ecs.ContainerInstances;
 using Berth.Ecs.Model;
+using Berth.Ecs.Services;
 using Berth.Ecs.State;
 using Berth.Ecs.Tagging;
 using Berth.Ecs.TaskDefinitions;
@@ -104,6 +105,16 @@ public sealed class EcsApi(CommitPipeline<EcsState> pipeline, TimeProvider time)
             (s, c, r) => TaskStateDecisions.SubmitTask(s, Scope(c), time.GetUtcNow(), r), ack => new SubmitTaskStateChangeResponse { Acknowledgment = ack });
         Write(table, "SubmitContainerStateChange", Json.SubmitContainerStateChangeRequest, Json.SubmitContainerStateChangeResponse,
             (s, c, r) => TaskStateDecisions.SubmitContainer(s, Scope(c), time.GetUtcNow(), r), ack => new SubmitContainerStateChangeResponse { Acknowledgment = ack });
+
+        // Services
+        Write(table, "CreateService", Json.CreateServiceRequest, Json.CreateServiceResponse,
+            (s, c, r) => ServiceDecisions.Create(s, Scope(c), c.PrincipalArn, Ids, time.GetUtcNow(), r), x => new CreateServiceResponse { Service = ServiceQueries.View(x) });
+        Write(table, "UpdateService", Json.UpdateServiceRequest, Json.UpdateServiceResponse,
+            (s, c, r) => ServiceDecisions.Update(s, Scope(c), Ids, time.GetUtcNow(), r), x => new UpdateServiceResponse { Service = ServiceQueries.View(x) });
+        Write(table, "DeleteService", Json.DeleteServiceRequest, Json.DeleteServiceResponse,
+            (s, c, r) => ServiceDecisions.Delete(s, Scope(c), time.GetUtcNow(), r), x => new DeleteServiceResponse { Service = ServiceQueries.View(x) });
+        Read(table, "DescribeServices", Json.DescribeServicesRequest, Json.DescribeServicesResponse, ServiceQueries.Describe);
+        Read(table, "ListServices", Json.ListServicesRequest, Json.ListServicesResponse, ServiceQueries.List);
 
         // Account settings
         Write(table, "PutAccountSetting", Json.PutAccountSettingRequest, Json.PutAccountSettingResponse,

@@ -49,7 +49,7 @@ public static class ClusterViews
         var activeServices = 0;
         var activeFargateServices = 0;
         var drainingServices = 0;
-        foreach (var service in state.Services.Values)
+        foreach (var service in state.Services.Values.Select(s => s.Service))
         {
             if (service.ClusterArn != stored.ClusterArn)
             {

@@ -46,7 +46,7 @@ public sealed record EcsState(
     ImmutableSortedDictionary<string, TaskDefinitionFamily> Families,
     ImmutableSortedDictionary<string, ContainerInstance> ContainerInstances,
     ImmutableSortedDictionary<string, EcsTask> Tasks,
-    ImmutableSortedDictionary<string, Service> Services,
+    ImmutableSortedDictionary<string, Berth.Ecs.Services.StoredService> Services,
     ImmutableSortedDictionary<string, StoredSetting> Settings)
 {
     /// <summary>The state of a new installation: nothing at all.</summary>
@@ -55,7 +55,7 @@ public sealed record EcsState(
         ImmutableSortedDictionary.Create<string, TaskDefinitionFamily>(StringComparer.Ordinal),
         ImmutableSortedDictionary.Create<string, ContainerInstance>(StringComparer.Ordinal),
         ImmutableSortedDictionary.Create<string, EcsTask>(StringComparer.Ordinal),
-        ImmutableSortedDictionary.Create<string, Service>(StringComparer.Ordinal),
+        ImmutableSortedDictionary.Create<string, Berth.Ecs.Services.StoredService>(StringComparer.Ordinal),
         ImmutableSortedDictionary.Create<string, StoredSetting>(StringComparer.Ordinal));
 
     /// <summary>RunTask's idempotency tokens, by <c>region|clientToken</c> (kept apart from the record's positional members so adding them changed no constructor).</summary>

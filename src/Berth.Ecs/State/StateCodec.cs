@@ -13,6 +13,7 @@ namespace Berth.Ecs.State;
 [JsonSerializable(typeof(StoredTaskDefinition))]
 [JsonSerializable(typeof(ContainerInstance))]
 [JsonSerializable(typeof(EcsTask))]
+[JsonSerializable(typeof(Berth.Ecs.Services.StoredService))]
 [JsonSerializable(typeof(Service))]
 [JsonSerializable(typeof(StoredSetting))]
 [JsonSerializable(typeof(TaskDefinition))]
@@ -58,7 +59,7 @@ public static class StateCodec
         var clusters = ImmutableSortedDictionary.CreateBuilder<string, Cluster>(StringComparer.Ordinal);
         var instances = ImmutableSortedDictionary.CreateBuilder<string, ContainerInstance>(StringComparer.Ordinal);
         var tasks = ImmutableSortedDictionary.CreateBuilder<string, EcsTask>(StringComparer.Ordinal);
-        var services = ImmutableSortedDictionary.CreateBuilder<string, Service>(StringComparer.Ordinal);
+        var services = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.Services.StoredService>(StringComparer.Ordinal);
         var settings = ImmutableSortedDictionary.CreateBuilder<string, StoredSetting>(StringComparer.Ordinal);
         var tokens = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.Tasks.StoredClientToken>(StringComparer.Ordinal);
         var revisions = new Dictionary<string, List<StoredTaskDefinition>>(StringComparer.Ordinal);
@@ -76,7 +77,7 @@ public static class StateCodec
                     tasks[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.EcsTask)!;
                     break;
                 case ServiceKind:
-                    services[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.Service)!;
+                    services[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.StoredService)!;
                     break;
                 case SettingKind:
                     settings[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.StoredSetting)!;
@@ -152,6 +153,14 @@ public sealed class StateEdit(EcsState state)
     {
         State = State with { Tasks = State.Tasks.SetItem(task.TaskArn!, task) };
         _mutations.Add(Mutation.Put(StateCodec.TaskKind, task.TaskArn!, StateCodec.Encode(task, StoredJsonContext.Default.EcsTask)));
+    }
+
+    /// <summary>Puts a service.</summary>
+    public void Put(Berth.Ecs.Services.StoredService service)
+    {
+        var arn = service.Service.ServiceArn!;
+        State = State with { Services = State.Services.SetItem(arn, service) };
+        _mutations.Add(Mutation.Put(StateCodec.ServiceKind, arn, StateCodec.Encode(service, StoredJsonContext.Default.StoredService)));
     }
 
     /// <summary>Puts a RunTask idempotency token under <paramref name="key"/>.</summary>

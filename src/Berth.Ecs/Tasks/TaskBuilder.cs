@@ -47,7 +47,8 @@ internal static class TaskBuilder
         bool? EnableEcsManagedTags,
         bool? EnableExecuteCommand,
         NetworkConfiguration? NetworkConfiguration,
-        string LaunchType);
+        string LaunchType,
+        bool AllowInactive = false);
 
     /// <summary>Checks a launch as ECS does and resolves its definition, overrides, size and tags.</summary>
     public static Launch Check(EcsState state, Scope scope, Cluster cluster, Parameters p)
@@ -59,7 +60,7 @@ internal static class TaskBuilder
         }
 
         var definition = stored.Definition;
-        if (definition.Status != "ACTIVE")
+        if (definition.Status != "ACTIVE" && !p.AllowInactive)
         {
             // ECS's rule for deregistered revisions: running tasks keep them, new tasks cannot use them.
             throw AwsException.InvalidParameter("TaskDefinition is inactive");

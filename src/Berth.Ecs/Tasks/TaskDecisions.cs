@@ -63,7 +63,7 @@ public static class TaskDecisions
             }
         }
 
-        var (launchType, provider) = LaunchType(cluster, request);
+        var (launchType, provider) = LaunchType(cluster, request.LaunchType, request.CapacityProviderStrategy);
         var launch = TaskBuilder.Check(state, scope, cluster, new TaskBuilder.Parameters(
             request.TaskDefinition, request.Overrides, request.StartedBy, 128, request.Group, request.Tags, request.PropagateTags,
             request.EnableECSManagedTags, request.EnableExecuteCommand, request.NetworkConfiguration, launchType));
@@ -277,23 +277,23 @@ public static class TaskDecisions
     }
 
     /// <summary>The launch type a RunTask asks for, and the capacity provider when it came from a strategy.</summary>
-    private static (string LaunchType, string? Provider) LaunchType(Cluster cluster, RunTaskRequest request)
+    internal static (string LaunchType, string? Provider) LaunchType(Cluster cluster, string? requestedLaunchType, List<CapacityProviderStrategyItem>? requestedStrategy)
     {
-        if (request.LaunchType is not null && request.CapacityProviderStrategy is { Count: > 0 })
+        if (requestedLaunchType is not null && requestedStrategy is { Count: > 0 })
         {
             throw AwsException.InvalidParameter("Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.");
         }
 
-        if (request.LaunchType is { } given && Array.IndexOf(WireEnums.LaunchType, given) < 0)
+        if (requestedLaunchType is { } given && Array.IndexOf(WireEnums.LaunchType, given) < 0)
         {
             throw AwsException.InvalidParameter($"Invalid value for launchType: {given}. Valid values are {string.Join(", ", WireEnums.LaunchType)}.");
         }
 
-        var strategy = request.CapacityProviderStrategy is { Count: > 0 } asked ? asked
-            : request.LaunchType is null ? cluster.DefaultCapacityProviderStrategy : null;
+        var strategy = requestedStrategy is { Count: > 0 } asked ? asked
+            : requestedLaunchType is null ? cluster.DefaultCapacityProviderStrategy : null;
         if (strategy is { Count: > 0 })
         {
-            ClusterRules.ValidateStrategy(strategy, request.CapacityProviderStrategy is { Count: > 0 } ? cluster.CapacityProviders : null);
+            ClusterRules.ValidateStrategy(strategy, requestedStrategy is { Count: > 0 } ? cluster.CapacityProviders : null);
             var providers = strategy.Where(s => s.Weight is null or > 0 || s.Base > 0).Select(s => s.CapacityProvider).Distinct().ToList();
             if (providers is ["FARGATE"])
             {
@@ -303,7 +303,7 @@ public static class TaskDecisions
             throw AwsException.Client("Berth runs capacity provider strategies of FARGATE alone so far; FARGATE_SPOT and instance groups come later.");
         }
 
-        var launchType = request.LaunchType ?? "EC2";
+        var launchType = requestedLaunchType ?? "EC2";
         if (launchType == "MANAGED_INSTANCES")
         {
             throw AwsException.Client("Berth does not run the MANAGED_INSTANCES launch type. Use EC2, EXTERNAL or FARGATE.");
@@ -312,7 +312,7 @@ public static class TaskDecisions
         return (launchType, null);
     }
 
-    private static void PlatformVersion(string? version, string launchType)
+    internal static void PlatformVersion(string? version, string launchType)
     {
         if (version is null)
         {
@@ -330,7 +330,7 @@ public static class TaskDecisions
         }
     }
 
-    private static List<ConstraintSpec> Constraints(TaskDefinition definition, List<PlacementConstraint>? given, string launchType)
+    internal static List<ConstraintSpec> Constraints(TaskDefinition definition, List<PlacementConstraint>? given, string launchType)
     {
         var constraints = (given ?? []).Select(c => new ConstraintSpec(c.Type ?? string.Empty, c.Expression)).ToList();
 
@@ -343,7 +343,7 @@ public static class TaskDecisions
         return constraints;
     }
 
-    private static List<StrategySpec> Strategies(List<PlacementStrategy>? given) =>
+    internal static List<StrategySpec> Strategies(List<PlacementStrategy>? given) =>
         [.. (given ?? []).Select(s => new StrategySpec(s.Type ?? string.Empty, s.Field))];
 }
 

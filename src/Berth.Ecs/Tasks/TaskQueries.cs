@@ -104,7 +104,7 @@ public static class TaskQueries
         if (request.ServiceName is { } service)
         {
             var name = service.StartsWith("arn:", StringComparison.Ordinal) ? service[(service.LastIndexOf('/') + 1)..] : service;
-            var found = state.Services.Values.FirstOrDefault(s => s.ClusterArn == cluster.ClusterArn && s.ServiceName == name && s.Status != "INACTIVE")
+            var found = state.Services.Values.Select(s => s.Service).FirstOrDefault(s => s.ClusterArn == cluster.ClusterArn && s.ServiceName == name && s.Status != "INACTIVE")
                 ?? throw new AwsException("ServiceNotFoundException", "Service not found.");
             group = "service:" + found.ServiceName;
         }

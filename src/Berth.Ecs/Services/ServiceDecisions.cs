@@ -1,0 +1,350 @@
+using System.Text.RegularExpressions;
+using Berth.Ecs.Arns;
+using Berth.Ecs.Clusters;
+using Berth.Ecs.Model;
+using Berth.Ecs.State;
+using Berth.Ecs.TaskDefinitions;
+using Berth.Ecs.Tasks;
+using Berth.Protocol.Errors;
+using Berth.Scheduling;
+using Berth.Storage.Commit;
+
+namespace Berth.Ecs.Services;
+
+/// <summary>CreateService, UpdateService and DeleteService as pure functions of (state, request, now, ids).</summary>
+public static partial class ServiceDecisions
+{
+    /// <summary>
+    /// CreateService: checks the request as ECS does and stores the service ACTIVE with its first deployment
+    /// PRIMARY; the controller then starts its tasks.
+    /// </summary>
+    public static Decision<EcsState, Service> Create(EcsState state, Scope scope, string principal, IdSource ids, DateTimeOffset now, CreateServiceRequest request)
+    {
+        var cluster = ClusterRules.RequireActive(state, scope, request.Cluster);
+        var name = request.ServiceName ?? string.Empty;
+        if (!NamePattern().IsMatch(name))
+        {
+            throw AwsException.InvalidParameter("Service name can have up to 255 characters. Valid characters are letters (uppercase and lowercase), numbers, hyphens (-), and underscores (_).");
+        }
+
+        var arn = $"{scope.EcsPrefix}service/{cluster.ClusterName}/{name}";
+        if (state.Services.TryGetValue(arn, out var existing) && existing.Service.Status != "INACTIVE")
+        {
+            throw AwsException.InvalidParameter("Creation of service was not idempotent.");
+        }
+
+        var scheduling = request.SchedulingStrategy ?? "REPLICA";
+        if (Array.IndexOf(WireEnums.SchedulingStrategy, scheduling) < 0)
+        {
+            throw AwsException.InvalidParameter($"Invalid value for schedulingStrategy: {scheduling}. Valid values are {string.Join(", ", WireEnums.SchedulingStrategy)}.");
+        }
+
+        if (request.DeploymentController?.Type is { } controller && controller != "ECS")
+        {
+            throw AwsException.InvalidParameter($"Berth runs the ECS (rolling update) deployment controller only; {controller} is not supported.");
+        }
+
+        if (scheduling == "REPLICA" && request.DesiredCount is null)
+        {
+            throw AwsException.InvalidParameter("desiredCount is required when schedulingStrategy is REPLICA.");
+        }
+
+        if (request.DesiredCount is < 0)
+        {
+            throw AwsException.InvalidParameter("desiredCount must be greater than or equal to 0.");
+        }
+
+        if (string.IsNullOrEmpty(request.TaskDefinition))
+        {
+            throw AwsException.InvalidParameter("TaskDefinition can not be blank.");
+        }
+
+        var (launchType, provider) = TaskDecisions.LaunchType(cluster, request.LaunchType, request.CapacityProviderStrategy);
+        if (scheduling == "DAEMON")
+        {
+            if (launchType == "FARGATE")
+            {
+                throw AwsException.InvalidParameter("The DAEMON scheduling strategy is not supported with the FARGATE launch type.");
+            }
+
+            if (request.PlacementStrategy is { Count: > 0 })
+            {
+                throw AwsException.InvalidParameter("Placement strategies are not supported with the DAEMON scheduling strategy.");
+            }
+
+            if (request.DesiredCount is > 0)
+            {
+                throw AwsException.InvalidParameter("The DAEMON scheduling strategy does not support a desired count.");
+            }
+        }
+
+        var launch = TaskBuilder.Check(state, scope, cluster, new TaskBuilder.Parameters(
+            request.TaskDefinition, null, null, 128, null, null, null, null, null, request.NetworkConfiguration, launchType));
+        ValidatePlacement(launch.Definition, request.PlacementConstraints, request.PlacementStrategy, launchType);
+        TaskDecisions.PlatformVersion(request.PlatformVersion, launchType);
+        var configuration = Configuration(request.DeploymentConfiguration, scheduling, null);
+        if (request.HealthCheckGracePeriodSeconds is < 0 or > 2147483647)
+        {
+            throw AwsException.InvalidParameter("healthCheckGracePeriodSeconds must be between 0 and 2147483647.");
+        }
+
+        if (request.PropagateTags is { } propagate && Array.IndexOf(WireEnums.PropagateTags, propagate) < 0)
+        {
+            throw AwsException.InvalidParameter($"Invalid value for propagateTags: {propagate}. Valid values are {string.Join(", ", WireEnums.PropagateTags)}.");
+        }
+
+        TagRules.Validate(request.Tags);
+        var service = new Service
+        {
+            ServiceArn = arn,
+            ServiceName = name,
+            ClusterArn = cluster.ClusterArn,
+            LoadBalancers = request.LoadBalancers ?? [],
+            ServiceRegistries = request.ServiceRegistries ?? [],
+            Status = "ACTIVE",
+            DesiredCount = scheduling == "DAEMON" ? 0 : request.DesiredCount,
+            RunningCount = 0,
+            PendingCount = 0,
+            LaunchType = provider is null ? launchType : null,
+            CapacityProviderStrategy = provider is null ? null : request.CapacityProviderStrategy ?? cluster.DefaultCapacityProviderStrategy,
+            PlatformVersion = launchType == "FARGATE" ? request.PlatformVersion ?? "LATEST" : null,
+            PlatformFamily = launchType == "FARGATE" ? "Linux" : null,
+            TaskDefinition = launch.Definition.TaskDefinitionArn,
+            DeploymentConfiguration = configuration,
+            Deployments = [],
+            RoleArn = request.Role,
+            Events = [],
+            CreatedAt = now,
+            PlacementConstraints = request.PlacementConstraints ?? [],
+            PlacementStrategy = request.PlacementStrategy ?? [],
+            NetworkConfiguration = request.NetworkConfiguration,
+            HealthCheckGracePeriodSeconds = request.HealthCheckGracePeriodSeconds ?? 0,
+            SchedulingStrategy = scheduling,
+            DeploymentController = new DeploymentController { Type = "ECS" },
+            Tags = request.Tags ?? [],
+            CreatedBy = principal,
+            EnableECSManagedTags = request.EnableECSManagedTags ?? false,
+            PropagateTags = request.PropagateTags ?? "NONE",
+            EnableExecuteCommand = request.EnableExecuteCommand ?? false,
+            AvailabilityZoneRebalancing = request.AvailabilityZoneRebalancing ?? "DISABLED",
+        };
+        var stored = ServiceModel.StartDeployment(new StoredService { Service = service }, scope, ids, now);
+        var edit = new StateEdit(state);
+        edit.Put(stored);
+        return edit.Done(stored.Service);
+    }
+
+    /// <summary>
+    /// UpdateService: a new desired count is taken at once; a new task definition, network configuration,
+    /// launch configuration or <c>forceNewDeployment</c> starts a new deployment.
+    /// </summary>
+    public static Decision<EcsState, Service> Update(EcsState state, Scope scope, IdSource ids, DateTimeOffset now, UpdateServiceRequest request)
+    {
+        var cluster = ClusterRules.RequireActive(state, scope, request.Cluster);
+        var found = Find(state, scope, cluster, request.Service) ?? throw new AwsException("ServiceNotFoundException", "Service not found.");
+        if (found.Service.Status != "ACTIVE")
+        {
+            throw new AwsException("ServiceNotActiveException", "Service was not ACTIVE.");
+        }
+
+        var stored = ServiceModel.Copy(found);
+        var service = stored.Service;
+        var deploy = request.ForceNewDeployment == true;
+        if (request.DesiredCount is { } desired)
+        {
+            if (desired < 0)
+            {
+                throw AwsException.InvalidParameter("desiredCount must be greater than or equal to 0.");
+            }
+
+            if (service.SchedulingStrategy == "DAEMON")
+            {
+                throw AwsException.InvalidParameter("The DAEMON scheduling strategy does not support a desired count.");
+            }
+
+            service.DesiredCount = desired;
+        }
+
+        var launchType = service.LaunchType ?? "FARGATE";
+        if (request.CapacityProviderStrategy is { Count: > 0 } strategy)
+        {
+            var (type, provider) = TaskDecisions.LaunchType(cluster, null, strategy);
+            launchType = type;
+            service.CapacityProviderStrategy = strategy;
+            service.LaunchType = provider is null ? type : null;
+            deploy = true;
+        }
+
+        if (request.TaskDefinition is { } taskDefinition)
+        {
+            var launch = TaskBuilder.Check(state, scope, cluster, new TaskBuilder.Parameters(
+                taskDefinition, null, null, 128, null, null, null, null, null, request.NetworkConfiguration ?? service.NetworkConfiguration, launchType));
+            deploy |= launch.Definition.TaskDefinitionArn != service.TaskDefinition;
+            service.TaskDefinition = launch.Definition.TaskDefinitionArn;
+        }
+
+        if (request.NetworkConfiguration is not null)
+        {
+            service.NetworkConfiguration = request.NetworkConfiguration;
+            deploy = true;
+        }
+
+        if (request.PlatformVersion is { } platformVersion)
+        {
+            TaskDecisions.PlatformVersion(platformVersion, launchType);
+            deploy |= platformVersion != service.PlatformVersion;
+            service.PlatformVersion = platformVersion;
+        }
+
+        if (request.PlacementConstraints is not null || request.PlacementStrategy is not null)
+        {
+            var definition = TaskResources.DefinitionOf(state, new EcsTask { TaskDefinitionArn = service.TaskDefinition })
+                ?? throw AwsException.Client("TaskDefinition not found.");
+            ValidatePlacement(definition, request.PlacementConstraints ?? service.PlacementConstraints, request.PlacementStrategy ?? service.PlacementStrategy, launchType);
+            service.PlacementConstraints = request.PlacementConstraints ?? service.PlacementConstraints;
+            service.PlacementStrategy = request.PlacementStrategy ?? service.PlacementStrategy;
+        }
+
+        if (request.DeploymentConfiguration is not null)
+        {
+            service.DeploymentConfiguration = Configuration(request.DeploymentConfiguration, service.SchedulingStrategy ?? "REPLICA", service.DeploymentConfiguration);
+        }
+
+        if (request.HealthCheckGracePeriodSeconds is { } grace)
+        {
+            service.HealthCheckGracePeriodSeconds = grace;
+        }
+
+        if (request.EnableExecuteCommand is { } exec)
+        {
+            service.EnableExecuteCommand = exec;
+        }
+
+        if (request.EnableECSManagedTags is { } managed)
+        {
+            service.EnableECSManagedTags = managed;
+        }
+
+        if (request.PropagateTags is { } propagate)
+        {
+            service.PropagateTags = propagate;
+        }
+
+        if (request.LoadBalancers is not null)
+        {
+            service.LoadBalancers = request.LoadBalancers;
+            deploy = true;
+        }
+
+        if (deploy)
+        {
+            stored = ServiceModel.StartDeployment(stored, scope, ids, now);
+        }
+        else if (service.Deployments?.FirstOrDefault(d => d.Status == "PRIMARY") is { } primary)
+        {
+            primary.DesiredCount = service.DesiredCount;
+            primary.UpdatedAt = now;
+            stored = stored with { Controller = stored.Controller with { SteadyReported = false, RetryPlacementAt = null, PlacementFailures = 0 } };
+        }
+
+        var edit = new StateEdit(state);
+        edit.Put(stored);
+        return edit.Done(stored.Service);
+    }
+
+    /// <summary>
+    /// DeleteService: a replica service must be scaled to 0 first unless <c>force</c>; the service turns DRAINING,
+    /// the controller stops its tasks and then marks it INACTIVE.
+    /// </summary>
+    public static Decision<EcsState, Service> Delete(EcsState state, Scope scope, DateTimeOffset now, DeleteServiceRequest request)
+    {
+        var cluster = ClusterRules.RequireActive(state, scope, request.Cluster);
+        var found = Find(state, scope, cluster, request.Service) ?? throw new AwsException("ServiceNotFoundException", "Service not found.");
+        if (found.Service.Status != "ACTIVE")
+        {
+            return new StateEdit(state).Done(found.Service);
+        }
+
+        if (found.Service.SchedulingStrategy != "DAEMON" && found.Service.DesiredCount > 0 && request.Force != true)
+        {
+            throw AwsException.InvalidParameter("The service cannot be stopped while it is scaled above 0.");
+        }
+
+        var stored = ServiceModel.Copy(found);
+        stored.Service.Status = "DRAINING";
+        stored.Service.DesiredCount = 0;
+        foreach (var deployment in stored.Service.Deployments ?? [])
+        {
+            deployment.DesiredCount = 0;
+            deployment.UpdatedAt = now;
+        }
+
+        stored = stored with { Controller = stored.Controller with { SteadyReported = false } };
+        var edit = new StateEdit(state);
+        edit.Put(stored);
+        return edit.Done(stored.Service);
+    }
+
+    /// <summary>The service a name or ARN stands for in a cluster, or null.</summary>
+    public static StoredService? Find(EcsState state, Scope scope, Cluster cluster, string? reference)
+    {
+        if (string.IsNullOrEmpty(reference))
+        {
+            return null;
+        }
+
+        var name = reference.StartsWith("arn:", StringComparison.Ordinal) ? reference[(reference.LastIndexOf('/') + 1)..] : reference;
+        return state.Services.TryGetValue($"{scope.EcsPrefix}service/{cluster.ClusterName}/{name}", out var stored) ? stored : null;
+    }
+
+    private static void ValidatePlacement(TaskDefinition definition, List<PlacementConstraint>? constraints, List<PlacementStrategy>? strategies, string launchType)
+    {
+        try
+        {
+            PlacementRules.Validate(TaskDecisions.Constraints(definition, constraints, launchType), TaskDecisions.Strategies(strategies), launchType);
+        }
+        catch (PlacementSpecException e)
+        {
+            throw AwsException.InvalidParameter(e.Message);
+        }
+    }
+
+    private static DeploymentConfiguration Configuration(DeploymentConfiguration? given, string scheduling, DeploymentConfiguration? current)
+    {
+        // ECS's defaults: 200/100 for replica services, 100/0 for daemons; the circuit breaker off.
+        var maximum = given?.MaximumPercent ?? current?.MaximumPercent ?? (scheduling == "DAEMON" ? 100 : 200);
+        var minimum = given?.MinimumHealthyPercent ?? current?.MinimumHealthyPercent ?? (scheduling == "DAEMON" ? 0 : 100);
+        if (minimum is < 0 or > 100)
+        {
+            throw AwsException.InvalidParameter("minimumHealthyPercent must be between 0 and 100.");
+        }
+
+        if (maximum is < 100 or > 2000 && !(maximum >= 0 && maximum < 100 && minimum == 0))
+        {
+            throw AwsException.InvalidParameter("maximumPercent must be between 100 and 2000.");
+        }
+
+        if (maximum <= minimum && !(maximum == 100 && minimum == 100 && scheduling == "DAEMON"))
+        {
+            throw AwsException.InvalidParameter("maximumPercent must be greater than minimumHealthyPercent.");
+        }
+
+        return new DeploymentConfiguration
+        {
+            MaximumPercent = maximum,
+            MinimumHealthyPercent = minimum,
+            DeploymentCircuitBreaker = new DeploymentCircuitBreaker
+            {
+                Enable = given?.DeploymentCircuitBreaker?.Enable ?? current?.DeploymentCircuitBreaker?.Enable ?? false,
+                Rollback = given?.DeploymentCircuitBreaker?.Rollback ?? current?.DeploymentCircuitBreaker?.Rollback ?? false,
+            },
+            Alarms = given?.Alarms ?? current?.Alarms,
+            Strategy = given?.Strategy ?? current?.Strategy,
+            BakeTimeInMinutes = given?.BakeTimeInMinutes ?? current?.BakeTimeInMinutes,
+            LifecycleHooks = given?.LifecycleHooks ?? current?.LifecycleHooks,
+        };
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,255}$")]
+    private static partial Regex NamePattern();
+}

@@ -1,0 +1,438 @@
+using Berth.Ecs.Arns;
+using Berth.Ecs.Capacity;
+using Berth.Ecs.Model;
+using Berth.Ecs.State;
+using Berth.Ecs.Tasks;
+using Berth.Protocol.Errors;
+using Berth.Scheduling;
+using Berth.Storage.Commit;
+
+namespace Berth.Ecs.Services;
+
+/// <summary>What a controller pass did, and when the next one is due at the latest.</summary>
+/// <param name="Started">Tasks started.</param>
+/// <param name="Stopped">Tasks asked to stop.</param>
+/// <param name="WakeAt">The earliest placement retry that is still ahead, if any.</param>
+public sealed record PassResult(int Started, int Stopped, DateTimeOffset? WakeAt);
+
+/// <summary>
+/// One pass of the service scheduler over every service, as a single decision: for each service it builds what
+/// <see cref="ServiceReconciler"/> reads, applies the plan (stops, placements through the placement engine, one
+/// session per cluster so services of one pass never over-commit an instance), moves deployments along (completed,
+/// circuit breaker, rollback), keeps counts and events, and writes only what changed.
+/// </summary>
+public static class ServicePass
+{
+    /// <summary>Longest wait between placement retries of a service that cannot place.</summary>
+    public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+
+    /// <summary>Shortest time between two "unable to place" events of one service.</summary>
+    public static readonly TimeSpan UnableEventEvery = TimeSpan.FromMinutes(1);
+
+    /// <summary>Runs a pass over every ACTIVE or DRAINING service.</summary>
+    public static Decision<EcsState, PassResult> Run(EcsState state, DateTimeOffset now, IdSource ids, Random rng)
+    {
+        var edit = new StateEdit(state);
+        var byGroup = new Dictionary<(string, string), List<EcsTask>>();
+        foreach (var task in state.Tasks.Values)
+        {
+            if (task.Group is { } group && group.StartsWith("service:", StringComparison.Ordinal))
+            {
+                var key = (task.ClusterArn!, group);
+                if (!byGroup.TryGetValue(key, out var list))
+                {
+                    byGroup[key] = list = [];
+                }
+
+                list.Add(task);
+            }
+        }
+
+        var sessions = new Dictionary<string, PlacementSession>(StringComparer.Ordinal);
+        var started = 0;
+        var stopped = 0;
+        DateTimeOffset? wake = null;
+        foreach (var stored in state.Services.Values)
+        {
+            if (stored.Service.Status == "INACTIVE")
+            {
+                continue;
+            }
+
+            var tasks = byGroup.TryGetValue((stored.Service.ClusterArn!, ServiceModel.Group(stored.Service)), out var found) ? found : [];
+            var (s, p, next) = Reconcile(edit, stored, tasks, sessions, now, ids, rng);
+            started += s;
+            stopped += p;
+            if (next is { } at && at > now && (wake is null || at < wake))
+            {
+                wake = at;
+            }
+        }
+
+        return edit.Done(new PassResult(started, stopped, wake));
+    }
+
+    private static (int Started, int Stopped, DateTimeOffset? WakeAt) Reconcile(
+        StateEdit edit, StoredService original, List<EcsTask> tasks, Dictionary<string, PlacementSession> sessions, DateTimeOffset now, IdSource ids, Random rng)
+    {
+        var stored = ServiceModel.Copy(original);
+        var service = stored.Service;
+        if (!EcsArn.TryParse(service.ServiceArn, out var arn) || !edit.State.Clusters.TryGetValue(service.ClusterArn!, out var cluster))
+        {
+            return (0, 0, null);
+        }
+
+        var scope = new Scope(arn.Region, arn.AccountId);
+        var primary = service.Deployments!.First(d => d.Status == "PRIMARY");
+        var fargate = (primary.LaunchType ?? "FARGATE") == "FARGATE" && primary.LaunchType != "EC2" && primary.LaunchType != "EXTERNAL";
+        var placementCluster = fargate ? FargateCapacity.Find(edit.State, scope) : cluster;
+        var session = placementCluster is null ? null : Session(edit.State, placementCluster, sessions, rng);
+        var daemon = service.SchedulingStrategy == "DAEMON";
+        var grace = TimeSpan.FromSeconds(service.HealthCheckGracePeriodSeconds ?? 0);
+
+        // The circuit breaker counts the primary's failed tasks; the count never goes down.
+        var failedNow = tasks.Count(t => t.StartedBy == primary.Id && Failed(t));
+        var failed = Math.Max(primary.FailedTasks ?? 0, failedNow);
+        if (failed != (primary.FailedTasks ?? 0))
+        {
+            primary.FailedTasks = failed;
+            primary.UpdatedAt = now;
+        }
+
+        var breaker = service.DeploymentConfiguration?.DeploymentCircuitBreaker;
+        if (breaker?.Enable == true && primary.RolloutState == "IN_PROGRESS" && failed >= ServiceModel.CircuitBreakerThreshold(service.DesiredCount ?? 0))
+        {
+            stored = TripBreaker(stored, primary, breaker.Rollback == true, scope, ids, now);
+            service = stored.Service;
+            primary = service.Deployments!.First(d => d.Status == "PRIMARY");
+        }
+
+        var eligible = new List<string>();
+        if (daemon && session is not null)
+        {
+            var memberOf = (service.PlacementConstraints ?? []).Where(c => c.Type == "memberOf" && c.Expression is not null).Select(c => PlacementRules.Parse(c.Expression!)).ToList();
+            eligible.AddRange(session.Candidates
+                .Where(c => c.Instance.Status == "ACTIVE" && c.AgentConnected && memberOf.All(q => q.Matches(c)))
+                .Select(c => c.Instance.Arn));
+            service.DesiredCount = eligible.Count;
+            primary.DesiredCount = eligible.Count;
+        }
+
+        var views = tasks.Select(t => View(t, edit.State, grace, now)).ToList();
+        var view = new ServiceView(
+            service.Status == "DRAINING" ? 0 : service.DesiredCount ?? 0,
+            service.DeploymentConfiguration?.MaximumPercent ?? 200,
+            service.DeploymentConfiguration?.MinimumHealthyPercent ?? 100,
+            primary.Id!,
+            primary.RolloutState != "FAILED" && service.Status == "ACTIVE",
+            daemon,
+            service.Status == "ACTIVE" ? eligible : []);
+        var plan = ServiceReconciler.Plan(view, views);
+
+        // Stops first: what they free is not counted before the agent reports them stopped, but the order keeps
+        // the events in the order things happened.
+        var stoppedIds = new List<string>();
+        foreach (var stop in plan.Stops)
+        {
+            if (edit.State.Tasks.TryGetValue(stop.TaskArn, out var task) && TaskLifecycle.RequestStop(task, now, "ServiceSchedulerInitiated", stop.Reason) is { } stopping)
+            {
+                edit.Put(stopping);
+                stoppedIds.Add(IdOf(stop.TaskArn));
+            }
+        }
+
+        if (stoppedIds.Count > 0)
+        {
+            ServiceModel.AddEvent(service, ids, now, $"has stopped {stoppedIds.Count} running tasks: {string.Join(" ", stoppedIds.Select(id => $"(task {id})"))}.");
+        }
+
+        var startedIds = new List<string>();
+        var controller = stored.Controller;
+        if (plan.Starts > 0 && (controller.RetryPlacementAt is null || now >= controller.RetryPlacementAt))
+        {
+            var (placed, failure) = Start(edit, stored, primary, plan, cluster, placementCluster, session, fargate, scope, ids, now);
+            startedIds.AddRange(placed);
+            if (placed.Count > 0)
+            {
+                ServiceModel.AddEvent(service, ids, now, $"has started {placed.Count} tasks: {string.Join(" ", placed.Select(id => $"(task {id})"))}.");
+            }
+
+            if (failure is not null)
+            {
+                var failures = controller.PlacementFailures + 1;
+                var backoff = TimeSpan.FromSeconds(Math.Min(MaxBackoff.TotalSeconds, Math.Pow(2, failures - 1)));
+                var sayIt = controller.LastUnableEventAt is null || now - controller.LastUnableEventAt >= UnableEventEvery;
+                if (sayIt)
+                {
+                    ServiceModel.AddEvent(service, ids, now, failure);
+                }
+
+                controller = controller with { PlacementFailures = failures, RetryPlacementAt = now + backoff, LastUnableEventAt = sayIt ? now : controller.LastUnableEventAt };
+            }
+            else
+            {
+                controller = controller with { PlacementFailures = 0, RetryPlacementAt = null };
+            }
+        }
+
+        // Counts, per deployment and for the service, from the tasks as they are after this pass.
+        var current = ServiceModel.TasksOf(edit.State, service).Where(t => t.DesiredStatus == "RUNNING").ToList();
+        SetCounts(service, current, now);
+
+        var changedTasks = startedIds.Count > 0 || stoppedIds.Count > 0;
+        if (plan.PrimaryComplete && !changedTasks && primary.RolloutState == "IN_PROGRESS")
+        {
+            Complete(stored, primary, ids, now);
+        }
+
+        // Deployments with nothing left are dropped once the primary has completed, as ECS does.
+        if (primary.RolloutState == "COMPLETED")
+        {
+            service.Deployments = [.. service.Deployments!.Where(d => d.Status == "PRIMARY" || current.Any(t => t.StartedBy == d.Id))];
+        }
+
+        if (changedTasks)
+        {
+            controller = controller with { SteadyReported = false };
+        }
+        else if (!controller.SteadyReported && service.Status == "ACTIVE" && primary.RolloutState == "COMPLETED" && service.Deployments!.Count == 1
+            && service.RunningCount == service.DesiredCount && service.PendingCount == 0)
+        {
+            ServiceModel.AddEvent(service, ids, now, "has reached a steady state.");
+            controller = controller with { SteadyReported = true };
+        }
+
+        if (service.Status == "DRAINING" && ServiceModel.TasksOf(edit.State, service).All(t => t.LastStatus == "STOPPED"))
+        {
+            service.Status = "INACTIVE";
+        }
+
+        stored = stored with { Controller = controller };
+        if (!StateCodec.Encode(stored, StoredJsonContext.Default.StoredService).AsSpan().SequenceEqual(StateCodec.Encode(original, StoredJsonContext.Default.StoredService)))
+        {
+            edit.Put(stored);
+        }
+
+        return (startedIds.Count, stoppedIds.Count, controller.RetryPlacementAt);
+    }
+
+    private static (List<string> Placed, string? Failure) Start(
+        StateEdit edit, StoredService stored, Deployment primary, ServicePlan plan, Cluster cluster, Cluster? placementCluster, PlacementSession? session, bool fargate, Scope scope, IdSource ids, DateTimeOffset now)
+    {
+        var service = stored.Service;
+        var launchType = fargate ? "FARGATE" : primary.LaunchType ?? "EC2";
+        TaskBuilder.Launch launch;
+        try
+        {
+            launch = TaskBuilder.Check(edit.State, scope, cluster, new TaskBuilder.Parameters(
+                primary.TaskDefinition, null, primary.Id, 128, ServiceModel.Group(service), Tags(edit.State, service),
+                service.PropagateTags == "TASK_DEFINITION" ? "TASK_DEFINITION" : null, service.EnableECSManagedTags, service.EnableExecuteCommand,
+                primary.NetworkConfiguration, launchType, AllowInactive: true));
+        }
+        catch (AwsException e)
+        {
+            return ([], $"was unable to start a task: {e.Message}");
+        }
+
+        if (primary.CapacityProviderStrategy is { Count: > 0 } && fargate)
+        {
+            launch = launch with { CapacityProvider = "FARGATE" };
+        }
+
+        if (session is null || placementCluster is null)
+        {
+            return ([], fargate ? $"was unable to place a task. Reason: {FargateCapacity.Unavailable}." : "was unable to place a task because no container instance met all of its requirements. Reason: No Container Instances were found in your cluster.");
+        }
+
+        var strategies = fargate ? [new StrategySpec("spread", "instanceId")]
+            : service.PlacementStrategy is { Count: > 0 } given ? TaskDecisions.Strategies(given)
+            : service.SchedulingStrategy == "DAEMON" ? []
+            : [new StrategySpec("spread", "attribute:ecs.availability-zone"), new StrategySpec("spread", "instanceId")];
+        var demand = TaskBuilder.Demand(launch, plan.Starts) with
+        {
+            Constraints = fargate ? [] : TaskDecisions.Constraints(launch.Definition, service.PlacementConstraints, launchType),
+            Strategies = strategies,
+            PinnedInstances = service.SchedulingStrategy == "DAEMON" ? plan.DaemonTargets : null,
+        };
+        var placed = new List<string>();
+        PlacementFailure? first = null;
+        foreach (var placement in session.Place(demand))
+        {
+            if (placement.Instance is { } instance)
+            {
+                var task = TaskBuilder.Build(launch, scope, cluster, edit.State.ContainerInstances[instance.Arn], ids, now);
+                edit.Put(task);
+                placed.Add(IdOf(task.TaskArn!));
+            }
+            else
+            {
+                first ??= placement.Failures.FirstOrDefault() ?? new PlacementFailure(string.Empty, string.Empty);
+            }
+        }
+
+        if (first is null)
+        {
+            return (placed, null);
+        }
+
+        if (fargate)
+        {
+            return (placed, $"was unable to place a task. Reason: {FargateCapacity.Unavailable}.");
+        }
+
+        if (first.Arn.Length == 0)
+        {
+            return (placed, "was unable to place a task because no container instance met all of its requirements. Reason: No Container Instances were found in your cluster.");
+        }
+
+        return (placed, $"was unable to place a task because no container instance met all of its requirements. The closest matching (container-instance {IdOf(first.Arn)}) {Closest(first.Reason)}. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.");
+    }
+
+    private static string Closest(string reason) => reason switch
+    {
+        "RESOURCE:MEMORY" => "has insufficient memory available",
+        "RESOURCE:CPU" => "has insufficient CPU units available",
+        "RESOURCE:PORTS" or "RESOURCE:PORTS_UDP" => "is already using a port required by your task",
+        "AGENT" => "is missing an agent that is connected",
+        _ => "did not satisfy the placement constraints: " + reason,
+    };
+
+    private static StoredService TripBreaker(StoredService stored, Deployment primary, bool rollback, Scope scope, IdSource ids, DateTimeOffset now)
+    {
+        var service = stored.Service;
+        primary.RolloutState = "FAILED";
+        primary.RolloutStateReason = "ECS deployment circuit breaker: tasks failed to start.";
+        primary.UpdatedAt = now;
+        ServiceModel.AddEvent(service, ids, now, $"(deployment {primary.Id}) deployment failed: tasks failed to start.");
+        var record = ServiceModel.HistoryOf(stored, primary);
+        if (record?.DeploymentCircuitBreaker is { } breaker)
+        {
+            breaker.Status = "TRIGGERED";
+            breaker.FailureCount = primary.FailedTasks;
+        }
+
+        var target = rollback ? service.Deployments!.FirstOrDefault(d => d.Status == "ACTIVE" && d.RolloutState == "COMPLETED") : null;
+        if (target is null)
+        {
+            if (record is not null)
+            {
+                record.Status = "STOPPED";
+                record.StatusReason = primary.RolloutStateReason;
+                record.StoppedAt = now;
+                record.UpdatedAt = now;
+            }
+
+            return stored;
+        }
+
+        // Back to the last deployment that completed: its configuration becomes the service's again.
+        service.TaskDefinition = target.TaskDefinition;
+        service.LaunchType = target.LaunchType;
+        service.CapacityProviderStrategy = target.CapacityProviderStrategy;
+        service.PlatformVersion = target.PlatformVersion;
+        service.NetworkConfiguration = target.NetworkConfiguration;
+        ServiceModel.AddEvent(service, ids, now, $"rolling back to deployment {target.Id}.");
+        var reason = $"ECS deployment circuit breaker: rolling back to deploymentId {target.Id}.";
+        stored = ServiceModel.StartDeployment(stored, scope, ids, now, new ServiceDeploymentRollback(reason), out var revisionArn);
+        if (record is not null)
+        {
+            record.Status = "ROLLBACK_IN_PROGRESS";
+            record.StatusReason = reason;
+            record.Rollback = new Rollback { Reason = reason, StartedAt = now, ServiceRevisionArn = revisionArn };
+            record.UpdatedAt = now;
+        }
+
+        return stored;
+    }
+
+    private static void Complete(StoredService stored, Deployment primary, IdSource ids, DateTimeOffset now)
+    {
+        primary.RolloutState = "COMPLETED";
+        primary.RolloutStateReason = $"ECS deployment {primary.Id} completed.";
+        primary.UpdatedAt = now;
+        ServiceModel.AddEvent(stored.Service, ids, now, $"(deployment {primary.Id}) deployment completed.");
+        if (ServiceModel.HistoryOf(stored, primary) is { } record)
+        {
+            record.Status = record.Status == "ROLLBACK_IN_PROGRESS" ? "ROLLBACK_SUCCESSFUL" : "SUCCESSFUL";
+            record.FinishedAt = now;
+            record.UpdatedAt = now;
+            if (record.TargetServiceRevision is { } target)
+            {
+                target.RunningTaskCount = primary.RunningCount;
+                target.PendingTaskCount = primary.PendingCount;
+            }
+        }
+    }
+
+    private static void SetCounts(Service service, List<EcsTask> live, DateTimeOffset now)
+    {
+        service.RunningCount = live.Count(t => t.LastStatus == "RUNNING");
+        service.PendingCount = live.Count - service.RunningCount;
+        foreach (var deployment in service.Deployments!)
+        {
+            var mine = live.Where(t => t.StartedBy == deployment.Id).ToList();
+            var running = mine.Count(t => t.LastStatus == "RUNNING");
+            var pending = mine.Count - running;
+            var desired = deployment.Status == "PRIMARY" ? service.DesiredCount : 0;
+            if (deployment.RunningCount != running || deployment.PendingCount != pending || deployment.DesiredCount != desired)
+            {
+                deployment.RunningCount = running;
+                deployment.PendingCount = pending;
+                deployment.DesiredCount = desired;
+                deployment.UpdatedAt = now;
+            }
+        }
+
+        if (service.CurrentServiceRevisions is [var revision, ..])
+        {
+            revision.RequestedTaskCount = service.DesiredCount;
+            revision.RunningTaskCount = service.Deployments!.First(d => d.Status == "PRIMARY").RunningCount;
+            revision.PendingTaskCount = service.Deployments!.First(d => d.Status == "PRIMARY").PendingCount;
+        }
+    }
+
+    private static ServiceTaskView View(EcsTask task, EcsState state, TimeSpan grace, DateTimeOffset now)
+    {
+        var running = task.LastStatus == "RUNNING";
+        var checksHealth = task.Containers?.Any(c => c.HealthStatus is not null) == true;
+        var healthy = running && (!checksHealth || task.HealthStatus == "HEALTHY");
+        var unhealthy = task.HealthStatus == "UNHEALTHY" && (task.StartedAt is null || now - task.StartedAt >= grace);
+        var evicted = task.ContainerInstanceArn is null
+            || !state.ContainerInstances.TryGetValue(task.ContainerInstanceArn, out var instance)
+            || instance.Status != "ACTIVE";
+        return new ServiceTaskView(task.TaskArn!, task.StartedBy ?? string.Empty, task.ContainerInstanceArn, task.DesiredStatus == "RUNNING", running, healthy, unhealthy, evicted, Failed(task));
+    }
+
+    private static bool Failed(EcsTask task) =>
+        task.LastStatus == "STOPPED"
+        && (task.StopCode is "TaskFailedToStart" or "EssentialContainerExited" || task.StoppedReason == ServiceReconciler.UnhealthyReason);
+
+    private static List<Tag>? Tags(EcsState state, Service service)
+    {
+        var tags = new List<Tag>();
+        if (service.PropagateTags == "SERVICE")
+        {
+            tags.AddRange(service.Tags ?? []);
+        }
+
+        if (service.EnableECSManagedTags == true)
+        {
+            tags.Add(new Tag { Key = "aws:ecs:serviceName", Value = service.ServiceName });
+        }
+
+        return tags;
+    }
+
+    private static PlacementSession Session(EcsState state, Cluster cluster, Dictionary<string, PlacementSession> sessions, Random rng)
+    {
+        if (!sessions.TryGetValue(cluster.ClusterArn!, out var session))
+        {
+            session = new PlacementSession(PlacementSnapshot.Of(state, cluster), new Random(rng.Next()));
+            sessions[cluster.ClusterArn!] = session;
+        }
+
+        return session;
+    }
+
+    private static string IdOf(string arn) => arn[(arn.LastIndexOf('/') + 1)..];
+}

@@ -1,0 +1,82 @@
+using Berth.Ecs.Arns;
+using Berth.Ecs.Clusters;
+using Berth.Ecs.Model;
+using Berth.Ecs.Paging;
+using Berth.Ecs.State;
+using Berth.Protocol.Errors;
+
+namespace Berth.Ecs.Services;
+
+/// <summary>The read-only service operations over one state snapshot.</summary>
+public static class ServiceQueries
+{
+    /// <summary>DescribeServices: up to 10 by name or ARN; tags only with <c>include: ["TAGS"]</c>; MISSING failures.</summary>
+    public static DescribeServicesResponse Describe(EcsState state, Scope scope, DescribeServicesRequest request)
+    {
+        var cluster = ClusterRules.RequireActive(state, scope, request.Cluster);
+        var references = request.Services ?? [];
+        if (references.Count == 0)
+        {
+            throw AwsException.InvalidParameter("Services cannot be empty.");
+        }
+
+        if (references.Count > 10)
+        {
+            throw AwsException.InvalidParameter("services can have at most 10 items.");
+        }
+
+        var withTags = request.Include?.Contains("TAGS") == true;
+        var response = new DescribeServicesResponse { Services = [], Failures = [] };
+        foreach (var reference in references)
+        {
+            if (ServiceDecisions.Find(state, scope, cluster, reference) is { } stored)
+            {
+                response.Services.Add(View(stored.Service, withTags));
+            }
+            else
+            {
+                var arn = reference.StartsWith("arn:", StringComparison.Ordinal) ? reference : $"{scope.EcsPrefix}service/{cluster.ClusterName}/{reference}";
+                response.Failures.Add(new Failure { Arn = arn, Reason = "MISSING" });
+            }
+        }
+
+        return response;
+    }
+
+    /// <summary>ListServices: the cluster's ACTIVE and DRAINING services, by launch type and scheduling strategy, paged (default 10, at most 100).</summary>
+    public static ListServicesResponse List(EcsState state, Scope scope, ListServicesRequest request)
+    {
+        var cluster = ClusterRules.RequireActive(state, scope, request.Cluster);
+        if (request.LaunchType is { } launchType && Array.IndexOf(WireEnums.LaunchType, launchType) < 0)
+        {
+            throw AwsException.InvalidParameter($"Invalid value for launchType: {launchType}. Valid values are {string.Join(", ", WireEnums.LaunchType)}.");
+        }
+
+        if (request.SchedulingStrategy is { } scheduling && Array.IndexOf(WireEnums.SchedulingStrategy, scheduling) < 0)
+        {
+            throw AwsException.InvalidParameter($"Invalid value for schedulingStrategy: {scheduling}. Valid values are {string.Join(", ", WireEnums.SchedulingStrategy)}.");
+        }
+
+        var size = Page.Size(request.MaxResults, 100);
+        var ordered = state.Services.Values
+            .Select(s => s.Service)
+            .Where(s => s.ClusterArn == cluster.ClusterArn && s.Status != "INACTIVE")
+            .Where(s => request.LaunchType is null || (s.LaunchType ?? (s.CapacityProviderStrategy is { Count: > 0 } ? "FARGATE" : null)) == request.LaunchType)
+            .Where(s => request.SchedulingStrategy is null || s.SchedulingStrategy == request.SchedulingStrategy)
+            .Select(s => (s.ServiceArn!, s.ServiceArn!));
+        var (arns, next) = Page.Take(ordered, request.MaxResults is null ? 10 : size, request.NextToken, "ListServices");
+        return new ListServicesResponse { ServiceArns = arns, NextToken = next };
+    }
+
+    /// <summary>The service as the API shows it: a copy, without tags unless asked.</summary>
+    public static Service View(Service service, bool withTags = true)
+    {
+        var copy = StateCodec.Clone(service, StoredJsonContext.Default.Service);
+        if (!withTags)
+        {
+            copy.Tags = null;
+        }
+
+        return copy;
+    }
+}

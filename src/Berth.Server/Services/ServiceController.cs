@@ -1,0 +1,143 @@
+using Berth.Ecs.Services;
+using Berth.Ecs.State;
+using Berth.Ecs.Tasks;
+using Berth.Storage.Commit;
+using Microsoft.Extensions.Logging;
+
+namespace Berth.Server.Services;
+
+/// <summary>How the service controller paces itself.</summary>
+public sealed record ServiceControllerOptions
+{
+    /// <summary>A pass runs at least this often, even when nothing changed (health grace periods, lost events).</summary>
+    public TimeSpan Resync { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>After a change, wait this long for more before the pass, so a burst of reports costs one pass.</summary>
+    public TimeSpan Debounce { get; init; } = TimeSpan.FromMilliseconds(10);
+}
+
+/// <summary>
+/// The thin loop that applies <see cref="ServicePass"/>: woken by every commit that changed the state (a task
+/// reported, an instance drained or lost, a service created or updated), by a placement retry coming due, and by a
+/// periodic resync. It is the only writer of service state besides the API, and it writes through the same
+/// single-writer pipeline, so a restart simply resumes from what was committed.
+/// </summary>
+public sealed partial class ServiceController : IAsyncDisposable
+{
+    private readonly CommitPipeline<EcsState> _pipeline;
+    private readonly TimeProvider _time;
+    private readonly IdSource _ids;
+    private readonly Random _rng;
+    private readonly ServiceControllerOptions _options;
+    private readonly ILogger _logger;
+    private TaskCompletionSource _pulse = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stopping = new();
+    private EcsState? _written;
+    private Task? _loop;
+
+    /// <summary>A controller over <paramref name="pipeline"/>; call <see cref="Start"/> to run it.</summary>
+    public ServiceController(CommitPipeline<EcsState> pipeline, TimeProvider time, IdSource ids, Random rng, ServiceControllerOptions options, ILogger logger)
+    {
+        _pipeline = pipeline;
+        _time = time;
+        _ids = ids;
+        _rng = rng;
+        _options = options;
+        _logger = logger;
+    }
+
+    /// <summary>Passes run so far (for tests and benchmarks).</summary>
+    public long Passes { get; private set; }
+
+    /// <summary>Starts the loop.</summary>
+    public void Start()
+    {
+        _pipeline.Committed += OnCommitted;
+        _loop = Task.Run(() => RunAsync(_stopping.Token));
+    }
+
+    /// <summary>Runs one pass now and waits for its commit (what the loop does when woken).</summary>
+    public async Task<PassResult> PassAsync()
+    {
+        var result = await _pipeline.ExecuteAsync(state =>
+        {
+            var decision = ServicePass.Run(state, _time.GetUtcNow(), _ids, _rng);
+            return decision;
+        });
+        _written = _pipeline.Current;
+        Passes++;
+        return result;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        _pipeline.Committed -= OnCommitted;
+        await _stopping.CancelAsync();
+        if (_loop is not null)
+        {
+            try
+            {
+                await _loop;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        _stopping.Dispose();
+    }
+
+    private void OnCommitted(EcsState state)
+    {
+        // The controller's own commits change nothing it has not already seen.
+        if (!ReferenceEquals(state, _written))
+        {
+            Volatile.Read(ref _pulse).TrySetResult();
+        }
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        DateTimeOffset? wakeAt = null;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var wait = _options.Resync;
+            if (wakeAt is { } at)
+            {
+                var until = at - _time.GetUtcNow();
+                wait = until < wait ? (until > TimeSpan.Zero ? until : TimeSpan.Zero) : wait;
+            }
+
+            var pulse = Volatile.Read(ref _pulse);
+            await Task.WhenAny(pulse.Task, Task.Delay(wait, _time, cancellationToken));
+            cancellationToken.ThrowIfCancellationRequested();
+            if (pulse.Task.IsCompleted)
+            {
+                // Let a burst of commits settle; commits from here on wake the next pass.
+                await Task.Delay(_options.Debounce, _time, cancellationToken);
+                Volatile.Write(ref _pulse, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            }
+
+            try
+            {
+                var result = await PassAsync();
+                wakeAt = result.WakeAt;
+                if (result.Started > 0 || result.Stopped > 0)
+                {
+                    LogPass(_logger, result.Started, result.Stopped);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogPassFailed(_logger, ex);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Service pass started {Started} tasks and stopped {Stopped}")]
+    private static partial void LogPass(ILogger logger, int started, int stopped);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Service pass failed")]
+    private static partial void LogPassFailed(ILogger logger, Exception exception);
+}
