@@ -394,7 +394,8 @@ public static class ServicePass
     private static ServiceTaskView View(EcsTask task, EcsState state, TimeSpan grace, DateTimeOffset now)
     {
         var running = task.LastStatus == "RUNNING";
-        var checksHealth = task.Containers?.Any(c => c.HealthStatus is not null) == true;
+        // Only a task whose definition has container health checks waits to be HEALTHY before it counts.
+        var checksHealth = TaskResources.DefinitionOf(state, task)?.ContainerDefinitions?.Any(c => c.HealthCheck is not null) == true;
         var healthy = running && (!checksHealth || task.HealthStatus == "HEALTHY");
         var unhealthy = task.HealthStatus == "UNHEALTHY" && (task.StartedAt is null || now - task.StartedAt >= grace);
         var evicted = task.ContainerInstanceArn is null
