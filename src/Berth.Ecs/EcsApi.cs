@@ -115,6 +115,11 @@ public sealed class EcsApi(CommitPipeline<EcsState> pipeline, TimeProvider time)
             (s, c, r) => ServiceDecisions.Delete(s, Scope(c), time.GetUtcNow(), r), x => new DeleteServiceResponse { Service = ServiceQueries.View(x) });
         Read(table, "DescribeServices", Json.DescribeServicesRequest, Json.DescribeServicesResponse, ServiceQueries.Describe);
         Read(table, "ListServices", Json.ListServicesRequest, Json.ListServicesResponse, ServiceQueries.List);
+        Read(table, "ListServiceDeployments", Json.ListServiceDeploymentsRequest, Json.ListServiceDeploymentsResponse, ServiceDeploymentQueries.List);
+        Read(table, "DescribeServiceDeployments", Json.DescribeServiceDeploymentsRequest, Json.DescribeServiceDeploymentsResponse, ServiceDeploymentQueries.Describe);
+        Read(table, "DescribeServiceRevisions", Json.DescribeServiceRevisionsRequest, Json.DescribeServiceRevisionsResponse, ServiceDeploymentQueries.Revisions);
+        Write(table, "StopServiceDeployment", Json.StopServiceDeploymentRequest, Json.StopServiceDeploymentResponse,
+            (s, c, r) => ServiceDeploymentQueries.Stop(s, Scope(c), Ids, time.GetUtcNow(), r), arn => new StopServiceDeploymentResponse { ServiceDeploymentArn = arn });
 
         // Account settings
         Write(table, "PutAccountSetting", Json.PutAccountSettingRequest, Json.PutAccountSettingResponse,

@@ -20,7 +20,7 @@ public static class ServiceModel
 
     /// <summary>A deployment ID as ECS writes it: <c>ecs-svc/</c> and 19 digits.</summary>
     public static string NewDeploymentId(IdSource ids) =>
-        "ecs-svc/" + (ulong.Parse(ids.Hex32()[..15], NumberStyles.HexNumber, CultureInfo.InvariantCulture) % 10_000_000_000_000_000_000UL).ToString("D19", CultureInfo.InvariantCulture);
+        "ecs-svc/" + (ulong.Parse(ids.Hex32()[17..], NumberStyles.HexNumber, CultureInfo.InvariantCulture) % 10_000_000_000_000_000_000UL).ToString("D19", CultureInfo.InvariantCulture);
 
     /// <summary>The service's tasks (any status), found by their group and cluster.</summary>
     public static IEnumerable<EcsTask> TasksOf(EcsState state, Service service)
@@ -59,7 +59,7 @@ public static class ServiceModel
         var number = id["ecs-svc/".Length..];
         var cluster = Arn.ClusterName(service.ClusterArn!);
         revisionArn = $"{scope.EcsPrefix}service-revision/{cluster}/{service.ServiceName}/{number}";
-        var deploymentArn = $"{scope.EcsPrefix}service-deployment/{cluster}/{service.ServiceName}/{ids.Hex32()[..22]}";
+        var deploymentArn = $"{scope.EcsPrefix}service-deployment/{cluster}/{service.ServiceName}/{ids.Hex32()[10..]}";
         var sources = new List<ServiceRevisionSummary>();
         foreach (var old in service.Deployments ?? [])
         {

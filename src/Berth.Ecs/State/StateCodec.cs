@@ -15,6 +15,8 @@ namespace Berth.Ecs.State;
 [JsonSerializable(typeof(EcsTask))]
 [JsonSerializable(typeof(Berth.Ecs.Services.StoredService))]
 [JsonSerializable(typeof(Service))]
+[JsonSerializable(typeof(ServiceDeployment))]
+[JsonSerializable(typeof(ServiceRevision))]
 [JsonSerializable(typeof(StoredSetting))]
 [JsonSerializable(typeof(TaskDefinition))]
 [JsonSerializable(typeof(Berth.Ecs.Tasks.StoredClientToken))]

@@ -68,7 +68,7 @@ public class ClusterDecisionTests
         {
             ContainerInstances = state.ContainerInstances.Add("i", new ContainerInstance { ContainerInstanceArn = "arn:aws:ecs:us-east-1:000000000000:container-instance/web/1", Status = "ACTIVE" }),
         };
-        var withService = state with { Services = state.Services.Add("s", new Service { ClusterArn = arn, Status = "ACTIVE" }) };
+        var withService = state with { Services = state.Services.Add("s", new Berth.Ecs.Services.StoredService { Service = new Service { ClusterArn = arn, Status = "ACTIVE" } }) };
         var withTask = state with { Tasks = state.Tasks.Add("t", new EcsTask { ClusterArn = arn, LastStatus = "RUNNING" }) };
         var stoppedTask = state with { Tasks = state.Tasks.Add("t", new EcsTask { ClusterArn = arn, LastStatus = "STOPPED" }) };
 

@@ -1,0 +1,178 @@
+using Berth.Ecs.Arns;
+using Berth.Ecs.Clusters;
+using Berth.Ecs.Model;
+using Berth.Ecs.Paging;
+using Berth.Ecs.State;
+using Berth.Protocol.Errors;
+using Berth.Storage.Commit;
+
+namespace Berth.Ecs.Services;
+
+/// <summary>
+/// The newer deployment APIs over what every deployment records: ListServiceDeployments,
+/// DescribeServiceDeployments, DescribeServiceRevisions and StopServiceDeployment.
+/// </summary>
+public static class ServiceDeploymentQueries
+{
+    /// <summary>ListServiceDeployments: newest first, by status and creation time, 20 a page unless asked (at most 100).</summary>
+    public static ListServiceDeploymentsResponse List(EcsState state, Scope scope, ListServiceDeploymentsRequest request)
+    {
+        var cluster = ClusterRules.RequireActive(state, scope, request.Cluster);
+        var stored = ServiceDecisions.Find(state, scope, cluster, request.Service) ?? throw new AwsException("ServiceNotFoundException", "Service not found.");
+        foreach (var status in request.Status ?? [])
+        {
+            if (Array.IndexOf(WireEnums.ServiceDeploymentStatus, status) < 0)
+            {
+                throw AwsException.InvalidParameter($"Invalid value for status: {status}. Valid values are {string.Join(", ", WireEnums.ServiceDeploymentStatus)}.");
+            }
+        }
+
+        var size = request.MaxResults is null ? 20 : Page.Size(request.MaxResults, 100);
+        var ordered = stored.History
+            .Select((d, i) => (Deployment: d, Index: i))
+            .Where(x => request.Status is not { Count: > 0 } statuses || statuses.Contains(x.Deployment.Status!))
+            .Where(x => request.CreatedAt?.After is not { } after || x.Deployment.CreatedAt > after)
+            .Where(x => request.CreatedAt?.Before is not { } before || x.Deployment.CreatedAt < before)
+            .OrderByDescending(x => x.Index)
+            .Select(x => ((int.MaxValue - x.Index).ToString("D10", System.Globalization.CultureInfo.InvariantCulture), Brief(x.Deployment)));
+        var (items, next) = Page.Take(ordered, size, request.NextToken, "ListServiceDeployments");
+        return new ListServiceDeploymentsResponse { ServiceDeployments = items, NextToken = next };
+    }
+
+    /// <summary>DescribeServiceDeployments: up to 20 by ARN; MISSING failures.</summary>
+    public static DescribeServiceDeploymentsResponse Describe(EcsState state, Scope scope, DescribeServiceDeploymentsRequest request)
+    {
+        var arns = request.ServiceDeploymentArns ?? [];
+        if (arns.Count is 0 or > 20)
+        {
+            throw AwsException.InvalidParameter("serviceDeploymentArns must contain between 1 and 20 items.");
+        }
+
+        var response = new DescribeServiceDeploymentsResponse { ServiceDeployments = [], Failures = [] };
+        foreach (var arn in arns)
+        {
+            if (FindDeployment(state, arn) is { } found)
+            {
+                response.ServiceDeployments.Add(StateCodec.Clone(found.Deployment, StoredJsonContext.Default.ServiceDeployment));
+            }
+            else
+            {
+                response.Failures.Add(new Failure { Arn = arn, Reason = "MISSING" });
+            }
+        }
+
+        return response;
+    }
+
+    /// <summary>DescribeServiceRevisions: up to 20 by ARN; MISSING failures.</summary>
+    public static DescribeServiceRevisionsResponse Revisions(EcsState state, Scope scope, DescribeServiceRevisionsRequest request)
+    {
+        var arns = request.ServiceRevisionArns ?? [];
+        if (arns.Count is 0 or > 20)
+        {
+            throw AwsException.InvalidParameter("serviceRevisionArns must contain between 1 and 20 items.");
+        }
+
+        var response = new DescribeServiceRevisionsResponse { ServiceRevisions = [], Failures = [] };
+        foreach (var arn in arns)
+        {
+            var revision = ServiceOf(state, arn, "service-revision")?.Revisions.FirstOrDefault(r => r.ServiceRevisionArn == arn);
+            if (revision is not null)
+            {
+                response.ServiceRevisions.Add(StateCodec.Clone(revision, StoredJsonContext.Default.ServiceRevision));
+            }
+            else
+            {
+                response.Failures.Add(new Failure { Arn = arn, Reason = "MISSING" });
+            }
+        }
+
+        return response;
+    }
+
+    /// <summary>
+    /// StopServiceDeployment: a deployment in progress stops where it is (ROLLBACK, the default, returns the service
+    /// to the deployment before it; ABORT leaves the tasks as they are). Anything else is a ConflictException.
+    /// </summary>
+    public static Decision<EcsState, string> Stop(EcsState state, Scope scope, Tasks.IdSource ids, DateTimeOffset now, StopServiceDeploymentRequest request)
+    {
+        var stopType = request.StopType ?? "ROLLBACK";
+        if (stopType is not ("ROLLBACK" or "ABORT"))
+        {
+            throw AwsException.InvalidParameter($"Invalid value for stopType: {stopType}. Valid values are ABORT, ROLLBACK.");
+        }
+
+        var found = FindDeployment(state, request.ServiceDeploymentArn ?? string.Empty)
+            ?? throw new AwsException("ServiceDeploymentNotFoundException", "The service deployment does not exist.");
+        if (found.Deployment.Status is not ("IN_PROGRESS" or "PENDING"))
+        {
+            throw new AwsException("ConflictException", $"The service deployment is {found.Deployment.Status} and cannot be stopped.");
+        }
+
+        var stored = ServiceModel.Copy(found.Service);
+        var record = stored.History.First(h => h.ServiceDeploymentArn == request.ServiceDeploymentArn);
+        var service = stored.Service;
+        var primary = service.Deployments!.First(d => d.Status == "PRIMARY");
+        var previous = service.Deployments!.FirstOrDefault(d => d.Status == "ACTIVE" && d.RolloutState == "COMPLETED");
+        primary.RolloutState = "FAILED";
+        primary.RolloutStateReason = "Service deployment stopped by user.";
+        primary.UpdatedAt = now;
+        record.UpdatedAt = now;
+        if (stopType == "ROLLBACK" && previous is not null)
+        {
+            service.TaskDefinition = previous.TaskDefinition;
+            service.LaunchType = previous.LaunchType;
+            service.CapacityProviderStrategy = previous.CapacityProviderStrategy;
+            service.NetworkConfiguration = previous.NetworkConfiguration;
+            ServiceModel.AddEvent(service, ids, now, $"rolling back to deployment {previous.Id}.");
+            stored = ServiceModel.StartDeployment(stored, scope, ids, now, new ServiceDeploymentRollback("Service deployment stopped by user."), out var revisionArn);
+            record.Status = "ROLLBACK_IN_PROGRESS";
+            record.StatusReason = "Service deployment stopped by user.";
+            record.Rollback = new Rollback { Reason = "Service deployment stopped by user.", StartedAt = now, ServiceRevisionArn = revisionArn };
+        }
+        else
+        {
+            record.Status = "STOPPED";
+            record.StatusReason = "Service deployment stopped by user.";
+            record.StoppedAt = now;
+        }
+
+        var edit = new StateEdit(state);
+        edit.Put(stored);
+        return edit.Done(request.ServiceDeploymentArn!);
+    }
+
+    private static ServiceDeploymentBrief Brief(ServiceDeployment d) => new()
+    {
+        ServiceDeploymentArn = d.ServiceDeploymentArn,
+        ServiceArn = d.ServiceArn,
+        ClusterArn = d.ClusterArn,
+        StartedAt = d.StartedAt,
+        CreatedAt = d.CreatedAt,
+        FinishedAt = d.FinishedAt,
+        TargetServiceRevisionArn = d.TargetServiceRevision?.Arn,
+        Status = d.Status,
+        StatusReason = d.StatusReason,
+    };
+
+    private static (StoredService Service, ServiceDeployment Deployment)? FindDeployment(EcsState state, string arn)
+    {
+        var service = ServiceOf(state, arn, "service-deployment");
+        var deployment = service?.History.FirstOrDefault(h => h.ServiceDeploymentArn == arn);
+        return service is null || deployment is null ? null : (service, deployment);
+    }
+
+    // arn:aws:ecs:REGION:ACCOUNT:service-deployment/CLUSTER/SERVICE/ID → the service's ARN.
+    private static StoredService? ServiceOf(EcsState state, string arn, string kind)
+    {
+        var marker = ":" + kind + "/";
+        var at = arn.IndexOf(marker, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var path = arn[(at + marker.Length)..].Split('/');
+        return path.Length == 3 && state.Services.TryGetValue($"{arn[..at]}:service/{path[0]}/{path[1]}", out var stored) ? stored : null;
+    }
+}
