@@ -119,6 +119,13 @@ public sealed partial class ServiceController : IAsyncDisposable
                 Volatile.Write(ref _pulse, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             }
 
+            // Without a live service there is nothing to do, and no reason to take a turn in the single writer.
+            if (!_pipeline.Current.Services.Values.Any(s => s.Service.Status != "INACTIVE"))
+            {
+                wakeAt = null;
+                continue;
+            }
+
             try
             {
                 var result = await PassAsync();
