@@ -7,6 +7,7 @@ using Berth.Ecs;
 using Berth.Ecs.Arns;
 using Berth.Ecs.Clusters;
 using Berth.Ecs.Model;
+using Berth.Ecs.Model.Agent;
 using Berth.Ecs.State;
 using Berth.Protocol.Auth;
 using Berth.Protocol.Dispatch;
@@ -96,7 +97,7 @@ public static partial class BerthServer
             var edge = new AwsJsonEdge(table, verifier, options.AccountId, options.MaxBodyBytes, app.Services.GetRequiredService<ILogger<AwsJsonEdge>>());
             var loggers = app.Services.GetRequiredService<ILoggerFactory>();
             var logger = loggers.CreateLogger("Berth.Server");
-            await using var hub = new AgentHub(pipeline, verifier, options.AccountId, time, new AgentHubOptions { LostAfter = options.AgentLostAfter }, loggers.CreateLogger<AgentHub>());
+            await using var hub = new AgentHub(pipeline, verifier, options.AccountId, time, new AgentHubOptions { LostAfter = options.AgentLostAfter, RegistryCredentials = RegistryCredentialsFor(registry) }, loggers.CreateLogger<AgentHub>());
             var distribution = new DistributionHandler(registry, app.Services.GetRequiredService<ILogger<DistributionHandler>>());
             app.Run(http => Route(http, edge, hub, distribution));
             await app.StartAsync(stopping);
@@ -152,6 +153,21 @@ public static partial class BerthServer
         {
         }
     }
+
+    // A task whose images live in this server's registry gets a pull password for the principal that pulls them:
+    // its execution role when it names one, else the account root.
+    private static Func<EcsTask, TaskDefinition, List<AgentRegistryCredential>?> RegistryCredentialsFor(RegistryService registry) => (task, definition) =>
+    {
+        var host = registry.Options.Host;
+        if (!(definition.ContainerDefinitions ?? []).Any(c => c.Image?.StartsWith(host + "/", StringComparison.Ordinal) == true))
+        {
+            return null;
+        }
+
+        var principal = definition.ExecutionRoleArn ?? $"arn:aws:iam::{registry.AccountId}:root";
+        var (password, _) = registry.Tokens.Issue(principal);
+        return [new AgentRegistryCredential { Registry = host, Username = RegistryTokens.UserName, Password = password }];
+    };
 
     private static Task Route(HttpContext http, AwsJsonEdge edge, AgentHub hub, DistributionHandler distribution)
     {
