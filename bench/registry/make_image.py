@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Writes an OCI image layout (FROM scratch) of random-data layers: make_image.py DIR TOTAL_MB LAYERS [TAG].
 
-Random bytes do not compress, so the layers are plain tars; the image is only meant to be copied, never run.
+Layers are gzipped tars (level 1: random bytes do not shrink) so skopeo copies them as they are instead of
+compressing them on the way, which would measure gzip rather than the registry. The image is never run.
 """
+import gzip
 import hashlib
 import io
 import json
@@ -34,10 +36,10 @@ def main():
             info.size = len(payload)
             info.mtime = 0
             tar.addfile(info, io.BytesIO(payload))
-        data = out.getvalue()
-        digest, size = blob(root, data)
-        descriptors.append({"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": digest, "size": size})
-        diff_ids.append(digest)
+        tar_bytes = out.getvalue()
+        diff_ids.append("sha256:" + hashlib.sha256(tar_bytes).hexdigest())
+        digest, size = blob(root, gzip.compress(tar_bytes, compresslevel=1, mtime=0))
+        descriptors.append({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": digest, "size": size})
     config = json.dumps({
         "architecture": "amd64", "os": "linux", "config": {},
         "rootfs": {"type": "layers", "diff_ids": diff_ids},

@@ -19,7 +19,7 @@ public sealed class DockerAndSkopeoTests(RegistryFixture fixture)
         var uri = (string)repository["repositoryUri"]!;
         Assert.Equal($"{fixture.Host}/e2e/docker-{fixture.RunId}", uri);
         var image = uri + ":1";
-        var login = await ProcessRunner.RunAsync("bash", ["-c", $"aws ecr get-login-password | docker login --username AWS --password-stdin {fixture.Host}"],
+        var login = await ProcessRunner.RunAsync("bash", ["-c", $"aws --endpoint-url {Server.Endpoint} ecr get-login-password | docker login --username AWS --password-stdin {fixture.Host}"],
             new Dictionary<string, string?>(Clients.Environment(Server)) { ["DOCKER_CONFIG"] = fixture.Scratch.File("docker"), ["PATH"] = Environment.GetEnvironmentVariable("PATH") },
             timeout: TimeSpan.FromMinutes(1));
         Assert.True(login.ExitCode == 0, login.ToString());
