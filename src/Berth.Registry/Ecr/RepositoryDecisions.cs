@@ -159,6 +159,6 @@ public static class RepositoryDecisions
         return [.. result];
     }
 
-    // ECR's timestamps have second precision on the wire; keeping them so makes what is stored what is returned.
+    // The wire carries milliseconds; storing no more than that makes what is stored what is returned.
     private static DateTimeOffset Truncate(DateTimeOffset value) => new(value.Ticks - (value.Ticks % TimeSpan.TicksPerMillisecond), value.Offset);
 }
