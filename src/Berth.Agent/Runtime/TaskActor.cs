@@ -40,12 +40,14 @@ public sealed partial class TaskActor
     private string? _reportedSignature;
     private DateTimeOffset? _pullStartedAt;
     private DateTimeOffset? _pullStoppedAt;
+    private readonly List<AgentRegistryCredential> _registryCredentials;
 
     /// <summary>Creates the actor for an assignment; <paramref name="adopted"/> are the task's containers already on the engine.</summary>
     public TaskActor(AgentAssignment assignment, string containerInstanceArn, IDockerEngine docker, Func<TaskReport, CancellationToken, Task> report, AgentOptions options, IEnumerable<ContainerSummary> adopted, TimeProvider time, ILogger logger)
     {
         var task = assignment.Task!;
         _definition = assignment.TaskDefinition!;
+        _registryCredentials = assignment.RegistryCredentials ?? [];
         _docker = docker;
         _report = report;
         _options = options;
@@ -211,7 +213,7 @@ public sealed partial class TaskActor
             // Prefer the cached image: Berth never reaches past the machine for an image it already has.
             if (!await _docker.ImageExistsAsync(definition.Image!, token))
             {
-                await _docker.PullImageAsync(definition.Image!, null, token);
+                await _docker.PullImageAsync(definition.Image!, RegistryAuthFor(definition.Image!), token);
             }
 
             _pullStoppedAt = _time.GetUtcNow();
@@ -223,6 +225,12 @@ public sealed partial class TaskActor
             return new ContainerChanged(name, new ContainerKnown(ContainerStatus.Stopped, StartFailure: true, Reason: $"CannotPullContainerError: {ex.DockerMessage ?? ex.Message}"));
         }
     }
+
+    // The credential the server handed this task for the registry the image names, if any.
+    private RegistryAuth? RegistryAuthFor(string image)
+        => _registryCredentials.FirstOrDefault(c => c.Registry is { Length: > 0 } r && image.StartsWith(r + "/", StringComparison.Ordinal)) is { } c
+            ? new RegistryAuth(c.Username ?? string.Empty, c.Password ?? string.Empty, c.Registry)
+            : null;
 
     private async Task<object> CreateAsync(ContainerDefinition definition, CancellationToken token)
     {

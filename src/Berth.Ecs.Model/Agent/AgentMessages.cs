@@ -12,6 +12,26 @@ public sealed class AgentAssignment
     /// <summary>The task definition revision the task runs.</summary>
     [JsonPropertyName("taskDefinition")]
     public TaskDefinition? TaskDefinition { get; set; }
+
+    /// <summary>Pull credentials the server hands the task for registries it serves (the task execution role's, in ECS terms).</summary>
+    [JsonPropertyName("registryCredentials")]
+    public List<AgentRegistryCredential>? RegistryCredentials { get; set; }
+}
+
+/// <summary>A pull credential for one registry: images named <c>REGISTRY/...</c> are pulled with it.</summary>
+public sealed class AgentRegistryCredential
+{
+    /// <summary>The registry's <c>HOST:PORT</c>, as image names start.</summary>
+    [JsonPropertyName("registry")]
+    public string? Registry { get; set; }
+
+    /// <summary>User name (<c>AWS</c>, as with ECR).</summary>
+    [JsonPropertyName("username")]
+    public string? Username { get; set; }
+
+    /// <summary>The short-lived registry password.</summary>
+    [JsonPropertyName("password")]
+    public string? Password { get; set; }
 }
 
 /// <summary>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Berth.Ecs.Arns;
 using Berth.Ecs.Clusters;
 using Berth.Ecs.ContainerInstances;
+using Berth.Ecs.Model;
 using Berth.Ecs.Model.Agent;
 using Berth.Ecs.State;
 using Berth.Ecs.Tasks;
@@ -23,6 +24,9 @@ public sealed record AgentHubOptions
 
     /// <summary>How long an instance's agent may stay disconnected before its tasks are stopped as lost.</summary>
     public TimeSpan LostAfter { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>The registry credentials handed out with each task (none when null).</summary>
+    public Func<EcsTask, TaskDefinition, List<AgentRegistryCredential>?>? RegistryCredentials { get; init; }
 }
 
 /// <summary>
@@ -109,7 +113,7 @@ public sealed partial class AgentHub : IAsyncDisposable
                     {
                         Type = AgentChannelMessage.AssignmentsType,
                         At = _time.GetUtcNow(),
-                        Tasks = [.. assignments.Select(a => new AgentAssignment { Task = a.Task, TaskDefinition = a.Definition })],
+                        Tasks = [.. assignments.Select(a => new AgentAssignment { Task = a.Task, TaskDefinition = a.Definition, RegistryCredentials = _options.RegistryCredentials?.Invoke(a.Task, a.Definition) })],
                     }
                     : new AgentChannelMessage { Type = AgentChannelMessage.HeartbeatType, At = _time.GetUtcNow() };
                 sent = signature;

@@ -8,10 +8,15 @@ using Berth.Ecs.Arns;
 using Berth.Ecs.Capacity;
 using Berth.Ecs.Clusters;
 using Berth.Ecs.Model;
+using Berth.Ecs.Model.Agent;
 using Berth.Ecs.State;
 using Berth.Ecs.Tasks;
 using Berth.Protocol.Auth;
 using Berth.Protocol.Dispatch;
+using Berth.Registry;
+using Berth.Registry.Auth;
+using Berth.Registry.Distribution;
+using Berth.Registry.Ecr;
 using Berth.Server.Agents;
 using Berth.Server.Credentials;
 using Berth.Server.Edge;
@@ -53,11 +58,27 @@ public static partial class BerthServer
         var state = StateCodec.Load(await store.LoadAllAsync(stopping));
         var time = TimeProvider.System;
         var pipeline = new CommitPipeline<EcsState>(store, state);
+        RegistryService? registry = null;
         try
         {
             var url = $"http://{options.BindAddress}:{options.Port}";
             var table = new DispatchTable();
             new EcsApi(pipeline, time) { AgentEndpoint = url }.Register(table);
+
+            // The registry keeps its own metadata file; its passwords are signed with a key derived from the root secret.
+            using var registryLoggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
+            registry = await RegistryService.OpenAsync(
+                new RegistryOptions
+                {
+                    DataDir = options.DataDir,
+                    AccountId = options.AccountId,
+                    Host = $"{options.BindAddress}:{options.Port}",
+                    TokenKey = RegistryTokens.DeriveKey(root.SecretAccessKey),
+                },
+                time,
+                registryLoggers.CreateLogger("Berth.Registry"),
+                stopping);
+            new EcrApi(registry).Register(table);
             table.Freeze();
 
             // The default cluster exists from the first start, as in ECS, so the one command gives a working cluster.
@@ -83,11 +104,12 @@ public static partial class BerthServer
             var edge = new AwsJsonEdge(table, verifier, options.AccountId, options.MaxBodyBytes, app.Services.GetRequiredService<ILogger<AwsJsonEdge>>());
             var loggers = app.Services.GetRequiredService<ILoggerFactory>();
             var logger = loggers.CreateLogger("Berth.Server");
-            await using var hub = new AgentHub(pipeline, verifier, options.AccountId, time, new AgentHubOptions { LostAfter = options.AgentLostAfter }, loggers.CreateLogger<AgentHub>());
+            await using var hub = new AgentHub(pipeline, verifier, options.AccountId, time, new AgentHubOptions { LostAfter = options.AgentLostAfter, RegistryCredentials = RegistryCredentialsFor(registry) }, loggers.CreateLogger<AgentHub>());
             await using var services = new ServiceController(pipeline, time, IdSource.Random, new Random(), new ServiceControllerOptions(), loggers.CreateLogger<ServiceController>());
             services.Start();
             var metering = new MeteringEndpoint(pipeline, verifier, options.AccountId, time);
-            app.Run(http => Route(http, edge, hub, metering));
+            var distribution = new DistributionHandler(registry, app.Services.GetRequiredService<ILogger<DistributionHandler>>());
+            app.Run(http => Route(http, edge, hub, metering, distribution));
             await app.StartAsync(stopping);
             LogListening(logger, url, options.DataDir);
 
@@ -115,6 +137,10 @@ public static partial class BerthServer
         {
             // Drains commands already accepted so every acknowledged write is durable before exit.
             await pipeline.DisposeAsync();
+            if (registry is not null)
+            {
+                await registry.DisposeAsync();
+            }
         }
 
         return 0;
@@ -145,9 +171,30 @@ public static partial class BerthServer
         }
     }
 
-    private static Task Route(HttpContext http, AwsJsonEdge edge, AgentHub hub, MeteringEndpoint metering)
+    // A task whose images live in this server's registry gets a pull password for the principal that pulls them:
+    // its execution role when it names one, else the account root.
+    private static Func<EcsTask, TaskDefinition, List<AgentRegistryCredential>?> RegistryCredentialsFor(RegistryService registry) => (task, definition) =>
+    {
+        var host = registry.Options.Host;
+        if (!(definition.ContainerDefinitions ?? []).Any(c => c.Image?.StartsWith(host + "/", StringComparison.Ordinal) == true))
+        {
+            return null;
+        }
+
+        var principal = definition.ExecutionRoleArn ?? $"arn:aws:iam::{registry.AccountId}:root";
+        var (password, _) = registry.Tokens.Issue(principal);
+        return [new AgentRegistryCredential { Registry = host, Username = RegistryTokens.UserName, Password = password }];
+    };
+
+    private static Task Route(HttpContext http, AwsJsonEdge edge, AgentHub hub, MeteringEndpoint metering, DistributionHandler distribution)
     {
         var path = http.Request.Path.Value;
+        if (path is not null && (path == "/v2" || path.StartsWith("/v2/", StringComparison.Ordinal)))
+        {
+            // The registry streams its own bodies: the AWS edge's 1 MiB limit does not apply here.
+            return distribution.HandleAsync(http);
+        }
+
         if (path == "/_berth/health" && HttpMethods.IsGet(http.Request.Method))
         {
             http.Response.ContentType = "application/json";

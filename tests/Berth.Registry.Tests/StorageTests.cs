@@ -1,0 +1,101 @@
+using System.IO.Pipelines;
+using System.Text;
+using Berth.Registry.Blobs;
+using Berth.Registry.Collection;
+using Berth.Registry.State;
+using Berth.Registry.Uploads;
+
+namespace Berth.Registry.Tests;
+
+public sealed class StorageTests
+{
+    [Fact]
+    public async Task A_chunked_upload_is_hashed_checked_and_moved_into_the_blob_store()
+    {
+        using var dir = new TempDir();
+        var blobs = new BlobStore(dir.Path);
+        var uploads = new UploadStore(blobs);
+        var id = uploads.Start("app");
+        await uploads.AppendAsync("app", id, "hello "u8.ToArray(), 0, CancellationToken.None);
+        var outOfOrder = await Assert.ThrowsAsync<UploadException>(() => uploads.AppendAsync("app", id, "x"u8.ToArray(), 3, CancellationToken.None));
+        Assert.Equal(UploadError.OutOfOrder, outOfOrder.Error);
+        await uploads.AppendAsync("app", id, PipeReader.Create(new MemoryStream("world"u8.ToArray())), null, CancellationToken.None);
+        Assert.Null(uploads.Offset("other", id));
+        Assert.Equal(11, uploads.Offset("app", id));
+
+        var wrong = await Assert.ThrowsAsync<UploadException>(() => uploads.FinishAsync("app", id, Digest.Of("nope"u8), CancellationToken.None));
+        Assert.Equal(UploadError.DigestMismatch, wrong.Error);
+
+        var digest = Digest.Of("hello world"u8);
+        Assert.Equal(11, await uploads.FinishAsync("app", id, digest, CancellationToken.None));
+        Assert.Equal("hello world", Encoding.UTF8.GetString(blobs.ReadAll(digest)!));
+        Assert.Null(uploads.Offset("app", id));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(dir.Path, "uploads")));
+    }
+
+    [Fact]
+    public async Task An_upload_survives_a_restart_of_the_store()
+    {
+        using var dir = new TempDir();
+        var id = new UploadStore(new BlobStore(dir.Path)).Start("app");
+        var first = new UploadStore(new BlobStore(dir.Path));
+        await first.AppendAsync("app", id, "abc"u8.ToArray(), null, CancellationToken.None);
+        var second = new UploadStore(new BlobStore(dir.Path));
+        Assert.Equal(3, second.Offset("app", id));
+        await second.AppendAsync("app", id, "def"u8.ToArray(), 3, CancellationToken.None);
+        Assert.Equal(6, await second.FinishAsync("app", id, Digest.Of("abcdef"u8), CancellationToken.None));
+    }
+
+    [Fact]
+    public void Collection_keeps_referenced_protected_and_fresh_blobs_and_removes_orphans()
+    {
+        using var dir = new TempDir();
+        var blobs = new BlobStore(dir.Path);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var kept = blobs.Put("kept"u8);
+        var orphan = blobs.Put("orphan"u8);
+        var fresh = blobs.Put("fresh, its manifest is still coming"u8);
+        var held = blobs.Put("held by a push"u8);
+        var state = Fixtures.State(Fixtures.Repository("app").With(Fixtures.Image("m", Fixtures.T0, kept)));
+        var gc = new GarbageCollector(blobs, () => state, time);
+        gc.Touch(orphan);
+        time.Advance(TimeSpan.FromSeconds(1));
+        var image = Fixtures.Image("gone", Fixtures.T0, orphan, kept, held);
+        gc.Orphaned([image]);
+        using (gc.Protect([held]))
+        {
+            Assert.Equal([orphan], gc.Collect());
+        }
+
+        Assert.True(blobs.Exists(kept));
+        Assert.True(blobs.Exists(fresh));
+        Assert.True(blobs.Exists(held));
+    }
+
+    [Fact]
+    public void A_blob_used_again_after_its_delete_is_not_collected()
+    {
+        using var dir = new TempDir();
+        var blobs = new BlobStore(dir.Path);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var layer = blobs.Put("layer"u8);
+        var gc = new GarbageCollector(blobs, () => RegistryState.Empty, time);
+        gc.Orphaned([Fixtures.Image("gone", Fixtures.T0, layer)]);
+        time.Advance(TimeSpan.FromSeconds(1));
+        gc.Touch(layer); // a client saw it exist and will reference it
+        Assert.Empty(gc.Collect());
+        Assert.True(blobs.Exists(layer));
+    }
+
+    [Fact]
+    public void The_codec_round_trips_the_state()
+    {
+        var repository = Fixtures.Repository("team/app").With(Fixtures.Image("a", Fixtures.T0, Fixtures.DigestOf("l")), "v1") with { Tags = [new ResourceTag("k", "v")] };
+        var loaded = RegistryCodec.Load([new Berth.Storage.Documents.StoredDocument(RegistryCodec.RepositoryKind, "team/app", RegistryCodec.Put(repository).Body!)]);
+        var back = loaded.Repositories["team/app"];
+        Assert.Equal(repository.Images.Keys, back.Images.Keys);
+        Assert.Equal(repository.ImageTags, back.ImageTags);
+        Assert.Equal(repository.Tags.ToArray(), back.Tags.ToArray());
+        Assert.Equal(repository.Images.Values.Single().Blobs.ToArray(), back.Images.Values.Single().Blobs.ToArray());
+    }
+}
