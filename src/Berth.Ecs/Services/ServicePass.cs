@@ -147,14 +147,16 @@ public static class ServicePass
         }
 
         var startedIds = new List<string>();
+        var startedTasks = new List<EcsTask>();
         var controller = stored.Controller;
         if (plan.Starts > 0 && (controller.RetryPlacementAt is null || now >= controller.RetryPlacementAt))
         {
             var (placed, failure) = Start(edit, stored, primary, plan, cluster, placementCluster, session, fargate, scope, ids, now);
-            startedIds.AddRange(placed);
+            startedTasks.AddRange(placed);
+            startedIds.AddRange(placed.Select(t => IdOf(t.TaskArn!)));
             if (placed.Count > 0)
             {
-                ServiceModel.AddEvent(service, ids, now, $"has started {placed.Count} tasks: {string.Join(" ", placed.Select(id => $"(task {id})"))}.");
+                ServiceModel.AddEvent(service, ids, now, $"has started {placed.Count} tasks: {string.Join(" ", startedIds.Select(id => $"(task {id})"))}.");
             }
 
             if (failure is not null)
@@ -175,8 +177,11 @@ public static class ServicePass
             }
         }
 
-        // Counts, per deployment and for the service, from the tasks as they are after this pass.
-        var current = ServiceModel.TasksOf(edit.State, service).Where(t => t.DesiredStatus == "RUNNING").ToList();
+        // Counts, per deployment and for the service, from the tasks as they are after this pass: the service's
+        // tasks found at the start of the pass (as this pass left them) and those it started. Not a scan of every
+        // task in the state per service, which made a pass over many services quadratic.
+        var after = tasks.Select(t => edit.State.Tasks.TryGetValue(t.TaskArn!, out var latest) ? latest : t).Concat(startedTasks).ToList();
+        var current = after.Where(t => t.DesiredStatus == "RUNNING").ToList();
         SetCounts(service, current, now);
 
         var changedTasks = startedIds.Count > 0 || stoppedIds.Count > 0;
@@ -202,7 +207,7 @@ public static class ServicePass
             controller = controller with { SteadyReported = true };
         }
 
-        if (service.Status == "DRAINING" && ServiceModel.TasksOf(edit.State, service).All(t => t.LastStatus == "STOPPED"))
+        if (service.Status == "DRAINING" && after.All(t => t.LastStatus == "STOPPED"))
         {
             service.Status = "INACTIVE";
         }
@@ -216,7 +221,7 @@ public static class ServicePass
         return (startedIds.Count, stoppedIds.Count, controller.RetryPlacementAt);
     }
 
-    private static (List<string> Placed, string? Failure) Start(
+    private static (List<EcsTask> Placed, string? Failure) Start(
         StateEdit edit, StoredService stored, Deployment primary, ServicePlan plan, Cluster cluster, Cluster? placementCluster, PlacementSession? session, bool fargate, Scope scope, IdSource ids, DateTimeOffset now)
     {
         var service = stored.Service;
@@ -254,7 +259,7 @@ public static class ServicePass
             Strategies = strategies,
             PinnedInstances = service.SchedulingStrategy == "DAEMON" ? plan.DaemonTargets : null,
         };
-        var placed = new List<string>();
+        var placed = new List<EcsTask>();
         PlacementFailure? first = null;
         foreach (var placement in session.Place(demand))
         {
@@ -262,7 +267,7 @@ public static class ServicePass
             {
                 var task = TaskBuilder.Build(launch, scope, cluster, edit.State.ContainerInstances[instance.Arn], ids, now);
                 edit.Put(task);
-                placed.Add(IdOf(task.TaskArn!));
+                placed.Add(task);
             }
             else
             {
