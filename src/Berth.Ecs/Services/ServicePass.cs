@@ -75,6 +75,11 @@ public static class ServicePass
     private static (int Started, int Stopped, DateTimeOffset? WakeAt) Reconcile(
         StateEdit edit, StoredService original, List<EcsTask> tasks, Dictionary<string, PlacementSession> sessions, DateTimeOffset now, IdSource ids, Random rng)
     {
+        if (Settled(original, tasks, edit.State, now))
+        {
+            return (0, 0, null);
+        }
+
         var stored = ServiceModel.Copy(original);
         var service = stored.Service;
         if (!EcsArn.TryParse(service.ServiceArn, out var arn) || !edit.State.Clusters.TryGetValue(service.ClusterArn!, out var cluster))
@@ -394,6 +399,49 @@ public static class ServicePass
             revision.RunningTaskCount = service.Deployments!.First(d => d.Status == "PRIMARY").RunningCount;
             revision.PendingTaskCount = service.Deployments!.First(d => d.Status == "PRIMARY").PendingCount;
         }
+    }
+
+    /// <summary>
+    /// The common case, checked without copying anything: a replica service that reported its steady state and
+    /// whose tasks are exactly the primary's desired count, all running and healthy where they may stay, with the
+    /// counts already recorded. A pass has nothing to do for it.
+    /// </summary>
+    private static bool Settled(StoredService stored, List<EcsTask> tasks, EcsState state, DateTimeOffset now)
+    {
+        var service = stored.Service;
+        if (service.Status != "ACTIVE" || service.SchedulingStrategy == "DAEMON" || !stored.Controller.SteadyReported || service.Deployments is not [{ Status: "PRIMARY", RolloutState: "COMPLETED" } primary])
+        {
+            return false;
+        }
+
+        var desired = service.DesiredCount ?? 0;
+        if (service.RunningCount != desired || service.PendingCount != 0 || primary.RunningCount != desired || primary.PendingCount != 0 || primary.DesiredCount != desired)
+        {
+            return false;
+        }
+
+        var grace = TimeSpan.FromSeconds(service.HealthCheckGracePeriodSeconds ?? 0);
+        var live = 0;
+        var failed = 0;
+        foreach (var task in tasks)
+        {
+            if (task.DesiredStatus == "RUNNING")
+            {
+                var view = View(task, state, grace, now);
+                if (view.DeploymentId != primary.Id || !view.Healthy || view.Unhealthy || view.Evicted)
+                {
+                    return false;
+                }
+
+                live++;
+            }
+            else if (task.StartedBy == primary.Id && Failed(task))
+            {
+                failed++;
+            }
+        }
+
+        return live == desired && failed <= (primary.FailedTasks ?? 0);
     }
 
     private static ServiceTaskView View(EcsTask task, EcsState state, TimeSpan grace, DateTimeOffset now)
