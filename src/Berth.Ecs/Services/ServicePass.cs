@@ -89,7 +89,8 @@ public static class ServicePass
 
         var scope = new Scope(arn.Region, arn.AccountId);
         var primary = service.Deployments!.First(d => d.Status == "PRIMARY");
-        var fargate = (primary.LaunchType ?? "FARGATE") == "FARGATE" && primary.LaunchType != "EC2" && primary.LaunchType != "EXTERNAL";
+        // No launch type means a capacity provider strategy, and FARGATE is the only provider Berth runs.
+        var fargate = primary.LaunchType is null or "FARGATE";
         var placementCluster = fargate ? FargateCapacity.Find(edit.State, scope) : cluster;
         var session = placementCluster is null ? null : Session(edit.State, placementCluster, sessions, rng);
         var daemon = service.SchedulingStrategy == "DAEMON";

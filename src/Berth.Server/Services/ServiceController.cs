@@ -61,10 +61,12 @@ public sealed partial class ServiceController : IAsyncDisposable
     {
         var result = await _pipeline.ExecuteAsync(state =>
         {
+            // Known before the commit publishes it, so the pass's own commit does not wake the next pass
+            // (a batch that ends with someone else's decision publishes a different state, and does wake it).
             var decision = ServicePass.Run(state, _time.GetUtcNow(), _ids, _rng);
+            Volatile.Write(ref _written, decision.State);
             return decision;
         });
-        _written = _pipeline.Current;
         Passes++;
         return result;
     }
@@ -91,7 +93,7 @@ public sealed partial class ServiceController : IAsyncDisposable
     private void OnCommitted(EcsState state)
     {
         // The controller's own commits change nothing it has not already seen.
-        if (!ReferenceEquals(state, _written))
+        if (!ReferenceEquals(state, Volatile.Read(ref _written)))
         {
             Volatile.Read(ref _pulse).TrySetResult();
         }
