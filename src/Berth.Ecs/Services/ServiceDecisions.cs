@@ -198,7 +198,7 @@ public static partial class ServiceDecisions
 
         if (request.PlacementConstraints is not null || request.PlacementStrategy is not null)
         {
-            var definition = TaskResources.DefinitionOf(state, new EcsTask { TaskDefinitionArn = service.TaskDefinition })
+            var definition = TaskDefinitionLookup.Find(state, TaskDefinitionLookup.Parse(scope, service.TaskDefinition))?.Definition
                 ?? throw AwsException.Client("TaskDefinition not found.");
             ValidatePlacement(definition, request.PlacementConstraints ?? service.PlacementConstraints, request.PlacementStrategy ?? service.PlacementStrategy, launchType);
             service.PlacementConstraints = request.PlacementConstraints ?? service.PlacementConstraints;

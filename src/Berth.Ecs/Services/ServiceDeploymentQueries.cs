@@ -118,22 +118,15 @@ public static class ServiceDeploymentQueries
         primary.RolloutStateReason = "Service deployment stopped by user.";
         primary.UpdatedAt = now;
         record.UpdatedAt = now;
+        const string reason = "Service deployment stopped by user.";
         if (stopType == "ROLLBACK" && previous is not null)
         {
-            service.TaskDefinition = previous.TaskDefinition;
-            service.LaunchType = previous.LaunchType;
-            service.CapacityProviderStrategy = previous.CapacityProviderStrategy;
-            service.NetworkConfiguration = previous.NetworkConfiguration;
-            ServiceModel.AddEvent(service, ids, now, $"rolling back to deployment {previous.Id}.");
-            stored = ServiceModel.StartDeployment(stored, scope, ids, now, new ServiceDeploymentRollback("Service deployment stopped by user."), out var revisionArn);
-            record.Status = "ROLLBACK_IN_PROGRESS";
-            record.StatusReason = "Service deployment stopped by user.";
-            record.Rollback = new Rollback { Reason = "Service deployment stopped by user.", StartedAt = now, ServiceRevisionArn = revisionArn };
+            stored = ServiceModel.RollBack(stored, previous, record, reason, scope, ids, now);
         }
         else
         {
             record.Status = "STOPPED";
-            record.StatusReason = "Service deployment stopped by user.";
+            record.StatusReason = reason;
             record.StoppedAt = now;
         }
 

@@ -131,7 +131,7 @@ public static class ServiceModel
                 UpdatedAt = now,
                 SourceServiceRevisions = sources,
                 TargetServiceRevision = new ServiceRevisionSummary { Arn = revisionArn, RequestedTaskCount = service.DesiredCount, RunningTaskCount = 0, PendingTaskCount = 0 },
-                Status = rollback is null ? "IN_PROGRESS" : "ROLLBACK_IN_PROGRESS",
+                Status = "IN_PROGRESS",
                 DeploymentConfiguration = service.DeploymentConfiguration,
                 DeploymentCircuitBreaker = new ServiceDeploymentCircuitBreaker
                 {
@@ -145,6 +145,31 @@ public static class ServiceModel
 
         service.CurrentServiceRevisions = [new ServiceCurrentRevisionSummary { Arn = revisionArn, RequestedTaskCount = service.DesiredCount, RunningTaskCount = 0, PendingTaskCount = 0 }];
         return stored with { Controller = stored.Controller with { SteadyReported = false, RetryPlacementAt = null, PlacementFailures = 0 } };
+    }
+
+    /// <summary>
+    /// Rolls back to <paramref name="target"/> (a deployment that completed): its configuration becomes the
+    /// service's again and a new deployment of it starts. The failed deployment's record shows the rollback.
+    /// </summary>
+    public static StoredService RollBack(StoredService stored, Deployment target, ServiceDeployment? record, string reason, Scope scope, IdSource ids, DateTimeOffset now)
+    {
+        var service = stored.Service;
+        service.TaskDefinition = target.TaskDefinition;
+        service.LaunchType = target.LaunchType;
+        service.CapacityProviderStrategy = target.CapacityProviderStrategy;
+        service.PlatformVersion = target.PlatformVersion;
+        service.NetworkConfiguration = target.NetworkConfiguration;
+        AddEvent(service, ids, now, $"rolling back to deployment {target.Id}.");
+        stored = StartDeployment(stored, scope, ids, now, new ServiceDeploymentRollback(reason), out var revisionArn);
+        if (record is not null)
+        {
+            record.Status = "ROLLBACK_IN_PROGRESS";
+            record.StatusReason = reason;
+            record.Rollback = new Rollback { Reason = reason, StartedAt = now, ServiceRevisionArn = revisionArn };
+            record.UpdatedAt = now;
+        }
+
+        return stored;
     }
 
     /// <summary>ECS's circuit breaker threshold: half the desired count, at least 3, at most 200 failed tasks.</summary>

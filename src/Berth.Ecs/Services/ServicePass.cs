@@ -236,7 +236,7 @@ public static class ServicePass
         try
         {
             launch = TaskBuilder.Check(edit.State, scope, cluster, new TaskBuilder.Parameters(
-                primary.TaskDefinition, null, primary.Id, 128, ServiceModel.Group(service), Tags(edit.State, service),
+                primary.TaskDefinition, null, primary.Id, 128, ServiceModel.Group(service), Tags(service),
                 service.PropagateTags == "TASK_DEFINITION" ? "TASK_DEFINITION" : null, service.EnableECSManagedTags, service.EnableExecuteCommand,
                 primary.NetworkConfiguration, launchType, AllowInactive: true));
         }
@@ -336,24 +336,8 @@ public static class ServicePass
             return stored;
         }
 
-        // Back to the last deployment that completed: its configuration becomes the service's again.
-        service.TaskDefinition = target.TaskDefinition;
-        service.LaunchType = target.LaunchType;
-        service.CapacityProviderStrategy = target.CapacityProviderStrategy;
-        service.PlatformVersion = target.PlatformVersion;
-        service.NetworkConfiguration = target.NetworkConfiguration;
-        ServiceModel.AddEvent(service, ids, now, $"rolling back to deployment {target.Id}.");
         var reason = $"ECS deployment circuit breaker: rolling back to deploymentId {target.Id}.";
-        stored = ServiceModel.StartDeployment(stored, scope, ids, now, new ServiceDeploymentRollback(reason), out var revisionArn);
-        if (record is not null)
-        {
-            record.Status = "ROLLBACK_IN_PROGRESS";
-            record.StatusReason = reason;
-            record.Rollback = new Rollback { Reason = reason, StartedAt = now, ServiceRevisionArn = revisionArn };
-            record.UpdatedAt = now;
-        }
-
-        return stored;
+        return ServiceModel.RollBack(stored, target, record, reason, scope, ids, now);
     }
 
     private static void Complete(StoredService stored, Deployment primary, IdSource ids, DateTimeOffset now)
@@ -462,7 +446,7 @@ public static class ServicePass
         task.LastStatus == "STOPPED"
         && (task.StopCode is "TaskFailedToStart" or "EssentialContainerExited" || task.StoppedReason == ServiceReconciler.UnhealthyReason);
 
-    private static List<Tag>? Tags(EcsState state, Service service)
+    private static List<Tag> Tags(Service service)
     {
         var tags = new List<Tag>();
         if (service.PropagateTags == "SERVICE")

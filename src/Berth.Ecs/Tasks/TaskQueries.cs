@@ -103,10 +103,10 @@ public static class TaskQueries
         string? group = null;
         if (request.ServiceName is { } service)
         {
-            var name = service.StartsWith("arn:", StringComparison.Ordinal) ? service[(service.LastIndexOf('/') + 1)..] : service;
-            var found = state.Services.Values.Select(s => s.Service).FirstOrDefault(s => s.ClusterArn == cluster.ClusterArn && s.ServiceName == name && s.Status != "INACTIVE")
-                ?? throw new AwsException("ServiceNotFoundException", "Service not found.");
-            group = "service:" + found.ServiceName;
+            var found = Services.ServiceDecisions.Find(state, scope, cluster, service) is { Service.Status: not "INACTIVE" } stored
+                ? stored.Service
+                : throw new AwsException("ServiceNotFoundException", "Service not found.");
+            group = Services.ServiceModel.Group(found);
         }
 
         var ordered = state.Tasks.Values

@@ -193,6 +193,31 @@ public class ServicePassTests
     }
 
     [Fact]
+    public void StoppingADeploymentInProgressRollsBackAndACompletedOneIsAConflict()
+    {
+        var world = new World();
+        world.AddInstance(memory: 4096);
+        var good = world.Define();
+        Create(world, good, desired: 1);
+        Pass(world);
+        RunAll(world);
+        Pass(world);
+        Update(world, r => r.TaskDefinition = world.Define());
+        var history = ServiceDeploymentQueries.List(world.State, Scope, new ListServiceDeploymentsRequest { Cluster = World.ClusterName, Service = "web" }).ServiceDeployments!;
+        var (inProgress, completed) = (history[0].ServiceDeploymentArn!, history[1].ServiceDeploymentArn!);
+
+        Assert.Equal("ConflictException", world.Refused(s => ServiceDeploymentQueries.Stop(s, Scope, world.Ids, Now, new StopServiceDeploymentRequest { ServiceDeploymentArn = completed })).ErrorType);
+        world.Apply(ServiceDeploymentQueries.Stop(world.State, Scope, world.Ids, Now, new StopServiceDeploymentRequest { ServiceDeploymentArn = inProgress }));
+
+        var service = Describe(world);
+        Assert.Equal(good, service.TaskDefinition);
+        Assert.Equal(good, service.Deployments!.Single(d => d.Status == "PRIMARY").TaskDefinition);
+        Assert.Contains(service.Events!, e => e.Message!.StartsWith("(service web) rolling back to deployment ecs-svc/", StringComparison.Ordinal));
+        var record = Assert.Single(ServiceDeploymentQueries.Describe(world.State, Scope, new DescribeServiceDeploymentsRequest { ServiceDeploymentArns = [inProgress] }).ServiceDeployments!);
+        Assert.Equal(("ROLLBACK_IN_PROGRESS", "Service deployment stopped by user."), (record.Status, record.Rollback!.Reason));
+    }
+
+    [Fact]
     public void AServiceThatCannotPlaceSaysWhyOnceAndBacksOff()
     {
         var world = new World();
