@@ -64,6 +64,24 @@ public sealed class DurabilityTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task The_server_watches_no_files_so_its_own_writes_cost_no_events()
+    {
+        // Started in the repository root (thousands of folders), as a user starts it in a home that holds ~/.berth.
+        using var dataDir = new TempDir();
+        await using var server = await BerthServer.StartAsync(dataDir.Path, extraArguments: ["--no-local-agent", "--no-fargate"]);
+        var watches = 0;
+        foreach (var fd in Directory.GetFiles($"/proc/{server.ProcessId}/fd"))
+        {
+            if (new FileInfo(fd).LinkTarget == "anon_inode:inotify")
+            {
+                watches += File.ReadLines($"/proc/{server.ProcessId}/fdinfo/{Path.GetFileName(fd)}").Count(l => l.StartsWith("inotify ", StringComparison.Ordinal));
+            }
+        }
+
+        Assert.Equal(0, watches);
+    }
+
+    [Fact]
     public async Task Sigterm_drains_exits_0_within_seconds_and_state_survives()
     {
         using var dataDir = new TempDir();

@@ -35,12 +35,13 @@ public sealed class AgentRegistryCredential
 }
 
 /// <summary>
-/// A line of the agent channel (<c>GET /_berth/agent/v1/channel</c>, newline-delimited JSON): the full set of
-/// the instance's tasks whenever it changes, and a heartbeat so both sides notice a dead peer.
+/// A line of the agent channel (<c>GET /_berth/agent/v1/channel</c>, newline-delimited JSON): the instance's tasks
+/// (every one in the channel's first message, then those that are new or whose desired status changed), and a
+/// heartbeat after a quiet period so both sides notice a dead peer.
 /// </summary>
 public sealed class AgentChannelMessage
 {
-    /// <summary>Message type for the full set of assignments.</summary>
+    /// <summary>Message type for assignments.</summary>
     public const string AssignmentsType = "assignments";
 
     /// <summary>Message type for a heartbeat.</summary>
@@ -50,7 +51,7 @@ public sealed class AgentChannelMessage
     [JsonPropertyName("type")]
     public string? Type { get; set; }
 
-    /// <summary>Every task on the instance that is not yet STOPPED on the control plane.</summary>
+    /// <summary>Tasks on the instance that are not yet STOPPED on the control plane: all of them in the first message, then the changed ones.</summary>
     [JsonPropertyName("tasks")]
     public List<AgentAssignment>? Tasks { get; set; }
 

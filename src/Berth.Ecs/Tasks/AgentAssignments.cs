@@ -3,6 +3,19 @@ using Berth.Ecs.State;
 
 namespace Berth.Ecs.Tasks;
 
+/// <summary>What the server writes next on an agent's channel.</summary>
+public enum ChannelWrite
+{
+    /// <summary>Nothing: what the agent acts on is unchanged and a heartbeat is not due.</summary>
+    Nothing,
+
+    /// <summary>Tasks: all of them in a channel's first message, then those that are new or whose desired status changed.</summary>
+    Assignments,
+
+    /// <summary>A heartbeat: a whole period went by without a message.</summary>
+    Heartbeat,
+}
+
 /// <summary>What the server's agent channel tells one container instance about.</summary>
 public static class AgentAssignments
 {
@@ -23,4 +36,34 @@ public static class AgentAssignments
 
         return assignments;
     }
+
+    /// <summary>
+    /// The channel's next write after a wake (a commit) or a quiet period, given what it told the agent so far
+    /// (<paramref name="sent"/>: each task's ARN and the desired status it was sent with; null before the first message):
+    /// <list type="bullet">
+    /// <item>the first message carries every assignment (the agent adopts and cleans up by it);</item>
+    /// <item>later ones only the tasks that are new or whose desired status changed: the agent's own reports change
+    /// a task but nothing it acts on, so they are never echoed back, and a busy instance is not sent its whole
+    /// set on every RunTask;</item>
+    /// <item>with nothing to send, a heartbeat once <paramref name="heartbeat"/> has passed since the
+    /// <paramref name="lastWrite"/>, else nothing.</item>
+    /// </list>
+    /// </summary>
+    public static ChannelStep NextWrite(IReadOnlyList<(EcsTask Task, TaskDefinition Definition)> assignments, IReadOnlyDictionary<string, string>? sent, DateTimeOffset now, DateTimeOffset lastWrite, TimeSpan heartbeat)
+    {
+        var changed = sent is null
+            ? assignments
+            : [.. assignments.Where(a => !sent.TryGetValue(a.Task.TaskArn!, out var desired) || desired != a.Task.DesiredStatus)];
+        if (sent is null || changed.Count > 0)
+        {
+            return new ChannelStep(ChannelWrite.Assignments, changed, assignments.ToDictionary(a => a.Task.TaskArn!, a => a.Task.DesiredStatus ?? string.Empty, StringComparer.Ordinal));
+        }
+
+        // Tasks that left the instance (reported STOPPED) need no message; they are only forgotten.
+        var kept = sent.Count == assignments.Count ? sent : assignments.ToDictionary(a => a.Task.TaskArn!, a => a.Task.DesiredStatus ?? string.Empty, StringComparer.Ordinal);
+        return new ChannelStep(now - lastWrite >= heartbeat ? ChannelWrite.Heartbeat : ChannelWrite.Nothing, [], kept);
+    }
 }
+
+/// <summary>One step of an agent channel: what to write, the tasks it carries, and what the agent has been told after it.</summary>
+public sealed record ChannelStep(ChannelWrite Write, IReadOnlyList<(EcsTask Task, TaskDefinition Definition)> Tasks, IReadOnlyDictionary<string, string> Sent);

@@ -98,27 +98,35 @@ public sealed partial class AgentHub : IAsyncDisposable
         http.Response.StatusCode = 200;
         http.Response.ContentType = "application/x-ndjson";
         using var aborted = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, connection.Replaced, _stopping.Token);
-        string? sent = null;
+        IReadOnlyDictionary<string, string>? sent = null;
         try
         {
             await http.Response.Body.FlushAsync(aborted.Token);
+            var lastWrite = _time.GetUtcNow();
             while (!aborted.IsCancellationRequested)
             {
-                var assignments = AgentAssignments.For(_pipeline.Current, arn);
-                // Only what the agent acts on: which tasks, and what is desired of them. The agent's own reports
-                // change a task's version but never need echoing back.
-                var signature = string.Join(';', assignments.Select(a => $"{a.Task.TaskArn}/{a.Task.DesiredStatus}"));
-                var message = signature != sent
-                    ? new AgentChannelMessage
-                    {
-                        Type = AgentChannelMessage.AssignmentsType,
-                        At = _time.GetUtcNow(),
-                        Tasks = [.. assignments.Select(a => new AgentAssignment { Task = a.Task, TaskDefinition = a.Definition, RegistryCredentials = _options.RegistryCredentials?.Invoke(a.Task, a.Definition) })],
-                    }
-                    : new AgentChannelMessage { Type = AgentChannelMessage.HeartbeatType, At = _time.GetUtcNow() };
-                sent = signature;
-                await WriteAsync(http, message, aborted.Token);
-                await connection.WaitAsync(_options.Heartbeat, _time, aborted.Token);
+                var now = _time.GetUtcNow();
+                var step = AgentAssignments.NextWrite(AgentAssignments.For(_pipeline.Current, arn), sent, now, lastWrite, _options.Heartbeat);
+                switch (step.Write)
+                {
+                    case ChannelWrite.Assignments:
+                        await WriteAsync(http, new AgentChannelMessage
+                        {
+                            Type = AgentChannelMessage.AssignmentsType,
+                            At = now,
+                            Tasks = [.. step.Tasks.Select(a => new AgentAssignment { Task = a.Task, TaskDefinition = a.Definition, RegistryCredentials = _options.RegistryCredentials?.Invoke(a.Task, a.Definition) })],
+                        }, aborted.Token);
+                        lastWrite = now;
+                        break;
+                    case ChannelWrite.Heartbeat:
+                        await WriteAsync(http, new AgentChannelMessage { Type = AgentChannelMessage.HeartbeatType, At = now }, aborted.Token);
+                        lastWrite = now;
+                        break;
+                }
+
+                sent = step.Sent;
+                var untilHeartbeat = lastWrite + _options.Heartbeat - _time.GetUtcNow();
+                await connection.WaitAsync(untilHeartbeat > TimeSpan.Zero ? untilHeartbeat : TimeSpan.Zero, _time, aborted.Token);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException)
@@ -257,9 +265,10 @@ public sealed partial class AgentHub : IAsyncDisposable
             _replaced.Dispose();
         }
 
-        public async Task WaitAsync(TimeSpan heartbeat, TimeProvider time, CancellationToken cancellationToken)
+        /// <summary>Waits for a wake, or until <paramref name="longest"/> has passed.</summary>
+        public async Task WaitAsync(TimeSpan longest, TimeProvider time, CancellationToken cancellationToken)
         {
-            using var timeout = new CancellationTokenSource(heartbeat, time);
+            using var timeout = new CancellationTokenSource(longest, time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
             try
             {

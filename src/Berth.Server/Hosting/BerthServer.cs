@@ -87,7 +87,14 @@ public static partial class BerthServer
             // FARGATE tasks run on the hosts of Berth's own capacity cluster; it exists so any agent can join it.
             await pipeline.ExecuteAsync(s => ClusterDecisions.CreateCapacity(s, new Scope(options.Region, options.AccountId)));
 
-            var builder = WebApplication.CreateSlimBuilder();
+            // No configuration files are read, so none is watched: by default the host watches its content root (the
+            // working directory, often the home that holds the data dir) recursively, a watch per folder and an
+            // event per SQLite write.
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+            {
+                Args = ["--hostBuilder:reloadConfigOnChange=false"],
+                ContentRootPath = AppContext.BaseDirectory,
+            });
             builder.Logging.ClearProviders();
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
             builder.Logging.SetMinimumLevel(LogLevel.Information);
