@@ -12,6 +12,7 @@ Berth's time to RUNNING is read two ways:
 Docker's time is `docker run -d` returning, which it does once the container has started.
 """
 import concurrent.futures
+import os
 import statistics
 import subprocess
 import sys
@@ -21,7 +22,7 @@ import boto3
 
 endpoint, image = sys.argv[1], sys.argv[2]
 sequential, parallel, batch, rounds = (int(a) for a in sys.argv[3:7])
-POLL = 0.02
+POLL = int(os.environ.get("BENCH_POLL_MS", "20")) / 1000
 ecs = boto3.client("ecs", endpoint_url=endpoint)
 command = ["sh", "-c", "sleep 600"]
 ecs.register_task_definition(family="berth-bench", containerDefinitions=[
