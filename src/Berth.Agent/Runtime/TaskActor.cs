@@ -210,10 +210,25 @@ public sealed partial class TaskActor
         _pullStartedAt ??= _time.GetUtcNow();
         try
         {
-            // Prefer the cached image: Berth never reaches past the machine for an image it already has.
-            if (!await _docker.ImageExistsAsync(definition.Image!, token))
+            var image = definition.Image!;
+            var (policy, auth) = ImagePulls.For(image, _registryCredentials);
+            if (policy == PullPolicy.Always)
             {
-                await _docker.PullImageAsync(definition.Image!, RegistryAuthFor(definition.Image!), token);
+                try
+                {
+                    await _docker.PullImageAsync(image, auth, token);
+                }
+                catch (DockerException)
+                {
+                    if (!await _docker.ImageExistsAsync(image, token))
+                    {
+                        throw;
+                    }
+                }
+            }
+            else if (!await _docker.ImageExistsAsync(image, token))
+            {
+                await _docker.PullImageAsync(image, null, token);
             }
 
             _pullStoppedAt = _time.GetUtcNow();
@@ -225,12 +240,6 @@ public sealed partial class TaskActor
             return new ContainerChanged(name, new ContainerKnown(ContainerStatus.Stopped, StartFailure: true, Reason: $"CannotPullContainerError: {ex.DockerMessage ?? ex.Message}"));
         }
     }
-
-    // The credential the server handed this task for the registry the image names, if any.
-    private RegistryAuth? RegistryAuthFor(string image)
-        => _registryCredentials.FirstOrDefault(c => c.Registry is { Length: > 0 } r && image.StartsWith(r + "/", StringComparison.Ordinal)) is { } c
-            ? new RegistryAuth(c.Username ?? string.Empty, c.Password ?? string.Empty, c.Registry)
-            : null;
 
     private async Task<object> CreateAsync(ContainerDefinition definition, CancellationToken token)
     {
