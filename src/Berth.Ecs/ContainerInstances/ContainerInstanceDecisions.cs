@@ -90,7 +90,7 @@ public static class ContainerInstanceDecisions
             return edit.Done(ContainerInstanceViews.Render(state, existing, null, full: true));
         }
 
-        var live = TasksOn(state, existing.ContainerInstanceArn!).Where(t => t.LastStatus != "STOPPED").ToList();
+        var live = state.LiveTasksOn(existing.ContainerInstanceArn!).Where(t => t.LastStatus != "STOPPED").ToList();
         if (live.Count > 0 && request.Force != true)
         {
             throw AwsException.InvalidParameter("Found running tasks on the instance.");
@@ -206,7 +206,7 @@ public static class ContainerInstanceDecisions
         // ECS's text for tasks whose host went away is "Host EC2 (instance i-…) terminated."; Berth says lost, and why.
         var stoppedReason = $"Host EC2 (instance {existing.Ec2InstanceId}) lost: {reason}";
         var stopped = new List<EcsTask>();
-        foreach (var task in TasksOn(state, containerInstanceArn))
+        foreach (var task in state.LiveTasksOn(containerInstanceArn))
         {
             if (TaskLifecycle.ForceStopped(task, now, "TerminationNotice", stoppedReason) is { } done)
             {
@@ -226,9 +226,6 @@ public static class ContainerInstanceDecisions
 
         return edit.Done<IReadOnlyList<EcsTask>>(stopped);
     }
-
-    private static IEnumerable<EcsTask> TasksOn(EcsState state, string containerInstanceArn) =>
-        state.Tasks.Values.Where(t => t.ContainerInstanceArn == containerInstanceArn);
 
     private static bool IsAgentAttribute(string? name) =>
         name is not null && (name.StartsWith("ecs.", StringComparison.Ordinal) || name.StartsWith("com.amazonaws.ecs.", StringComparison.Ordinal));

@@ -22,13 +22,8 @@ public static class ContainerInstanceViews
         var udp = ContainerInstanceRules.Ports(stored.RegisteredResources, "PORTS_UDP");
         var running = 0;
         var pending = 0;
-        foreach (var task in state.Tasks.Values)
+        foreach (var task in state.LiveTasksOn(arn))
         {
-            if (task.ContainerInstanceArn != arn)
-            {
-                continue;
-            }
-
             if (task.LastStatus == "RUNNING")
             {
                 running++;

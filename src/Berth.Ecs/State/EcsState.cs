@@ -62,6 +62,43 @@ public sealed record EcsState(
     public ImmutableSortedDictionary<string, Berth.Ecs.Tasks.StoredClientToken> ClientTokens { get; init; } =
         ImmutableSortedDictionary.Create<string, Berth.Ecs.Tasks.StoredClientToken>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The ARNs of the tasks that still hold resources (<see cref="Berth.Ecs.Tasks.TaskResources.Holds"/>), by container
+    /// instance ARN: what runs where, found without walking every task ever run (stopped tasks stay in
+    /// <see cref="Tasks"/>). Derived from <see cref="Tasks"/>; <see cref="WithTask"/> keeps the two together.
+    /// </summary>
+    public ImmutableDictionary<string, ImmutableSortedSet<string>> LiveTasksByInstance { get; init; } =
+        ImmutableDictionary.Create<string, ImmutableSortedSet<string>>(StringComparer.Ordinal);
+
+    /// <summary>The tasks on <paramref name="containerInstanceArn"/> that still hold resources, by ARN.</summary>
+    public IEnumerable<EcsTask> LiveTasksOn(string containerInstanceArn)
+        => LiveTasksByInstance.TryGetValue(containerInstanceArn, out var arns) ? arns.Select(a => Tasks[a]) : [];
+
+    /// <summary>The state with <paramref name="task"/> put (new or changed), <see cref="LiveTasksByInstance"/> kept.</summary>
+    public EcsState WithTask(EcsTask task)
+    {
+        var arn = task.TaskArn!;
+        var live = LiveTasksByInstance;
+        if (Tasks.TryGetValue(arn, out var before) && before.ContainerInstanceArn is { } was && live.TryGetValue(was, out var set))
+        {
+            set = set.Remove(arn);
+            live = set.IsEmpty ? live.Remove(was) : live.SetItem(was, set);
+        }
+
+        if (task.ContainerInstanceArn is { } on && Berth.Ecs.Tasks.TaskResources.Holds(task))
+        {
+            live = live.SetItem(on, (live.TryGetValue(on, out var current) ? current : ImmutableSortedSet.Create<string>(StringComparer.Ordinal)).Add(arn));
+        }
+
+        return this with { Tasks = Tasks.SetItem(arn, task), LiveTasksByInstance = live };
+    }
+
+    /// <summary><see cref="LiveTasksByInstance"/> computed from <paramref name="tasks"/> alone (a load, and the tests' check).</summary>
+    public static ImmutableDictionary<string, ImmutableSortedSet<string>> LiveTasksOf(IEnumerable<EcsTask> tasks)
+        => tasks.Where(t => t.ContainerInstanceArn is not null && Berth.Ecs.Tasks.TaskResources.Holds(t))
+            .GroupBy(t => t.ContainerInstanceArn!, StringComparer.Ordinal)
+            .ToImmutableDictionary(g => g.Key, g => g.Select(t => t.TaskArn!).ToImmutableSortedSet(StringComparer.Ordinal), StringComparer.Ordinal);
+
     /// <summary>Key of an account setting.</summary>
     public static string SettingKey(string region, string principalArn, string name) => $"{region}|{principalArn}|{name}";
 }

@@ -110,6 +110,7 @@ public static class StateCodec
         return new EcsState(clusters.ToImmutable(), families.ToImmutable(), instances.ToImmutable(), tasks.ToImmutable(), services.ToImmutable(), settings.ToImmutable())
         {
             ClientTokens = tokens.ToImmutable(),
+            LiveTasksByInstance = EcsState.LiveTasksOf(tasks.Values),
         };
     }
 }
@@ -153,7 +154,7 @@ public sealed class StateEdit(EcsState state)
     /// <summary>Puts a task.</summary>
     public void Put(EcsTask task)
     {
-        State = State with { Tasks = State.Tasks.SetItem(task.TaskArn!, task) };
+        State = State.WithTask(task);
         _mutations.Add(Mutation.Put(StateCodec.TaskKind, task.TaskArn!, StateCodec.Encode(task, StoredJsonContext.Default.EcsTask)));
     }
 

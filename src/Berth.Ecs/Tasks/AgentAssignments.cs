@@ -26,9 +26,9 @@ public static class AgentAssignments
     public static IReadOnlyList<(EcsTask Task, TaskDefinition Definition)> For(EcsState state, string containerInstanceArn)
     {
         var assignments = new List<(EcsTask, TaskDefinition)>();
-        foreach (var task in state.Tasks.Values)
+        foreach (var task in state.LiveTasksOn(containerInstanceArn))
         {
-            if (task.ContainerInstanceArn == containerInstanceArn && task.LastStatus != "STOPPED" && TaskResources.DefinitionOf(state, task) is { } definition)
+            if (task.LastStatus != "STOPPED" && TaskResources.DefinitionOf(state, task) is { } definition)
             {
                 assignments.Add((task, definition));
             }

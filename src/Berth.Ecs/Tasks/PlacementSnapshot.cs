@@ -13,12 +13,9 @@ internal static class PlacementSnapshot
     {
         var instances = ContainerInstanceRules.Of(state, cluster).ToList();
         var byArn = instances.ToDictionary(i => i.ContainerInstanceArn!, _ => new Usage(), StringComparer.Ordinal);
-        foreach (var task in state.Tasks.Values)
+        foreach (var task in instances.SelectMany(i => state.LiveTasksOn(i.ContainerInstanceArn!)))
         {
-            if (task.ContainerInstanceArn is null || !byArn.TryGetValue(task.ContainerInstanceArn, out var usage) || !TaskResources.Holds(task))
-            {
-                continue;
-            }
+            var usage = byArn[task.ContainerInstanceArn!];
 
             var (cpu, memory) = TaskResources.CpuMemory(task);
             usage.Cpu += cpu;

@@ -182,7 +182,7 @@ public sealed partial class AgentHub : IAsyncDisposable
 
                     var since = _disconnectedAt.GetOrAdd(arn, _startedAt);
                     var away = now - since;
-                    if (away < _options.LostAfter || !_pipeline.Current.Tasks.Values.Any(t => t.ContainerInstanceArn == arn && t.LastStatus != "STOPPED"))
+                    if (away < _options.LostAfter || !_pipeline.Current.LiveTasksOn(arn).Any(t => t.LastStatus != "STOPPED"))
                     {
                         continue;
                     }

@@ -170,9 +170,11 @@ public class RunTaskTests
         var conflict = world.Refused(s => TaskDecisions.Run(s, Scope, world.Ids, new Random(1), Now, new RunTaskRequest { Cluster = "web", TaskDefinition = definition, Count = 1, ClientToken = "token-1" }));
         Assert.Equal("ConflictException", conflict.ErrorType);
 
-        // The token survives a restart: it is stored like everything else.
+        // The token survives a restart: it is stored like everything else; the live tasks' index is rebuilt.
         var reloaded = StateCodec.Load(Documents(world.State));
         Assert.Equal(world.State.ClientTokens["us-east-1|token-1"].TaskArns, reloaded.ClientTokens["us-east-1|token-1"].TaskArns);
+        World.AssertLiveIndexHolds(reloaded);
+        Assert.Equal(world.State.LiveTasksByInstance.Keys, reloaded.LiveTasksByInstance.Keys);
     }
 
     [Fact]
@@ -330,6 +332,11 @@ public class RunTaskTests
         foreach (var (key, token) in state.ClientTokens)
         {
             yield return new Berth.Storage.Documents.StoredDocument(StateCodec.ClientTokenKind, key, StateCodec.Encode(token, StoredJsonContext.Default.StoredClientToken));
+        }
+
+        foreach (var (arn, task) in state.Tasks)
+        {
+            yield return new Berth.Storage.Documents.StoredDocument(StateCodec.TaskKind, arn, StateCodec.Encode(task, StoredJsonContext.Default.EcsTask));
         }
     }
 }

@@ -142,7 +142,16 @@ public sealed class World
     public T Apply<T>(Decision<EcsState, T> decision)
     {
         State = decision.State;
+        AssertLiveIndexHolds(State);
         return decision.Result;
+    }
+
+    /// <summary>The index of live tasks by instance is exactly what the tasks say, after every decision.</summary>
+    public static void AssertLiveIndexHolds(EcsState state)
+    {
+        static string Flat(IReadOnlyDictionary<string, System.Collections.Immutable.ImmutableSortedSet<string>> index)
+            => string.Join('\n', index.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + ": " + string.Join(',', p.Value)));
+        Assert.Equal(Flat(EcsState.LiveTasksOf(state.Tasks.Values)), Flat(state.LiveTasksByInstance));
     }
 
     public static int Integer(ContainerInstance instance, string name) => instance.RemainingResources!.Single(r => r.Name == name).IntegerValue!.Value;
