@@ -63,41 +63,42 @@ public sealed record EcsState(
         ImmutableSortedDictionary.Create<string, Berth.Ecs.Tasks.StoredClientToken>(StringComparer.Ordinal);
 
     /// <summary>
-    /// The ARNs of the tasks that still hold resources (<see cref="Berth.Ecs.Tasks.TaskResources.Holds"/>), by container
-    /// instance ARN: what runs where, found without walking every task ever run (stopped tasks stay in
+    /// The tasks that still hold resources (<see cref="Berth.Ecs.Tasks.TaskResources.Holds"/>), by container instance
+    /// ARN and then task ARN: what runs where, found without walking every task ever run (stopped tasks stay in
     /// <see cref="Tasks"/>). Derived from <see cref="Tasks"/>; <see cref="WithTask"/> keeps the two together.
     /// </summary>
-    public ImmutableDictionary<string, ImmutableSortedSet<string>> LiveTasksByInstance { get; init; } =
-        ImmutableDictionary.Create<string, ImmutableSortedSet<string>>(StringComparer.Ordinal);
+    public ImmutableDictionary<string, ImmutableSortedDictionary<string, EcsTask>> LiveTasksByInstance { get; init; } =
+        ImmutableDictionary.Create<string, ImmutableSortedDictionary<string, EcsTask>>(StringComparer.Ordinal);
 
     /// <summary>The tasks on <paramref name="containerInstanceArn"/> that still hold resources, by ARN.</summary>
     public IEnumerable<EcsTask> LiveTasksOn(string containerInstanceArn)
-        => LiveTasksByInstance.TryGetValue(containerInstanceArn, out var arns) ? arns.Select(a => Tasks[a]) : [];
+        => LiveTasksByInstance.TryGetValue(containerInstanceArn, out var tasks) ? tasks.Values : [];
 
     /// <summary>The state with <paramref name="task"/> put (new or changed), <see cref="LiveTasksByInstance"/> kept.</summary>
     public EcsState WithTask(EcsTask task)
     {
         var arn = task.TaskArn!;
         var live = LiveTasksByInstance;
-        if (Tasks.TryGetValue(arn, out var before) && before.ContainerInstanceArn is { } was && live.TryGetValue(was, out var set))
+        var on = Berth.Ecs.Tasks.TaskResources.Holds(task) ? task.ContainerInstanceArn : null;
+        if (Tasks.TryGetValue(arn, out var before) && before.ContainerInstanceArn is { } was && was != on && live.TryGetValue(was, out var left))
         {
-            set = set.Remove(arn);
-            live = set.IsEmpty ? live.Remove(was) : live.SetItem(was, set);
+            left = left.Remove(arn);
+            live = left.IsEmpty ? live.Remove(was) : live.SetItem(was, left);
         }
 
-        if (task.ContainerInstanceArn is { } on && Berth.Ecs.Tasks.TaskResources.Holds(task))
+        if (on is not null)
         {
-            live = live.SetItem(on, (live.TryGetValue(on, out var current) ? current : ImmutableSortedSet.Create<string>(StringComparer.Ordinal)).Add(arn));
+            live = live.SetItem(on, (live.TryGetValue(on, out var current) ? current : ImmutableSortedDictionary.Create<string, EcsTask>(StringComparer.Ordinal)).SetItem(arn, task));
         }
 
         return this with { Tasks = Tasks.SetItem(arn, task), LiveTasksByInstance = live };
     }
 
     /// <summary><see cref="LiveTasksByInstance"/> computed from <paramref name="tasks"/> alone (a load, and the tests' check).</summary>
-    public static ImmutableDictionary<string, ImmutableSortedSet<string>> LiveTasksOf(IEnumerable<EcsTask> tasks)
+    public static ImmutableDictionary<string, ImmutableSortedDictionary<string, EcsTask>> LiveTasksOf(IEnumerable<EcsTask> tasks)
         => tasks.Where(t => t.ContainerInstanceArn is not null && Berth.Ecs.Tasks.TaskResources.Holds(t))
             .GroupBy(t => t.ContainerInstanceArn!, StringComparer.Ordinal)
-            .ToImmutableDictionary(g => g.Key, g => g.Select(t => t.TaskArn!).ToImmutableSortedSet(StringComparer.Ordinal), StringComparer.Ordinal);
+            .ToImmutableDictionary(g => g.Key, g => g.ToImmutableSortedDictionary(t => t.TaskArn!, t => t, StringComparer.Ordinal), StringComparer.Ordinal);
 
     /// <summary>Key of an account setting.</summary>
     public static string SettingKey(string region, string principalArn, string name) => $"{region}|{principalArn}|{name}";

@@ -146,12 +146,13 @@ public sealed class World
         return decision.Result;
     }
 
-    /// <summary>The index of live tasks by instance is exactly what the tasks say, after every decision.</summary>
+    /// <summary>The index of live tasks by instance is exactly what the tasks say, after every decision, and holds the current task objects.</summary>
     public static void AssertLiveIndexHolds(EcsState state)
     {
-        static string Flat(IReadOnlyDictionary<string, System.Collections.Immutable.ImmutableSortedSet<string>> index)
-            => string.Join('\n', index.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + ": " + string.Join(',', p.Value)));
+        static string Flat(IReadOnlyDictionary<string, System.Collections.Immutable.ImmutableSortedDictionary<string, EcsTask>> index)
+            => string.Join('\n', index.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + ": " + string.Join(',', p.Value.Keys)));
         Assert.Equal(Flat(EcsState.LiveTasksOf(state.Tasks.Values)), Flat(state.LiveTasksByInstance));
+        Assert.All(state.LiveTasksByInstance.Values.SelectMany(v => v), p => Assert.Same(state.Tasks[p.Key], p.Value));
     }
 
     public static int Integer(ContainerInstance instance, string name) => instance.RemainingResources!.Single(r => r.Name == name).IntegerValue!.Value;
