@@ -53,16 +53,21 @@ public static class AgentAssignments
     {
         var changed = sent is null
             ? assignments
-            : [.. assignments.Where(a => !sent.TryGetValue(a.Task.TaskArn!, out var desired) || desired != a.Task.DesiredStatus)];
+            : [.. assignments.Where(a => !sent.TryGetValue(a.Task.TaskArn!, out var desired) || desired != Desired(a.Task))];
         if (sent is null || changed.Count > 0)
         {
-            return new ChannelStep(ChannelWrite.Assignments, changed, assignments.ToDictionary(a => a.Task.TaskArn!, a => a.Task.DesiredStatus ?? string.Empty, StringComparer.Ordinal));
+            return new ChannelStep(ChannelWrite.Assignments, changed, Told(assignments));
         }
 
         // Tasks that left the instance (reported STOPPED) need no message; they are only forgotten.
-        var kept = sent.Count == assignments.Count ? sent : assignments.ToDictionary(a => a.Task.TaskArn!, a => a.Task.DesiredStatus ?? string.Empty, StringComparer.Ordinal);
+        var kept = sent.Count == assignments.Count ? sent : Told(assignments);
         return new ChannelStep(now - lastWrite >= heartbeat ? ChannelWrite.Heartbeat : ChannelWrite.Nothing, [], kept);
     }
+
+    private static string Desired(EcsTask task) => task.DesiredStatus ?? string.Empty;
+
+    private static Dictionary<string, string> Told(IReadOnlyList<(EcsTask Task, TaskDefinition Definition)> assignments)
+        => assignments.ToDictionary(a => a.Task.TaskArn!, a => Desired(a.Task), StringComparer.Ordinal);
 }
 
 /// <summary>One step of an agent channel: what to write, the tasks it carries, and what the agent has been told after it.</summary>
