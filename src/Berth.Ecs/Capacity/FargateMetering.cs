@@ -45,8 +45,11 @@ public sealed class MeteringReport
     /// <summary>When the report was made (running tasks are metered up to here).</summary>
     public required DateTimeOffset GeneratedAt { get; init; }
 
-    /// <summary>Every FARGATE task Berth knows, oldest first.</summary>
+    /// <summary>Every FARGATE task Berth still shows, oldest first.</summary>
     public required List<MeteredTask> Tasks { get; init; }
+
+    /// <summary>FARGATE tasks that have expired from the state since they stopped; their usage is in the sums.</summary>
+    public long ExpiredTasks { get; init; }
 
     /// <summary>Sum of vCPU-seconds.</summary>
     public double VcpuSeconds { get; init; }
@@ -73,9 +76,9 @@ public static class FargateMetering
     public static MeteringReport Report(EcsState state, string accountId, string? clusterArn, DateTimeOffset now)
     {
         var tasks = new List<MeteredTask>();
-        foreach (var task in state.Tasks.Values)
+        foreach (var task in clusterArn is null ? state.Tasks.Values : state.TasksIn(clusterArn))
         {
-            if (!FargateCapacity.Runs(task) || (clusterArn is not null && task.ClusterArn != clusterArn) || !task.TaskArn!.Contains(":" + accountId + ":", StringComparison.Ordinal))
+            if (!FargateCapacity.Runs(task) || !task.TaskArn!.Contains(":" + accountId + ":", StringComparison.Ordinal))
             {
                 continue;
             }
@@ -83,13 +86,17 @@ public static class FargateMetering
             tasks.Add(Meter(task, now));
         }
 
+        var expired = state.MeterTotals.Values
+            .Where(t => (clusterArn is null || t.ClusterArn == clusterArn) && t.ClusterArn.Contains(":" + accountId + ":", StringComparison.Ordinal))
+            .ToList();
         tasks.Sort((a, b) => Nullable.Compare(a.BillingStartedAt, b.BillingStartedAt) is var c && c != 0 ? c : string.CompareOrdinal(a.TaskArn, b.TaskArn));
         return new MeteringReport
         {
             GeneratedAt = now,
             Tasks = tasks,
-            VcpuSeconds = tasks.Sum(t => t.VcpuSeconds),
-            GbSeconds = tasks.Sum(t => t.GbSeconds),
+            ExpiredTasks = expired.Sum(t => t.Tasks),
+            VcpuSeconds = tasks.Sum(t => t.VcpuSeconds) + expired.Sum(t => t.VcpuSeconds),
+            GbSeconds = tasks.Sum(t => t.GbSeconds) + expired.Sum(t => t.GbSeconds),
         };
     }
 
@@ -123,4 +130,23 @@ public static class FargateMetering
     }
 
     private static int Units(string? value) => int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
+}
+
+/// <summary>The FARGATE usage of a cluster's tasks that have expired from the state (their rows are gone; their usage is not).</summary>
+/// <param name="ClusterArn">The cluster.</param>
+/// <param name="Tasks">How many expired tasks it sums.</param>
+/// <param name="VcpuSeconds">Their vCPU-seconds.</param>
+/// <param name="GbSeconds">Their GB-seconds.</param>
+public sealed record StoredMeterTotal(string ClusterArn, long Tasks, double VcpuSeconds, double GbSeconds);
+
+/// <summary>Folds an expiring task's usage into its cluster's <see cref="StoredMeterTotal"/>.</summary>
+public static class MeterTotals
+{
+    /// <summary>The cluster's totals with <paramref name="task"/> (stopped, so its usage is final) added.</summary>
+    public static StoredMeterTotal Add(EcsState state, Model.EcsTask task)
+    {
+        var metered = FargateMetering.Meter(task, task.StoppedAt ?? DateTimeOffset.UnixEpoch);
+        var total = state.MeterTotals.TryGetValue(task.ClusterArn!, out var found) ? found : new StoredMeterTotal(task.ClusterArn!, 0, 0, 0);
+        return total with { Tasks = total.Tasks + 1, VcpuSeconds = total.VcpuSeconds + metered.VcpuSeconds, GbSeconds = total.GbSeconds + metered.GbSeconds };
+    }
 }

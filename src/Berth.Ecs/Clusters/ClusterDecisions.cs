@@ -116,7 +116,7 @@ public static class ClusterDecisions
             throw new AwsException("ClusterContainsServicesException", "The Cluster cannot be deleted while Services are active.");
         }
 
-        if (state.Tasks.Values.Any(t => t.ClusterArn == arn && t.LastStatus != "STOPPED"))
+        if (state.TasksIn(arn).Any(t => t.LastStatus != "STOPPED"))
         {
             throw new AwsException("ClusterContainsTasksException", "The Cluster cannot be deleted while Tasks are active.");
         }

@@ -16,13 +16,8 @@ public static class ClusterViews
         var pending = 0;
         var runningFargate = 0;
         var pendingFargate = 0;
-        foreach (var task in state.Tasks.Values)
+        foreach (var task in state.TasksIn(stored.ClusterArn!))
         {
-            if (task.ClusterArn != stored.ClusterArn)
-            {
-                continue;
-            }
-
             var fargate = task.LaunchType == "FARGATE";
             if (task.LastStatus == "RUNNING")
             {

@@ -1,6 +1,5 @@
 using Berth.Ecs.Model;
 using Berth.Ecs.State;
-using Berth.Ecs.Tasks;
 using Berth.Scheduling.Expressions;
 
 namespace Berth.Ecs.ContainerInstances;
@@ -46,41 +45,29 @@ internal sealed class InstanceQueryTarget : IQueryTarget
     public DateTimeOffset? RegisteredAt { get; }
 
     /// <summary>
-    /// Targets for <paramref name="instances"/>, by ARN, from one pass over the state's tasks. The stored instances
-    /// carry no task counts (DescribeContainerInstances computes them), so they are counted here the same way.
+    /// Targets for <paramref name="instances"/>, by ARN, from the tasks that hold resources on each (the stored
+    /// instances carry no task counts: DescribeContainerInstances computes them, and they are counted here the same way).
     /// </summary>
     public static Dictionary<string, InstanceQueryTarget> Of(EcsState state, IEnumerable<ContainerInstance> instances)
     {
-        var list = instances.ToList();
-        var tasks = list.ToDictionary(i => i.ContainerInstanceArn!, _ => (Groups: (HashSet<string>?)null, Running: 0), StringComparer.Ordinal);
-        foreach (var task in state.Tasks.Values)
+        var targets = new Dictionary<string, InstanceQueryTarget>(StringComparer.Ordinal);
+        foreach (var instance in instances)
         {
-            if (task.ContainerInstanceArn is null || !tasks.TryGetValue(task.ContainerInstanceArn, out var counts))
+            HashSet<string>? groups = null;
+            var running = 0;
+            foreach (var task in state.LiveTasksOn(instance.ContainerInstanceArn!))
             {
-                continue;
+                running += task.LastStatus == "RUNNING" ? 1 : 0;
+                if (task.Group is not null)
+                {
+                    (groups ??= new HashSet<string>(StringComparer.Ordinal)).Add(task.Group);
+                }
             }
 
-            if (task.LastStatus == "RUNNING")
-            {
-                counts.Running++;
-            }
-
-            if (task.Group is not null && TaskResources.Holds(task))
-            {
-                (counts.Groups ??= new HashSet<string>(StringComparer.Ordinal)).Add(task.Group);
-            }
-
-            tasks[task.ContainerInstanceArn] = counts;
+            targets[instance.ContainerInstanceArn!] = new InstanceQueryTarget(instance, groups ?? NoGroups, running);
         }
 
-        return list.ToDictionary(
-            i => i.ContainerInstanceArn!,
-            i =>
-            {
-                var (groups, running) = tasks[i.ContainerInstanceArn!];
-                return new InstanceQueryTarget(i, groups ?? NoGroups, running);
-            },
-            StringComparer.Ordinal);
+        return targets;
     }
 
     public bool TryGetAttribute(string name, out string? value) => _attributes.TryGetValue(name, out value);

@@ -25,8 +25,7 @@ public static class ServiceModel
     /// <summary>The service's tasks (any status), found by their group and cluster.</summary>
     public static IEnumerable<EcsTask> TasksOf(EcsState state, Service service)
     {
-        var group = Group(service);
-        return state.Tasks.Values.Where(t => t.Group == group && t.ClusterArn == service.ClusterArn);
+        return state.TasksOfGroup(service.ClusterArn!, Group(service));
     }
 
     /// <summary>A deep copy of a stored service, to change without touching the state's.</summary>

@@ -6,6 +6,7 @@ using Berth.Ecs.Tasks;
 using Berth.Protocol.Errors;
 using Berth.Scheduling;
 using Berth.Storage.Commit;
+using Berth.Storage.Documents;
 
 namespace Berth.Ecs.Services;
 
@@ -13,7 +14,11 @@ namespace Berth.Ecs.Services;
 /// <param name="Started">Tasks started.</param>
 /// <param name="Stopped">Tasks asked to stop.</param>
 /// <param name="WakeAt">The earliest placement retry that is still ahead, if any.</param>
-public sealed record PassResult(int Started, int Stopped, DateTimeOffset? WakeAt);
+public sealed record PassResult(int Started, int Stopped, DateTimeOffset? WakeAt)
+{
+    /// <summary>Services whose change was not applied because what it read had changed (planned again next pass).</summary>
+    public int Skipped { get; init; }
+}
 
 /// <summary>
 /// One pass of the service scheduler over every service, as a single decision: for each service it builds what
@@ -29,25 +34,23 @@ public static class ServicePass
     /// <summary>Shortest time between two "unable to place" events of one service.</summary>
     public static readonly TimeSpan UnableEventEvery = TimeSpan.FromMinutes(1);
 
-    /// <summary>Runs a pass over every ACTIVE or DRAINING service.</summary>
+    /// <summary>A pass planned and applied on the same state in one step (what tests call).</summary>
     public static Decision<EcsState, PassResult> Run(EcsState state, DateTimeOffset now, IdSource ids, Random rng)
     {
+        var plan = Plan(state, now, ids, rng);
+        var applied = Apply(state, plan, plan.Changes);
+        return new Decision<EcsState, PassResult>(applied.State, applied.Mutations, plan.Result);
+    }
+
+    /// <summary>
+    /// Plans a pass over every ACTIVE or DRAINING service on <paramref name="state"/>, outside the single writer:
+    /// what each service changes (its tasks stopped and started, the service itself), with what the plan read so
+    /// <see cref="Apply"/> can tell whether it still holds. Documents are encoded here, not in the writer.
+    /// </summary>
+    public static ServicePassPlan Plan(EcsState state, DateTimeOffset now, IdSource ids, Random rng)
+    {
         var edit = new StateEdit(state);
-        var byGroup = new Dictionary<(string, string), List<EcsTask>>();
-        foreach (var task in state.Tasks.Values)
-        {
-            if (task.Group is { } group && group.StartsWith("service:", StringComparison.Ordinal))
-            {
-                var key = (task.ClusterArn!, group);
-                if (!byGroup.TryGetValue(key, out var list))
-                {
-                    byGroup[key] = list = [];
-                }
-
-                list.Add(task);
-            }
-        }
-
+        var changes = new List<ServiceChange>();
         var sessions = new Dictionary<string, PlacementSession>(StringComparer.Ordinal);
         var started = 0;
         var stopped = 0;
@@ -59,8 +62,14 @@ public static class ServicePass
                 continue;
             }
 
-            var tasks = byGroup.TryGetValue((stored.Service.ClusterArn!, ServiceModel.Group(stored.Service)), out var found) ? found : [];
-            var (s, p, next) = Reconcile(edit, stored, tasks, sessions, now, ids, rng);
+            var tasks = state.TasksOfGroup(stored.Service.ClusterArn!, ServiceModel.Group(stored.Service)).ToList();
+            var recorder = new ChangeRecorder(edit);
+            var (s, p, next) = Reconcile(recorder, stored, tasks, sessions, now, ids, rng);
+            if (recorder.Any)
+            {
+                changes.Add(recorder.Done(stored, tasks));
+            }
+
             started += s;
             stopped += p;
             if (next is { } at && at > now && (wake is null || at < wake))
@@ -69,11 +78,64 @@ public static class ServicePass
             }
         }
 
-        return edit.Done(new PassResult(started, stopped, wake));
+        return new ServicePassPlan(state, changes, new PassResult(started, stopped, wake));
+    }
+
+    /// <summary>
+    /// Applies <paramref name="changes"/> (some or all of <paramref name="plan"/>'s) in the single writer, on its
+    /// newest <paramref name="state"/>. When the state moved since the plan, a change is applied only if what it
+    /// read still holds — the service and its tasks are the very objects it read, and each instance it starts tasks
+    /// on still takes them — and is skipped otherwise (the next pass plans it again). Only these checks and the
+    /// puts of already encoded documents run here. The result is how many changes were skipped.
+    /// </summary>
+    public static Decision<EcsState, int> Apply(EcsState state, ServicePassPlan plan, IEnumerable<ServiceChange> changes)
+    {
+        var edit = new StateEdit(state);
+        var moved = !ReferenceEquals(state, plan.PlannedOn);
+        var skipped = 0;
+        foreach (var change in changes)
+        {
+            if (moved && !StillHolds(edit.State, change))
+            {
+                skipped++;
+                continue;
+            }
+
+            foreach (var (task, document) in change.Tasks)
+            {
+                edit.Put(task, document);
+            }
+
+            if (change.Next is { } next)
+            {
+                edit.Put(next.Service, next.Document);
+            }
+        }
+
+        return edit.Done(skipped);
+    }
+
+    private static bool StillHolds(EcsState state, ServiceChange change)
+    {
+        if (!state.Services.TryGetValue(change.ServiceArn, out var service) || !ReferenceEquals(service, change.Read))
+        {
+            return false;
+        }
+
+        var i = 0;
+        foreach (var task in state.TasksOfGroup(change.Read.Service.ClusterArn!, ServiceModel.Group(change.Read.Service)))
+        {
+            if (i >= change.TasksRead.Count || !ReferenceEquals(task, change.TasksRead[i++]))
+            {
+                return false;
+            }
+        }
+
+        return i == change.TasksRead.Count && (change.Starts is not { } starts || TaskDecisions.StillFits(state, starts.PlacementClusterArn, starts.Demand, starts.Instances));
     }
 
     private static (int Started, int Stopped, DateTimeOffset? WakeAt) Reconcile(
-        StateEdit edit, StoredService original, List<EcsTask> tasks, Dictionary<string, PlacementSession> sessions, DateTimeOffset now, IdSource ids, Random rng)
+        ChangeRecorder edit, StoredService original, List<EcsTask> tasks, Dictionary<string, PlacementSession> sessions, DateTimeOffset now, IdSource ids, Random rng)
     {
         if (Settled(original, tasks, edit.State, now))
         {
@@ -216,6 +278,7 @@ public static class ServicePass
         if (service.Status == "DRAINING" && after.All(t => t.LastStatus == "STOPPED"))
         {
             service.Status = "INACTIVE";
+            stored = stored with { InactiveAt = now };
         }
 
         stored = stored with { Controller = controller };
@@ -228,7 +291,7 @@ public static class ServicePass
     }
 
     private static (List<EcsTask> Placed, string? Failure) Start(
-        StateEdit edit, StoredService stored, Deployment primary, ServicePlan plan, Cluster cluster, Cluster? placementCluster, PlacementSession? session, bool fargate, Scope scope, IdSource ids, DateTimeOffset now)
+        ChangeRecorder edit, StoredService stored, Deployment primary, ServicePlan plan, Cluster cluster, Cluster? placementCluster, PlacementSession? session, bool fargate, Scope scope, IdSource ids, DateTimeOffset now)
     {
         var service = stored.Service;
         var launchType = fargate ? "FARGATE" : primary.LaunchType ?? "EC2";
@@ -266,6 +329,7 @@ public static class ServicePass
             PinnedInstances = service.SchedulingStrategy == "DAEMON" ? plan.DaemonTargets : null,
         };
         var placed = new List<EcsTask>();
+        var chosen = new List<string>();
         PlacementFailure? first = null;
         foreach (var placement in session.Place(demand))
         {
@@ -274,11 +338,17 @@ public static class ServicePass
                 var task = TaskBuilder.Build(launch, scope, cluster, edit.State.ContainerInstances[instance.Arn], ids, now);
                 edit.Put(task);
                 placed.Add(task);
+                chosen.Add(instance.Arn);
             }
             else
             {
                 first ??= placement.Failures.FirstOrDefault() ?? new PlacementFailure(string.Empty, string.Empty);
             }
+        }
+
+        if (chosen.Count > 0)
+        {
+            edit.Starts = new PlannedStarts(placementCluster.ClusterArn!, demand with { Count = chosen.Count, PinnedInstances = null }, chosen);
         }
 
         if (first is null)
@@ -474,4 +544,63 @@ public static class ServicePass
     }
 
     private static string IdOf(string arn) => arn[(arn.LastIndexOf('/') + 1)..];
+
+    /// <summary>Collects what one service's reconcile puts, as typed objects with their encoded documents.</summary>
+    private sealed class ChangeRecorder(StateEdit edit)
+    {
+        private readonly List<(EcsTask Task, Mutation Document)> _tasks = [];
+        private (StoredService Service, Mutation Document)? _next;
+
+        public EcsState State => edit.State;
+
+        public PlannedStarts? Starts { get; set; }
+
+        public bool Any => _tasks.Count > 0 || _next is not null;
+
+        public void Put(EcsTask task)
+        {
+            edit.Put(task);
+            _tasks.Add((task, edit.Mutations[^1]));
+        }
+
+        public void Put(StoredService service)
+        {
+            edit.Put(service);
+            _next = (service, edit.Mutations[^1]);
+        }
+
+        public ServiceChange Done(StoredService read, List<EcsTask> tasksRead)
+            => new(read.Service.ServiceArn!, read, tasksRead, _tasks, _next, Starts);
+    }
 }
+
+/// <summary>A service pass planned on a snapshot, applied by <see cref="ServicePass.Apply"/> in one or more commits.</summary>
+/// <param name="PlannedOn">The state the plan read.</param>
+/// <param name="Changes">What each service changes, in the order the plan made them.</param>
+/// <param name="Result">What the pass does if every change applies.</param>
+public sealed record ServicePassPlan(EcsState PlannedOn, IReadOnlyList<ServiceChange> Changes, PassResult Result);
+
+/// <summary>What one service's reconcile changes, and what it read to decide it.</summary>
+/// <param name="ServiceArn">The service.</param>
+/// <param name="Read">The stored service as the plan read it.</param>
+/// <param name="TasksRead">The service's tasks as the plan read them, by ARN.</param>
+/// <param name="Tasks">Tasks to put (stopped or started), with their encoded documents.</param>
+/// <param name="Next">The service to put, if it changed, with its encoded document.</param>
+/// <param name="Starts">Where the new tasks go, to check again when the state moved.</param>
+public sealed record ServiceChange(
+    string ServiceArn,
+    StoredService Read,
+    IReadOnlyList<EcsTask> TasksRead,
+    IReadOnlyList<(EcsTask Task, Mutation Document)> Tasks,
+    (StoredService Service, Mutation Document)? Next,
+    PlannedStarts? Starts)
+{
+    /// <summary>How many documents the change writes.</summary>
+    public int Size => Tasks.Count + (Next is null ? 0 : 1);
+}
+
+/// <summary>The instances a change starts tasks on (one entry per task) and the demand each task makes.</summary>
+/// <param name="PlacementClusterArn">The cluster of the instances (Berth's capacity cluster for FARGATE).</param>
+/// <param name="Demand">One task's demand with the service's constraints.</param>
+/// <param name="Instances">The instance of each new task.</param>
+public sealed record PlannedStarts(string PlacementClusterArn, PlacementRequest Demand, IReadOnlyList<string> Instances);

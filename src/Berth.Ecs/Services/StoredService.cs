@@ -20,6 +20,9 @@ public sealed record StoredService
 
     /// <summary>What the controller remembers between passes.</summary>
     public ControllerMemory Controller { get; init; } = new();
+
+    /// <summary>When the service became INACTIVE (it is purged a retention period later, as ECS may purge them).</summary>
+    public DateTimeOffset? InactiveAt { get; init; }
 }
 
 /// <summary>The controller's memory of one service: placement backoff and whether steady state was reported.</summary>

@@ -49,6 +49,10 @@ public sealed record EcsState(
     ImmutableSortedDictionary<string, Berth.Ecs.Services.StoredService> Services,
     ImmutableSortedDictionary<string, StoredSetting> Settings)
 {
+    // Declared before Empty: static initializers run in order, and Empty's instance initializers read it.
+    private static ImmutableDictionary<string, ImmutableSortedDictionary<string, EcsTask>> NoIndex { get; } =
+        ImmutableDictionary.Create<string, ImmutableSortedDictionary<string, EcsTask>>(StringComparer.Ordinal);
+
     /// <summary>The state of a new installation: nothing at all.</summary>
     public static EcsState Empty { get; } = new(
         ImmutableSortedDictionary.Create<string, Cluster>(StringComparer.Ordinal),
@@ -64,41 +68,115 @@ public sealed record EcsState(
 
     /// <summary>
     /// The tasks that still hold resources (<see cref="Berth.Ecs.Tasks.TaskResources.Holds"/>), by container instance
-    /// ARN and then task ARN: what runs where, found without walking every task ever run (stopped tasks stay in
-    /// <see cref="Tasks"/>). Derived from <see cref="Tasks"/>; <see cref="WithTask"/> keeps the two together.
+    /// ARN and then task ARN: what runs where, found without walking every task. Derived from <see cref="Tasks"/>;
+    /// <see cref="WithTask"/> and <see cref="WithoutTask"/> keep every index together with it.
     /// </summary>
-    public ImmutableDictionary<string, ImmutableSortedDictionary<string, EcsTask>> LiveTasksByInstance { get; init; } =
-        ImmutableDictionary.Create<string, ImmutableSortedDictionary<string, EcsTask>>(StringComparer.Ordinal);
+    public ImmutableDictionary<string, ImmutableSortedDictionary<string, EcsTask>> LiveTasksByInstance { get; init; } = NoIndex;
+
+    /// <summary>Every task (stopped ones until they expire), by cluster ARN and then task ARN: what a cluster's lists and counts walk.</summary>
+    public ImmutableDictionary<string, ImmutableSortedDictionary<string, EcsTask>> TasksByCluster { get; init; } = NoIndex;
+
+    /// <summary>Every task that has a group, by <c>cluster ARN|group</c> and then task ARN: a service's tasks (group <c>service:NAME</c>).</summary>
+    public ImmutableDictionary<string, ImmutableSortedDictionary<string, EcsTask>> TasksByGroup { get; init; } = NoIndex;
+
+    /// <summary>The stopped tasks that hold nothing any more, oldest stop first: what expiry takes from the front.</summary>
+    public ImmutableSortedSet<(DateTimeOffset At, string Arn)> StoppedTasks { get; init; } = ImmutableSortedSet<(DateTimeOffset At, string Arn)>.Empty;
+
+    /// <summary>FARGATE usage of expired tasks, by cluster ARN.</summary>
+    public ImmutableSortedDictionary<string, Berth.Ecs.Capacity.StoredMeterTotal> MeterTotals { get; init; } =
+        ImmutableSortedDictionary.Create<string, Berth.Ecs.Capacity.StoredMeterTotal>(StringComparer.Ordinal);
+
+    /// <summary><see cref="ClientTokens"/> by when they were first used, oldest first: what expiry takes from the front.</summary>
+    public ImmutableSortedSet<(DateTimeOffset At, string Key)> ClientTokensByTime { get; init; } = ImmutableSortedSet<(DateTimeOffset At, string Key)>.Empty;
+
+    /// <summary>When a client token counts as made, for expiry (tokens stored without a time count as old).</summary>
+    public static DateTimeOffset MadeAt(Berth.Ecs.Tasks.StoredClientToken token) => token.CreatedAt ?? DateTimeOffset.UnixEpoch;
 
     /// <summary>The tasks on <paramref name="containerInstanceArn"/> that still hold resources, by ARN.</summary>
-    public IEnumerable<EcsTask> LiveTasksOn(string containerInstanceArn)
-        => LiveTasksByInstance.TryGetValue(containerInstanceArn, out var tasks) ? tasks.Values : [];
+    public IEnumerable<EcsTask> LiveTasksOn(string containerInstanceArn) => Find(LiveTasksByInstance, containerInstanceArn);
 
-    /// <summary>The state with <paramref name="task"/> put (new or changed), <see cref="LiveTasksByInstance"/> kept.</summary>
+    /// <summary>The tasks of <paramref name="clusterArn"/> (stopped ones until they expire), by ARN.</summary>
+    public IEnumerable<EcsTask> TasksIn(string clusterArn) => Find(TasksByCluster, clusterArn);
+
+    /// <summary>The tasks of <paramref name="group"/> in <paramref name="clusterArn"/> (stopped ones until they expire), by ARN.</summary>
+    public IEnumerable<EcsTask> TasksOfGroup(string clusterArn, string group) => Find(TasksByGroup, GroupKey(clusterArn, group));
+
+    /// <summary>The state with <paramref name="task"/> put (new or changed), every index kept.</summary>
     public EcsState WithTask(EcsTask task)
     {
         var arn = task.TaskArn!;
-        var live = LiveTasksByInstance;
-        var on = Berth.Ecs.Tasks.TaskResources.Holds(task) ? task.ContainerInstanceArn : null;
-        if (Tasks.TryGetValue(arn, out var before) && before.ContainerInstanceArn is { } was && was != on && live.TryGetValue(was, out var left))
-        {
-            left = left.Remove(arn);
-            live = left.IsEmpty ? live.Remove(was) : live.SetItem(was, left);
-        }
-
-        if (on is not null)
-        {
-            live = live.SetItem(on, (live.TryGetValue(on, out var current) ? current : ImmutableSortedDictionary.Create<string, EcsTask>(StringComparer.Ordinal)).SetItem(arn, task));
-        }
-
-        return this with { Tasks = Tasks.SetItem(arn, task), LiveTasksByInstance = live };
+        Tasks.TryGetValue(arn, out var before);
+        return Indexed(before, task) with { Tasks = Tasks.SetItem(arn, task) };
     }
 
-    /// <summary><see cref="LiveTasksByInstance"/> computed from <paramref name="tasks"/> alone (a load, and the tests' check).</summary>
-    public static ImmutableDictionary<string, ImmutableSortedDictionary<string, EcsTask>> LiveTasksOf(IEnumerable<EcsTask> tasks)
-        => tasks.Where(t => t.ContainerInstanceArn is not null && Berth.Ecs.Tasks.TaskResources.Holds(t))
-            .GroupBy(t => t.ContainerInstanceArn!, StringComparer.Ordinal)
-            .ToImmutableDictionary(g => g.Key, g => g.ToImmutableSortedDictionary(t => t.TaskArn!, t => t, StringComparer.Ordinal), StringComparer.Ordinal);
+    /// <summary>The state without the task <paramref name="arn"/> (expired), every index kept.</summary>
+    public EcsState WithoutTask(string arn)
+        => Tasks.TryGetValue(arn, out var before) ? Indexed(before, null) with { Tasks = Tasks.Remove(arn) } : this;
+
+    /// <summary>When a stopped task stopped, for expiry; null while it still holds resources.</summary>
+    public static DateTimeOffset? StoppedAt(EcsTask task)
+        => Berth.Ecs.Tasks.TaskResources.Holds(task) ? null : task.StoppedAt ?? task.ExecutionStoppedAt ?? task.CreatedAt ?? DateTimeOffset.UnixEpoch;
+
+    /// <summary>The state with every task index built from <see cref="Tasks"/> alone (a load, and the tests' check).</summary>
+    public EcsState Reindexed()
+    {
+        var state = this with { LiveTasksByInstance = NoIndex, TasksByCluster = NoIndex, TasksByGroup = NoIndex, StoppedTasks = StoppedTasks.Clear() };
+        foreach (var task in Tasks.Values)
+        {
+            state = state.Indexed(null, task);
+        }
+
+        return state;
+    }
+
+    private EcsState Indexed(EcsTask? before, EcsTask? after)
+    {
+        var arn = (before ?? after)!.TaskArn!;
+        string? LiveKey(EcsTask? t) => t is not null && Berth.Ecs.Tasks.TaskResources.Holds(t) ? t.ContainerInstanceArn : null;
+        string? GroupOf(EcsTask? t) => t is { Group: { } g, ClusterArn: { } c } ? GroupKey(c, g) : null;
+        var stopped = StoppedTasks;
+        if (before is not null && StoppedAt(before) is { } was)
+        {
+            stopped = stopped.Remove((was, arn));
+        }
+
+        if (after is not null && StoppedAt(after) is { } now)
+        {
+            stopped = stopped.Add((now, arn));
+        }
+
+        return this with
+        {
+            LiveTasksByInstance = Move(LiveTasksByInstance, LiveKey(before), LiveKey(after), arn, after),
+            TasksByCluster = Move(TasksByCluster, before?.ClusterArn, after?.ClusterArn, arn, after),
+            TasksByGroup = Move(TasksByGroup, GroupOf(before), GroupOf(after), arn, after),
+            StoppedTasks = stopped,
+        };
+    }
+
+    // One index entry moved from one key to another (either may be null: not indexed).
+    private static ImmutableDictionary<string, ImmutableSortedDictionary<string, EcsTask>> Move(
+        ImmutableDictionary<string, ImmutableSortedDictionary<string, EcsTask>> index, string? from, string? to, string arn, EcsTask? task)
+    {
+        if (from is not null && (from != to || task is null) && index.TryGetValue(from, out var left))
+        {
+            left = left.Remove(arn);
+            index = left.IsEmpty ? index.Remove(from) : index.SetItem(from, left);
+        }
+
+        if (to is not null && task is not null)
+        {
+            var current = index.TryGetValue(to, out var found) ? found : ImmutableSortedDictionary.Create<string, EcsTask>(StringComparer.Ordinal);
+            index = index.SetItem(to, current.SetItem(arn, task));
+        }
+
+        return index;
+    }
+
+    private static IEnumerable<EcsTask> Find(ImmutableDictionary<string, ImmutableSortedDictionary<string, EcsTask>> index, string key)
+        => index.TryGetValue(key, out var tasks) ? tasks.Values : [];
+
+    private static string GroupKey(string clusterArn, string group) => clusterArn + "|" + group;
 
     /// <summary>Key of an account setting.</summary>
     public static string SettingKey(string region, string principalArn, string name) => $"{region}|{principalArn}|{name}";

@@ -20,6 +20,7 @@ namespace Berth.Ecs.State;
 [JsonSerializable(typeof(StoredSetting))]
 [JsonSerializable(typeof(TaskDefinition))]
 [JsonSerializable(typeof(Berth.Ecs.Tasks.StoredClientToken))]
+[JsonSerializable(typeof(Berth.Ecs.Capacity.StoredMeterTotal))]
 public sealed partial class StoredJsonContext : JsonSerializerContext
 {
 }
@@ -48,6 +49,9 @@ public static class StateCodec
     /// <summary>Document kind of RunTask idempotency tokens (id: <c>region|clientToken</c>).</summary>
     public const string ClientTokenKind = "ecs.run-task-client-token";
 
+    /// <summary>Document kind of the FARGATE usage of expired tasks (id: the cluster ARN).</summary>
+    public const string MeterTotalKind = "ecs.metering-total";
+
     /// <summary>Serializes a stored entity.</summary>
     public static byte[] Encode<T>(T value, JsonTypeInfo<T> info) => JsonSerializer.SerializeToUtf8Bytes(value, info);
 
@@ -64,6 +68,7 @@ public static class StateCodec
         var services = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.Services.StoredService>(StringComparer.Ordinal);
         var settings = ImmutableSortedDictionary.CreateBuilder<string, StoredSetting>(StringComparer.Ordinal);
         var tokens = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.Tasks.StoredClientToken>(StringComparer.Ordinal);
+        var meters = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.Capacity.StoredMeterTotal>(StringComparer.Ordinal);
         var revisions = new Dictionary<string, List<StoredTaskDefinition>>(StringComparer.Ordinal);
         foreach (var doc in documents)
         {
@@ -86,6 +91,9 @@ public static class StateCodec
                     break;
                 case ClientTokenKind:
                     tokens[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.StoredClientToken)!;
+                    break;
+                case MeterTotalKind:
+                    meters[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.StoredMeterTotal)!;
                     break;
                 case TaskDefinitionKind:
                     var stored = JsonSerializer.Deserialize(doc.Body, ctx.StoredTaskDefinition)!;
@@ -110,8 +118,9 @@ public static class StateCodec
         return new EcsState(clusters.ToImmutable(), families.ToImmutable(), instances.ToImmutable(), tasks.ToImmutable(), services.ToImmutable(), settings.ToImmutable())
         {
             ClientTokens = tokens.ToImmutable(),
-            LiveTasksByInstance = EcsState.LiveTasksOf(tasks.Values),
-        };
+            MeterTotals = meters.ToImmutable(),
+            ClientTokensByTime = [.. tokens.Select(p => (EcsState.MadeAt(p.Value), p.Key))],
+        }.Reindexed();
     }
 }
 
@@ -158,6 +167,50 @@ public sealed class StateEdit(EcsState state)
         _mutations.Add(Mutation.Put(StateCodec.TaskKind, task.TaskArn!, StateCodec.Encode(task, StoredJsonContext.Default.EcsTask)));
     }
 
+    /// <summary>Puts a cluster's metered totals of expired FARGATE tasks.</summary>
+    public void Put(Berth.Ecs.Capacity.StoredMeterTotal total)
+    {
+        State = State with { MeterTotals = State.MeterTotals.SetItem(total.ClusterArn, total) };
+        _mutations.Add(Mutation.Put(StateCodec.MeterTotalKind, total.ClusterArn, StateCodec.Encode(total, StoredJsonContext.Default.StoredMeterTotal)));
+    }
+
+    /// <summary>Removes a task (expired), with its containers.</summary>
+    public void RemoveTask(string arn)
+    {
+        State = State.WithoutTask(arn);
+        _mutations.Add(Mutation.Delete(StateCodec.TaskKind, arn));
+    }
+
+    /// <summary>Removes a service (INACTIVE past its retention).</summary>
+    public void RemoveService(string arn)
+    {
+        State = State with { Services = State.Services.Remove(arn) };
+        _mutations.Add(Mutation.Delete(StateCodec.ServiceKind, arn));
+    }
+
+    /// <summary>Removes a RunTask idempotency token (expired).</summary>
+    public void RemoveClientToken(string key)
+    {
+        State = State.ClientTokens.TryGetValue(key, out var token)
+            ? State with { ClientTokens = State.ClientTokens.Remove(key), ClientTokensByTime = State.ClientTokensByTime.Remove((EcsState.MadeAt(token), key)) }
+            : State;
+        _mutations.Add(Mutation.Delete(StateCodec.ClientTokenKind, key));
+    }
+
+    /// <summary>Puts a task whose document was encoded already (a plan made outside the writer).</summary>
+    public void Put(EcsTask task, Mutation document)
+    {
+        State = State.WithTask(task);
+        _mutations.Add(document);
+    }
+
+    /// <summary>Puts a service whose document was encoded already (a plan made outside the writer).</summary>
+    public void Put(Berth.Ecs.Services.StoredService service, Mutation document)
+    {
+        State = State with { Services = State.Services.SetItem(service.Service.ServiceArn!, service) };
+        _mutations.Add(document);
+    }
+
     /// <summary>Puts a service.</summary>
     public void Put(Berth.Ecs.Services.StoredService service)
     {
@@ -169,7 +222,8 @@ public sealed class StateEdit(EcsState state)
     /// <summary>Puts a RunTask idempotency token under <paramref name="key"/>.</summary>
     public void Put(string key, Berth.Ecs.Tasks.StoredClientToken token)
     {
-        State = State with { ClientTokens = State.ClientTokens.SetItem(key, token) };
+        var byTime = State.ClientTokens.TryGetValue(key, out var before) ? State.ClientTokensByTime.Remove((EcsState.MadeAt(before), key)) : State.ClientTokensByTime;
+        State = State with { ClientTokens = State.ClientTokens.SetItem(key, token), ClientTokensByTime = byTime.Add((EcsState.MadeAt(token), key)) };
         _mutations.Add(Mutation.Put(StateCodec.ClientTokenKind, key, StateCodec.Encode(token, StoredJsonContext.Default.StoredClientToken)));
     }
 

@@ -37,6 +37,6 @@ public abstract class IdSource
         private long _next;
 
         protected override Guid Next() =>
-            Guid.ParseExact((++_next).ToString("x32", CultureInfo.InvariantCulture), "N");
+            Guid.ParseExact(Interlocked.Increment(ref _next).ToString("x32", CultureInfo.InvariantCulture), "N");
     }
 }

@@ -9,9 +9,11 @@ namespace Berth.Ecs.Tasks;
 internal static class PlacementSnapshot
 {
     /// <summary>Every instance of the cluster (INACTIVE ones too, so StartTask can say why it refused them).</summary>
-    public static ClusterSnapshot Of(EcsState state, Cluster cluster)
+    public static ClusterSnapshot Of(EcsState state, Cluster cluster) => Of(state, ContainerInstanceRules.Of(state, cluster).ToList());
+
+    /// <summary>Only <paramref name="instances"/> (a commit's re-check of the instances a plan chose).</summary>
+    public static ClusterSnapshot Of(EcsState state, List<ContainerInstance> instances)
     {
-        var instances = ContainerInstanceRules.Of(state, cluster).ToList();
         var byArn = instances.ToDictionary(i => i.ContainerInstanceArn!, _ => new Usage(), StringComparer.Ordinal);
         foreach (var task in instances.SelectMany(i => state.LiveTasksOn(i.ContainerInstanceArn!)))
         {

@@ -10,4 +10,5 @@ namespace Berth.Ecs.Tasks;
 /// <param name="Fingerprint">SHA-256 (hex) of the request's JSON.</param>
 /// <param name="TaskArns">The tasks the request started, in order.</param>
 /// <param name="Failures">The failures it answered with.</param>
-public sealed record StoredClientToken(string Token, string Fingerprint, List<string> TaskArns, List<Failure> Failures);
+/// <param name="CreatedAt">When it was first used (it expires with the tasks it stands for); null in tokens stored before Berth kept it.</param>
+public sealed record StoredClientToken(string Token, string Fingerprint, List<string> TaskArns, List<Failure> Failures, DateTimeOffset? CreatedAt = null);

@@ -137,7 +137,7 @@ public static class TaskDecisions
 
         if (plan.TokenKey is not null)
         {
-            edit.Put(plan.TokenKey, new StoredClientToken(request.ClientToken!, plan.Fingerprint!, [.. response.Tasks.Select(t => t.TaskArn!)], response.Failures));
+            edit.Put(plan.TokenKey, new StoredClientToken(request.ClientToken!, plan.Fingerprint!, [.. response.Tasks.Select(t => t.TaskArn!)], response.Failures, now));
         }
 
         response.Tasks = [.. response.Tasks.Select(FargateCapacity.ForWire)];
@@ -231,19 +231,34 @@ public static class TaskDecisions
             return true;
         }
 
-        if (plan.PlacementCluster is null || !state.Clusters.TryGetValue(plan.PlacementCluster.ClusterArn!, out var cluster) || cluster.Status != "ACTIVE"
-            || !state.Clusters.TryGetValue(plan.Cluster.ClusterArn!, out var target) || target.Status != "ACTIVE")
+        return plan.PlacementCluster is not null
+            && state.Clusters.TryGetValue(plan.Cluster.ClusterArn!, out var target) && target.Status == "ACTIVE"
+            && StillFits(state, plan.PlacementCluster.ClusterArn!, plan.Demand!, chosen);
+    }
+
+    /// <summary>
+    /// Whether tasks of <paramref name="demand"/> still fit on <paramref name="chosen"/> (one entry per task) as the
+    /// state is now: the cluster ACTIVE, each instance ACTIVE in it, with room. Reads only those instances.
+    /// </summary>
+    internal static bool StillFits(EcsState state, string placementClusterArn, PlacementRequest demand, IReadOnlyList<string> chosen)
+    {
+        if (!state.Clusters.TryGetValue(placementClusterArn, out var cluster) || cluster.Status != "ACTIVE")
         {
             return false;
         }
 
-        var snapshot = PlacementSnapshot.Of(state, cluster);
-        if (chosen.Any(arn => snapshot.Instances.FirstOrDefault(i => i.Arn == arn) is not { Status: "ACTIVE" }))
+        var instances = new List<ContainerInstance>();
+        foreach (var arn in chosen.Distinct(StringComparer.Ordinal))
         {
-            return false;
+            if (!state.ContainerInstances.TryGetValue(arn, out var instance) || instance.Status != "ACTIVE" || !arn.Contains($"/{cluster.ClusterName}/", StringComparison.Ordinal))
+            {
+                return false;
+            }
+
+            instances.Add(instance);
         }
 
-        return Placement.Place(snapshot, plan.Demand! with { PinnedInstances = chosen }, 0).All(p => p.Placed);
+        return Placement.Place(PlacementSnapshot.Of(state, instances), demand with { PinnedInstances = chosen }, 0).All(p => p.Placed);
     }
 
     private static void Record(TaskPlacement placement, TaskBuilder.Launch launch, Scope scope, Cluster cluster, IdSource ids, DateTimeOffset now, StateEdit edit, RunTaskResponse response)

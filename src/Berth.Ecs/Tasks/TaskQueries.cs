@@ -109,8 +109,8 @@ public static class TaskQueries
             group = Services.ServiceModel.Group(found);
         }
 
-        var ordered = state.Tasks.Values
-            .Where(t => t.ClusterArn == cluster.ClusterArn && t.DesiredStatus == desired)
+        var ordered = (group is null ? state.TasksIn(cluster.ClusterArn!) : state.TasksOfGroup(cluster.ClusterArn!, group))
+            .Where(t => t.DesiredStatus == desired)
             .Where(t => instanceArn is null || t.ContainerInstanceArn == instanceArn)
             .Where(t => request.Family is null || FamilyOf(t) == request.Family)
             .Where(t => request.StartedBy is null || t.StartedBy == request.StartedBy)

@@ -171,25 +171,18 @@ public sealed partial class AgentHub : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token))
             {
+                // Planned on the snapshot here; the writer only checks that the agent is still away, and stops the tasks.
                 var now = _time.GetUtcNow();
-                foreach (var instance in _pipeline.Current.ContainerInstances.Values)
+                foreach (var lost in LostInstances.Plan(_pipeline.Current, _connections.ContainsKey, _disconnectedAt, _startedAt, now, _options.LostAfter))
                 {
-                    var arn = instance.ContainerInstanceArn!;
-                    if (instance.Status == "INACTIVE" || _connections.ContainsKey(arn))
+                    var arn = lost.ContainerInstanceArn;
+                    var stopped = await _pipeline.ExecuteAsync(s => _connections.ContainsKey(arn)
+                        ? new Decision<EcsState, IReadOnlyList<EcsTask>>(s, [], [])
+                        : ContainerInstanceDecisions.MarkLost(s, arn, now, lost.Reason));
+                    if (stopped.Count > 0)
                     {
-                        continue;
+                        LogLost(_logger, arn, stopped.Count);
                     }
-
-                    var since = _disconnectedAt.GetOrAdd(arn, _startedAt);
-                    var away = now - since;
-                    if (away < _options.LostAfter || !_pipeline.Current.LiveTasksOn(arn).Any(t => t.LastStatus != "STOPPED"))
-                    {
-                        continue;
-                    }
-
-                    var reason = $"agent disconnected for {(int)away.TotalSeconds} s";
-                    var stopped = await _pipeline.ExecuteAsync(s => ContainerInstanceDecisions.MarkLost(s, arn, now, reason));
-                    LogLost(_logger, arn, stopped.Count);
                 }
             }
         }

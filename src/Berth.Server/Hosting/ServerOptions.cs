@@ -42,6 +42,9 @@ public sealed record ServerOptions
     /// <summary>How long an agent may stay disconnected before its tasks are stopped as lost.</summary>
     public TimeSpan AgentLostAfter { get; init; } = TimeSpan.FromMinutes(3);
 
+    /// <summary>How long stopped tasks (and INACTIVE services, client tokens) stay visible before they expire.</summary>
+    public TimeSpan StoppedTaskRetention { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>The region used when a request carries none of its own: <c>$BERTH_REGION</c>, <c>$AWS_DEFAULT_REGION</c>, else us-east-1.</summary>
     public static string DefaultRegion()
         => Environment.GetEnvironmentVariable("BERTH_REGION") is { Length: > 0 } region ? region

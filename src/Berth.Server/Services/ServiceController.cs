@@ -14,13 +14,18 @@ public sealed record ServiceControllerOptions
 
     /// <summary>After a change, wait this long for more before the pass, so a burst of reports costs one pass.</summary>
     public TimeSpan Debounce { get; init; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>A pass's plan is committed in pieces of about this many documents, so other writes wait for one piece at most.</summary>
+    public int DocumentsPerCommit { get; init; } = 256;
 }
 
 /// <summary>
-/// The thin loop that applies <see cref="ServicePass"/>: woken by every commit that changed the state (a task
+/// The thin loop that runs <see cref="ServicePass"/>: woken by every commit that changed the state (a task
 /// reported, an instance drained or lost, a service created or updated), by a placement retry coming due, and by a
-/// periodic resync. It is the only writer of service state besides the API, and it writes through the same
-/// single-writer pipeline, so a restart simply resumes from what was committed.
+/// periodic resync. A pass is planned on the current snapshot on this loop, outside the single writer; the writer
+/// only applies the plan, in pieces, re-checking what each service's change read (<see cref="ServicePass.Apply"/>).
+/// A change that no longer holds is planned again by the next pass, which runs at once. A restart simply resumes
+/// from what was committed.
 /// </summary>
 public sealed partial class ServiceController : IAsyncDisposable
 {
@@ -56,19 +61,54 @@ public sealed partial class ServiceController : IAsyncDisposable
         _loop = Task.Run(() => RunAsync(_stopping.Token));
     }
 
-    /// <summary>Runs one pass now and waits for its commit (what the loop does when woken).</summary>
+    /// <summary>Runs one pass now and waits for its commits (what the loop does when woken).</summary>
     public async Task<PassResult> PassAsync()
     {
-        var result = await _pipeline.ExecuteAsync(state =>
+        var now = _time.GetUtcNow();
+        var plan = ServicePass.Plan(_pipeline.Current, now, _ids, _rng);
+        var skipped = 0;
+        foreach (var piece in Pieces(plan.Changes, _options.DocumentsPerCommit))
         {
-            // Known before the commit publishes it, so the pass's own commit does not wake the next pass
-            // (a batch that ends with someone else's decision publishes a different state, and does wake it).
-            var decision = ServicePass.Run(state, _time.GetUtcNow(), _ids, _rng);
-            Volatile.Write(ref _written, decision.State);
-            return decision;
-        });
+            skipped += await _pipeline.ExecuteAsync(state =>
+            {
+                // Known before the commit publishes it, so the pass's own commit does not wake the next pass
+                // (a batch that ends with someone else's decision publishes a different state, and does wake it).
+                var decision = ServicePass.Apply(state, plan, piece);
+                Volatile.Write(ref _written, decision.State);
+                return decision;
+            });
+        }
+
         Passes++;
-        return result;
+        if (skipped > 0)
+        {
+            LogSkipped(_logger, skipped);
+        }
+
+        // Changes that no longer held are planned again at once, on the state that refused them.
+        return skipped == 0 ? plan.Result : plan.Result with { WakeAt = now, Skipped = skipped };
+    }
+
+    private static IEnumerable<List<ServiceChange>> Pieces(IReadOnlyList<ServiceChange> changes, int documents)
+    {
+        var piece = new List<ServiceChange>();
+        var size = 0;
+        foreach (var change in changes)
+        {
+            piece.Add(change);
+            size += change.Size;
+            if (size >= documents)
+            {
+                yield return piece;
+                piece = [];
+                size = 0;
+            }
+        }
+
+        if (piece.Count > 0)
+        {
+            yield return piece;
+        }
     }
 
     /// <inheritdoc />
@@ -131,7 +171,7 @@ public sealed partial class ServiceController : IAsyncDisposable
             try
             {
                 var result = await PassAsync();
-                wakeAt = result.WakeAt;
+                wakeAt = result.Skipped > 0 ? _time.GetUtcNow() : result.WakeAt;
                 if (result.Started > 0 || result.Stopped > 0)
                 {
                     LogPass(_logger, result.Started, result.Stopped);
@@ -146,6 +186,9 @@ public sealed partial class ServiceController : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Service pass started {Started} tasks and stopped {Stopped}")]
     private static partial void LogPass(ILogger logger, int started, int stopped);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Service pass skipped {Skipped} changes whose reads no longer held; planning again")]
+    private static partial void LogSkipped(ILogger logger, int skipped);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Service pass failed")]
     private static partial void LogPassFailed(ILogger logger, Exception exception);

@@ -69,8 +69,8 @@ public class ClusterDecisionTests
             ContainerInstances = state.ContainerInstances.Add("i", new ContainerInstance { ContainerInstanceArn = "arn:aws:ecs:us-east-1:000000000000:container-instance/web/1", Status = "ACTIVE" }),
         };
         var withService = state with { Services = state.Services.Add("s", new Berth.Ecs.Services.StoredService { Service = new Service { ClusterArn = arn, Status = "ACTIVE" } }) };
-        var withTask = state with { Tasks = state.Tasks.Add("t", new EcsTask { ClusterArn = arn, LastStatus = "RUNNING" }) };
-        var stoppedTask = state with { Tasks = state.Tasks.Add("t", new EcsTask { ClusterArn = arn, LastStatus = "STOPPED" }) };
+        var withTask = state.WithTask(new EcsTask { TaskArn = "t", ClusterArn = arn, LastStatus = "RUNNING" });
+        var stoppedTask = state.WithTask(new EcsTask { TaskArn = "t", ClusterArn = arn, LastStatus = "STOPPED" });
 
         Assert.Equal("ClusterContainsContainerInstancesException", Assert.Throws<AwsException>(() => ClusterDecisions.Delete(withInstance, Scope, new DeleteClusterRequest { Cluster = "web" })).ErrorType);
         Assert.Equal("ClusterContainsServicesException", Assert.Throws<AwsException>(() => ClusterDecisions.Delete(withService, Scope, new DeleteClusterRequest { Cluster = "web" })).ErrorType);

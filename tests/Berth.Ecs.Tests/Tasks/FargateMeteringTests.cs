@@ -52,7 +52,7 @@ public class FargateMeteringTests
             Task("1024", "2048", T0, T0, null, "RUNNING", launchType: "EC2"),
         })
         {
-            state = state with { Tasks = state.Tasks.Add(task.TaskArn!, task) };
+            state = state.WithTask(task);
         }
 
         var report = FargateMetering.Report(state, "000000000000", null, T0.AddHours(1));

@@ -146,13 +146,20 @@ public sealed class World
         return decision.Result;
     }
 
-    /// <summary>The index of live tasks by instance is exactly what the tasks say, after every decision, and holds the current task objects.</summary>
+    /// <summary>Every task index is exactly what the tasks say, after every decision, and holds the current task objects.</summary>
     public static void AssertLiveIndexHolds(EcsState state)
     {
         static string Flat(IReadOnlyDictionary<string, System.Collections.Immutable.ImmutableSortedDictionary<string, EcsTask>> index)
             => string.Join('\n', index.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + ": " + string.Join(',', p.Value.Keys)));
-        Assert.Equal(Flat(EcsState.LiveTasksOf(state.Tasks.Values)), Flat(state.LiveTasksByInstance));
-        Assert.All(state.LiveTasksByInstance.Values.SelectMany(v => v), p => Assert.Same(state.Tasks[p.Key], p.Value));
+        var rebuilt = state.Reindexed();
+        Assert.Equal(Flat(rebuilt.LiveTasksByInstance), Flat(state.LiveTasksByInstance));
+        Assert.Equal(Flat(rebuilt.TasksByCluster), Flat(state.TasksByCluster));
+        Assert.Equal(Flat(rebuilt.TasksByGroup), Flat(state.TasksByGroup));
+        Assert.Equal(rebuilt.StoppedTasks, state.StoppedTasks);
+        Assert.Equal(
+            state.Tasks.Values.Where(t => t.ContainerInstanceArn is not null && t.DesiredStatus != "STOPPED" || t.LastStatus != "STOPPED" && t.ContainerInstanceArn is not null).Select(t => t.TaskArn).Order(StringComparer.Ordinal),
+            state.LiveTasksByInstance.Values.SelectMany(v => v.Keys).Order(StringComparer.Ordinal));
+        Assert.All(state.LiveTasksByInstance.Values.Concat(state.TasksByCluster.Values).Concat(state.TasksByGroup.Values).SelectMany(v => v), p => Assert.Same(state.Tasks[p.Key], p.Value));
     }
 
     public static int Integer(ContainerInstance instance, string name) => instance.RemainingResources!.Single(r => r.Name == name).IntegerValue!.Value;
