@@ -74,6 +74,12 @@ for (var i = 0; i < services; i++)
 
 setup.Stop();
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Set-up through the decisions: {setup.Elapsed.TotalSeconds:F1} s."));
+if (options.Contains("--writes"))
+{
+    // The placing pass through the real controller and pipeline (SQLite), with API calls made while it runs.
+    await Berth.Bench.ServiceController.DuringWrites.RunAsync(state, scope, now);
+    return;
+}
 Console.WriteLine();
 Console.WriteLine($"{"pass",4} {"started",8} {"stopped",8} {"mutations",10} {"wall ms",9} {"cpu ms",8} | {"agent: tasks RUNNING",21} {"wall ms",9}");
 

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Globalization;
+using Berth.Ecs.Arns;
+using Berth.Ecs.Clusters;
+using Berth.Ecs.Model;
+using Berth.Ecs.Services;
+using Berth.Ecs.State;
+using Berth.Ecs.TaskDefinitions;
+using Berth.Ecs.Tasks;
+using Berth.Server.Services;
+using Berth.Storage.Commit;
+using Berth.Storage.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Berth.Bench.ServiceController;
+
+/// <summary>
+/// The pass that places every task, run by the real <see cref="Berth.Server.Services.ServiceController"/> over a real
+/// <see cref="CommitPipeline{TState}"/> on SQLite, while a client loop makes RegisterTaskDefinition (a durable write)
+/// and DescribeClusters (a snapshot read) calls one after another. Side by side in the same run, the same calls made
+/// while the same pass runs the old way, as one decision inside the single writer.
+/// </summary>
+internal static class DuringWrites
+{
+    public static async Task RunAsync(EcsState initial, Scope scope, DateTimeOffset now)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"{"side",-28} {"pass ms",8} {"writes",7} {"write p50",10} {"write p99",10} {"write max",10} {"reads",7} {"read p99",9}");
+        var planned = await SideAsync("planned outside the writer", initial, scope, now, inWriter: false);
+        var inside = await SideAsync("inside the writer (before)", initial, scope, now, inWriter: true);
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"placing pass: {planned.PassMs:F0} ms"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"write p99 during pass: {planned.WriteP99:F1} ms"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"reference, pass inside the writer: placing pass {inside.PassMs:F0} ms, write p99 during it {inside.WriteP99:F1} ms"));
+    }
+
+    private static async Task<(double PassMs, double WriteP99)> SideAsync(string name, EcsState initial, Scope scope, DateTimeOffset now, bool inWriter)
+    {
+        var dir = Directory.CreateTempSubdirectory("berth-bench-writes-");
+        try
+        {
+            await using var store = await SqliteDocumentStore.OpenAsync(Path.Combine(dir.FullName, "state.db"));
+            await using var pipeline = new CommitPipeline<EcsState>(store, initial);
+            var time = new FixedTime(now);
+            var controller = new Berth.Server.Services.ServiceController(pipeline, time, IdSource.Sequential(), new Random(42), new ServiceControllerOptions(), NullLogger.Instance);
+            using var done = new CancellationTokenSource();
+            var writes = new List<double>();
+            var reads = new List<double>();
+            var client = Task.Run(async () =>
+            {
+                var i = 0;
+                while (!done.IsCancellationRequested)
+                {
+                    var call = Stopwatch.StartNew();
+                    var family = "during-" + (i++ % 50).ToString(CultureInfo.InvariantCulture);
+                    await pipeline.ExecuteAsync(s => TaskDefinitionDecisions.Register(s, scope, "arn:aws:iam::000000000000:root", now, new RegisterTaskDefinitionRequest
+                    {
+                        Family = family,
+                        ContainerDefinitions = [new ContainerDefinition { Name = "app", Image = "busybox", Memory = 64 }],
+                    }));
+                    writes.Add(call.Elapsed.TotalMilliseconds);
+                    call.Restart();
+                    ClusterQueries.Describe(pipeline.Current, scope, new DescribeClustersRequest { Clusters = ["bench"] });
+                    reads.Add(call.Elapsed.TotalMilliseconds);
+                }
+            });
+
+            // Let the client settle into its loop before the pass starts.
+            while (writes.Count < 20)
+            {
+                await Task.Delay(5);
+            }
+
+            var skip = writes.Count;
+            var pass = Stopwatch.StartNew();
+            var started = inWriter
+                ? (await pipeline.ExecuteAsync(s => ServicePass.Run(s, now, IdSource.Sequential(), new Random(42)))).Started
+                : (await controller.PassAsync()).Started;
+            pass.Stop();
+            await done.CancelAsync();
+            await client;
+            var during = writes.Skip(skip).Order().ToList();
+            var duringReads = reads.Skip(skip).Order().ToList();
+            double P(List<double> xs, double q) => xs.Count == 0 ? double.NaN : xs[Math.Min(xs.Count - 1, (int)Math.Ceiling(q * xs.Count) - 1)];
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{name,-28} {pass.Elapsed.TotalMilliseconds,8:F0} {during.Count,7} {P(during, 0.5),10:F2} {P(during, 0.99),10:F2} {(during.Count == 0 ? double.NaN : during[^1]),10:F2} {duringReads.Count,7} {P(duringReads, 0.99),9:F3}   ({started:N0} tasks started)"));
+            return (pass.Elapsed.TotalMilliseconds, P(during, 0.99));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            dir.Delete(recursive: true);
+        }
+    }
+
+    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+}
