@@ -54,10 +54,12 @@ public static partial class BerthServer
             Console.WriteLine($"  AWS_SECRET_ACCESS_KEY={root.SecretAccessKey}");
         }
 
+        // The state's writers log from before the HTTP host (and its loggers) exists until after it is gone.
+        using var stateLoggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
         await using var store = await SqliteDocumentStore.OpenAsync(Path.Combine(options.DataDir, DatabaseFile), stopping);
         var state = StateCodec.Load(await store.LoadAllAsync(stopping));
         var time = TimeProvider.System;
-        var pipeline = new CommitPipeline<EcsState>(store, state);
+        var pipeline = new CommitPipeline<EcsState>(store, state, stateLoggers.CreateLogger("Berth.State"));
         RegistryService? registry = null;
         try
         {
@@ -66,7 +68,6 @@ public static partial class BerthServer
             new EcsApi(pipeline, time) { AgentEndpoint = url }.Register(table);
 
             // The registry keeps its own metadata file; its passwords are signed with a key derived from the root secret.
-            using var registryLoggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
             registry = await RegistryService.OpenAsync(
                 new RegistryOptions
                 {
@@ -76,7 +77,7 @@ public static partial class BerthServer
                     TokenKey = RegistryTokens.DeriveKey(root.SecretAccessKey),
                 },
                 time,
-                registryLoggers.CreateLogger("Berth.Registry"),
+                stateLoggers.CreateLogger("Berth.Registry"),
                 stopping);
             new EcrApi(registry).Register(table);
             table.Freeze();
