@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Net;
 using Berth.Agent.Client;
 using Berth.Agent.Runtime;
@@ -43,9 +42,7 @@ public static partial class BerthServer
     public static async Task<int> RunAsync(ServerOptions options, CancellationToken stopping = default)
     {
         Directory.CreateDirectory(options.DataDir);
-        var environment = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
-            .ToDictionary(e => (string)e.Key, e => (string?)e.Value, StringComparer.Ordinal);
-        var root = RootCredentials.LoadOrCreate(options.DataDir, options.AccountId, environment, out var generated);
+        var root = RootCredentials.LoadOrCreate(options.DataDir, options.AccountId, options.RootKeys, out var generated);
         if (generated)
         {
             // Printed once, on the start that made them; afterwards they are only in the data dir.
@@ -113,7 +110,7 @@ public static partial class BerthServer
             var loggers = app.Services.GetRequiredService<ILoggerFactory>();
             var logger = loggers.CreateLogger("Berth.Server");
             await using var hub = new AgentHub(pipeline, verifier, options.AccountId, time, new AgentHubOptions { LostAfter = options.AgentLostAfter, RegistryCredentials = RegistryCredentialsFor(registry) }, loggers.CreateLogger<AgentHub>());
-            await using var services = new ServiceController(pipeline, time, IdSource.Random, new Random(), new ServiceControllerOptions(), loggers.CreateLogger<ServiceController>());
+            await using var services = new ServiceController(pipeline, time, IdSource.Random, new Random(), new ServiceControllerOptions { Resync = options.ServiceResync, Debounce = options.ServiceDebounce }, loggers.CreateLogger<ServiceController>());
             services.Start();
             var metering = new MeteringEndpoint(pipeline, verifier, options.AccountId, time);
             var distribution = new DistributionHandler(registry, app.Services.GetRequiredService<ILogger<DistributionHandler>>());
@@ -157,7 +154,7 @@ public static partial class BerthServer
     // The in-process agent is an ordinary agent that happens to share the process: same channel, same API.
     private static async Task RunLocalAgentAsync(ServerOptions options, SigningCredential root, string url, TimeProvider time, ILoggerFactory loggers, string cluster, string dataSubdir, string instanceType, CancellationToken cancellationToken)
     {
-        using var docker = new DockerClient(options.DockerHost);
+        using var docker = new DockerClient(options.DockerHost, options.DockerTimeouts);
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
         var agentOptions = new AgentOptions
         {
