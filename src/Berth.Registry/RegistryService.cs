@@ -62,7 +62,7 @@ public sealed partial class RegistryService : IAsyncDisposable
         Time = time;
         _store = store;
         _logger = logger;
-        Pipeline = new CommitPipeline<RegistryState>(store, initial);
+        Pipeline = new CommitPipeline<RegistryState>(store, initial, logger);
         Blobs = new BlobStore(Path.Combine(options.DataDir, "registry"));
         Uploads = new UploadStore(Blobs);
         Gc = new GarbageCollector(Blobs, () => Pipeline.Current, time) { Grace = options.GcGrace };

@@ -17,24 +17,22 @@ internal sealed partial class CredentialsJsonContext : JsonSerializerContext
 }
 
 /// <summary>
-/// The account's root credentials: from <c>BERTH_ACCESS_KEY_ID</c> / <c>BERTH_SECRET_ACCESS_KEY</c> when set,
-/// otherwise generated on first start and kept in <c>DATA_DIR/credentials.json</c> (mode 0600).
+/// The account's root credentials: the key pair the user chose (<c>BERTH_ACCESS_KEY_ID</c> / <c>BERTH_SECRET_ACCESS_KEY</c>)
+/// when there is one, otherwise generated on first start and kept in <c>DATA_DIR/credentials.json</c> (mode 0600).
 /// </summary>
 public static class RootCredentials
 {
     /// <summary>The file in the data dir that holds a generated key pair.</summary>
     public const string FileName = "credentials.json";
 
-    /// <summary>Loads or creates the root key pair; <paramref name="generated"/> is true only the first time.</summary>
-    public static SigningCredential LoadOrCreate(string dataDir, string accountId, IDictionary<string, string?> environment, out bool generated)
+    /// <summary>The chosen key pair, else loads or creates the stored one; <paramref name="generated"/> is true only the first time.</summary>
+    public static SigningCredential LoadOrCreate(string dataDir, string accountId, StoredKeyPair? chosen, out bool generated)
     {
         generated = false;
         var principal = $"arn:aws:iam::{accountId}:root";
-        environment.TryGetValue("BERTH_ACCESS_KEY_ID", out var envKey);
-        environment.TryGetValue("BERTH_SECRET_ACCESS_KEY", out var envSecret);
-        if (!string.IsNullOrEmpty(envKey) && !string.IsNullOrEmpty(envSecret))
+        if (chosen is not null)
         {
-            return new SigningCredential(envKey, envSecret, null, null, principal);
+            return new SigningCredential(chosen.AccessKeyId, chosen.SecretAccessKey, null, null, principal);
         }
 
         var path = Path.Combine(dataDir, FileName);

@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Net;
 using Berth.Agent.Client;
 using Berth.Agent.Runtime;
@@ -45,9 +44,7 @@ public static partial class BerthServer
     public static async Task<int> RunAsync(ServerOptions options, CancellationToken stopping = default)
     {
         Directory.CreateDirectory(options.DataDir);
-        var environment = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
-            .ToDictionary(e => (string)e.Key, e => (string?)e.Value, StringComparer.Ordinal);
-        var root = RootCredentials.LoadOrCreate(options.DataDir, options.AccountId, environment, out var generated);
+        var root = RootCredentials.LoadOrCreate(options.DataDir, options.AccountId, options.RootKeys, out var generated);
         if (generated)
         {
             // Printed once, on the start that made them; afterwards they are only in the data dir.
@@ -56,10 +53,12 @@ public static partial class BerthServer
             Console.WriteLine($"  AWS_SECRET_ACCESS_KEY={root.SecretAccessKey}");
         }
 
+        // The state's writers log from before the HTTP host (and its loggers) exists until after it is gone.
+        using var stateLoggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
         await using var store = await SqliteDocumentStore.OpenAsync(Path.Combine(options.DataDir, DatabaseFile), stopping);
         var state = StateCodec.Load(await store.LoadAllAsync(stopping));
         var time = TimeProvider.System;
-        var pipeline = new CommitPipeline<EcsState>(store, state);
+        var pipeline = new CommitPipeline<EcsState>(store, state, stateLoggers.CreateLogger("Berth.State"));
         RegistryService? registry = null;
         try
         {
@@ -68,7 +67,6 @@ public static partial class BerthServer
             new EcsApi(pipeline, time) { AgentEndpoint = url }.Register(table);
 
             // The registry keeps its own metadata file; its passwords are signed with a key derived from the root secret.
-            using var registryLoggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
             registry = await RegistryService.OpenAsync(
                 new RegistryOptions
                 {
@@ -78,7 +76,7 @@ public static partial class BerthServer
                     TokenKey = RegistryTokens.DeriveKey(root.SecretAccessKey),
                 },
                 time,
-                registryLoggers.CreateLogger("Berth.Registry"),
+                stateLoggers.CreateLogger("Berth.Registry"),
                 stopping);
             new EcrApi(registry).Register(table);
             table.Freeze();
@@ -114,7 +112,7 @@ public static partial class BerthServer
             var loggers = app.Services.GetRequiredService<ILoggerFactory>();
             var logger = loggers.CreateLogger("Berth.Server");
             await using var hub = new AgentHub(pipeline, verifier, options.AccountId, time, new AgentHubOptions { LostAfter = options.AgentLostAfter, RegistryCredentials = RegistryCredentialsFor(registry) }, loggers.CreateLogger<AgentHub>());
-            await using var services = new ServiceController(pipeline, time, IdSource.Random, new Random(), new ServiceControllerOptions(), loggers.CreateLogger<ServiceController>());
+            await using var services = new ServiceController(pipeline, time, IdSource.Random, new Random(), new ServiceControllerOptions { Resync = options.ServiceResync, Debounce = options.ServiceDebounce }, loggers.CreateLogger<ServiceController>());
             services.Start();
             await using var expiry = new ExpiryController(pipeline, time, RetentionPeriods.Of(options.StoppedTaskRetention), loggers.CreateLogger<ExpiryController>());
             expiry.Start();
@@ -160,7 +158,7 @@ public static partial class BerthServer
     // The in-process agent is an ordinary agent that happens to share the process: same channel, same API.
     private static async Task RunLocalAgentAsync(ServerOptions options, SigningCredential root, string url, TimeProvider time, ILoggerFactory loggers, string cluster, string dataSubdir, string instanceType, CancellationToken cancellationToken)
     {
-        using var docker = new DockerClient(options.DockerHost);
+        using var docker = new DockerClient(options.DockerHost, options.DockerTimeouts);
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
         var agentOptions = new AgentOptions
         {

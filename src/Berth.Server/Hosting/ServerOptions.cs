@@ -1,6 +1,12 @@
+using Berth.Docker;
+using Berth.Server.Credentials;
+
 namespace Berth.Server.Hosting;
 
-/// <summary>How <c>berth server</c> runs. Defaults are the documented ones.</summary>
+/// <summary>
+/// How <c>berth server</c> runs: the one options model of the server process, bound from its command line and
+/// environment and validated by <c>berth</c> before the server starts. Defaults are the documented ones.
+/// </summary>
 public sealed record ServerOptions
 {
     /// <summary>The documented default port.</summary>
@@ -8,6 +14,9 @@ public sealed record ServerOptions
 
     /// <summary>The documented default account id.</summary>
     public const string DefaultAccountId = "000000000000";
+
+    /// <summary>The documented default region.</summary>
+    public const string DefaultRegion = "us-east-1";
 
     /// <summary>The largest request body accepted (1 MiB); larger ones get 413.</summary>
     public const long DefaultMaxBodyBytes = 1024 * 1024;
@@ -24,11 +33,14 @@ public sealed record ServerOptions
     /// <summary>The account id that goes into ARNs.</summary>
     public string AccountId { get; init; } = DefaultAccountId;
 
+    /// <summary>The root key pair chosen by the user (<c>BERTH_ACCESS_KEY_ID</c>/<c>BERTH_SECRET_ACCESS_KEY</c>); null: generated and kept in the data dir.</summary>
+    public StoredKeyPair? RootKeys { get; init; }
+
     /// <summary>Largest request body accepted.</summary>
     public long MaxBodyBytes { get; init; } = DefaultMaxBodyBytes;
 
     /// <summary>The region of the <c>default</c> cluster and the in-process agent.</summary>
-    public string Region { get; init; } = DefaultRegion();
+    public string Region { get; init; } = DefaultRegion;
 
     /// <summary>Run an agent for the local Docker Engine in process, registered in the <c>default</c> cluster.</summary>
     public bool LocalAgent { get; init; } = true;
@@ -36,8 +48,11 @@ public sealed record ServerOptions
     /// <summary>Run a FARGATE capacity agent for the local Docker Engine in process (cluster <c>berth-fargate</c>).</summary>
     public bool FargateCapacity { get; init; } = true;
 
-    /// <summary>The Docker Engine of the in-process agent.</summary>
-    public string DockerHost { get; init; } = "unix:///var/run/docker.sock";
+    /// <summary>The Docker Engine of the in-process agents.</summary>
+    public string DockerHost { get; init; } = DockerClient.DefaultHost;
+
+    /// <summary>The named timeouts of the in-process agents' Docker calls.</summary>
+    public DockerTimeouts DockerTimeouts { get; init; } = DockerTimeouts.Default;
 
     /// <summary>How long an agent may stay disconnected before its tasks are stopped as lost.</summary>
     public TimeSpan AgentLostAfter { get; init; } = TimeSpan.FromMinutes(3);
@@ -45,14 +60,9 @@ public sealed record ServerOptions
     /// <summary>How long stopped tasks (and INACTIVE services, client tokens) stay visible before they expire.</summary>
     public TimeSpan StoppedTaskRetention { get; init; } = TimeSpan.FromHours(1);
 
-    /// <summary>The region used when a request carries none of its own: <c>$BERTH_REGION</c>, <c>$AWS_DEFAULT_REGION</c>, else us-east-1.</summary>
-    public static string DefaultRegion()
-        => Environment.GetEnvironmentVariable("BERTH_REGION") is { Length: > 0 } region ? region
-            : Environment.GetEnvironmentVariable("AWS_DEFAULT_REGION") is { Length: > 0 } aws ? aws : "us-east-1";
+    /// <summary>The service scheduler runs a pass at least this often, even when nothing changed.</summary>
+    public TimeSpan ServiceResync { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>The default data dir: <c>$BERTH_DATA_DIR</c>, else <c>~/.berth</c>.</summary>
-    public static string DefaultDataDir()
-        => Environment.GetEnvironmentVariable("BERTH_DATA_DIR") is { Length: > 0 } fromEnvironment
-            ? fromEnvironment
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".berth");
+    /// <summary>After a change the service scheduler waits this long for more before its pass.</summary>
+    public TimeSpan ServiceDebounce { get; init; } = TimeSpan.FromMilliseconds(10);
 }

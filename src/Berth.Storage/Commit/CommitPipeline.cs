@@ -1,5 +1,7 @@
 using System.Threading.Channels;
 using Berth.Storage.Documents;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Berth.Storage.Commit;
 
@@ -13,33 +15,94 @@ public readonly record struct Decision<TState, TResult>(TState State, IReadOnlyL
 /// state published to readers, only after the commit is durable — so no reader ever sees state a
 /// crash could take back, and no two commands ever decide on the same state.
 /// </summary>
+/// <remarks>
+/// Nothing but the decisions and the store runs on the writer loop: <see cref="Committed"/> subscribers are called
+/// from a delivery loop of their own, so a slow or failing subscriber can neither delay nor stop a write.
+/// </remarks>
 /// <typeparam name="TState">An immutable snapshot of everything the control plane knows.</typeparam>
-public sealed class CommitPipeline<TState> : IAsyncDisposable where TState : class
+public sealed partial class CommitPipeline<TState> : IAsyncDisposable where TState : class
 {
     private const int MaxBatch = 256;
     private readonly IDocumentStore _store;
+    private readonly ILogger _logger;
     private readonly Channel<IPending> _queue = Channel.CreateUnbounded<IPending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lock _subscribing = new();
     private readonly Task _loop;
+    private Subscriber[] _subscribers = [];
+    private bool _disposed;
     private TState _current;
 
     /// <summary>Starts the writer loop over <paramref name="initial"/> (the state loaded from the store).</summary>
-    public CommitPipeline(IDocumentStore store, TState initial)
+    /// <param name="store">Where batches are committed.</param>
+    /// <param name="initial">The state loaded from <paramref name="store"/>.</param>
+    /// <param name="logger">Where store failures and failing subscribers are logged (nowhere when null).</param>
+    public CommitPipeline(IDocumentStore store, TState initial, ILogger? logger = null)
     {
         _store = store;
         _current = initial;
+        _logger = logger ?? NullLogger.Instance;
         _loop = Task.Run(RunAsync);
     }
 
     /// <summary>The newest durable state. Readers take it once per request and never see it change.</summary>
     public TState Current => Volatile.Read(ref _current);
 
-    /// <summary>Raised on the writer loop after each durable commit, with the new state.</summary>
-    public event Action<TState>? Committed;
+    /// <summary>
+    /// Raised after durable commits with the newest committed state, from a delivery loop of each subscriber's own
+    /// (never the writer loop). Deliveries to one subscriber come one at a time and in commit order, but coalesce:
+    /// while a subscriber is busy only the newest state waits for it, so it may skip intermediate states, and it
+    /// always sees the newest one eventually. An exception a subscriber throws is logged; its deliveries go on.
+    /// </summary>
+    public event Action<TState>? Committed
+    {
+        add
+        {
+            if (value is null)
+            {
+                return;
+            }
+
+            lock (_subscribing)
+            {
+                var subscriber = new Subscriber(value, _logger);
+                Volatile.Write(ref _subscribers, [.. _subscribers, subscriber]);
+                if (_disposed)
+                {
+                    subscriber.Complete();
+                }
+            }
+        }
+
+        remove
+        {
+            if (value is null)
+            {
+                return;
+            }
+
+            lock (_subscribing)
+            {
+                // As for a multicast delegate: the last subscription of an equal handler goes.
+                var index = _subscribers.Length - 1;
+                while (index >= 0 && !_subscribers[index].Handler.Equals(value))
+                {
+                    index--;
+                }
+
+                if (index >= 0)
+                {
+                    _subscribers[index].Stop();
+                    Volatile.Write(ref _subscribers, [.. _subscribers[..index], .. _subscribers[(index + 1)..]]);
+                }
+            }
+        }
+    }
 
     /// <summary>
     /// Runs <paramref name="decide"/> against the newest state and returns its result once its
     /// mutations are durable. An exception thrown by <paramref name="decide"/> reaches the caller and
-    /// changes nothing.
+    /// changes nothing. When the store cannot commit the batch, every command of it fails with
+    /// <see cref="CommitFailedException"/> and nothing of it is published.
     /// </summary>
     public Task<TResult> ExecuteAsync<TResult>(Func<TState, Decision<TState, TResult>> decide)
     {
@@ -77,10 +140,12 @@ public sealed class CommitPipeline<TState> : IAsyncDisposable where TState : cla
             }
             catch (Exception ex)
             {
-                // Nothing of this batch is durable, so nothing of it is published.
+                // Nothing of this batch is durable, so nothing of it is published; the next batch decides again on
+                // the last published state.
+                LogCommitFailed(_logger, batch.Count, mutations.Count, ex);
                 foreach (var pending in batch)
                 {
-                    pending.Fail(ex);
+                    pending.Fail(new CommitFailedException(ex));
                 }
 
                 continue;
@@ -92,16 +157,37 @@ public sealed class CommitPipeline<TState> : IAsyncDisposable where TState : cla
                 pending.Succeed();
             }
 
-            Committed?.Invoke(state);
+            // Hands the state over and returns at once: no subscriber code runs here.
+            foreach (var subscriber in Volatile.Read(ref _subscribers))
+            {
+                subscriber.Offer(state);
+            }
         }
     }
 
-    /// <summary>Stops taking commands and waits for the ones queued to be committed.</summary>
+    /// <summary>
+    /// Stops taking commands and waits for the ones queued to be committed. Subscribers still get the last state,
+    /// but the wait is not for them: a subscriber that never returns cannot hold up a shutdown.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
         await _loop;
+        lock (_subscribing)
+        {
+            _disposed = true;
+            foreach (var subscriber in _subscribers)
+            {
+                subscriber.Complete();
+            }
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Commit of {CommandCount} commands ({MutationCount} mutations) failed; none of them was applied")]
+    private static partial void LogCommitFailed(ILogger logger, int commandCount, int mutationCount, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Committed subscriber {Subscriber} failed; its later deliveries go on")]
+    private static partial void LogSubscriberFailed(ILogger logger, string subscriber, Exception exception);
 
     private interface IPending
     {
@@ -111,6 +197,60 @@ public sealed class CommitPipeline<TState> : IAsyncDisposable where TState : cla
         void Succeed();
 
         void Fail(Exception exception);
+    }
+
+    // One subscription: a one-slot mailbox that keeps only the newest state, and the loop that empties it.
+    private sealed class Subscriber
+    {
+        private readonly Channel<TState> _states = Channel.CreateBounded<TState>(new BoundedChannelOptions(1)
+        {
+            FullMode = BoundedChannelFullMode.DropOldest,
+            SingleReader = true,
+        });
+
+        private readonly ILogger _logger;
+        private volatile bool _stopped;
+
+        public Subscriber(Action<TState> handler, ILogger logger)
+        {
+            Handler = handler;
+            _logger = logger;
+            _ = Task.Run(DeliverAsync);
+        }
+
+        public Action<TState> Handler { get; }
+
+        public void Offer(TState state) => _states.Writer.TryWrite(state);
+
+        /// <summary>No more states come; the one waiting is still delivered.</summary>
+        public void Complete() => _states.Writer.TryComplete();
+
+        /// <summary>Unsubscribed: nothing more is delivered (a delivery already running finishes).</summary>
+        public void Stop()
+        {
+            _stopped = true;
+            _states.Writer.TryComplete();
+        }
+
+        private async Task DeliverAsync()
+        {
+            await foreach (var state in _states.Reader.ReadAllAsync())
+            {
+                if (_stopped)
+                {
+                    return;
+                }
+
+                try
+                {
+                    Handler(state);
+                }
+                catch (Exception ex)
+                {
+                    LogSubscriberFailed(_logger, $"{Handler.Method.DeclaringType?.Name}.{Handler.Method.Name}", ex);
+                }
+            }
+        }
     }
 
     private sealed class Pending<TResult>(Func<TState, Decision<TState, TResult>> decide) : IPending

@@ -1,0 +1,59 @@
+using System.CommandLine;
+using Berth.Server.Hosting;
+
+namespace Berth.Cli.Settings;
+
+/// <summary>What each command does once its options are bound and valid (the real ones in Program; tests capture the options).</summary>
+internal sealed record CommandRunners(
+    Func<ServerOptions, CancellationToken, Task<int>> Server,
+    Func<AgentSettings, CancellationToken, Task<int>> Agent,
+    Func<MeteringSettings, TextWriter, CancellationToken, Task<int>> Metering);
+
+/// <summary>
+/// The <c>berth</c> command line: every subcommand's flags, bound with the environment into that process's one
+/// options model and checked before anything starts. A bad value is one line on stderr and exit code 2.
+/// </summary>
+internal sealed class BerthCli
+{
+    /// <summary>The exit code of a command refused for its arguments or environment (as a shell builtin's misuse).</summary>
+    public const int UsageExitCode = 2;
+
+    private readonly RootCommand _root;
+
+    /// <summary>The command line over <paramref name="environment"/>, running <paramref name="runners"/>.</summary>
+    public BerthCli(BerthEnvironment environment, CommandRunners runners)
+    {
+        Server = new ServerCommand(environment, runners.Server);
+        Agent = new AgentCommand(environment, runners.Agent);
+        Metering = new MeteringCommand(environment, runners.Metering);
+        _root = new RootCommand("Berth: a self-hosted container platform that speaks the ECS API.") { Server.Command, Agent.Command, Metering.Command };
+    }
+
+    /// <summary><c>berth server</c>.</summary>
+    public ServerCommand Server { get; }
+
+    /// <summary><c>berth agent</c>.</summary>
+    public AgentCommand Agent { get; }
+
+    /// <summary><c>berth metering</c>.</summary>
+    public MeteringCommand Metering { get; }
+
+    /// <summary>Parses <paramref name="args"/> and runs the command; its exit code.</summary>
+    public async Task<int> InvokeAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        var parse = _root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // One line per error, without the help screen System.CommandLine would print after them.
+            var command = parse.CommandResult.Command == _root ? "berth" : $"berth {parse.CommandResult.Command.Name}";
+            foreach (var message in parse.Errors.Select(e => e.Message).Distinct(StringComparer.Ordinal))
+            {
+                await error.WriteLineAsync($"{command}: {message}");
+            }
+
+            return UsageExitCode;
+        }
+
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+    }
+}

@@ -1,0 +1,102 @@
+using System.CommandLine;
+using System.Net;
+using Berth.Server.Credentials;
+using Berth.Server.Hosting;
+
+namespace Berth.Cli.Settings;
+
+/// <summary><c>berth server</c>: its flags, and <see cref="ServerOptions"/> bound from them and the environment.</summary>
+internal sealed class ServerCommand
+{
+    private readonly BerthEnvironment _environment;
+    private readonly Option<int> _port = Flags.Port("--port", ServerOptions.DefaultPort, $"Port to listen on (default {ServerOptions.DefaultPort}).");
+    private readonly Option<IPAddress> _bind = Flags.Address("--bind", IPAddress.Loopback, "Address to listen on (default 127.0.0.1).");
+    private readonly Option<string> _dataDir;
+    private readonly Option<bool> _noLocalAgent = new("--no-local-agent") { Description = "Do not run an agent for the local Docker Engine in the server process." };
+    private readonly Option<bool> _noFargate = new("--no-fargate") { Description = "Do not run the FARGATE capacity agent for the local Docker Engine in the server process." };
+    private readonly Option<string> _dockerHost;
+    private readonly Option<TimeSpan> _lostAfter = Flags.Seconds("--agent-lost-after", TimeSpan.FromMinutes(3), TimeSpan.FromSeconds(1), Flags.TimerLimit, "Seconds an agent may stay disconnected before its tasks are stopped as lost (default 180).");
+    private readonly Option<TimeSpan> _retention = Flags.Seconds("--stopped-task-retention", TimeSpan.FromHours(1), TimeSpan.FromSeconds(1), TimeSpan.FromDays(3650), "Seconds a stopped task is kept before it is forgotten (default 3600).");
+    private readonly Option<TimeSpan> _resync = Flags.Seconds("--service-resync", TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(1), Flags.TimerLimit, "The service scheduler runs a pass at least this often, in seconds (default 5).");
+    private readonly Option<TimeSpan> _debounce = Flags.Seconds("--service-debounce", TimeSpan.FromMilliseconds(10), TimeSpan.Zero, Flags.TimerLimit, "Seconds the service scheduler waits after a change for more before its pass (default 0.01).");
+    private readonly Option<Docker.DockerTimeouts> _dockerTimeouts = Flags.DockerTimeoutOverrides();
+
+    /// <summary>The command, with <paramref name="run"/> as what it does once its options are valid.</summary>
+    public ServerCommand(BerthEnvironment environment, Func<ServerOptions, CancellationToken, Task<int>> run)
+    {
+        _environment = environment;
+        _dataDir = DataDir(environment);
+        _dockerHost = Flags.DockerHost(environment);
+        Command = new Command("server", "Run the Berth server (ECS API) with its embedded SQLite state and an agent for the local Docker Engine.")
+        {
+            _port, _bind, _dataDir, _noLocalAgent, _noFargate, _dockerHost, _lostAfter, _retention, _resync, _debounce, _dockerTimeouts,
+        };
+        Command.SetAction(async (parse, cancellation) =>
+        {
+            var (options, problem) = Bind(parse);
+            if (problem is not null)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"berth server: {problem}");
+                return BerthCli.UsageExitCode;
+            }
+
+            return await run(options!, cancellation);
+        });
+    }
+
+    /// <summary>The <c>server</c> command.</summary>
+    public Command Command { get; }
+
+    /// <summary><c>--data-dir</c>, defaulting to <c>$BERTH_DATA_DIR</c>, else <c>~/.berth</c> (shared with <c>berth metering</c>).</summary>
+    public static Option<string> DataDir(BerthEnvironment environment)
+        => Flags.Text("--data-dir", environment.DataDir ?? Path.Combine(environment.Home, ".berth"), "DIR", "State directory (default $BERTH_DATA_DIR or ~/.berth).");
+
+    /// <summary>
+    /// The options, or the first reason they cannot be: the flags were checked as they were parsed; here the
+    /// environment's values, then the data dir on disk (created when missing, so only once the rest is known good).
+    /// </summary>
+    public (ServerOptions? Options, string? Problem) Bind(ParseResult parse)
+    {
+        var accountId = _environment.AccountId ?? ServerOptions.DefaultAccountId;
+        var region = _environment.Region ?? ServerOptions.DefaultRegion;
+        var dockerHost = parse.GetValue(_dockerHost)!;
+        var problem = Checks.AccountIdProblem(accountId)
+            ?? Checks.RegionProblem(region, _environment.RegionVariable)
+            ?? RootKeysProblem(_environment)
+            ?? Flags.DockerHostProblem(dockerHost, parse.GetResult(_dockerHost) is { Implicit: false } ? "--docker-host" : "DOCKER_HOST");
+        if (problem is not null)
+        {
+            return (null, problem);
+        }
+
+        var (dataDir, dataDirProblem) = Checks.DataDir(parse.GetValue(_dataDir)!);
+        if (dataDirProblem is not null)
+        {
+            return (null, dataDirProblem);
+        }
+
+        return (new ServerOptions
+        {
+            Port = parse.GetValue(_port),
+            BindAddress = parse.GetValue(_bind)!.ToString(),
+            DataDir = dataDir!,
+            AccountId = accountId,
+            RootKeys = _environment is { RootAccessKeyId: { } key, RootSecretAccessKey: { } secret } ? new StoredKeyPair(key, secret) : null,
+            Region = region,
+            LocalAgent = !parse.GetValue(_noLocalAgent),
+            FargateCapacity = !parse.GetValue(_noFargate),
+            DockerHost = dockerHost,
+            DockerTimeouts = parse.GetValue(_dockerTimeouts)!,
+            AgentLostAfter = parse.GetValue(_lostAfter),
+            StoppedTaskRetention = parse.GetValue(_retention),
+            ServiceResync = parse.GetValue(_resync),
+            ServiceDebounce = parse.GetValue(_debounce),
+        }, null);
+    }
+
+    // One half of a key pair would silently fall back to generated credentials: refused instead.
+    private static string? RootKeysProblem(BerthEnvironment environment)
+        => (environment.RootAccessKeyId is null) == (environment.RootSecretAccessKey is null)
+            ? null
+            : "set both BERTH_ACCESS_KEY_ID and BERTH_SECRET_ACCESS_KEY, or neither.";
+}

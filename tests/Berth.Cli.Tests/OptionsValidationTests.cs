@@ -1,0 +1,219 @@
+using Berth.Docker;
+using Berth.Server.Credentials;
+using Berth.Server.Hosting;
+
+namespace Berth.Cli.Tests;
+
+/// <summary>
+/// Every process's options, bound from its command line and environment and checked before anything starts: a bad
+/// value is one line on stderr and exit code 2 (and nothing runs); good values are the options the process runs with.
+/// </summary>
+public sealed class OptionsValidationTests : IDisposable
+{
+    private readonly string _home = Directory.CreateTempSubdirectory("berth-cli-").FullName;
+
+    public OptionsValidationTests()
+    {
+        File.WriteAllText(Path.Combine(_home, "a-file"), "not a directory");
+    }
+
+    public void Dispose() => Directory.Delete(_home, recursive: true);
+
+    /// <summary>(arguments, NAME=VALUE environment, the one line on stderr). {home} is a fresh directory, {file} a file in it.</summary>
+    public static TheoryData<string[], string[], string> Refused => new()
+    {
+        { ["server", "--port", "99999"], [], "berth server: --port must be a whole number from 1 to 65535 (got '99999')." },
+        { ["server", "--port", "0"], [], "berth server: --port must be a whole number from 1 to 65535 (got '0')." },
+        { ["server", "--port", "-1"], [], "berth server: --port must be a whole number from 1 to 65535 (got '-1')." },
+        { ["server", "--port", "http"], [], "berth server: --port must be a whole number from 1 to 65535 (got 'http')." },
+        { ["server", "--bind", "localhost"], [], "berth server: --bind must be an IP address such as 127.0.0.1 or 0.0.0.0 (got 'localhost')." },
+        { ["server", "--agent-lost-after", "-5"], [], "berth server: --agent-lost-after must be a number of seconds from 1 to 2147483 (got '-5')." },
+        { ["server", "--agent-lost-after", "soon"], [], "berth server: --agent-lost-after must be a number of seconds from 1 to 2147483 (got 'soon')." },
+        { ["server", "--stopped-task-retention", "0"], [], "berth server: --stopped-task-retention must be a number of seconds from 1 to 315360000 (got '0')." },
+        { ["server", "--stopped-task-retention", "-3600"], [], "berth server: --stopped-task-retention must be a number of seconds from 1 to 315360000 (got '-3600')." },
+        { ["server", "--stopped-task-retention", "NaN"], [], "berth server: --stopped-task-retention must be a number of seconds from 1 to 315360000 (got 'NaN')." },
+        { ["server", "--service-resync", "0"], [], "berth server: --service-resync must be a number of seconds from 0.001 to 2147483 (got '0')." },
+        { ["server", "--service-debounce", "-0.01"], [], "berth server: --service-debounce must be a number of seconds from 0 to 2147483 (got '-0.01')." },
+        { ["server", "--docker-timeout", "pull-image=-1"], [], "berth server: --docker-timeout pull-image must be a number of seconds above 0 and at most 2147483, or infinite (got '-1')." },
+        { ["server", "--docker-timeout", "pull-image"], [], "berth server: --docker-timeout must be NAME=SECONDS with NAME one of create-container, events, inspect-container, inspect-image, kill-container, list-containers, logs, network, ping, pull-image, remove-container, remove-image, start-container, stats, stop-grace, version, volume, wait-container (got 'pull-image')." },
+        { ["server", "--docker-host", "ftp://docker"], [], "berth server: --docker-host: Unsupported Docker host 'ftp://docker': expected unix:///path or tcp://host:port." },
+        { ["server"], ["DOCKER_HOST=unix://"], "berth server: DOCKER_HOST: Docker host 'unix://' has no socket path." },
+        { ["server"], ["BERTH_ACCOUNT_ID=123"], "berth server: BERTH_ACCOUNT_ID must be 12 digits, such as 000000000000 (got '123')." },
+        { ["server"], ["BERTH_ACCOUNT_ID=12345678901x"], "berth server: BERTH_ACCOUNT_ID must be 12 digits, such as 000000000000 (got '12345678901x')." },
+        { ["server"], ["BERTH_REGION=US East"], "berth server: BERTH_REGION must be a region name such as us-east-1 (got 'US East')." },
+        { ["server"], ["AWS_DEFAULT_REGION=eu_west_1"], "berth server: AWS_DEFAULT_REGION must be a region name such as us-east-1 (got 'eu_west_1')." },
+        { ["server"], ["BERTH_ACCESS_KEY_ID=AKIAONLYHALF"], "berth server: set both BERTH_ACCESS_KEY_ID and BERTH_SECRET_ACCESS_KEY, or neither." },
+        { ["server", "--data-dir", "{file}"], [], "berth server: data dir '{file}' cannot be used: The file '{file}' already exists." },
+        { ["server", "--data-dir", "{file}/state"], [], "berth server: data dir '{file}/state' cannot be used: " },
+        { ["server"], ["BERTH_DATA_DIR={file}"], "berth server: data dir '{file}' cannot be used: The file '{file}' already exists." },
+        { ["server", "--data-dir", ""], [], "berth server: --data-dir must not be empty." },
+        { ["server", "--no-such-flag"], [], "berth server: Unrecognized command or argument '--no-such-flag'." },
+        { ["agent", "--data-dir", "{home}/agent"], [], "berth agent: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the server's credentials)." },
+        { ["agent"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth agent: Option '--data-dir' is required." },
+        { ["agent", "--data-dir", "{file}"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth agent: data dir '{file}' cannot be used: The file '{file}' already exists." },
+        { ["agent", "--data-dir", "{home}/agent", "--endpoint", "127.0.0.1:4580"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth agent: --endpoint must be an http:// or https:// URL (got '127.0.0.1:4580')." },
+        { ["agent", "--data-dir", "{home}/agent", "--attribute", "=x"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth agent: --attribute must be NAME=VALUE or NAME (got '=x')." },
+        { ["agent", "--data-dir", "{home}/agent", "--docker-timeout", "start-container=0"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth agent: --docker-timeout start-container must be a number of seconds above 0 and at most 2147483, or infinite (got '0')." },
+        { ["metering", "--data-dir", "{home}/nothing-here"], [], "berth metering: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or point --data-dir at the server's data dir." },
+        { ["metering", "--endpoint", "ftp://x"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth metering: --endpoint must be an http:// or https:// URL (got 'ftp://x')." },
+        { [], [], "berth: Required command was not provided." },
+    };
+
+    [Theory]
+    [MemberData(nameof(Refused))]
+    public async Task A_bad_value_is_one_line_on_stderr_and_exit_code_2(string[] args, string[] environment, string expected)
+    {
+        var run = await RunAsync(args, environment);
+
+        Assert.Equal(2, run.ExitCode);
+        var line = Assert.Single(run.ErrorLines);
+        Assert.StartsWith(Expand(expected), line, StringComparison.Ordinal);
+        Assert.Empty(run.Stdout);
+        Assert.Null(run.Server);
+        Assert.Null(run.Agent);
+        Assert.Null(run.Metering);
+    }
+
+    [Fact]
+    public async Task No_flags_and_no_environment_are_the_documented_defaults()
+    {
+        var run = await RunAsync(["server"], []);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Empty(run.Stderr);
+        Assert.Equal(
+            new ServerOptions
+            {
+                Port = 4580,
+                BindAddress = "127.0.0.1",
+                DataDir = Path.Combine(_home, ".berth"),
+                AccountId = "000000000000",
+                RootKeys = null,
+                Region = "us-east-1",
+                LocalAgent = true,
+                FargateCapacity = true,
+                DockerHost = "unix:///var/run/docker.sock",
+                DockerTimeouts = DockerTimeouts.Default,
+                AgentLostAfter = TimeSpan.FromSeconds(180),
+                StoppedTaskRetention = TimeSpan.FromSeconds(3600),
+                ServiceResync = TimeSpan.FromSeconds(5),
+                ServiceDebounce = TimeSpan.FromMilliseconds(10),
+            },
+            run.Server);
+
+        // The data dir exists once the options are accepted: the check created it.
+        Assert.True(Directory.Exists(Path.Combine(_home, ".berth")));
+    }
+
+    [Fact]
+    public async Task Every_flag_and_variable_lands_in_the_server_options()
+    {
+        var run = await RunAsync(
+            [
+                "server", "--port", "65535", "--bind", "0.0.0.0", "--data-dir", "{home}/state", "--no-local-agent", "--no-fargate",
+                "--docker-host", "tcp://127.0.0.1:2375", "--agent-lost-after", "5", "--stopped-task-retention", "1",
+                "--service-resync", "0.5", "--service-debounce", "0", "--docker-timeout", "pull-image=1200", "--docker-timeout", "Events=30",
+                "--docker-timeout", "logs=infinite",
+            ],
+            ["BERTH_ACCOUNT_ID=123456789012", "BERTH_REGION=eu-west-3", "AWS_DEFAULT_REGION=ap-south-1", "BERTH_ACCESS_KEY_ID=AKIACHOSEN", "BERTH_SECRET_ACCESS_KEY=chosen-secret", "DOCKER_HOST=unix:///ignored.sock"]);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Empty(run.Stderr);
+        Assert.Equal(
+            new ServerOptions
+            {
+                Port = 65535,
+                BindAddress = "0.0.0.0",
+                DataDir = Path.Combine(_home, "state"),
+                AccountId = "123456789012",
+                RootKeys = new StoredKeyPair("AKIACHOSEN", "chosen-secret"),
+                Region = "eu-west-3",
+                LocalAgent = false,
+                FargateCapacity = false,
+                DockerHost = "tcp://127.0.0.1:2375",
+                DockerTimeouts = DockerTimeouts.Default with { PullImage = TimeSpan.FromSeconds(1200), Events = TimeSpan.FromSeconds(30), Logs = Timeout.InfiniteTimeSpan },
+                AgentLostAfter = TimeSpan.FromSeconds(5),
+                StoppedTaskRetention = TimeSpan.FromSeconds(1),
+                ServiceResync = TimeSpan.FromSeconds(0.5),
+                ServiceDebounce = TimeSpan.Zero,
+            },
+            run.Server);
+    }
+
+    [Fact]
+    public async Task The_environment_gives_the_defaults_flags_do_not()
+    {
+        var run = await RunAsync(
+            ["server", "--stopped-task-retention", "86400"],
+            ["BERTH_DATA_DIR={home}/from-env", "AWS_DEFAULT_REGION=eu-central-1", "DOCKER_HOST=tcp://10.0.0.1:2375", "BERTH_ACCOUNT_ID=", "BERTH_REGION="]);
+
+        Assert.Equal(0, run.ExitCode);
+        var options = run.Server!;
+        Assert.Equal(Path.Combine(_home, "from-env"), options.DataDir);
+        Assert.Equal("eu-central-1", options.Region);
+        Assert.Equal("tcp://10.0.0.1:2375", options.DockerHost);
+
+        // An empty variable counts as unset, as it always has.
+        Assert.Equal("000000000000", options.AccountId);
+        Assert.Equal(TimeSpan.FromDays(1), options.StoppedTaskRetention);
+    }
+
+    [Fact]
+    public async Task The_agent_options_come_from_its_flags_and_the_AWS_variables()
+    {
+        var run = await RunAsync(
+            [
+                "agent", "--cluster", "web", "--endpoint", "http://10.1.2.3:4580", "--data-dir", "{home}/agent", "--availability-zone", "zone-b",
+                "--instance-type", "big", "--attribute", "disk=ssd", "--attribute", "gpu", "--docker-timeout", "pull-image=60",
+            ],
+            ["AWS_ACCESS_KEY_ID=AKIAAGENT", "AWS_SECRET_ACCESS_KEY=agent-secret", "AWS_SESSION_TOKEN=token", "AWS_DEFAULT_REGION=us-west-2", "DOCKER_HOST=unix:///run/other.sock"]);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Empty(run.Stderr);
+        var (options, timeouts) = run.Agent!;
+        Assert.Equal("web", options.Cluster);
+        Assert.Equal(new Uri("http://10.1.2.3:4580"), options.Endpoint);
+        Assert.Equal(Path.Combine(_home, "agent"), options.DataDir);
+        Assert.True(Directory.Exists(options.DataDir));
+        Assert.Equal("us-west-2", options.Region);
+        Assert.Equal("unix:///run/other.sock", options.DockerHost);
+        Assert.Equal("zone-b", options.AvailabilityZone);
+        Assert.Equal("big", options.InstanceType);
+        Assert.Equal(new Dictionary<string, string?> { ["disk"] = "ssd", ["gpu"] = null }, options.Attributes);
+        Assert.Equal(("AKIAAGENT", "agent-secret", "token"), (options.Credential.AccessKeyId, options.Credential.SecretAccessKey, options.Credential.SessionToken));
+        Assert.Equal(DockerTimeouts.Default with { PullImage = TimeSpan.FromSeconds(60) }, timeouts);
+    }
+
+    [Fact]
+    public async Task Metering_signs_with_the_AWS_variables_else_the_servers_chosen_root_keys()
+    {
+        var withAws = await RunAsync(["metering", "--cluster", "web", "--json"], ["AWS_ACCESS_KEY_ID=AKIAUSER", "AWS_SECRET_ACCESS_KEY=user-secret", "BERTH_ACCESS_KEY_ID=AKIAROOT", "BERTH_SECRET_ACCESS_KEY=root-secret"]);
+        Assert.Equal(0, withAws.ExitCode);
+        Assert.Equal(new Uri("http://127.0.0.1:4580"), withAws.Metering!.Endpoint);
+        Assert.Equal(("web", true, "AKIAUSER"), (withAws.Metering.Cluster, withAws.Metering.Json, withAws.Metering.Credential.AccessKeyId));
+
+        var withRoot = await RunAsync(["metering", "--data-dir", "{home}/nothing-here"], ["BERTH_ACCESS_KEY_ID=AKIAROOT", "BERTH_SECRET_ACCESS_KEY=root-secret"]);
+        Assert.Equal(0, withRoot.ExitCode);
+        Assert.Equal("AKIAROOT", withRoot.Metering!.Credential.AccessKeyId);
+        Assert.False(Directory.Exists(Path.Combine(_home, "nothing-here")));
+    }
+
+    [Fact]
+    public async Task Help_lists_the_new_flags_and_exits_0()
+    {
+        var run = await RunAsync(["server", "--help"], []);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("--stopped-task-retention", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("--docker-timeout", run.Stdout, StringComparison.Ordinal);
+        Assert.Null(run.Server);
+    }
+
+    private Task<CliRun> RunAsync(string[] args, string[] environment)
+        => CliRun.InvokeAsync(
+            [.. args.Select(Expand)],
+            environment.Select(e => e.Split('=', 2)).ToDictionary(e => e[0], e => (string?)Expand(e[1]), StringComparer.Ordinal),
+            _home);
+
+    private string Expand(string text) => text.Replace("{file}", Path.Combine(_home, "a-file"), StringComparison.Ordinal).Replace("{home}", _home, StringComparison.Ordinal);
+}
