@@ -74,7 +74,7 @@ internal sealed class MeteringCommand
             text.AppendLine(c, $"{id,-34} {task.LastStatus,-12} {task.Vcpu,6:0.##} {task.MemoryGb,6:0.##} {task.BilledSeconds,9} {task.VcpuSeconds,12:0.##} {task.GbSeconds,12:0.##}");
         }
 
-        text.Append(c, $"{"TOTAL",-34} {report.Tasks.Count + " tasks",-12} {string.Empty,6} {string.Empty,6} {string.Empty,9} {report.VcpuSeconds,12:0.##} {report.GbSeconds,12:0.##}");
+        text.Append(c, $"{"TOTAL",-34} {report.Tasks.Count + report.ExpiredTasks + " tasks",-12} {string.Empty,6} {string.Empty,6} {string.Empty,9} {report.VcpuSeconds,12:0.##} {report.GbSeconds,12:0.##}");
         return text.ToString();
     }
 
