@@ -96,6 +96,12 @@ public static class ServiceReconciler
         var healthy = live.Count(t => t.Healthy && !stopped.Contains(t.Arn));
         foreach (var task in replace.OrderBy(t => t.Healthy).ThenBy(t => t.Evicted))
         {
+            // A scale-in to 0 already stopped the primary's tasks, and counted them out of the healthy ones.
+            if (stopped.Contains(task.Arn))
+            {
+                continue;
+            }
+
             if (task.Healthy)
             {
                 if (healthy - 1 < minHealthy)

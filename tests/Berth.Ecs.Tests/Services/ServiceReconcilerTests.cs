@@ -100,6 +100,16 @@ public class ServiceReconcilerTests
     }
 
     [Fact]
+    public void ScalingToZeroStopsEveryTaskInOnePass()
+    {
+        // Found by the property tests: the primary's tasks the scale-in stopped were counted a second time against
+        // the (zero) minimum, which left the older deployments' healthy tasks running until the next pass.
+        var plan = ServiceReconciler.Plan(Replica(0), [T("new0"), T("old0", Old), T("old1", Old)]);
+        Assert.Equal(["new0", "old0", "old1"], plan.Stops.Select(s => s.TaskArn).Order());
+        Assert.Equal(0, plan.Starts);
+    }
+
+    [Fact]
     public void CompleteOnlyWhenThePrimaryHasEverythingAndNothingElseIsLeft()
     {
         Assert.True(ServiceReconciler.Plan(Replica(2), [T("a"), T("b")]).PrimaryComplete);
