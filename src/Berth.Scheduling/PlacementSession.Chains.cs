@@ -6,6 +6,7 @@ namespace Berth.Scheduling;
 /// <summary>How a session chooses with a strategy chain without scoring every instance (see the class remarks).</summary>
 public sealed partial class PlacementSession
 {
+    private readonly Dictionary<string, ChainPartitioning> _partitionings = new(StringComparer.Ordinal);
     private int[]? _marks;
     private int _mark;
 
@@ -48,7 +49,15 @@ public sealed partial class PlacementSession
         var key = string.Join("\u0001", [signature, .. levels.Select(l => l.Score + ":" + l.Attribute), spreadsInstances ? group ?? NoValue : string.Empty]);
         if (!_chains.TryGetValue(key, out var index))
         {
-            index = new ChainIndex([.. levels], group, Eligible(fixedChecks), _all.Length);
+            var attributes = levels.Where(l => !l.PerInstance).Select(l => l.Attribute!).ToArray();
+            var partitionsKey = string.Join("\u0001", [signature, .. attributes]);
+            if (!_partitionings.TryGetValue(partitionsKey, out var partitioning))
+            {
+                partitioning = new ChainPartitioning(attributes, Eligible(fixedChecks), _byRank!);
+                _partitionings[partitionsKey] = partitioning;
+            }
+
+            index = new ChainIndex([.. levels], group, partitioning, _byRank!, group is null ? null : Holders(group));
             _chains[key] = index;
             if (index.DependsOnEveryTake)
             {
@@ -86,14 +95,14 @@ public sealed partial class PlacementSession
         // Random after per-instance strategies draws among every instance tied with the best, by snapshot position.
         var tied = new List<Candidate>();
         var index = plan.Index;
-        for (var p = 0; p < index.Partitions.Length; p++)
+        for (var p = 0; p < index.Partitioning.Values.Length; p++)
         {
             if (!plan.AttributeScores(p).SequenceEqual(plan.AttributeScores(bestPartition)))
             {
                 continue;
             }
 
-            foreach (var key in index.Partitions[p].Order.From(bestKey.WithLowestRank()))
+            foreach (var key in index.Walk(p, bestKey.WithLowestRank(), request))
             {
                 if (!key.SameScores(bestKey))
                 {
@@ -142,7 +151,7 @@ public sealed partial class PlacementSession
                 break;
             }
 
-            foreach (var key in index.Partitions[p].Order.From(lower))
+            foreach (var key in index.Walk(p, lower, request))
             {
                 index.FullKey(plan.AttributeScores(p), key, current);
                 if (chosen is not null && Compare(current, best) >= 0)
@@ -179,7 +188,7 @@ public sealed partial class PlacementSession
         var refused = new List<int>();
         void Refuse(int i)
         {
-            if (index.PartitionOf[i] >= 0 && _marks[i] != _mark)
+            if (index.Partitioning.PartitionOf[i] >= 0 && _marks[i] != _mark)
             {
                 _marks[i] = _mark;
                 refused.Add(i);
@@ -226,19 +235,19 @@ public sealed partial class PlacementSession
             }
         }
 
-        var partitions = index.Partitions;
-        var refusedIn = new int[partitions.Length];
+        var partitioning = index.Partitioning;
+        var refusedIn = new int[partitioning.Values.Length];
         foreach (var i in refused)
         {
-            refusedIn[index.PartitionOf[i]]++;
+            refusedIn[index.Partitioning.PartitionOf[i]]++;
         }
 
         // The partitions with the lowest attribute counts among those with a feasible instance.
         var drawn = new List<int>();
         var total = 0;
-        for (var p = 0; p < partitions.Length; p++)
+        for (var p = 0; p < partitioning.Values.Length; p++)
         {
-            var feasible = partitions[p].ByIndex.Length - refusedIn[p];
+            var feasible = partitioning.ByIndex[p].Length - refusedIn[p];
             if (feasible == 0)
             {
                 continue;
@@ -264,13 +273,13 @@ public sealed partial class PlacementSession
         }
 
         var k = total == 1 ? 0 : _rng.Next(total);
-        var inDrawn = new bool[partitions.Length];
+        var inDrawn = new bool[partitioning.Values.Length];
         foreach (var p in drawn)
         {
             inDrawn[p] = true;
         }
 
-        var skipped = refused.Where(i => inDrawn[index.PartitionOf[i]]).Order().ToArray();
+        var skipped = refused.Where(i => inDrawn[index.Partitioning.PartitionOf[i]]).Order().ToArray();
 
         // The lowest snapshot position with k + 1 feasible instances of the drawn partitions at or before it.
         int lo = 0, hi = _all.Length - 1;
@@ -280,7 +289,7 @@ public sealed partial class PlacementSession
             var count = -AtOrBefore(skipped, mid);
             foreach (var p in drawn)
             {
-                count += AtOrBefore(partitions[p].ByIndex, mid);
+                count += AtOrBefore(partitioning.ByIndex[p], mid);
             }
 
             if (count > k)
@@ -307,9 +316,9 @@ public sealed partial class PlacementSession
     /// <summary>One request's view of a chain index: the attribute counts of its group, per partition.</summary>
     private sealed class ChainPlan(ChainIndex index, bool random, Dictionary<string, int>[] counts)
     {
-        private readonly long[] _scores = new long[index.Partitions.Length * index.Attributes.Length];
-        private readonly long[] _bounds = new long[index.Partitions.Length * (index.Levels.Length + 1)];
-        private readonly int[] _heap = new int[index.Partitions.Length];
+        private readonly long[] _scores = new long[index.Partitioning.Values.Length * index.Attributes.Length];
+        private readonly long[] _bounds = new long[index.Partitioning.Values.Length * (index.Levels.Length + 1)];
+        private readonly int[] _heap = new int[index.Partitioning.Values.Length];
 
         public ChainIndex Index { get; } = index;
 
@@ -328,9 +337,9 @@ public sealed partial class PlacementSession
         {
             var attributes = Index.Attributes.Length;
             var width = Index.Levels.Length + 1;
-            for (var p = 0; p < Index.Partitions.Length; p++)
+            for (var p = 0; p < Index.Partitioning.Values.Length; p++)
             {
-                var values = Index.Partitions[p].Values;
+                var values = Index.Partitioning.Values[p];
                 for (var a = 0; a < attributes; a++)
                 {
                     _scores[(p * attributes) + a] = counts[a].TryGetValue(values[a], out var n) ? n : 0;

@@ -347,6 +347,10 @@ public sealed partial class PlacementSession
 
         MoveInChains(_chainsOnEveryTake, chosen, add: true);
         MoveInChains(byGroup, chosen, add: true);
+        foreach (var partitioning in _partitionings.Values)
+        {
+            partitioning.Update(chosen);
+        }
     }
 
     // A placement moves the chosen instance in the chain indexes whose keys it changes: out before, back after.
@@ -361,7 +365,7 @@ public sealed partial class PlacementSession
         {
             if (index.Contains(chosen))
             {
-                var order = index.Partitions[index.PartitionOf[chosen.Index]].Order;
+                var order = index.OrderOf(chosen);
                 if (add)
                 {
                     order.Add(index.KeyOf(chosen));

@@ -1,22 +1,40 @@
 namespace Berth.Scheduling;
 
+/// <summary>Entries kept in order, walked from a lower bound.</summary>
+/// <typeparam name="T">The entry; entries are distinct.</typeparam>
+internal interface IOrder<T>
+{
+    /// <summary>Adds an entry.</summary>
+    void Add(T key);
+
+    /// <summary>Removes an entry if present.</summary>
+    void Remove(T key);
+
+    /// <summary>The entries not below <paramref name="lower"/>, smallest first.</summary>
+    IEnumerable<T> From(T lower);
+}
+
 /// <summary>
 /// A sorted list of small sorted blocks: finding where to start is a binary search over the blocks and one inside
 /// a block, and an update moves at most one block's entries, so each costs O(log n + block size) whatever n is.
 /// (SortedSet's GetViewBetween counts its whole range, which made each placement O(instances).)
 /// </summary>
 /// <typeparam name="T">The entry; entries are distinct.</typeparam>
-internal sealed class SortedBlocks<T>
+internal sealed class SortedBlocks<T> : IOrder<T>
     where T : struct, IComparable<T>
 {
     private const int MaxBlock = 256;
 
     private readonly List<List<T>> _blocks = [];
 
-    /// <summary>Builds the order from entries in any order.</summary>
-    public SortedBlocks(List<T> entries)
+    /// <summary>Builds the order from <paramref name="entries"/>, sorting them unless they are <paramref name="sorted"/> already.</summary>
+    public SortedBlocks(List<T> entries, bool sorted = false)
     {
-        entries.Sort();
+        if (!sorted)
+        {
+            entries.Sort();
+        }
+
         for (var i = 0; i < entries.Count; i += MaxBlock / 2)
         {
             _blocks.Add(entries.GetRange(i, Math.Min(MaxBlock / 2, entries.Count - i)));
