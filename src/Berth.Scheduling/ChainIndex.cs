@@ -340,10 +340,7 @@ internal sealed class HolderOrder : IOrder<ChainKey>
         {
             // Back among the zeros: the cursor must not have passed it.
             _hidden.Remove(key.Rank);
-            if (_cursor < _ranks.Length && key.Rank < _ranks[_cursor])
-            {
-                _cursor = LowerBound(key.Rank);
-            }
+            _cursor = Math.Min(_cursor, LowerBound(key.Rank));
         }
         else
         {

@@ -7,6 +7,7 @@ namespace Berth.Scheduling;
 public sealed partial class PlacementSession
 {
     private readonly Dictionary<string, ChainPartitioning> _partitionings = new(StringComparer.Ordinal);
+    private readonly List<int> _refused = [];
     private int[]? _marks;
     private int _mark;
 
@@ -74,7 +75,15 @@ public sealed partial class PlacementSession
             }
         }
 
-        return new ChainPlan(index, random, [.. index.Attributes.Select(a => SpreadCounts(a, request.Group))]);
+        var plan = new ChainPlan(index, random, [.. index.Attributes.Select(a => SpreadCounts(a, request.Group))]);
+        if (random && !index.HasInstanceLevels)
+        {
+            plan.Cpu = IndexFor(true, checks);
+            plan.Memory = IndexFor(false, checks);
+            plan.Distinct = checks.Contains(DistinctInstanceCheck.Instance);
+        }
+
+        return plan;
     }
 
     /// <summary>What the full scan would choose, or null when no instance can take the task.</summary>
@@ -183,54 +192,35 @@ public sealed partial class PlacementSession
     private Candidate? DrawByPosition(ChainPlan plan, IReadOnlyList<IFeasibilityCheck> checks, PlacementRequest request)
     {
         var index = plan.Index;
+        var partitionOf = index.Partitioning.PartitionOf;
         _marks ??= new int[_all.Length];
         _mark++;
-        var refused = new List<int>();
-        void Refuse(int i)
+        var refused = _refused;
+        refused.Clear();
+        foreach (var rank in plan.Cpu!.Order.RanksBelow(request.Cpu))
         {
-            if (index.Partitioning.PartitionOf[i] >= 0 && _marks[i] != _mark)
-            {
-                _marks[i] = _mark;
-                refused.Add(i);
-            }
+            Refuse(_byRank![rank].Index, partitionOf);
         }
 
-        foreach (var rank in IndexFor(true, checks).Order.RanksBelow(request.Cpu))
+        foreach (var rank in plan.Memory!.Order.RanksBelow(request.Memory))
         {
-            Refuse(_byRank![rank].Index);
+            Refuse(_byRank![rank].Index, partitionOf);
         }
 
-        foreach (var rank in IndexFor(false, checks).Order.RanksBelow(request.Memory))
-        {
-            Refuse(_byRank![rank].Index);
-        }
-
-        foreach (var (udp, ports) in new[] { (false, request.TcpPorts), (true, request.UdpPorts) })
-        {
-            foreach (var port in ports)
-            {
-                if (port != 0)
-                {
-                    foreach (var i in PortHolders(udp, port))
-                    {
-                        Refuse(i);
-                    }
-                }
-            }
-        }
-
-        if (checks.Contains(DistinctInstanceCheck.Instance))
+        RefusePorts(false, request.TcpPorts, partitionOf);
+        RefusePorts(true, request.UdpPorts, partitionOf);
+        if (plan.Distinct)
         {
             foreach (var c in _placedByRequest)
             {
-                Refuse(c.Index);
+                Refuse(c.Index, partitionOf);
             }
 
             if (request.Group is { } group)
             {
                 foreach (var c in Holders(group))
                 {
-                    Refuse(c.Index);
+                    Refuse(c.Index, partitionOf);
                 }
             }
         }
@@ -279,7 +269,16 @@ public sealed partial class PlacementSession
             inDrawn[p] = true;
         }
 
-        var skipped = refused.Where(i => inDrawn[index.Partitioning.PartitionOf[i]]).Order().ToArray();
+        var skipped = new List<int>(refused.Count);
+        foreach (var i in refused)
+        {
+            if (inDrawn[partitionOf[i]])
+            {
+                skipped.Add(i);
+            }
+        }
+
+        skipped.Sort();
 
         // The lowest snapshot position with k + 1 feasible instances of the drawn partitions at or before it.
         int lo = 0, hi = _all.Length - 1;
@@ -311,6 +310,36 @@ public sealed partial class PlacementSession
         return at >= 0 ? at + 1 : ~at;
     }
 
+    private static int AtOrBefore(List<int> sorted, int value)
+    {
+        var at = sorted.BinarySearch(value);
+        return at >= 0 ? at + 1 : ~at;
+    }
+
+    // An instance of the index found to fail a check, counted once however many checks it fails.
+    private void Refuse(int i, int[] partitionOf)
+    {
+        if (partitionOf[i] >= 0 && _marks![i] != _mark)
+        {
+            _marks[i] = _mark;
+            _refused.Add(i);
+        }
+    }
+
+    private void RefusePorts(bool udp, IReadOnlyList<int> ports, int[] partitionOf)
+    {
+        foreach (var port in ports)
+        {
+            if (port != 0)
+            {
+                foreach (var i in PortHolders(udp, port))
+                {
+                    Refuse(i, partitionOf);
+                }
+            }
+        }
+    }
+
     private static int Compare(ReadOnlySpan<long> x, ReadOnlySpan<long> y) => x.SequenceCompareTo(y);
 
     /// <summary>One request's view of a chain index: the attribute counts of its group, per partition.</summary>
@@ -324,6 +353,15 @@ public sealed partial class PlacementSession
 
         /// <summary>Whether the chain ends in random (after the levels of <see cref="Index"/>).</summary>
         public bool Random { get; } = random;
+
+        /// <summary>For random: the index's instances by CPU left.</summary>
+        public BinpackIndex? Cpu { get; set; }
+
+        /// <summary>For random: the index's instances by memory left.</summary>
+        public BinpackIndex? Memory { get; set; }
+
+        /// <summary>For random: whether distinctInstance applies.</summary>
+        public bool Distinct { get; set; }
 
         public ReadOnlySpan<long> AttributeScores(int partition) =>
             _scores.AsSpan(partition * Index.Attributes.Length, Index.Attributes.Length);

@@ -1,5 +1,4 @@
 using Berth.Scheduling.Feasibility;
-using Berth.Scheduling.Ranking;
 
 namespace Berth.Scheduling;
 
@@ -75,7 +74,7 @@ public sealed partial class PlacementSession
         }
 
         var chain = PlacementRules.ChainFor(request);
-        var binpack = FullScan ? null : chain.SingleBinpack;
+        var binpack = FullScan || chain.SingleBinpack is not { } single ? null : IndexFor(single.OnCpu, checks);
         var plan = FullScan || binpack is not null ? null : PlanFor(chain, checks, request);
         var placements = new List<TaskPlacement>(request.Count);
         for (var i = 0; i < request.Count; i++)
@@ -222,10 +221,9 @@ public sealed partial class PlacementSession
         return check;
     }
 
-    private Candidate? FirstInBinpackOrder(BinpackStrategy binpack, IReadOnlyList<IFeasibilityCheck> checks, PlacementRequest request, int generation)
+    private Candidate? FirstInBinpackOrder(BinpackIndex index, IReadOnlyList<IFeasibilityCheck> checks, PlacementRequest request, int generation)
     {
-        var index = IndexFor(binpack.OnCpu, checks);
-        var need = binpack.OnCpu ? request.Cpu : request.Memory;
+        var need = index.OnCpu ? request.Cpu : request.Memory;
         foreach (var rank in index.Order.RanksFrom(need))
         {
             var candidate = _byRank![rank];
