@@ -8,14 +8,15 @@ namespace Berth.Scheduling;
 /// always give the same placements.
 /// </summary>
 /// <remarks>
-/// No chain scores every instance for every task. A lone binpack walks the active instances ordered by what is
+/// Chains do not score every instance for every task. A lone binpack walks the active instances ordered by what is
 /// left from the smallest amount that fits. Any other chain keeps a <see cref="ChainIndex"/>: instances split by
 /// their spread attributes' values, each part sorted by the per-instance scores and the seeded rank; a placement
 /// visits the parts whose attribute counts can still win and walks each from its best instance to the first that
 /// passes every check. <c>random</c> counts the instances that fail a check (found through what is left, the
 /// ports taken and the group's instances) and draws among the rest by position. A placement costs about
-/// O(parts + log instances) plus the instances it has to skip; <see cref="FullScan"/> is the reference every
-/// such path must choose exactly like.
+/// O(parts + log instances) plus the instances it has to skip. The full scan still runs when no instance can
+/// take the task (its failures name every instance) and for random under a memberOf expression on task groups;
+/// <see cref="FullScan"/> forces it, and is the reference every indexed path must choose exactly like.
 /// </remarks>
 public sealed partial class PlacementSession
 {
