@@ -2,72 +2,123 @@ using System.Diagnostics;
 using System.Globalization;
 using Berth.Scheduling;
 
-// Places tasks onto simulated instances the way RunTask does (requests of 10, binpack on memory, a memberOf
-// constraint on the instance type), once with Berth's engine and once with the reference that scores every
-// instance for every task, in the same run. Prints one row per cluster size.
+// Places tasks onto simulated instances with Berth's engine and, in the same run, with the reference that scores
+// every instance for every task (PlacementSession.FullScan), for several strategy chains; checks that both chose
+// the same instances; then the service controller's shape: many services of a few tasks in one session.
 var args0 = Environment.GetCommandLineArgs().Skip(1).ToArray();
 var quick = args0.Contains("--quick");
+var servicesOnly = args0.Contains("--services");
 var sizes = quick ? new[] { 1_000, 10_000 } : [1_000, 10_000, 100_000];
 const int TasksPerInstance = 10;
 const int PerRequest = 10;
-const string Expression = "attribute:ecs.instance-type =~ m5.*";
 
-Console.WriteLine($"Placement benchmark: binpack(memory) + memberOf({Expression}), RunTask-sized requests of {PerRequest}, one thread.");
-Console.WriteLine($"Host: {Environment.ProcessorCount} core(s) visible, .NET {Environment.Version}; best of 3 runs (the reference once above 10,000 instances).");
-Console.WriteLine();
-Console.WriteLine($"{"instances",10} {"tasks",9} | {"berth placements/s",19} {"us/placement",13} | {"reference placements/s",23} {"us/placement",13} | {"speed-up",8}");
-
-// Warm-up: JIT and tiering on a small cluster for both engines.
-Run(1_000, 10_000, fullScan: false);
-Run(1_000, 2_000, fullScan: true);
-
-double? firstCost = null;
-var firstSize = 0;
-foreach (var size in sizes)
+var chains = new Scenario[]
 {
-    var tasks = size * TasksPerInstance;
-    var berth = Enumerable.Range(0, 3).Select(_ => Run(size, tasks, fullScan: false)).Max();
+    new(
+        "binpack(memory) + memberOf(attribute:ecs.instance-type =~ m5.*)",
+        "family:web",
+        [new StrategySpec("binpack", "memory")],
+        [new ConstraintSpec("memberOf", "attribute:ecs.instance-type =~ m5.*")]),
+    new(
+        "spread(attribute:ecs.availability-zone), spread(instanceId)  [service default]",
+        "service:web",
+        [new StrategySpec("spread", "attribute:ecs.availability-zone"), new StrategySpec("spread", "instanceId")],
+        []),
+    new(
+        "spread(attribute:rack), binpack(memory)",
+        "family:web",
+        [new StrategySpec("spread", "attribute:rack"), new StrategySpec("binpack", "memory")],
+        []),
+    new("random  [RunTask default]", "family:web", [], []),
+};
 
-    // The reference is O(instances) per task: measure it on fewer tasks at large sizes, the rate is what matters.
-    var referenceTasks = Math.Min(tasks, Math.Max(2_000, 20_000_000 / size));
-    var reference = Enumerable.Range(0, size > 10_000 ? 1 : 3).Select(_ => Run(size, referenceTasks, fullScan: true)).Max();
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{size,10:N0} {tasks,9:N0} | {berth,19:N0} {1e6 / berth,13:F2} | {reference,23:N0} {1e6 / reference,13:F2} | {berth / reference,7:F1}x"));
-    if (firstCost is null)
+Console.WriteLine($"Placement benchmark: RunTask-sized requests of {PerRequest} tasks (256 CPU, 512 MiB), one session per run, one thread.");
+Console.WriteLine($"Host: {Environment.ProcessorCount} core(s) visible, .NET {Environment.Version}; Berth best of 3 runs, the reference best of 3 (once above 10,000 instances).");
+Console.WriteLine("Cluster: 8 vCPU / 16 GiB instances, half m5.2xlarge and half c5.2xlarge, 3 zones, 12 racks, 0-3 tasks already on each.");
+
+// Warm-up: JIT and tiering on a small cluster for every chain and both engines.
+foreach (var chain in servicesOnly ? [] : chains)
+{
+    Run(chain, 1_000, 10_000, fullScan: false, out _);
+    Run(chain, 1_000, 2_000, fullScan: true, out _);
+}
+
+foreach (var chain in servicesOnly ? [] : chains)
+{
+    Console.WriteLine();
+    Console.WriteLine(chain.Name);
+    Console.WriteLine($"{"instances",10} {"tasks",9} | {"berth placements/s",19} {"us/placement",13} | {"reference placements/s",23} {"us/placement",13} | {"speed-up",8} | same choices");
+    foreach (var size in sizes)
     {
-        firstCost = 1e6 / berth;
-        firstSize = size;
-    }
-    else
-    {
-        var growth = 1e6 / berth / firstCost.Value;
-        var logGrowth = Math.Log(size) / Math.Log(firstSize);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{string.Empty,10} cost per placement x{growth:F2} from {firstSize:N0} to {size:N0} instances (log(instances) grows x{logGrowth:F2}, instances x{(double)size / firstSize:F0})"));
+        var tasks = size * TasksPerInstance;
+        var berth = 0.0;
+        int[] chosen = [];
+        for (var i = 0; i < 3; i++)
+        {
+            berth = Math.Max(berth, Run(chain, size, tasks, fullScan: false, out chosen));
+        }
+
+        // The reference is O(instances) per task: measure it on fewer tasks at large sizes, the rate is what matters.
+        var referenceTasks = Math.Min(tasks, Math.Max(500, 20_000_000 / size) / PerRequest * PerRequest);
+        var reference = 0.0;
+        int[] expected = [];
+        for (var i = 0; i < (size > 10_000 ? 1 : 3); i++)
+        {
+            reference = Math.Max(reference, Run(chain, size, referenceTasks, fullScan: true, out expected));
+        }
+
+        var same = chosen.AsSpan(0, referenceTasks).SequenceEqual(expected) ? $"yes (first {referenceTasks:N0})" : "NO";
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{size,10:N0} {tasks,9:N0} | {berth,19:N0} {1e6 / berth,13:F2} | {reference,23:N0} {1e6 / reference,13:F2} | {berth / reference,7:F1}x | {same}"));
+        if (same == "NO")
+        {
+            throw new InvalidOperationException($"{chain.Name}: Berth and the reference chose differently on {size} instances");
+        }
     }
 }
 
-// Placements per second for `tasks` tasks onto `size` instances.
-static double Run(int size, int tasks, bool fullScan)
+// The service controller's first pass: 1,000 services × 10 tasks onto 1,000 instances (4 vCPU, 8 GiB; 64 CPU,
+// 128 MiB tasks), default chain, each service its own group, one session.
+Console.WriteLine();
+Console.WriteLine("Service controller shape: 1,000 services x 10 tasks (64 CPU, 128 MiB) on 1,000 instances (4 vCPU, 8 GiB), spread(zone), spread(instanceId), one session");
+Services(fullScan: false, out _);
+Services(fullScan: true, out _);
+var sessionMs = Enumerable.Range(0, 3).Select(_ => Services(fullScan: false, out var c)).Min();
+var pause = GC.GetTotalPauseDuration();
+var gcs = GC.CollectionCount(0);
+var gen2 = GC.CollectionCount(2);
+Services(fullScan: false, out var sessionChosen);
+Console.WriteLine($"  (one run: GC pauses {(GC.GetTotalPauseDuration() - pause).TotalMilliseconds:F1} ms, {GC.CollectionCount(0) - gcs} collections, {GC.CollectionCount(2) - gen2} of gen 2)");
+var sessionReferenceMs = Enumerable.Range(0, 3).Select(_ => Services(fullScan: true, out var c)).Min();
+Services(fullScan: true, out var sessionExpected);
+Console.WriteLine(string.Create(
+    CultureInfo.InvariantCulture,
+    $"  berth {sessionMs:F1} ms ({10_000 / sessionMs * 1000:N0} placements/s) | reference {sessionReferenceMs:F1} ms ({10_000 / sessionReferenceMs * 1000:N0} placements/s) | speed-up {sessionReferenceMs / sessionMs:F1}x | same choices: {(sessionChosen.SequenceEqual(sessionExpected) ? "yes" : "NO")}"));
+if (!sessionChosen.SequenceEqual(sessionExpected))
 {
-    var cluster = Cluster(size);
-    var session = new PlacementSession(cluster, new Random(42));
-    var strategies = fullScan
-        ? new[] { new StrategySpec("binpack", "memory"), new StrategySpec("binpack", "memory") } // same ranking, scores every instance
-        : [new StrategySpec("binpack", "memory")];
+    throw new InvalidOperationException("service shape: Berth and the reference chose differently");
+}
+
+// Placements per second for `tasks` tasks onto `size` instances; `chosen` gets each task's instance.
+static double Run(Scenario chain, int size, int tasks, bool fullScan, out int[] chosen)
+{
+    var cluster = Cluster(size, 8192, 16384);
+    var session = new PlacementSession(cluster, new Random(42)) { FullScan = fullScan };
     var request = new PlacementRequest(256, 512, [], [], PerRequest)
     {
-        Group = "family:web",
-        Constraints = [new ConstraintSpec("memberOf", Expression)],
-        Strategies = strategies,
+        Group = chain.Group,
+        Constraints = chain.Constraints,
+        Strategies = chain.Strategies,
     };
+    chosen = new int[tasks];
     var placed = 0;
     var watch = Stopwatch.StartNew();
     for (var done = 0; done < tasks; done += PerRequest)
     {
         foreach (var placement in session.Place(request))
         {
-            if (placement.Placed)
+            if (placement.Instance is { } instance)
             {
-                placed++;
+                chosen[placed++] = Position(instance);
             }
         }
     }
@@ -75,14 +126,51 @@ static double Run(int size, int tasks, bool fullScan)
     watch.Stop();
     if (placed != tasks)
     {
-        throw new InvalidOperationException($"only {placed} of {tasks} tasks placed on {size} instances");
+        throw new InvalidOperationException($"{chain.Name}: only {placed} of {tasks} tasks placed on {size} instances");
     }
 
     return tasks / watch.Elapsed.TotalSeconds;
 }
 
-// Half m5 (8 vCPU, 16 GiB: 32 tasks each) and half c5, in three zones; some already hold tasks.
-static ClusterSnapshot Cluster(int size)
+// Milliseconds to place 1,000 services of 10 tasks in one session.
+static double Services(bool fullScan, out int[] chosen)
+{
+    const int Count = 1_000;
+    var cluster = Cluster(Count, 4096, 8192);
+    var session = new PlacementSession(cluster, new Random(7)) { FullScan = fullScan };
+    chosen = new int[Count * 10];
+    var placed = 0;
+    var watch = Stopwatch.StartNew();
+    for (var service = 0; service < Count; service++)
+    {
+        var request = new PlacementRequest(64, 128, [], [], 10)
+        {
+            Group = "service:s" + service.ToString(CultureInfo.InvariantCulture),
+            Strategies = [new StrategySpec("spread", "attribute:ecs.availability-zone"), new StrategySpec("spread", "instanceId")],
+        };
+        foreach (var placement in session.Place(request))
+        {
+            if (placement.Instance is { } instance)
+            {
+                chosen[placed++] = Position(instance);
+            }
+        }
+    }
+
+    watch.Stop();
+    if (placed != chosen.Length)
+    {
+        throw new InvalidOperationException($"service shape: only {placed} of {chosen.Length} tasks placed");
+    }
+
+    return watch.Elapsed.TotalMilliseconds;
+}
+
+// An instance's position in the snapshot: its ID is the position in hex.
+static int Position(InstanceSnapshot instance) => int.Parse(instance.Id, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+
+// Half m5 and half c5, in three zones and twelve racks; some instances already hold tasks.
+static ClusterSnapshot Cluster(int size, int cpu, int memory)
 {
     var random = new Random(size);
     var noPorts = new HashSet<int>();
@@ -98,17 +186,21 @@ static ClusterSnapshot Cluster(int size)
             "arn:aws:ecs:us-east-1:000000000000:container-instance/bench/" + id,
             "ACTIVE",
             true,
-            new ResourceSet(8192, 16384, reserved, noPorts),
+            new ResourceSet(cpu, memory, reserved, noPorts),
             new ResourceSet(used * 256, used * 512, noPorts, noPorts),
             new Dictionary<string, string?>
             {
                 ["ecs.instance-type"] = i % 2 == 0 ? "m5.2xlarge" : "c5.2xlarge",
                 ["ecs.availability-zone"] = zones[i % 3],
+                ["rack"] = "rack-" + (random.Next(12) + 1).ToString("d2", CultureInfo.InvariantCulture),
             })
         {
             RunningTasksCount = used,
+            GroupCounts = used == 0 ? new Dictionary<string, int>() : new Dictionary<string, int> { ["family:web"] = used },
         });
     }
 
     return new ClusterSnapshot(instances);
 }
+
+internal sealed record Scenario(string Name, string Group, StrategySpec[] Strategies, ConstraintSpec[] Constraints);

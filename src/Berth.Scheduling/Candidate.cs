@@ -71,6 +71,29 @@ public sealed class Candidate : IQueryTarget
     public int GroupCount(string group) =>
         (Instance.GroupCounts.TryGetValue(group, out var there) ? there : 0) + (_placedGroups is not null && _placedGroups.TryGetValue(group, out var placed) ? placed : 0);
 
+    /// <summary>The groups with at least one task on the instance, counting what the session placed.</summary>
+    internal IEnumerable<string> HeldGroups()
+    {
+        foreach (var name in Instance.GroupCounts.Keys)
+        {
+            if (GroupCount(name) > 0)
+            {
+                yield return name;
+            }
+        }
+
+        if (_placedGroups is not null)
+        {
+            foreach (var name in _placedGroups.Keys)
+            {
+                if (!Instance.GroupCounts.ContainsKey(name) && GroupCount(name) > 0)
+                {
+                    yield return name;
+                }
+            }
+        }
+    }
+
     /// <summary>Whether a host TCP port is neither reserved nor bound nor taken in this session.</summary>
     public bool TcpPortFree(int port) =>
         !Instance.Registered.TcpPorts.Contains(port) && !Instance.Used.TcpPorts.Contains(port) && !_takenTcp.Contains(port);

@@ -1,5 +1,4 @@
 using Berth.Scheduling.Feasibility;
-using Berth.Scheduling.Ranking;
 
 namespace Berth.Scheduling;
 
@@ -9,11 +8,17 @@ namespace Berth.Scheduling;
 /// always give the same placements.
 /// </summary>
 /// <remarks>
-/// A lone binpack strategy (the common, and benchmarked, case) does not score every instance: the session keeps
-/// the active instances ordered by what is left and walks from the smallest amount that fits, so a placement costs
-/// O(log instances) plus the instances it has to skip. Any other chain checks every active instance.
+/// Chains do not score every instance for every task. A lone binpack walks the active instances ordered by what is
+/// left from the smallest amount that fits. Any other chain keeps a <see cref="ChainIndex"/>: instances split by
+/// their spread attributes' values, each part sorted by the per-instance scores and the seeded rank; a placement
+/// visits the parts whose attribute counts can still win and walks each from its best instance to the first that
+/// passes every check. <c>random</c> counts the instances that fail a check (found through what is left, the
+/// ports taken and the group's instances) and draws among the rest by position. A placement costs about
+/// O(parts + log instances) plus the instances it has to skip. The full scan still runs when no instance can
+/// take the task (its failures name every instance) and for random under a memberOf expression on task groups;
+/// <see cref="FullScan"/> forces it, and is the reference every indexed path must choose exactly like.
 /// </remarks>
-public sealed class PlacementSession
+public sealed partial class PlacementSession
 {
     private const string NoValue = "\0";
 
@@ -22,7 +27,14 @@ public sealed class PlacementSession
     private readonly Random _rng;
     private readonly Dictionary<string, MemberOfCheck> _memberOf = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Attribute, string Group), Dictionary<string, int>> _spread = [];
+    private readonly Dictionary<string, List<(string Attribute, Dictionary<string, int> Counts)>> _spreadByGroup = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BinpackIndex> _binpack = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ChainIndex> _chains = new(StringComparer.Ordinal);
+    private readonly List<ChainIndex> _chainsOnEveryTake = [];
+    private readonly Dictionary<string, List<ChainIndex>> _chainsByGroup = new(StringComparer.Ordinal);
+    private readonly List<Candidate> _placedByRequest = [];
+    private Dictionary<string, List<Candidate>>? _holders;
+    private Dictionary<(bool Udp, int Port), HashSet<int>>? _portHolders;
     private Candidate[]? _byRank;
     private int _generation;
 
@@ -45,10 +57,17 @@ public sealed class PlacementSession
     /// <summary>Every instance of the snapshot, in snapshot order, with what the session has placed on it.</summary>
     public IReadOnlyList<Candidate> Candidates => _all;
 
+    /// <summary>
+    /// Score every active instance for every task (the reference the indexed paths are tested against, and
+    /// benchmarked beside) instead of walking the session's indexes. Both choose the same instances.
+    /// </summary>
+    public bool FullScan { get; init; }
+
     /// <summary>Places every task of <paramref name="request"/>; one entry per task, in order.</summary>
     public IReadOnlyList<TaskPlacement> Place(PlacementRequest request)
     {
         var generation = ++_generation;
+        _placedByRequest.Clear();
         var checks = PlacementRules.ChecksFor(request, MemberOf);
         if (request.PinnedInstances is { } pinned)
         {
@@ -56,10 +75,16 @@ public sealed class PlacementSession
         }
 
         var chain = PlacementRules.ChainFor(request);
+        var binpack = FullScan || chain.SingleBinpack is not { } single ? null : IndexFor(single.OnCpu, checks);
+        var plan = FullScan || binpack is not null ? null : PlanFor(chain, checks, request);
         var placements = new List<TaskPlacement>(request.Count);
         for (var i = 0; i < request.Count; i++)
         {
-            var chosen = chain.SingleBinpack is { } binpack ? FirstInBinpackOrder(binpack, checks, request, generation) : null;
+            var chosen = binpack is not null ? FirstInBinpackOrder(binpack, checks, request, generation)
+                : plan is not null ? Choose(plan, checks, request, generation)
+                : null;
+
+            // Nothing found by an index means no instance can take the task: the scan names each one's reason.
             if (chosen is null)
             {
                 var feasible = new List<Candidate>(_active.Count);
@@ -94,25 +119,11 @@ public sealed class PlacementSession
     }
 
     /// <summary>Tasks of <paramref name="group"/> (every task when null) on the active instances that share the candidate's value of <paramref name="attribute"/>.</summary>
-    public int SpreadCount(string attribute, string? group, Candidate candidate)
-    {
-        var key = (attribute, group ?? NoValue);
-        if (!_spread.TryGetValue(key, out var counts))
-        {
-            counts = new Dictionary<string, int>(StringComparer.Ordinal);
-            foreach (var c in _active)
-            {
-                var value = ValueOf(c, attribute);
-                counts[value] = (counts.TryGetValue(value, out var n) ? n : 0) + (group is null ? c.RunningTasksCount : c.GroupCount(group));
-            }
+    public int SpreadCount(string attribute, string? group, Candidate candidate) =>
+        SpreadCounts(attribute, group).TryGetValue(ValueOf(candidate, attribute), out var count) ? count : 0;
 
-            _spread[key] = counts;
-        }
-
-        return counts.TryGetValue(ValueOf(candidate, attribute), out var count) ? count : 0;
-    }
-
-    private static string ValueOf(Candidate candidate, string attribute) =>
+    /// <summary>The value a spread over <paramref name="attribute"/> groups the candidate by: instances without it share one.</summary>
+    internal static string ValueOf(Candidate candidate, string attribute) =>
         candidate.TryGetAttribute(attribute, out var value) ? value ?? string.Empty : NoValue;
 
     private static string? FirstRefusal(Candidate candidate, IReadOnlyList<IFeasibilityCheck> checks, PlacementRequest request)
@@ -128,6 +139,78 @@ public sealed class PlacementSession
         return null;
     }
 
+    /// <summary>
+    /// Tasks per value of <paramref name="attribute"/> over the active instances, counted once and then kept up to
+    /// date by every placement (on an active instance) of the group.
+    /// </summary>
+    private Dictionary<string, int> SpreadCounts(string attribute, string? group)
+    {
+        var key = (attribute, group ?? NoValue);
+        if (!_spread.TryGetValue(key, out var counts))
+        {
+            counts = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var c in group is null ? _active : Holders(group))
+            {
+                if (c.Instance.Status == "ACTIVE")
+                {
+                    var value = ValueOf(c, attribute);
+                    counts[value] = (counts.TryGetValue(value, out var n) ? n : 0) + (group is null ? c.RunningTasksCount : c.GroupCount(group));
+                }
+            }
+
+            _spread[key] = counts;
+            if (!_spreadByGroup.TryGetValue(key.Item2, out var list))
+            {
+                _spreadByGroup[key.Item2] = list = [];
+            }
+
+            list.Add((attribute, counts));
+        }
+
+        return counts;
+    }
+
+    /// <summary>The instances holding at least one task of <paramref name="group"/>, in no particular order.</summary>
+    private List<Candidate> Holders(string group)
+    {
+        if (_holders is null)
+        {
+            _holders = new Dictionary<string, List<Candidate>>(StringComparer.Ordinal);
+            foreach (var c in _all)
+            {
+                foreach (var name in c.HeldGroups())
+                {
+                    HoldersOf(name).Add(c);
+                }
+            }
+        }
+
+        return HoldersOf(group);
+    }
+
+    private List<Candidate> HoldersOf(string group)
+    {
+        if (!_holders!.TryGetValue(group, out var list))
+        {
+            _holders[group] = list = [];
+        }
+
+        return list;
+    }
+
+    /// <summary>The instances where a static host port is not free (reserved, bound, or taken in the session).</summary>
+    private HashSet<int> PortHolders(bool udp, int port)
+    {
+        _portHolders ??= [];
+        if (!_portHolders.TryGetValue((udp, port), out var set))
+        {
+            set = [.. _all.Where(c => udp ? !c.UdpPortFree(port) : !c.TcpPortFree(port)).Select(c => c.Index)];
+            _portHolders[(udp, port)] = set;
+        }
+
+        return set;
+    }
+
     private MemberOfCheck MemberOf(string expression)
     {
         if (!_memberOf.TryGetValue(expression, out var check))
@@ -139,10 +222,9 @@ public sealed class PlacementSession
         return check;
     }
 
-    private Candidate? FirstInBinpackOrder(BinpackStrategy binpack, IReadOnlyList<IFeasibilityCheck> checks, PlacementRequest request, int generation)
+    private Candidate? FirstInBinpackOrder(BinpackIndex index, IReadOnlyList<IFeasibilityCheck> checks, PlacementRequest request, int generation)
     {
-        var index = IndexFor(binpack.OnCpu, checks);
-        var need = binpack.OnCpu ? request.Cpu : request.Memory;
+        var need = index.OnCpu ? request.Cpu : request.Memory;
         foreach (var rank in index.Order.RanksFrom(need))
         {
             var candidate = _byRank![rank];
@@ -163,6 +245,35 @@ public sealed class PlacementSession
     /// </summary>
     private BinpackIndex IndexFor(bool onCpu, IReadOnlyList<IFeasibilityCheck> checks)
     {
+        var (fixedChecks, signature) = FixedChecks(checks);
+        var key = (onCpu ? "cpu" : "memory") + "\n" + signature;
+        if (!_binpack.TryGetValue(key, out var index))
+        {
+            var members = new bool[_all.Length];
+            var entries = new List<(int, int)>();
+            foreach (var c in Eligible(fixedChecks))
+            {
+                members[c.Index] = true;
+                entries.Add((onCpu ? c.RemainingCpu : c.RemainingMemory, c.Rank));
+            }
+
+            index = new BinpackIndex(onCpu, new RemainingOrder(entries), members);
+            _binpack[key] = index;
+        }
+
+        return index;
+    }
+
+    /// <summary>The memberOf checks whose answers never change in a session, and a name for that set.</summary>
+    private static (List<MemberOfCheck> Checks, string Signature) FixedChecks(IReadOnlyList<IFeasibilityCheck> checks)
+    {
+        var fixedChecks = checks.OfType<MemberOfCheck>().Where(c => c.IsStatic).ToList();
+        return (fixedChecks, string.Join("\n", fixedChecks.Select(c => c.Expression).Distinct().Order(StringComparer.Ordinal)));
+    }
+
+    /// <summary>The active instances that pass <paramref name="fixedChecks"/> and have a connected agent, in snapshot order.</summary>
+    private IEnumerable<Candidate> Eligible(List<MemberOfCheck> fixedChecks)
+    {
         if (_byRank is null)
         {
             _byRank = new Candidate[_all.Length];
@@ -172,26 +283,7 @@ public sealed class PlacementSession
             }
         }
 
-        var fixedChecks = checks.OfType<MemberOfCheck>().Where(c => c.IsStatic).ToList();
-        var key = (onCpu ? "cpu" : "memory") + "\n" + string.Join("\n", fixedChecks.Select(c => c.Expression).Order(StringComparer.Ordinal));
-        if (!_binpack.TryGetValue(key, out var index))
-        {
-            var members = new bool[_all.Length];
-            var entries = new List<(int, int)>();
-            foreach (var c in _active)
-            {
-                if (c.AgentConnected && fixedChecks.All(check => check.Admits(c, PlacementRequest.None)))
-                {
-                    members[c.Index] = true;
-                    entries.Add((onCpu ? c.RemainingCpu : c.RemainingMemory, c.Rank));
-                }
-            }
-
-            index = new BinpackIndex(onCpu, new RemainingOrder(entries), members);
-            _binpack[key] = index;
-        }
-
-        return index;
+        return _active.Where(c => c.AgentConnected && fixedChecks.All(check => check.Admits(c, PlacementRequest.None)));
     }
 
     private void Take(Candidate chosen, PlacementRequest request, int generation)
@@ -204,21 +296,95 @@ public sealed class PlacementSession
             }
         }
 
-        foreach (var ((attribute, group), counts) in _spread)
+        var byGroup = request.Group is { } moved && _chainsByGroup.TryGetValue(moved, out var list) ? list : null;
+        MoveInChains(_chainsOnEveryTake, chosen, add: false);
+        MoveInChains(byGroup, chosen, add: false);
+
+        // Counts cover the active instances only, whenever they were first counted.
+        if (chosen.Instance.Status == "ACTIVE")
         {
-            if (group == NoValue || group == request.Group)
+            CountSpread(NoValue, chosen);
+            if (request.Group is { } counted)
             {
-                var value = ValueOf(chosen, attribute);
-                counts[value] = (counts.TryGetValue(value, out var n) ? n : 0) + 1;
+                CountSpread(counted, chosen);
+            }
+        }
+
+        if (_holders is not null && request.Group is { } group && chosen.GroupCount(group) == 0)
+        {
+            HoldersOf(group).Add(chosen);
+        }
+
+        if (_portHolders is not null)
+        {
+            foreach (var port in request.TcpPorts)
+            {
+                if (port != 0 && _portHolders.TryGetValue((false, port), out var holders))
+                {
+                    holders.Add(chosen.Index);
+                }
+            }
+
+            foreach (var port in request.UdpPorts)
+            {
+                if (port != 0 && _portHolders.TryGetValue((true, port), out var holders))
+                {
+                    holders.Add(chosen.Index);
+                }
             }
         }
 
         chosen.Take(request, generation);
+        _placedByRequest.Add(chosen);
         foreach (var index in _binpack.Values)
         {
             if (index.Members[chosen.Index])
             {
                 index.Order.Add(index.OnCpu ? chosen.RemainingCpu : chosen.RemainingMemory, chosen.Rank);
+            }
+        }
+
+        MoveInChains(_chainsOnEveryTake, chosen, add: true);
+        MoveInChains(byGroup, chosen, add: true);
+        foreach (var partitioning in _partitionings.Values)
+        {
+            partitioning.Update(chosen);
+        }
+    }
+
+    // A placement moves the chosen instance in the chain indexes whose keys it changes: out before, back after.
+    private static void MoveInChains(List<ChainIndex>? indexes, Candidate chosen, bool add)
+    {
+        if (indexes is null)
+        {
+            return;
+        }
+
+        foreach (var index in indexes)
+        {
+            if (index.Contains(chosen))
+            {
+                var order = index.OrderOf(chosen);
+                if (add)
+                {
+                    order.Add(index.KeyOf(chosen));
+                }
+                else
+                {
+                    order.Remove(index.KeyOf(chosen));
+                }
+            }
+        }
+    }
+
+    private void CountSpread(string group, Candidate chosen)
+    {
+        if (_spreadByGroup.TryGetValue(group, out var list))
+        {
+            foreach (var (attribute, counts) in list)
+            {
+                var value = ValueOf(chosen, attribute);
+                counts[value] = (counts.TryGetValue(value, out var n) ? n : 0) + 1;
             }
         }
     }
