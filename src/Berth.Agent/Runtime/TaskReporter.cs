@@ -42,9 +42,15 @@ internal sealed partial class TaskReporter(string taskArn, Func<TaskReport, Canc
             while (await _queue.Reader.WaitToReadAsync(cancellationToken))
             {
                 var report = Newest(null);
-                while (!await TrySendAsync(report, cancellationToken))
+                while (true)
                 {
+                    // Taken before the attempts, so a sign of the server during them is not missed.
                     var back = Volatile.Read(ref _serverBack).Task;
+                    if (await TrySendAsync(report, cancellationToken))
+                    {
+                        break;
+                    }
+
                     await Task.WhenAny(back, _queue.Reader.WaitToReadAsync(cancellationToken).AsTask());
                     report = Newest(report);
                 }
