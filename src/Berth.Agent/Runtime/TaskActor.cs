@@ -52,6 +52,8 @@ public sealed partial class TaskActor
     private string? _pauseId;
     private string? _pauseAddress;
     private string? _cgroupParent;
+    private string? _stopReason;
+    private string? _stopCode;
     private TaskStatus _reported = TaskStatus.Provisioning;
     private string? _reportedSignature;
     private DateTimeOffset? _pullStartedAt;
@@ -129,15 +131,13 @@ public sealed partial class TaskActor
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var token = cancellationToken;
-        string? stopReason = null;
         try
         {
             await AdoptAsync(token);
             while (true)
             {
                 var decision = TaskTransitions.Next(_plans, _known, _task);
-                stopReason ??= decision.StopReason;
-                await ReportIfChangedAsync(decision.Status, stopReason, token);
+                await ReportIfChangedAsync(decision.Status, _stopReason ?? decision.StopReason, token);
                 if (decision.Status == TaskStatus.Stopped)
                 {
                     break;
@@ -156,11 +156,11 @@ public sealed partial class TaskActor
             // The loop itself failed, so nothing can drive the task further: it is reported STOPPED with the reason and
             // its containers are removed now rather than left running with nobody watching them.
             LogLoopFailed(_logger, TaskArn, ex);
-            stopReason ??= AgentError(ex);
-            await AbortAsync(stopReason, token);
+            _stopReason ??= AgentError(ex);
+            await AbortAsync(_stopReason, token);
         }
 
-        LogStopped(_logger, TaskArn, stopReason ?? "stopped as desired");
+        LogStopped(_logger, TaskArn, _stopReason ?? "stopped as desired");
         try
         {
             await Task.Delay(_options.TaskCleanupWait, _time, token);
@@ -249,7 +249,12 @@ public sealed partial class TaskActor
                 _task = _task with { Provisioned = false, ProvisionBusy = false };
                 break;
             case Abandoned abandoned:
-                _known[abandoned.Name] = _known[abandoned.Name] with { Status = ContainerStatus.Stopped, Busy = false };
+                // A container that never started in a task that failed to start carries the task's reason, so the
+                // server, seeing an essential container STOPPED before the task's own STOPPED, does not take it for
+                // an exit (it makes the task TaskFailedToStart with a container's reason).
+                var left = _known[abandoned.Name];
+                var because = _stopCode == TaskTransitions.TaskFailedToStart ? _stopReason : null;
+                _known[abandoned.Name] = left with { Status = ContainerStatus.Stopped, Busy = false, Reason = left.Reason ?? because };
                 break;
             case StepFailed failed:
                 Fail(failed);
@@ -305,7 +310,10 @@ public sealed partial class TaskActor
     {
         if (decision.StopReason is not null)
         {
+            // The agent stops the task on its own: it is desired STOPPED from now on, for this reason.
             _task = _task with { DesiredRunning = false };
+            _stopReason ??= decision.StopReason;
+            _stopCode ??= decision.StopCode;
         }
 
         switch (decision.TaskAction)
