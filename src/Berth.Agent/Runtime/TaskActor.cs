@@ -137,7 +137,9 @@ public sealed partial class TaskActor
             while (true)
             {
                 var decision = TaskTransitions.Next(_plans, _known, _task);
-                await ReportIfChangedAsync(decision.Status, _stopReason ?? decision.StopReason, token);
+                _stopReason ??= decision.StopReason;
+                _stopCode ??= decision.StopCode;
+                await ReportIfChangedAsync(decision.Status, _stopReason, token);
                 if (decision.Status == TaskStatus.Stopped)
                 {
                     break;
@@ -310,10 +312,8 @@ public sealed partial class TaskActor
     {
         if (decision.StopReason is not null)
         {
-            // The agent stops the task on its own: it is desired STOPPED from now on, for this reason.
+            // The agent stops the task on its own: it is desired STOPPED from now on.
             _task = _task with { DesiredRunning = false };
-            _stopReason ??= decision.StopReason;
-            _stopCode ??= decision.StopCode;
         }
 
         switch (decision.TaskAction)
