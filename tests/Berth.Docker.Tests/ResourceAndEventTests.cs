@@ -93,4 +93,46 @@ public sealed class ResourceAndEventTests(DockerFixture fixture) : IClassFixture
         Assert.Contains(seen, e => e.ActorId == exit3 && e.Action == "start");
         Assert.Equal(137, seen.Single(e => e.ActorId == oom && e.Action == "die").ExitCode);
     }
+
+    [Fact]
+    public async Task The_health_status_filter_yields_only_health_changes()
+    {
+        // Docker matches the filter "health_status" against the actions "health_status: healthy" and "...: unhealthy";
+        // the agent's health comes from this stream instead of inspecting every container on a timer.
+        var since = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var interval = HealthcheckSpec.Nanoseconds(TimeSpan.FromMilliseconds(300));
+        var good = await fixture.RunAsync("hf-good", fixture.Spec("sleep", "30") with
+        {
+            Healthcheck = new HealthcheckSpec { Test = ["CMD", "true"], Interval = interval },
+        });
+        var bad = await fixture.RunAsync("hf-bad", fixture.Spec("sleep", "30") with
+        {
+            Healthcheck = new HealthcheckSpec { Test = ["CMD", "false"], Interval = interval, Retries = 1 },
+        });
+
+        var filters = new Dictionary<string, IReadOnlyList<string>>
+        {
+            ["type"] = ["container"],
+            ["label"] = [$"{DockerFixture.LabelKey}={fixture.RunId}"],
+            ["event"] = ["health_status"],
+        };
+        var seen = new List<DockerEvent>();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await foreach (var e in _docker.EventsAsync(filters, since, cancellationToken: cancel.Token))
+            {
+                seen.Add(e);
+                if (seen.Any(x => x.ActorId == good && x.HealthStatus == "healthy") && seen.Any(x => x.ActorId == bad && x.HealthStatus == "unhealthy"))
+                    break;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"events seen before the timeout: {string.Join(", ", seen.Select(e => $"{e.Name}:{e.Action}"))}");
+        }
+
+        Assert.All(seen, e => Assert.NotNull(e.HealthStatus));
+        Assert.Equal(fixture.RunId, seen.First(e => e.ActorId == good).Attributes[DockerFixture.LabelKey]);
+    }
 }

@@ -5,7 +5,8 @@ namespace Berth.Agent.Engine;
 /// <param name="Provisioned">Its task-level resources (network namespace for awsvpc) are set up.</param>
 /// <param name="ProvisionBusy">Setting them up or tearing them down is in flight.</param>
 /// <param name="EverProvisioned">They were set up at some point (so they need tearing down).</param>
-public sealed record TaskKnown(bool DesiredRunning, bool Provisioned = false, bool ProvisionBusy = false, bool EverProvisioned = false);
+/// <param name="Failure">A step of the agent failed unexpectedly (not a Docker refusal it knows how to report): the task stops with this reason.</param>
+public sealed record TaskKnown(bool DesiredRunning, bool Provisioned = false, bool ProvisionBusy = false, bool EverProvisioned = false, string? Failure = null);
 
 /// <summary>Task-level steps.</summary>
 public enum TaskActionKind
@@ -44,7 +45,7 @@ public static class TaskTransitions
     /// <summary>Decides the next steps. <paramref name="known"/> has an entry for every planned container.</summary>
     public static TaskDecision Next(IReadOnlyList<ContainerPlan> plans, IReadOnlyDictionary<string, ContainerKnown> known, TaskKnown task)
     {
-        var (stopReason, stopCode) = task.DesiredRunning ? WhyStop(plans, known) : (null, null);
+        var (stopReason, stopCode) = task.DesiredRunning ? WhyStop(plans, known, task) : (null, null);
         var running = task.DesiredRunning && stopReason is null;
         return running ? Start(plans, known, task) : Stop(plans, known, task, stopReason, stopCode);
     }
@@ -190,8 +191,16 @@ public static class TaskTransitions
         }
     }
 
-    private static (string? Reason, string? Code) WhyStop(IReadOnlyList<ContainerPlan> plans, IReadOnlyDictionary<string, ContainerKnown> known)
+    private static (string? Reason, string? Code) WhyStop(IReadOnlyList<ContainerPlan> plans, IReadOnlyDictionary<string, ContainerKnown> known, TaskKnown task)
     {
+        if (task.Failure is not null)
+        {
+            // ECS has no stop code for an agent's own failure: a task none of whose containers ran failed to start;
+            // for one that ran the server keeps its own.
+            var ran = plans.Any(p => known[p.Name] is { Status: ContainerStatus.Running } or { Status: ContainerStatus.Stopped, ExitCode: not null });
+            return (task.Failure, ran ? null : TaskFailedToStart);
+        }
+
         foreach (var plan in plans)
         {
             var container = known[plan.Name];

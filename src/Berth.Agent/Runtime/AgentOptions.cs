@@ -1,3 +1,4 @@
+using Berth.Agent.Client;
 using Berth.Protocol.Auth;
 
 namespace Berth.Agent.Runtime;
@@ -46,4 +47,28 @@ public sealed record AgentOptions
 
     /// <summary>A channel silent for this long is dead (the server heartbeats every 10 s).</summary>
     public TimeSpan ChannelSilenceLimit { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long one call to the server (registration, a state report) may take before it counts as failed.</summary>
+    public TimeSpan ServerCallTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Attempts of one state report before the reporter waits for a sign of the server (the channel back, or a newer
+    /// report) to try again; a report is never dropped while its task runs on the agent.
+    /// </summary>
+    public int ReportAttempts { get; init; } = 8;
+
+    /// <summary>The longest wait after the first failed call to the server; it doubles, with jitter, after each further failure.</summary>
+    public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The cap of the wait between calls to the server, and between reconnections of the channel and of Docker's event stream.</summary>
+    public TimeSpan RetryMaxDelay { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Registration: retried until it succeeds (an agent has nothing else to do), each attempt bounded.</summary>
+    internal RetryPolicy RegisterRetry => new(null, RetryBaseDelay, RetryMaxDelay, ServerCallTimeout);
+
+    /// <summary>One state report: bounded attempts, each bounded.</summary>
+    internal RetryPolicy ReportRetry => new(Math.Max(1, ReportAttempts), RetryBaseDelay, RetryMaxDelay, ServerCallTimeout);
+
+    /// <summary>The waits between reconnections of the channel and of the event stream (the attempts themselves are long-lived).</summary>
+    internal RetryPolicy ReconnectRetry => new(null, RetryBaseDelay, RetryMaxDelay, Timeout.InfiniteTimeSpan);
 }

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Threading.Channels;
 using Berth.Agent.Client;
 using Berth.Agent.Engine;
 using Berth.Docker;
@@ -13,15 +13,24 @@ namespace Berth.Agent.Runtime;
 
 /// <summary>
 /// The agent: registers its container instance, keeps the channel to the server open (the server pushes the
-/// instance's tasks the moment they change), runs one <see cref="TaskActor"/> per task, and reports every
-/// transition with SubmitTaskStateChange. Restarted with the same data dir it is the same instance and
-/// adopts the containers it left running.
+/// instance's tasks the moment they change), runs one <see cref="TaskActor"/> per task with one
+/// <see cref="TaskReporter"/> for as long as the task has something to report, and reports every transition with
+/// SubmitTaskStateChange. Docker's event stream tells the actors of their containers' health. Every call to the server
+/// is bounded by <see cref="AgentOptions.ServerCallTimeout"/> and retried through <see cref="Backoff"/>. Restarted with
+/// the same data dir it is the same instance and adopts the containers it left running.
 /// </summary>
-public sealed partial class AgentRuntime(AgentOptions options, IDockerEngine docker, EcsClient ecs, TimeProvider time, ILogger<AgentRuntime> logger)
+/// <param name="options">How the agent runs.</param>
+/// <param name="docker">The engine.</param>
+/// <param name="ecs">The server.</param>
+/// <param name="time">The clock of every wait and timeout.</param>
+/// <param name="logger">Where the agent logs.</param>
+/// <param name="random">The jitter of retries; used from several threads at once (<see cref="Random.Shared"/> when null).</param>
+public sealed partial class AgentRuntime(AgentOptions options, IDockerEngine docker, EcsClient ecs, TimeProvider time, ILogger<AgentRuntime> logger, Random? random = null)
 {
     /// <summary>The agent's version as it reports it.</summary>
     public const string Version = "berth-agent-0.1.0";
 
+    private readonly Random _random = random ?? Random.Shared;
     private readonly ConcurrentDictionary<string, TaskActor> _actors = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _finished = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskReporter> _reporters = new(StringComparer.Ordinal);
@@ -29,19 +38,38 @@ public sealed partial class AgentRuntime(AgentOptions options, IDockerEngine doc
     /// <summary>The registered instance's ARN, once registered.</summary>
     public string? ContainerInstanceArn { get; private set; }
 
+    /// <summary>Tasks whose actor is running (until its containers are cleaned up).</summary>
+    internal int ActiveActors => _actors.Count;
+
+    /// <summary>Tasks whose reporter is running (until their STOPPED is delivered).</summary>
+    internal int ActiveReporters => _reporters.Count;
+
     /// <summary>Registers, then serves the channel until <paramref name="cancellationToken"/> fires, reconnecting with backoff.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var events = Task.Run(() => ContainerEvents.RunAsync(docker, options.ReconnectRetry, time, _random, Route, Resync, logger, stopping.Token), CancellationToken.None);
+        try
+        {
+            await ServeAsync(cancellationToken);
+        }
+        finally
+        {
+            await stopping.CancelAsync();
+            await events;
+        }
+    }
+
+    private async Task ServeAsync(CancellationToken cancellationToken)
+    {
         var arn = await RegisterWithRetryAsync(cancellationToken);
-        var backoff = TimeSpan.FromMilliseconds(200);
-        var first = true;
+        var failures = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
+            var heard = new StrongBox<bool>();
             try
             {
-                await ServeChannelAsync(arn, first, cancellationToken);
-                first = false;
-                backoff = TimeSpan.FromMilliseconds(200);
+                await ServeChannelAsync(arn, heard, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -57,28 +85,21 @@ public sealed partial class AgentRuntime(AgentOptions options, IDockerEngine doc
                 }
             }
 
-            await Task.Delay(backoff, time, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 5000));
+            // A channel that delivered messages was healthy: its loss starts the backoff over.
+            failures = heard.Value ? 1 : failures + 1;
+            await Task.Delay(Backoff.Delay(options.ReconnectRetry, failures, _random.NextDouble()), time, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
 
-    private async Task<string> RegisterWithRetryAsync(CancellationToken cancellationToken)
-    {
-        var delay = TimeSpan.FromMilliseconds(200);
-        while (true)
-        {
-            try
-            {
-                return await RegisterAsync(cancellationToken);
-            }
-            catch (Exception ex) when (ex is HttpRequestException or IOException or EcsClientException or DockerException && !cancellationToken.IsCancellationRequested)
-            {
-                LogRegisterFailed(logger, options.Cluster, ex.Message);
-                await Task.Delay(delay, time, cancellationToken);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
-            }
-        }
-    }
+    private Task<string> RegisterWithRetryAsync(CancellationToken cancellationToken)
+        => Backoff.RunAsync(
+            options.RegisterRetry,
+            RegisterAsync,
+            ex => ex is HttpRequestException or IOException or EcsClientException or DockerException or TimeoutException,
+            time,
+            _random,
+            (_, ex, _) => LogRegisterFailed(logger, options.Cluster, ex.Message),
+            cancellationToken);
 
     private async Task<string> RegisterAsync(CancellationToken cancellationToken)
     {
@@ -111,15 +132,26 @@ public sealed partial class AgentRuntime(AgentOptions options, IDockerEngine doc
         return instance.ContainerInstanceArn!;
     }
 
-    private async Task ServeChannelAsync(string arn, bool first, CancellationToken cancellationToken)
+    // The channel's silence limit bounds both its opening and every wait for its next message.
+    private async Task ServeChannelAsync(string arn, StrongBox<bool> heard, CancellationToken cancellationToken)
     {
         using var silence = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         silence.CancelAfter(options.ChannelSilenceLimit);
-        var adoptedOnce = !first;
+        var adopted = false;
         IReadOnlyList<ContainerSummary>? existing = null;
         await foreach (var message in ecs.ChannelAsync(options.Cluster, arn, silence.Token))
         {
             silence.CancelAfter(options.ChannelSilenceLimit);
+            if (!heard.Value)
+            {
+                // The server is back: reports that ran out of attempts while it was away go now.
+                heard.Value = true;
+                foreach (var reporter in _reporters.Values)
+                {
+                    reporter.ServerReachable();
+                }
+            }
+
             if (message.Type != AgentChannelMessage.AssignmentsType)
             {
                 continue;
@@ -142,9 +174,10 @@ public sealed partial class AgentRuntime(AgentOptions options, IDockerEngine doc
                 }
             }
 
-            if (!adoptedOnce)
+            // The first message of a channel carries every task of the instance: containers of any other task go.
+            if (!adopted)
             {
-                adoptedOnce = true;
+                adopted = true;
                 await RemoveOrphansAsync(existing, assigned.Select(a => a.Task!.TaskArn!).ToHashSet(StringComparer.Ordinal), cancellationToken);
             }
         }
@@ -155,13 +188,32 @@ public sealed partial class AgentRuntime(AgentOptions options, IDockerEngine doc
     private void Start(AgentAssignment assignment, string arn, IEnumerable<ContainerSummary> adopted, CancellationToken cancellationToken)
     {
         var taskArn = assignment.Task!.TaskArn!;
-        var reporter = _reporters.GetOrAdd(taskArn, a => new TaskReporter(a, assignment.Task.ClusterArn!, ecs, time, logger, cancellationToken));
-        var actor = new TaskActor(assignment, arn, docker, reporter.Enqueue, options, adopted, time, logger);
-        if (!_actors.TryAdd(taskArn, actor))
+        var clusterArn = assignment.Task.ClusterArn!;
+        var reporter = new TaskReporter(taskArn, (report, token) => SubmitAsync(clusterArn, report, token), options.ReportRetry, time, _random, logger);
+        var actor = new TaskActor(assignment, arn, docker, reporter.Enqueue, options, adopted, time, logger, _random);
+        if (!_reporters.TryAdd(taskArn, reporter))
         {
             return;
         }
 
+        if (!_actors.TryAdd(taskArn, actor))
+        {
+            _reporters.TryRemove(taskArn, out _);
+            return;
+        }
+
+        // The reporter ends once the task's STOPPED is delivered; the actor goes on to clean up after its wait.
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await reporter.RunAsync(cancellationToken);
+            }
+            finally
+            {
+                _reporters.TryRemove(taskArn, out _);
+            }
+        }, CancellationToken.None);
         _ = Task.Run(async () =>
         {
             try
@@ -177,10 +229,43 @@ public sealed partial class AgentRuntime(AgentOptions options, IDockerEngine doc
             }
             finally
             {
+                reporter.Complete();
                 _finished.TryAdd(taskArn, 0);
                 _actors.TryRemove(taskArn, out _);
             }
         }, CancellationToken.None);
+    }
+
+    private async Task SubmitAsync(string clusterArn, TaskReport report, CancellationToken cancellationToken)
+        => await ecs.CallAsync("SubmitTaskStateChange", new SubmitTaskStateChangeRequest
+        {
+            Cluster = clusterArn,
+            Task = report.TaskArn,
+            Status = report.Status,
+            Reason = report.Reason,
+            Containers = [.. report.Containers],
+            PullStartedAt = report.PullStartedAt,
+            PullStoppedAt = report.PullStoppedAt,
+            ExecutionStoppedAt = report.ExecutionStoppedAt,
+            HealthStatus = report.HealthStatus,
+            Attachments = report.Attachments is null ? null : [.. report.Attachments],
+        }, WireJsonContext.Default.SubmitTaskStateChangeRequest, WireJsonContext.Default.SubmitTaskStateChangeResponse, cancellationToken);
+
+    // An engine event about a container of one of this agent's tasks goes to that task's actor.
+    private void Route(DockerEvent engineEvent)
+    {
+        if (engineEvent.Attributes.GetValueOrDefault(ContainerSpecs.TaskArnLabel) is { } taskArn && _actors.TryGetValue(taskArn, out var actor))
+        {
+            actor.Observe(engineEvent);
+        }
+    }
+
+    private void Resync()
+    {
+        foreach (var actor in _actors.Values)
+        {
+            actor.ResyncHealth();
+        }
     }
 
     private async Task RemoveOrphansAsync(IReadOnlyList<ContainerSummary> existing, HashSet<string> assigned, CancellationToken cancellationToken)
@@ -216,74 +301,6 @@ public sealed partial class AgentRuntime(AgentOptions options, IDockerEngine doc
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removing container {ContainerId} of task {TaskArn}, which the server no longer runs here")]
     private static partial void LogOrphan(ILogger logger, string taskArn, string containerId);
-}
-
-/// <summary>
-/// Sends one task's reports in order, retrying each until the server takes it, so the actor never waits on
-/// the network: a task whose essential container exits stops at once even while the server is away.
-/// </summary>
-internal sealed partial class TaskReporter
-{
-    private readonly Channel<TaskReport> _queue = Channel.CreateUnbounded<TaskReport>(new UnboundedChannelOptions { SingleReader = true });
-
-    public TaskReporter(string taskArn, string clusterArn, EcsClient ecs, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
-    {
-        _ = Task.Run(async () =>
-        {
-            await foreach (var queued in _queue.Reader.ReadAllAsync(cancellationToken))
-            {
-                // Reports waiting behind a slow one are folded into the newest: the server takes a task's status
-                // forward in one step and stamps the times of every status it passes.
-                var report = queued;
-                while (_queue.Reader.TryRead(out var newer))
-                {
-                    report = newer;
-                }
-
-                var delay = TimeSpan.FromMilliseconds(100);
-                while (true)
-                {
-                    try
-                    {
-                        await ecs.CallAsync("SubmitTaskStateChange", new SubmitTaskStateChangeRequest
-                        {
-                            Cluster = clusterArn,
-                            Task = taskArn,
-                            Status = report.Status,
-                            Reason = report.Reason,
-                            Containers = [.. report.Containers],
-                            PullStartedAt = report.PullStartedAt,
-                            PullStoppedAt = report.PullStoppedAt,
-                            ExecutionStoppedAt = report.ExecutionStoppedAt,
-                            HealthStatus = report.HealthStatus,
-                            Attachments = report.Attachments is null ? null : [.. report.Attachments],
-                        }, WireJsonContext.Default.SubmitTaskStateChangeRequest, WireJsonContext.Default.SubmitTaskStateChangeResponse, cancellationToken);
-                        break;
-                    }
-                    catch (EcsClientException ex) when (ex.Status is >= 400 and < 500)
-                    {
-                        // The server refused it for good (task gone): retrying would not help.
-                        LogReportRefused(logger, taskArn, ex.Message);
-                        break;
-                    }
-                    catch (Exception ex) when (ex is HttpRequestException or IOException or EcsClientException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
-                    {
-                        await Task.Delay(delay, time, cancellationToken);
-                        delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
-                    }
-                }
-            }
-        }, CancellationToken.None);
-    }
-
-    public Task Enqueue(TaskReport report, CancellationToken cancellationToken)
-    {
-        _queue.Writer.TryWrite(report);
-        return Task.CompletedTask;
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Report for task {TaskArn} refused: {Error}")]
-    private static partial void LogReportRefused(ILogger logger, string taskArn, string error);
 }
 
 /// <summary>What the instance offers: CPU (1024 per core), memory (MiB), and the ports it reserves.</summary>

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Berth.Agent.Client;
 using Berth.Agent.Engine;
 using Berth.Docker;
 using Berth.Ecs.Model;
@@ -12,38 +13,54 @@ namespace Berth.Agent.Runtime;
 public sealed record TaskReport(string TaskArn, string Status, string? Reason, IReadOnlyList<ContainerStateChange> Containers, DateTimeOffset? PullStartedAt, DateTimeOffset? PullStoppedAt, DateTimeOffset? ExecutionStoppedAt, string? HealthStatus, IReadOnlyList<AttachmentStateChange>? Attachments = null);
 
 /// <summary>
-/// The only writer of one task's state on the agent. It asks <see cref="TaskTransitions"/> what to do,
-/// starts those steps on Docker, and folds their outcomes (and container exits and health changes) back in
-/// through its mailbox, one message at a time. Reports go out in order through the report callback.
+/// One task on the agent, and the only writer of what the agent knows of it: its containers, their ids and bindings,
+/// the task's network namespace and cgroup, its pull times. Everything is read and written on the actor's loop only.
+/// The loop asks <see cref="TaskTransitions"/> what to do and starts those steps (pull, create, start, stop, the task's
+/// network and cgroup) off the loop, each handed copies of what it needs; a step's outcome comes back through the
+/// mailbox as a message, as do container exits and health changes, and the loop folds them in one at a time. A step
+/// that fails unexpectedly is logged and stops the task with "Berth agent error: ..." as its reason. Reports go out in
+/// order through the report callback, STOPPED last.
 /// </summary>
 public sealed partial class TaskActor
 {
+    /// <summary>How a stop reason names a failure of the agent itself rather than of the task.</summary>
+    public const string AgentErrorPrefix = "Berth agent error: ";
+
+    // Waiting on a running container survives short engine outages; a longer one loses track of it and stops the task.
+    private static readonly RetryPolicy ExitWatchRetry = new(30, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), Timeout.InfiniteTimeSpan);
+
     private readonly Channel<object> _mailbox = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private readonly IDockerEngine _docker;
     private readonly Func<TaskReport, CancellationToken, Task> _report;
     private readonly AgentOptions _options;
     private readonly TimeProvider _time;
+    private readonly Random _random;
     private readonly ILogger _logger;
     private readonly TaskDefinition _definition;
+    private readonly Dictionary<string, ContainerDefinition> _definitions = new(StringComparer.Ordinal);
     private readonly TaskSpecContext _context;
     private readonly IReadOnlyList<ContainerPlan> _plans;
+    private readonly List<ContainerSummary> _adopted;
+    private readonly string? _attachmentId;
+    private readonly List<AgentRegistryCredential> _registryCredentials;
+
+    // Owned by the loop: nothing off the loop reads or writes these.
     private readonly Dictionary<string, ContainerKnown> _known = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _ids = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<NetworkBinding>> _bindings = new(StringComparer.Ordinal);
-    private readonly List<ContainerSummary> _adopted;
     private TaskKnown _task;
     private string? _pauseId;
     private string? _pauseAddress;
     private string? _cgroupParent;
-    private readonly string? _attachmentId;
+    private string? _stopReason;
+    private string? _stopCode;
     private TaskStatus _reported = TaskStatus.Provisioning;
     private string? _reportedSignature;
     private DateTimeOffset? _pullStartedAt;
     private DateTimeOffset? _pullStoppedAt;
-    private readonly List<AgentRegistryCredential> _registryCredentials;
 
     /// <summary>Creates the actor for an assignment; <paramref name="adopted"/> are the task's containers already on the engine.</summary>
-    public TaskActor(AgentAssignment assignment, string containerInstanceArn, IDockerEngine docker, Func<TaskReport, CancellationToken, Task> report, AgentOptions options, IEnumerable<ContainerSummary> adopted, TimeProvider time, ILogger logger)
+    public TaskActor(AgentAssignment assignment, string containerInstanceArn, IDockerEngine docker, Func<TaskReport, CancellationToken, Task> report, AgentOptions options, IEnumerable<ContainerSummary> adopted, TimeProvider time, ILogger logger, Random? random = null)
     {
         var task = assignment.Task!;
         _definition = assignment.TaskDefinition!;
@@ -52,16 +69,24 @@ public sealed partial class TaskActor
         _report = report;
         _options = options;
         _time = time;
+        _random = random ?? Random.Shared;
         _logger = logger;
         _adopted = [.. adopted];
         TaskArn = task.TaskArn!;
-        _context = new TaskSpecContext(task.ClusterArn!, TaskArn, containerInstanceArn, _definition, task.Overrides, null, _ids, options.HostIp);
+
+        // Steps get the ids of the containers created so far as a copy taken on the loop, never this context's.
+        _context = new TaskSpecContext(task.ClusterArn!, TaskArn, containerInstanceArn, _definition, task.Overrides, null, new Dictionary<string, string>(), options.HostIp);
         _plans = [.. _definition.ContainerDefinitions!.Select(c => new ContainerPlan(
             c.Name!,
             c.Essential ?? true,
             [.. (c.DependsOn ?? []).Select(d => new Dependency(d.ContainerName!, d.Condition!))],
             c.HealthCheck?.Command is { Count: > 0 },
             [.. (c.VolumesFrom ?? []).Select(v => v.SourceContainer!).Where(n => n is not null)]))];
+        foreach (var definition in _definition.ContainerDefinitions!)
+        {
+            _definitions[definition.Name!] = definition;
+        }
+
         foreach (var plan in _plans)
         {
             _known[plan.Name] = new ContainerKnown(ContainerStatus.None);
@@ -72,38 +97,72 @@ public sealed partial class TaskActor
         _reported = ParseStatus(task.LastStatus);
     }
 
+    private enum Step
+    {
+        Pull,
+        Create,
+        Start,
+        Stop,
+        Provision,
+        Deprovision,
+        WatchExit,
+        InspectHealth,
+    }
+
     /// <summary>The task this actor runs.</summary>
     public string TaskArn { get; }
 
     /// <summary>Tells the actor what the control plane wants now.</summary>
     public void Desire(EcsTask task) => _mailbox.Writer.TryWrite(new DesiredChanged(task.DesiredStatus != "STOPPED"));
 
+    /// <summary>An engine event about one of this task's containers: its health changes (matched to the container by id on the loop).</summary>
+    internal void Observe(DockerEvent engineEvent)
+    {
+        if (engineEvent.HealthStatus is { } status)
+        {
+            _mailbox.Writer.TryWrite(new HealthEvent(engineEvent.ActorId, ParseHealth(status)));
+        }
+    }
+
+    /// <summary>The engine's event stream was away, so health changes may have been missed: look once at each container with a health check.</summary>
+    internal void ResyncHealth() => _mailbox.Writer.TryWrite(new HealthResync());
+
     /// <summary>Runs the task to STOPPED (reported), then cleans its containers up after the cleanup wait.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var token = cancellationToken;
-        await AdoptAsync(token);
-        string? stopReason = null;
-        while (true)
+        try
         {
-            var decision = TaskTransitions.Next(_plans, _known, _task);
-            stopReason ??= decision.StopReason;
-            await ReportIfChangedAsync(decision.Status, stopReason, token);
-            if (decision.Status == TaskStatus.Stopped)
+            await AdoptAsync(token);
+            while (true)
             {
-                break;
-            }
+                var decision = TaskTransitions.Next(_plans, _known, _task);
+                _stopReason ??= decision.StopReason;
+                _stopCode ??= decision.StopCode;
+                await ReportIfChangedAsync(decision.Status, _stopReason, token);
+                if (decision.Status == TaskStatus.Stopped)
+                {
+                    break;
+                }
 
-            Launch(decision, token);
-            var message = await _mailbox.Reader.ReadAsync(token);
-            Apply(message);
-            while (_mailbox.Reader.TryRead(out var more))
-            {
-                Apply(more);
+                Launch(decision, token);
+                Apply(await _mailbox.Reader.ReadAsync(token), token);
+                while (_mailbox.Reader.TryRead(out var more))
+                {
+                    Apply(more, token);
+                }
             }
         }
+        catch (Exception ex) when (ex is not OperationCanceledException || !token.IsCancellationRequested)
+        {
+            // The loop itself failed, so nothing can drive the task further: it is reported STOPPED with the reason and
+            // its containers are removed now rather than left running with nobody watching them.
+            LogLoopFailed(_logger, TaskArn, ex);
+            _stopReason ??= AgentError(ex);
+            await AbortAsync(_stopReason, token);
+        }
 
-        LogStopped(_logger, TaskArn, stopReason ?? "stopped as desired");
+        LogStopped(_logger, TaskArn, _stopReason ?? "stopped as desired");
         try
         {
             await Task.Delay(_options.TaskCleanupWait, _time, token);
@@ -115,7 +174,7 @@ public sealed partial class TaskActor
         }
     }
 
-    private void Apply(object message)
+    private void Apply(object message, CancellationToken token)
     {
         switch (message)
         {
@@ -131,36 +190,129 @@ public sealed partial class TaskActor
                 }
 
                 break;
-            case ContainerCreated created:
-                _ids[created.Name] = created.Id;
-                _known[created.Name] = new ContainerKnown(ContainerStatus.Created);
-                break;
-            case ContainerStarted started:
-                // The exit watcher may have won the race for a container that stopped at once.
-                _bindings[started.Name] = started.Bindings;
-                var before = _known[started.Name];
-                _known[started.Name] = before.Status == ContainerStatus.Stopped ? before with { Busy = false } : new ContainerKnown(ContainerStatus.Running);
-                break;
-            case HealthSeen health when _known[health.Name].Status == ContainerStatus.Running:
-                _known[health.Name] = _known[health.Name] with { Health = health.Health };
-                break;
-            case ProvisionDone provision:
-                _task = _task with { Provisioned = provision.Provisioned, ProvisionBusy = false, EverProvisioned = _task.EverProvisioned || provision.Provisioned };
-                if (provision.Error is not null)
+            case ContainerGone gone:
+                var was = _known[gone.Name];
+                if (was.Status != ContainerStatus.Stopped || was.Busy)
                 {
-                    // The task could not get its network: it fails to start, with the reason on its first container.
-                    var first = _plans[0].Name;
-                    _known[first] = new ContainerKnown(ContainerStatus.Stopped, StartFailure: true, Reason: provision.Error);
+                    _known[gone.Name] = was with { Status = ContainerStatus.Stopped, Busy = false, Reason = was.Reason ?? "Container is gone" };
                 }
 
                 break;
+            case Pulled pulled:
+                _pullStoppedAt = pulled.At;
+                _known[pulled.Name] = pulled.Known;
+                break;
+            case ContainerCreated created:
+                _ids[created.Name] = created.Id;
+                _known[created.Name] = new ContainerKnown(ContainerStatus.Created, Health: _known[created.Name].Health);
+                break;
+            case ContainerStarted started:
+                // The exit watcher may have won the race for a container that stopped at once; a health event may
+                // have come before the start's own answer.
+                _bindings[started.Name] = started.Bindings;
+                var before = _known[started.Name];
+                _known[started.Name] = before.Status == ContainerStatus.Stopped ? before with { Busy = false } : new ContainerKnown(ContainerStatus.Running, Health: before.Health);
+                break;
+            case HealthEvent health:
+                if (NameOf(health.ContainerId) is { } named)
+                {
+                    SetHealth(named, health.Health);
+                }
+
+                break;
+            case HealthSeen seen:
+                SetHealth(seen.Name, seen.Health);
+                break;
+            case HealthResync:
+                foreach (var plan in _plans)
+                {
+                    if (plan.HasHealthCheck && _known[plan.Name].Status == ContainerStatus.Running && _ids.TryGetValue(plan.Name, out var id))
+                    {
+                        var name = plan.Name;
+                        RunStep(name, Step.InspectHealth, ct => InspectHealthAsync(name, id, ct), token);
+                    }
+                }
+
+                break;
+            case Provisioned provisioned:
+                _cgroupParent = provisioned.CgroupParent;
+                _pauseId = provisioned.PauseId ?? _pauseId;
+                _pauseAddress = provisioned.PauseAddress ?? _pauseAddress;
+                var ok = provisioned.Error is null;
+                _task = _task with { Provisioned = ok, ProvisionBusy = false, EverProvisioned = _task.EverProvisioned || ok };
+                if (!ok)
+                {
+                    // The task could not get its network: it fails to start, with the reason on its first container.
+                    _known[_plans[0].Name] = new ContainerKnown(ContainerStatus.Stopped, StartFailure: true, Reason: provisioned.Error);
+                }
+
+                break;
+            case Deprovisioned:
+                _task = _task with { Provisioned = false, ProvisionBusy = false };
+                break;
+            case Abandoned abandoned:
+                // A container that never started in a task that failed to start carries the task's reason, so the
+                // server, seeing an essential container STOPPED before the task's own STOPPED, does not take it for
+                // an exit (it makes the task TaskFailedToStart with a container's reason).
+                var left = _known[abandoned.Name];
+                var because = _stopCode == TaskTransitions.TaskFailedToStart ? _stopReason : null;
+                _known[abandoned.Name] = left with { Status = ContainerStatus.Stopped, Busy = false, Reason = left.Reason ?? because };
+                break;
+            case StepFailed failed:
+                Fail(failed);
+                break;
         }
+    }
+
+    // A step that failed unexpectedly stops the task with its reason, and frees what it held: nothing stays busy.
+    private void Fail(StepFailed failed)
+    {
+        _task = _task with { Failure = _task.Failure ?? failed.Reason };
+        switch (failed.Step)
+        {
+            case Step.Provision or Step.Deprovision:
+                _task = _task with { Provisioned = false, ProvisionBusy = false };
+                break;
+            case Step.Stop:
+                // Whether it stopped is not known; the cleanup removes it by force either way.
+                _known[failed.Container!] = _known[failed.Container!] with { Status = ContainerStatus.Stopped, Busy = false, Reason = failed.Reason };
+                break;
+            case Step.Pull or Step.Create or Step.Start:
+                // Left where it was and no longer busy, so stopping abandons it.
+                _known[failed.Container!] = _known[failed.Container!] with { Busy = false, Reason = failed.Reason };
+                break;
+            default:
+                // A watcher: the container is where it was; stopping the task stops it.
+                break;
+        }
+    }
+
+    private void SetHealth(string name, Health health)
+    {
+        if (_known[name].Status != ContainerStatus.Stopped)
+        {
+            _known[name] = _known[name] with { Health = health };
+        }
+    }
+
+    private string? NameOf(string containerId)
+    {
+        foreach (var (name, id) in _ids)
+        {
+            if (id == containerId)
+            {
+                return name;
+            }
+        }
+
+        return null;
     }
 
     private void Launch(TaskDecision decision, CancellationToken token)
     {
         if (decision.StopReason is not null)
         {
+            // The agent stops the task on its own: it is desired STOPPED from now on.
             _task = _task with { DesiredRunning = false };
         }
 
@@ -168,11 +320,12 @@ public sealed partial class TaskActor
         {
             case TaskActionKind.Provision:
                 _task = _task with { ProvisionBusy = true };
-                _ = Run(() => ProvisionAsync(token), token);
+                RunStep(null, Step.Provision, ProvisionAsync, token);
                 break;
             case TaskActionKind.Deprovision:
                 _task = _task with { ProvisionBusy = true };
-                _ = Run(() => DeprovisionAsync(token), token);
+                var pauseId = _pauseId;
+                RunStep(null, Step.Deprovision, ct => DeprovisionAsync(pauseId, ct), token);
                 break;
         }
 
@@ -180,34 +333,62 @@ public sealed partial class TaskActor
         {
             var name = action.Container;
             _known[name] = _known[name] with { Busy = true };
-            var definition = _definition.ContainerDefinitions!.First(c => c.Name == name);
-            _ = action.Kind switch
+            var definition = _definitions[name];
+            switch (action.Kind)
             {
-                ActionKind.Pull => Run(() => PullAsync(definition, token), token),
-                ActionKind.Create => Run(() => CreateAsync(definition, token), token),
-                ActionKind.Start => Run(() => StartAsync(definition, token), token),
-                ActionKind.Stop => Run(() => StopAsync(definition, token), token),
-                _ => Run(() => Task.FromResult<object>(new ContainerChanged(name, _known[name] with { Status = ContainerStatus.Stopped, Busy = false })), token),
-            };
+                case ActionKind.Pull:
+                    _pullStartedAt ??= _time.GetUtcNow();
+                    RunStep(name, Step.Pull, ct => PullAsync(definition, ct), token);
+                    break;
+                case ActionKind.Create:
+                    var context = _context with { PauseContainerId = _pauseId, ContainerIds = new Dictionary<string, string>(_ids), CgroupParent = _cgroupParent };
+                    RunStep(name, Step.Create, ct => CreateAsync(definition, context, ct), token);
+                    break;
+                case ActionKind.Start:
+                    var startId = _ids[name];
+                    RunStep(name, Step.Start, ct => StartAsync(definition, startId, ct), token);
+                    break;
+                case ActionKind.Stop:
+                    var stopId = _ids[name];
+                    RunStep(name, Step.Stop, ct => StopAsync(definition, stopId, ct), token);
+                    break;
+                default:
+                    // Nothing to do on Docker, but the loop decides again only on a message.
+                    _mailbox.Writer.TryWrite(new Abandoned(name));
+                    break;
+            }
         }
     }
 
-    // Runs one step off the actor's loop and posts its outcome back into the mailbox.
-    private Task Run(Func<Task<object>> step, CancellationToken token) => Task.Run(async () =>
-    {
-        try
+    // Runs one step off the loop and posts its outcome (if any) back into the mailbox; an exception the step did not
+    // turn into an outcome of its own is logged and posted as the step's failure.
+    private void RunStep(string? container, Step step, Func<CancellationToken, Task<object?>> body, CancellationToken token)
+        => _ = Task.Run(async () =>
         {
-            _mailbox.Writer.TryWrite(await step());
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
-        }
-    }, CancellationToken.None);
+            object? outcome;
+            try
+            {
+                outcome = await body(token);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogStepFailed(_logger, TaskArn, step.ToString(), container ?? "(task)", ex);
+                outcome = new StepFailed(container, step, AgentError(ex));
+            }
 
-    private async Task<object> PullAsync(ContainerDefinition definition, CancellationToken token)
+            if (outcome is not null)
+            {
+                _mailbox.Writer.TryWrite(outcome);
+            }
+        }, CancellationToken.None);
+
+    private async Task<object?> PullAsync(ContainerDefinition definition, CancellationToken token)
     {
         var name = definition.Name!;
-        _pullStartedAt ??= _time.GetUtcNow();
         try
         {
             var image = definition.Image!;
@@ -231,17 +412,15 @@ public sealed partial class TaskActor
                 await _docker.PullImageAsync(image, null, token);
             }
 
-            _pullStoppedAt = _time.GetUtcNow();
-            return new ContainerChanged(name, new ContainerKnown(ContainerStatus.Pulled));
+            return new Pulled(name, _time.GetUtcNow(), new ContainerKnown(ContainerStatus.Pulled));
         }
         catch (DockerException ex)
         {
-            _pullStoppedAt = _time.GetUtcNow();
-            return new ContainerChanged(name, new ContainerKnown(ContainerStatus.Stopped, StartFailure: true, Reason: $"CannotPullContainerError: {ex.DockerMessage ?? ex.Message}"));
+            return new Pulled(name, _time.GetUtcNow(), new ContainerKnown(ContainerStatus.Stopped, StartFailure: true, Reason: $"CannotPullContainerError: {ex.DockerMessage ?? ex.Message}"));
         }
     }
 
-    private async Task<object> CreateAsync(ContainerDefinition definition, CancellationToken token)
+    private async Task<object?> CreateAsync(ContainerDefinition definition, TaskSpecContext context, CancellationToken token)
     {
         var name = definition.Name!;
         try
@@ -252,7 +431,7 @@ public sealed partial class TaskActor
                 {
                     await _docker.CreateVolumeAsync(new VolumeSpec
                     {
-                        Name = ContainerSpecs.VolumeName(_context, volume),
+                        Name = ContainerSpecs.VolumeName(context, volume),
                         Driver = volume.DockerVolumeConfiguration?.Driver,
                         DriverOpts = volume.DockerVolumeConfiguration?.DriverOpts,
                         Labels = volume.DockerVolumeConfiguration?.Labels,
@@ -260,16 +439,16 @@ public sealed partial class TaskActor
                 }
             }
 
-            var spec = ContainerSpecs.For(_context with { PauseContainerId = _pauseId, ContainerIds = new Dictionary<string, string>(_ids), CgroupParent = _cgroupParent }, definition);
+            var spec = ContainerSpecs.For(context, definition);
             string id;
             try
             {
-                id = await _docker.CreateContainerAsync(ContainerSpecs.DockerName(_context, name), spec, token);
+                id = await _docker.CreateContainerAsync(ContainerSpecs.DockerName(context, name), spec, token);
             }
             catch (DockerConflictException)
             {
                 // Created by an earlier run of this agent that died before it learned the id: take it over.
-                id = (await _docker.InspectContainerAsync(ContainerSpecs.DockerName(_context, name), token)).Id;
+                id = (await _docker.InspectContainerAsync(ContainerSpecs.DockerName(context, name), token)).Id;
             }
 
             return new ContainerCreated(name, id);
@@ -280,14 +459,13 @@ public sealed partial class TaskActor
         }
     }
 
-    private async Task<object> StartAsync(ContainerDefinition definition, CancellationToken token)
+    private async Task<object?> StartAsync(ContainerDefinition definition, string id, CancellationToken token)
     {
         var name = definition.Name!;
-        var id = _ids[name];
         try
         {
             await _docker.StartContainerAsync(id, token);
-            Watch(name, id, definition.HealthCheck is not null, token);
+            WatchExit(name, id, token);
 
             // Only published ports need a look at what Docker bound (dynamic host ports are chosen at start).
             var bindings = _definition.NetworkMode is null or "bridge" && definition.PortMappings is { Count: > 0 }
@@ -301,126 +479,106 @@ public sealed partial class TaskActor
         }
     }
 
-    private async Task<object> StopAsync(ContainerDefinition definition, CancellationToken token)
+    private async Task<object?> StopAsync(ContainerDefinition definition, string id, CancellationToken token)
     {
         var name = definition.Name!;
-        var id = _ids[name];
         try
         {
             await _docker.StopContainerAsync(id, definition.StopTimeout ?? ContainerSpecs.DefaultStopTimeoutSeconds, token);
+            return await ExitedAsync(name, id, token);
         }
         catch (DockerNotFoundException)
         {
-            return new ContainerChanged(name, _known[name] with { Status = ContainerStatus.Stopped, Busy = false, Reason = "Container is gone" });
+            return new ContainerGone(name);
         }
-
-        return await ExitedAsync(name, id, token);
     }
 
     // After a container exits: its exit code, and ECS's reason when the kernel killed it for memory.
-    private async Task<object> ExitedAsync(string name, string id, CancellationToken token)
+    private async Task<ContainerChanged> ExitedAsync(string name, string id, CancellationToken token)
     {
         var inspect = await _docker.InspectContainerAsync(id, token);
         return new ContainerChanged(name, new ContainerKnown(ContainerStatus.Stopped, false, inspect.State.ExitCode, Health.Unknown, ExitReason(inspect)));
     }
 
-    private void Watch(string name, string id, bool health, CancellationToken token)
+    // Waits for the container to exit; health comes from the engine's event stream (see Observe), not from polling.
+    private void WatchExit(string name, string id, CancellationToken token) => RunStep(name, Step.WatchExit, async ct =>
     {
-        _ = Task.Run(async () =>
+        try
         {
-            try
-            {
-                await _docker.WaitContainerAsync(id, token);
-                var exited = (ContainerChanged)await ExitedAsync(name, id, token);
-                _mailbox.Writer.TryWrite(new ContainerExited(name, exited.Known));
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or DockerException)
-            {
-            }
-        }, CancellationToken.None);
-        if (!health)
-        {
-            return;
+            await Backoff.RunAsync(ExitWatchRetry, c => _docker.WaitContainerAsync(id, c), ex => ex is DockerException and not DockerNotFoundException, _time, _random, null, ct);
+            var exited = await ExitedAsync(name, id, ct);
+            return new ContainerExited(name, exited.Known);
         }
-
-        _ = Task.Run(async () =>
+        catch (DockerNotFoundException)
         {
-            var last = Health.Unknown;
-            try
-            {
-                while (!token.IsCancellationRequested)
-                {
-                    var inspect = await _docker.InspectContainerAsync(id, token);
-                    if (!inspect.State.Running)
-                    {
-                        return;
-                    }
+            return new ContainerGone(name);
+        }
+    }, token);
 
-                    var now = inspect.State.Health?.Status switch { "healthy" => Health.Healthy, "unhealthy" => Health.Unhealthy, _ => Health.Unknown };
-                    if (now != last)
-                    {
-                        last = now;
-                        _mailbox.Writer.TryWrite(new HealthSeen(name, now));
-                    }
-
-                    await Task.Delay(TimeSpan.FromSeconds(1), _time, token);
-                }
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or DockerException)
-            {
-            }
-        }, CancellationToken.None);
+    // The fallback where the event stream cannot tell: one look at a running container's health.
+    private async Task<object?> InspectHealthAsync(string name, string id, CancellationToken token)
+    {
+        try
+        {
+            var inspect = await _docker.InspectContainerAsync(id, token);
+            return inspect.State.Running ? new HealthSeen(name, ParseHealth(inspect.State.Health?.Status)) : null;
+        }
+        catch (DockerException)
+        {
+            // Gone or the engine away: the exit watcher and the event stream tell the rest.
+            return null;
+        }
     }
 
-    private async Task<object> ProvisionAsync(CancellationToken token)
+    private async Task<object?> ProvisionAsync(CancellationToken token)
     {
         var (cpu, memory) = ContainerSpecs.TaskLimits(_context);
-        _cgroupParent = TaskCgroup.Create(ContainerSpecs.TaskId(TaskArn), cpu, memory);
+        var cgroupParent = TaskCgroup.Create(ContainerSpecs.TaskId(TaskArn), cpu, memory);
         if (_definition.NetworkMode != "awsvpc")
         {
-            return new ProvisionDone(true, null);
+            return new Provisioned(null, cgroupParent, null, null);
         }
 
+        string? pauseId = null;
         try
         {
             var image = await PauseImage.EnsureAsync(_docker, token);
-            string id;
             try
             {
-                id = await _docker.CreateContainerAsync(ContainerSpecs.PauseName(_context), ContainerSpecs.Pause(_context, image), token);
+                pauseId = await _docker.CreateContainerAsync(ContainerSpecs.PauseName(_context), ContainerSpecs.Pause(_context, image), token);
             }
             catch (DockerConflictException)
             {
-                id = (await _docker.InspectContainerAsync(ContainerSpecs.PauseName(_context), token)).Id;
+                pauseId = (await _docker.InspectContainerAsync(ContainerSpecs.PauseName(_context), token)).Id;
             }
 
-            await _docker.StartContainerAsync(id, token);
-            _pauseId = id;
-            _pauseAddress = (await _docker.InspectContainerAsync(id, token)).NetworkSettings?.IPAddress;
-            return new ProvisionDone(true, null);
+            await _docker.StartContainerAsync(pauseId, token);
+            var address = (await _docker.InspectContainerAsync(pauseId, token)).NetworkSettings?.IPAddress;
+            return new Provisioned(null, cgroupParent, pauseId, address);
         }
         catch (DockerException ex)
         {
-            return new ProvisionDone(false, $"ResourceInitializationError: unable to set up the task network: {ex.DockerMessage ?? ex.Message}");
+            return new Provisioned($"ResourceInitializationError: unable to set up the task network: {ex.DockerMessage ?? ex.Message}", cgroupParent, pauseId, null);
         }
     }
 
-    private async Task<object> DeprovisionAsync(CancellationToken token)
+    private async Task<object?> DeprovisionAsync(string? pauseId, CancellationToken token)
     {
-        if (_pauseId is { } id)
+        if (pauseId is not null)
         {
             try
             {
-                await _docker.RemoveContainerAsync(id, force: true, cancellationToken: token);
+                await _docker.RemoveContainerAsync(pauseId, force: true, cancellationToken: token);
             }
             catch (DockerNotFoundException)
             {
             }
         }
 
-        return new ProvisionDone(false, null);
+        return new Deprovisioned();
     }
 
+    // On the loop, before it decides anything: what an earlier run of the agent left on the engine.
     private async Task AdoptAsync(CancellationToken token)
     {
         var cgroup = TaskCgroup.ParentOf(ContainerSpecs.TaskId(TaskArn));
@@ -431,7 +589,23 @@ public sealed partial class TaskActor
 
         foreach (var summary in _adopted)
         {
-            var inspect = await _docker.InspectContainerAsync(summary.Id, token);
+            ContainerInspect inspect;
+            try
+            {
+                inspect = await _docker.InspectContainerAsync(summary.Id, token);
+            }
+            catch (DockerNotFoundException)
+            {
+                continue;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A container of the task cannot be looked at: the task stops, and the cleanup removes it by its labels.
+                LogStepFailed(_logger, TaskArn, "Adopt", summary.Id, ex);
+                _task = _task with { Failure = _task.Failure ?? AgentError(ex) };
+                continue;
+            }
+
             var labels = inspect.Config?.Labels ?? new Dictionary<string, string>();
             if (labels.ContainsKey(ContainerSpecs.PauseLabel))
             {
@@ -449,9 +623,10 @@ public sealed partial class TaskActor
             _ids[name] = inspect.Id;
             if (inspect.State.Running)
             {
-                _known[name] = new ContainerKnown(ContainerStatus.Running);
+                // Health changes before this agent started are not in its event stream: the adoption's inspect tells.
+                _known[name] = new ContainerKnown(ContainerStatus.Running, Health: ParseHealth(inspect.State.Health?.Status));
                 _bindings[name] = ContainerSpecs.NetworkBindings(inspect.NetworkSettings?.Ports);
-                Watch(name, inspect.Id, inspect.Config?.Healthcheck is not null, token);
+                WatchExit(name, inspect.Id, token);
             }
             else if (inspect.State.Status == "created")
             {
@@ -469,13 +644,59 @@ public sealed partial class TaskActor
         }
     }
 
+    // The loop failed: report STOPPED with the reason and remove the containers at once.
+    private async Task AbortAsync(string reason, CancellationToken token)
+    {
+        foreach (var plan in _plans)
+        {
+            _known[plan.Name] = _known[plan.Name] with { Status = ContainerStatus.Stopped, Busy = false };
+        }
+
+        _task = _task with { Provisioned = false, ProvisionBusy = false };
+        try
+        {
+            _reportedSignature = null;
+            await ReportIfChangedAsync(TaskStatus.Stopped, reason, token);
+            await CleanUpAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogLoopFailed(_logger, TaskArn, ex);
+        }
+    }
+
     // ECS's reason for a container the kernel killed for its memory limit; none for an ordinary exit.
     private static string? ExitReason(ContainerInspect inspect)
         => inspect.State.OOMKilled ? "OutOfMemoryError: Container killed due to memory usage" : null;
 
+    private static string AgentError(Exception ex) => AgentErrorPrefix + ex.Message;
+
+    private static Health ParseHealth(string? status) => status switch { "healthy" => Health.Healthy, "unhealthy" => Health.Unhealthy, _ => Health.Unknown };
+
+    // Every container of the task on this instance, whether or not the loop learned its id (a step that failed
+    // between creating a container and reporting it), and the pause container.
     private async Task CleanUpAsync(CancellationToken token)
     {
-        foreach (var id in _ids.Values)
+        var ids = new HashSet<string>(_ids.Values, StringComparer.Ordinal);
+        if (_pauseId is not null)
+        {
+            ids.Add(_pauseId);
+        }
+
+        try
+        {
+            var labels = new Dictionary<string, string?> { [ContainerSpecs.TaskArnLabel] = TaskArn, [ContainerSpecs.InstanceLabel] = _context.ContainerInstanceArn };
+            foreach (var container in await _docker.ListContainersAsync(labels, all: true, token))
+            {
+                ids.Add(container.Id);
+            }
+        }
+        catch (DockerException)
+        {
+            // The engine is away: the ids the loop knows are removed below, the rest at the next agent start.
+        }
+
+        foreach (var id in ids)
         {
             try
             {
@@ -575,14 +796,34 @@ public sealed partial class TaskActor
 
     private sealed record ContainerExited(string Name, ContainerKnown Exited) : ContainerChanged(Name, Exited);
 
-    private sealed record HealthSeen(string Name, Health Health);
+    private sealed record ContainerGone(string Name);
 
-    private sealed record ProvisionDone(bool Provisioned, string? Error);
+    private sealed record Pulled(string Name, DateTimeOffset At, ContainerKnown Known);
 
     private sealed record ContainerCreated(string Name, string Id);
 
     private sealed record ContainerStarted(string Name, List<NetworkBinding> Bindings);
 
+    private sealed record HealthEvent(string ContainerId, Health Health);
+
+    private sealed record HealthSeen(string Name, Health Health);
+
+    private sealed record HealthResync;
+
+    private sealed record Provisioned(string? Error, string? CgroupParent, string? PauseId, string? PauseAddress);
+
+    private sealed record Deprovisioned;
+
+    private sealed record Abandoned(string Name);
+
+    private sealed record StepFailed(string? Container, Step Step, string Reason);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Task {TaskArn} stopped: {StoppedReason}")]
     private static partial void LogStopped(ILogger logger, string taskArn, string stoppedReason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Task {TaskArn}: step {Step} of {Container} failed; the task stops")]
+    private static partial void LogStepFailed(ILogger logger, string taskArn, string step, string container, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Task {TaskArn}: the actor's loop failed; the task is reported stopped and its containers removed")]
+    private static partial void LogLoopFailed(ILogger logger, string taskArn, Exception exception);
 }
