@@ -22,8 +22,28 @@ namespace Berth.Bench.ServiceController;
 /// </summary>
 internal static class DuringWrites
 {
+    /// <summary>Documents per commit of the planned side (<c>--piece N</c>).</summary>
+    public static int Piece { get; set; } = new ServiceControllerOptions().DocumentsPerCommit;
+
     public static async Task RunAsync(EcsState initial, Scope scope, DateTimeOffset now)
     {
+        var alone = Stopwatch.StartNew();
+        var plan = ServicePass.Plan(initial, now, IdSource.Sequential(), new Random(42));
+        alone.Stop();
+        var apply = Stopwatch.StartNew();
+        var applied = ServicePass.Apply(initial, plan, plan.Changes);
+        apply.Stop();
+        var piecewise = Stopwatch.StartNew();
+        var state = initial;
+        foreach (var change in plan.Changes)
+        {
+            state = ServicePass.Apply(state, plan, [change]).State;
+        }
+
+        piecewise.Stop();
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"In memory, no commits: plan {alone.Elapsed.TotalMilliseconds:F0} ms ({plan.Changes.Count:N0} changes, {applied.Mutations.Count:N0} documents); apply whole {apply.Elapsed.TotalMilliseconds:F0} ms; apply change by change (every re-check) {piecewise.Elapsed.TotalMilliseconds:F0} ms."));
         Console.WriteLine();
         Console.WriteLine($"{"side",-28} {"pass ms",8} {"writes",7} {"write p50",10} {"write p99",10} {"write max",10} {"reads",7} {"read p99",9}");
         var planned = await SideAsync("planned outside the writer", initial, scope, now, inWriter: false);
@@ -42,7 +62,7 @@ internal static class DuringWrites
             await using var store = await SqliteDocumentStore.OpenAsync(Path.Combine(dir.FullName, "state.db"));
             await using var pipeline = new CommitPipeline<EcsState>(store, initial);
             var time = new FixedTime(now);
-            var controller = new Berth.Server.Services.ServiceController(pipeline, time, IdSource.Sequential(), new Random(42), new ServiceControllerOptions(), NullLogger.Instance);
+            var controller = new Berth.Server.Services.ServiceController(pipeline, time, IdSource.Sequential(), new Random(42), new ServiceControllerOptions { DocumentsPerCommit = Piece }, NullLogger.Instance);
             using var done = new CancellationTokenSource();
             var writes = new List<double>();
             var reads = new List<double>();

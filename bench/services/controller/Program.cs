@@ -77,6 +77,7 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Set-up through t
 if (options.Contains("--writes"))
 {
     // The placing pass through the real controller and pipeline (SQLite), with API calls made while it runs.
+    Berth.Bench.ServiceController.DuringWrites.Piece = Option("--piece", Berth.Bench.ServiceController.DuringWrites.Piece);
     await Berth.Bench.ServiceController.DuringWrites.RunAsync(state, scope, now);
     return;
 }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Berth.Ecs.Arns;
 using Berth.Ecs.Capacity;
 using Berth.Ecs.Model;
@@ -78,7 +79,16 @@ public static class ServicePass
             }
         }
 
-        return new ServicePassPlan(state, changes, new PassResult(started, stopped, wake));
+        var placed = new Dictionary<string, EcsTask>(StringComparer.Ordinal);
+        foreach (var change in changes.Where(c => c.Starts is not null))
+        {
+            foreach (var (task, _) in change.Tasks)
+            {
+                placed[task.TaskArn!] = task;
+            }
+        }
+
+        return new ServicePassPlan(state, changes, new PassResult(started, stopped, wake)) { Placed = placed };
     }
 
     /// <summary>
@@ -95,7 +105,7 @@ public static class ServicePass
         var skipped = 0;
         foreach (var change in changes)
         {
-            if (moved && !StillHolds(edit.State, change))
+            if (moved && !StillHolds(edit.State, plan, change))
             {
                 skipped++;
                 continue;
@@ -115,7 +125,7 @@ public static class ServicePass
         return edit.Done(skipped);
     }
 
-    private static bool StillHolds(EcsState state, ServiceChange change)
+    private static bool StillHolds(EcsState state, ServicePassPlan plan, ServiceChange change)
     {
         if (!state.Services.TryGetValue(change.ServiceArn, out var service) || !ReferenceEquals(service, change.Read))
         {
@@ -131,7 +141,50 @@ public static class ServicePass
             }
         }
 
-        return i == change.TasksRead.Count && (change.Starts is not { } starts || TaskDecisions.StillFits(state, starts.PlacementClusterArn, starts.Demand, starts.Instances));
+        return i == change.TasksRead.Count && (change.Starts is not { } starts || Unchanged(state, plan, starts) || TaskDecisions.StillFits(state, starts.PlacementClusterArn, starts.Demand, starts.Instances));
+    }
+
+    /// <summary>
+    /// Whether each instance the change starts tasks on is as the plan saw it, but for tasks the plan itself placed
+    /// (which its placement session already counted): then the tasks fit as planned, without placing them again.
+    /// </summary>
+    private static bool Unchanged(EcsState state, ServicePassPlan plan, PlannedStarts starts)
+    {
+        foreach (var arn in starts.Instances)
+        {
+            if (!state.ContainerInstances.TryGetValue(arn, out var instance) || !plan.PlannedOn.ContainerInstances.TryGetValue(arn, out var seen) || !ReferenceEquals(instance, seen)
+                || !state.Clusters.TryGetValue(starts.PlacementClusterArn, out var cluster) || !ReferenceEquals(cluster, plan.PlannedOn.Clusters.GetValueOrDefault(starts.PlacementClusterArn)))
+            {
+                return false;
+            }
+
+            state.LiveTasksByInstance.TryGetValue(arn, out var live);
+            plan.PlannedOn.LiveTasksByInstance.TryGetValue(arn, out var before);
+            if (ReferenceEquals(live, before))
+            {
+                continue;
+            }
+
+            var kept = 0;
+            foreach (var (taskArn, task) in live ?? ImmutableSortedDictionary<string, EcsTask>.Empty)
+            {
+                if (before is not null && before.TryGetValue(taskArn, out var was) && ReferenceEquals(was, task))
+                {
+                    kept++;
+                }
+                else if (!plan.Placed.TryGetValue(taskArn, out var mine) || !ReferenceEquals(mine, task))
+                {
+                    return false;
+                }
+            }
+
+            if (kept != (before?.Count ?? 0))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static (int Started, int Stopped, DateTimeOffset? WakeAt) Reconcile(
@@ -578,7 +631,11 @@ public static class ServicePass
 /// <param name="PlannedOn">The state the plan read.</param>
 /// <param name="Changes">What each service changes, in the order the plan made them.</param>
 /// <param name="Result">What the pass does if every change applies.</param>
-public sealed record ServicePassPlan(EcsState PlannedOn, IReadOnlyList<ServiceChange> Changes, PassResult Result);
+public sealed record ServicePassPlan(EcsState PlannedOn, IReadOnlyList<ServiceChange> Changes, PassResult Result)
+{
+    /// <summary>Every task the plan places, by ARN (an instance holding only these besides what the plan saw still takes its tasks).</summary>
+    public IReadOnlyDictionary<string, EcsTask> Placed { get; init; } = new Dictionary<string, EcsTask>();
+}
 
 /// <summary>What one service's reconcile changes, and what it read to decide it.</summary>
 /// <param name="ServiceArn">The service.</param>

@@ -16,7 +16,7 @@ public sealed record ServiceControllerOptions
     public TimeSpan Debounce { get; init; } = TimeSpan.FromMilliseconds(10);
 
     /// <summary>A pass's plan is committed in pieces of about this many documents, so other writes wait for one piece at most.</summary>
-    public int DocumentsPerCommit { get; init; } = 256;
+    public int DocumentsPerCommit { get; init; } = 64;
 }
 
 /// <summary>
