@@ -1,12 +1,28 @@
+using System.Net.Sockets;
 using Berth.Agent.Client;
 using Berth.Agent.Runtime;
 using Berth.Cli.Settings;
 using Berth.Docker;
 using Berth.Server.Hosting;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 
-var cli = new BerthCli(BerthEnvironment.FromProcess(), new CommandRunners(BerthServer.RunAsync, RunAgentAsync, RunMeteringAsync));
+var cli = new BerthCli(BerthEnvironment.FromProcess(), new CommandRunners(RunServerAsync, RunAgentAsync, RunMeteringAsync));
 return await cli.InvokeAsync(args, Console.Out, Console.Error);
+
+static async Task<int> RunServerAsync(ServerOptions options, CancellationToken cancellation)
+{
+    try
+    {
+        return await BerthServer.RunAsync(options, cancellation);
+    }
+    catch (Exception ex) when (ex is IOException { InnerException: AddressInUseException } or SocketException { SocketErrorCode: SocketError.AccessDenied or SocketError.AddressNotAvailable })
+    {
+        // Not a bad value but the machine's state: still one line, not a stack trace.
+        await Console.Error.WriteLineAsync($"berth server: cannot listen on {options.BindAddress}:{options.Port}: {(ex.InnerException ?? ex).Message}");
+        return 1;
+    }
+}
 
 static async Task<int> RunAgentAsync(AgentSettings settings, CancellationToken cancellation)
 {
