@@ -22,7 +22,7 @@ public sealed record AgentOptions
     public required string DataDir { get; init; }
 
     /// <summary>Docker Engine to use.</summary>
-    public string DockerHost { get; init; } = "unix:///var/run/docker.sock";
+    public string DockerHost { get; init; } = Berth.Docker.DockerClient.DefaultHost;
 
     /// <summary>The <c>ecs.availability-zone</c> attribute.</summary>
     public string AvailabilityZone { get; init; } = "local-1a";

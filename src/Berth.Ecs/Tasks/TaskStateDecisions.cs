@@ -42,6 +42,12 @@ public static class TaskStateDecisions
                 ?? request.Containers?.Select(c => NonEmpty(c.Reason)).FirstOrDefault(r => r is not null)
                 ?? "Task failed to start";
         }
+        else if (advances && request.Status == "STOPPED" && next.DesiredStatus == "RUNNING" && next.StopCode is null && NonEmpty(request.Reason) is { } reason)
+        {
+            // The agent stopped a task that ran on its own (an essential container exited, or the agent failed): its reason stands.
+            next.StopCode = "EssentialContainerExited";
+            next.StoppedReason = reason;
+        }
 
         foreach (var change in request.Containers ?? [])
         {
