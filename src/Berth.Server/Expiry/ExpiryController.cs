@@ -1,5 +1,6 @@
 using Berth.Ecs.Expiry;
 using Berth.Ecs.State;
+using Berth.Server.Hosting;
 using Berth.Storage.Commit;
 using Microsoft.Extensions.Logging;
 
@@ -10,16 +11,14 @@ namespace Berth.Server.Expiry;
 /// on the current snapshot off the writer (<see cref="Retention.Plan"/> reads only the fronts of time-ordered
 /// indexes), and the writer applies the plan, re-checking each item (<see cref="Retention.Apply"/>).
 /// </summary>
-public sealed partial class ExpiryController : IAsyncDisposable
+public sealed partial class ExpiryController : ControllerLoop
 {
     private readonly CommitPipeline<EcsState> _pipeline;
     private readonly TimeProvider _time;
     private readonly RetentionPeriods _periods;
     private readonly ILogger _logger;
-    private readonly CancellationTokenSource _stopping = new();
-    private Task? _loop;
 
-    /// <summary>A controller over <paramref name="pipeline"/>; call <see cref="Start"/> to run it.</summary>
+    /// <summary>A controller over <paramref name="pipeline"/>; call <see cref="ControllerLoop.Start"/> to run it.</summary>
     public ExpiryController(CommitPipeline<EcsState> pipeline, TimeProvider time, RetentionPeriods periods, ILogger logger)
     {
         _pipeline = pipeline;
@@ -37,9 +36,6 @@ public sealed partial class ExpiryController : IAsyncDisposable
             return shortest < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : shortest > TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : shortest;
         }
     }
-
-    /// <summary>Starts the loop.</summary>
-    public void Start() => _loop = Task.Run(() => RunAsync(_stopping.Token));
 
     /// <summary>Removes everything due now, in bounded commits; returns how many items were removed.</summary>
     public async Task<int> ExpireAsync()
@@ -64,24 +60,7 @@ public sealed partial class ExpiryController : IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
-    {
-        await _stopping.CancelAsync();
-        if (_loop is not null)
-        {
-            try
-            {
-                await _loop;
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
-
-        _stopping.Dispose();
-    }
-
-    private async Task RunAsync(CancellationToken cancellationToken)
+    protected override async Task RunAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(Interval, _time);
         while (await timer.WaitForNextTickAsync(cancellationToken))

@@ -1,6 +1,7 @@
 using Berth.Ecs.Services;
 using Berth.Ecs.State;
 using Berth.Ecs.Tasks;
+using Berth.Server.Hosting;
 using Berth.Storage.Commit;
 using Microsoft.Extensions.Logging;
 
@@ -27,7 +28,7 @@ public sealed record ServiceControllerOptions
 /// A change that no longer holds is planned again by the next pass, which runs at once. A restart simply resumes
 /// from what was committed.
 /// </summary>
-public sealed partial class ServiceController : IAsyncDisposable
+public sealed partial class ServiceController : ControllerLoop
 {
     private readonly CommitPipeline<EcsState> _pipeline;
     private readonly TimeProvider _time;
@@ -36,11 +37,9 @@ public sealed partial class ServiceController : IAsyncDisposable
     private readonly ServiceControllerOptions _options;
     private readonly ILogger _logger;
     private TaskCompletionSource _pulse = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly CancellationTokenSource _stopping = new();
     private EcsState? _written;
-    private Task? _loop;
 
-    /// <summary>A controller over <paramref name="pipeline"/>; call <see cref="Start"/> to run it.</summary>
+    /// <summary>A controller over <paramref name="pipeline"/>; call <see cref="ControllerLoop.Start"/> to run it.</summary>
     public ServiceController(CommitPipeline<EcsState> pipeline, TimeProvider time, IdSource ids, Random rng, ServiceControllerOptions options, ILogger logger)
     {
         _pipeline = pipeline;
@@ -55,10 +54,10 @@ public sealed partial class ServiceController : IAsyncDisposable
     public long Passes { get; private set; }
 
     /// <summary>Starts the loop.</summary>
-    public void Start()
+    public override void Start()
     {
         _pipeline.Committed += OnCommitted;
-        _loop = Task.Run(() => RunAsync(_stopping.Token));
+        base.Start();
     }
 
     /// <summary>Runs one pass now and waits for its commits (what the loop does when woken).</summary>
@@ -112,22 +111,10 @@ public sealed partial class ServiceController : IAsyncDisposable
     }
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         _pipeline.Committed -= OnCommitted;
-        await _stopping.CancelAsync();
-        if (_loop is not null)
-        {
-            try
-            {
-                await _loop;
-            }
-            catch (OperationCanceledException)
-            {
-            }
-        }
-
-        _stopping.Dispose();
+        await base.DisposeAsync();
     }
 
     private void OnCommitted(EcsState state)
@@ -139,7 +126,8 @@ public sealed partial class ServiceController : IAsyncDisposable
         }
     }
 
-    private async Task RunAsync(CancellationToken cancellationToken)
+    /// <inheritdoc />
+    protected override async Task RunAsync(CancellationToken cancellationToken)
     {
         DateTimeOffset? wakeAt = null;
         while (!cancellationToken.IsCancellationRequested)

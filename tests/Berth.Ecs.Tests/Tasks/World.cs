@@ -157,7 +157,7 @@ public sealed class World
         Assert.Equal(Flat(rebuilt.TasksByGroup), Flat(state.TasksByGroup));
         Assert.Equal(rebuilt.StoppedTasks, state.StoppedTasks);
         Assert.Equal(
-            state.Tasks.Values.Where(t => t.ContainerInstanceArn is not null && t.DesiredStatus != "STOPPED" || t.LastStatus != "STOPPED" && t.ContainerInstanceArn is not null).Select(t => t.TaskArn).Order(StringComparer.Ordinal),
+            state.Tasks.Values.Where(t => t.ContainerInstanceArn is not null && (t.DesiredStatus != "STOPPED" || t.LastStatus != "STOPPED")).Select(t => t.TaskArn).Order(StringComparer.Ordinal),
             state.LiveTasksByInstance.Values.SelectMany(v => v.Keys).Order(StringComparer.Ordinal));
         Assert.All(state.LiveTasksByInstance.Values.Concat(state.TasksByCluster.Values).Concat(state.TasksByGroup.Values).SelectMany(v => v), p => Assert.Same(state.Tasks[p.Key], p.Value));
     }
