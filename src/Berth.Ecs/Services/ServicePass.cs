@@ -22,10 +22,11 @@ public sealed record PassResult(int Started, int Stopped, DateTimeOffset? WakeAt
 }
 
 /// <summary>
-/// One pass of the service scheduler over every service, as a single decision: for each service it builds what
-/// <see cref="ServiceReconciler"/> reads, applies the plan (stops, placements through the placement engine, one
-/// session per cluster so services of one pass never over-commit an instance), moves deployments along (completed,
-/// circuit breaker, rollback), keeps counts and events, and writes only what changed.
+/// One pass of the service scheduler over every service, planned on a snapshot (<see cref="Plan"/>): for each service
+/// it builds what <see cref="ServiceReconciler"/> reads, applies the reconciler's plan (stops, placements through the
+/// placement engine, one session per cluster so services of one pass never over-commit an instance), moves
+/// deployments along (completed, circuit breaker, rollback), keeps counts and events, and records only what changed,
+/// per service; the writer applies those changes with <see cref="Apply"/>.
 /// </summary>
 public static class ServicePass
 {
@@ -150,10 +151,14 @@ public static class ServicePass
     /// </summary>
     private static bool Unchanged(EcsState state, ServicePassPlan plan, PlannedStarts starts)
     {
+        if (!state.Clusters.TryGetValue(starts.PlacementClusterArn, out var cluster) || !ReferenceEquals(cluster, plan.PlannedOn.Clusters.GetValueOrDefault(starts.PlacementClusterArn)))
+        {
+            return false;
+        }
+
         foreach (var arn in starts.Instances)
         {
-            if (!state.ContainerInstances.TryGetValue(arn, out var instance) || !plan.PlannedOn.ContainerInstances.TryGetValue(arn, out var seen) || !ReferenceEquals(instance, seen)
-                || !state.Clusters.TryGetValue(starts.PlacementClusterArn, out var cluster) || !ReferenceEquals(cluster, plan.PlannedOn.Clusters.GetValueOrDefault(starts.PlacementClusterArn)))
+            if (!state.ContainerInstances.TryGetValue(arn, out var instance) || !plan.PlannedOn.ContainerInstances.TryGetValue(arn, out var seen) || !ReferenceEquals(instance, seen))
             {
                 return false;
             }
