@@ -1,7 +1,6 @@
 using Berth.Ecs.AccountSettings;
 using Berth.Ecs.Arns;
 using Berth.Ecs.Attributes;
-using Berth.Ecs.Capacity;
 using Berth.Ecs.Clusters;
 using Berth.Ecs.ContainerInstances;
 using Berth.Ecs.Model;
@@ -98,7 +97,7 @@ public sealed class EcsApi(CommitPipeline<EcsState> pipeline, TimeProvider time)
         Write(table, "StartTask", Json.StartTaskRequest, Json.StartTaskResponse,
             (s, c, r) => TaskDecisions.Start(s, Scope(c), Ids, time.GetUtcNow(), r), response => response);
         Write(table, "StopTask", Json.StopTaskRequest, Json.StopTaskResponse,
-            (s, c, r) => TaskDecisions.Stop(s, Scope(c), time.GetUtcNow(), r), task => new StopTaskResponse { Task = FargateCapacity.ForWire(task) });
+            (s, c, r) => TaskDecisions.Stop(s, Scope(c), time.GetUtcNow(), r), task => new StopTaskResponse { Task = TaskViews.ToWire(task) });
         Read(table, "DescribeTasks", Json.DescribeTasksRequest, Json.DescribeTasksResponse, TaskQueries.Describe);
         Read(table, "ListTasks", Json.ListTasksRequest, Json.ListTasksResponse, TaskQueries.List);
         Write(table, "SubmitTaskStateChange", Json.SubmitTaskStateChangeRequest, Json.SubmitTaskStateChangeResponse,

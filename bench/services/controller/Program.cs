@@ -106,7 +106,7 @@ while (true)
 
     // The agent: every task the pass placed comes up.
     var agent = Stopwatch.StartNew();
-    var provisioning = state.Tasks.Values.Where(t => t.LastStatus == "PROVISIONING").Select(t => t.TaskArn!).ToList();
+    var provisioning = state.Tasks.Values.Where(t => t.LastStatus == EcsTaskStatus.Provisioning).Select(t => t.TaskArn).ToList();
     now += TimeSpan.FromSeconds(1);
     foreach (var arn in provisioning)
     {
@@ -132,7 +132,7 @@ while (true)
 }
 
 total.Stop();
-var running = state.Tasks.Values.Count(t => t.LastStatus == "RUNNING");
+var running = state.Tasks.Values.Count(t => t.LastStatus == EcsTaskStatus.Running);
 Console.WriteLine();
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Steady: {services:N0} services, {running:N0} tasks RUNNING, every deployment COMPLETED, after {passes} passes."));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Controller (ServicePass.Run only): wall {controllerWall.TotalSeconds:F2} s, CPU {controllerCpu.TotalSeconds:F2} s; {controllerWall.TotalMilliseconds / passes:F0} ms per pass."));

@@ -38,18 +38,5 @@ public static class FargateCapacity
     }
 
     /// <summary>Whether a task runs on Fargate capacity (its container instance is Berth's, not the user's).</summary>
-    public static bool Runs(EcsTask task) => task.LaunchType == "FARGATE" || task.CapacityProviderName is "FARGATE" or "FARGATE_SPOT";
-
-    /// <summary>The task as the API shows it: a FARGATE task has no container instance.</summary>
-    public static EcsTask ForWire(EcsTask task)
-    {
-        if (!Runs(task) || task.ContainerInstanceArn is null)
-        {
-            return task;
-        }
-
-        var copy = StateCodec.Clone(task, StoredJsonContext.Default.EcsTask);
-        copy.ContainerInstanceArn = null;
-        return copy;
-    }
+    public static bool Runs(Tasks.TaskRecord task) => task.LaunchType == LaunchType.Fargate || task.CapacityProviderName is "FARGATE" or "FARGATE_SPOT";
 }

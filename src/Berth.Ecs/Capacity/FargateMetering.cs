@@ -1,7 +1,6 @@
-using System.Globalization;
 using System.Text.Json.Serialization;
-using Berth.Ecs.Model;
 using Berth.Ecs.State;
+using Berth.Ecs.Tasks;
 
 namespace Berth.Ecs.Capacity;
 
@@ -78,7 +77,7 @@ public static class FargateMetering
         var tasks = new List<MeteredTask>();
         foreach (var task in clusterArn is null ? state.Tasks.Values : state.TasksIn(clusterArn))
         {
-            if (!FargateCapacity.Runs(task) || !task.TaskArn!.Contains(":" + accountId + ":", StringComparison.Ordinal))
+            if (!FargateCapacity.Runs(task) || !task.TaskArn.Contains(":" + accountId + ":", StringComparison.Ordinal))
             {
                 continue;
             }
@@ -101,12 +100,12 @@ public static class FargateMetering
     }
 
     /// <summary>One task's usage up to <paramref name="now"/>.</summary>
-    public static MeteredTask Meter(EcsTask task, DateTimeOffset now)
+    public static MeteredTask Meter(TaskRecord task, DateTimeOffset now)
     {
-        var vcpu = Units(task.Cpu) / 1024.0;
-        var gb = Units(task.Memory) / 1024.0;
+        var vcpu = task.Cpu / 1024.0;
+        var gb = task.Memory / 1024.0;
         var start = task.PullStartedAt ?? task.StartedAt;
-        var stop = task.LastStatus == "STOPPED" ? task.ExecutionStoppedAt ?? task.StoppedAt ?? now : (DateTimeOffset?)null;
+        var stop = task.LastStatus == EcsTaskStatus.Stopped ? task.ExecutionStoppedAt ?? task.StoppedAt ?? now : (DateTimeOffset?)null;
         long seconds = 0;
         if (start is { } from)
         {
@@ -116,9 +115,9 @@ public static class FargateMetering
 
         return new MeteredTask
         {
-            TaskArn = task.TaskArn!,
-            ClusterArn = task.ClusterArn!,
-            LastStatus = task.LastStatus ?? "PROVISIONING",
+            TaskArn = task.TaskArn,
+            ClusterArn = task.ClusterArn,
+            LastStatus = WireText.Of(task.LastStatus),
             Vcpu = vcpu,
             MemoryGb = gb,
             BillingStartedAt = start,
@@ -128,8 +127,6 @@ public static class FargateMetering
             GbSeconds = gb * seconds,
         };
     }
-
-    private static int Units(string? value) => int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;
 }
 
 /// <summary>The FARGATE usage of a cluster's tasks that have expired from the state (their rows are gone; their usage is not).</summary>
@@ -143,10 +140,10 @@ public sealed record StoredMeterTotal(string ClusterArn, long Tasks, double Vcpu
 public static class MeterTotals
 {
     /// <summary>The cluster's totals with <paramref name="task"/> (stopped, so its usage is final) added.</summary>
-    public static StoredMeterTotal Add(EcsState state, Model.EcsTask task)
+    public static StoredMeterTotal Add(EcsState state, TaskRecord task)
     {
         var metered = FargateMetering.Meter(task, task.StoppedAt ?? DateTimeOffset.UnixEpoch);
-        var total = state.MeterTotals.TryGetValue(task.ClusterArn!, out var found) ? found : new StoredMeterTotal(task.ClusterArn!, 0, 0, 0);
+        var total = state.MeterTotals.TryGetValue(task.ClusterArn, out var found) ? found : new StoredMeterTotal(task.ClusterArn, 0, 0, 0);
         return total with { Tasks = total.Tasks + 1, VcpuSeconds = total.VcpuSeconds + metered.VcpuSeconds, GbSeconds = total.GbSeconds + metered.GbSeconds };
     }
 }

@@ -3,6 +3,7 @@ using Berth.Ecs.Capacity;
 using Berth.Ecs.Model;
 using Berth.Ecs.State;
 using Berth.Ecs.TaskDefinitions;
+using Berth.Ecs.Tasks;
 using Berth.Protocol.Errors;
 using Berth.Storage.Commit;
 
@@ -116,7 +117,7 @@ public static class ClusterDecisions
             throw new AwsException("ClusterContainsServicesException", "The Cluster cannot be deleted while Services are active.");
         }
 
-        if (state.TasksIn(arn).Any(t => t.LastStatus != "STOPPED"))
+        if (state.TasksIn(arn).Any(t => t.LastStatus != EcsTaskStatus.Stopped))
         {
             throw new AwsException("ClusterContainsTasksException", "The Cluster cannot be deleted while Tasks are active.");
         }

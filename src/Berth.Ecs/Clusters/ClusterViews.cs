@@ -1,5 +1,6 @@
 using Berth.Ecs.Model;
 using Berth.Ecs.State;
+using Berth.Ecs.Tasks;
 
 namespace Berth.Ecs.Clusters;
 
@@ -18,13 +19,13 @@ public static class ClusterViews
         var pendingFargate = 0;
         foreach (var task in state.TasksIn(stored.ClusterArn!))
         {
-            var fargate = task.LaunchType == "FARGATE";
-            if (task.LastStatus == "RUNNING")
+            var fargate = task.LaunchType == LaunchType.Fargate;
+            if (task.LastStatus == EcsTaskStatus.Running)
             {
                 running++;
                 runningFargate += fargate ? 1 : 0;
             }
-            else if (task.LastStatus is "PROVISIONING" or "PENDING" or "ACTIVATING")
+            else if (task.LastStatus is EcsTaskStatus.Provisioning or EcsTaskStatus.Pending or EcsTaskStatus.Activating)
             {
                 pending++;
                 pendingFargate += fargate ? 1 : 0;

@@ -90,7 +90,7 @@ public static class ContainerInstanceDecisions
             return edit.Done(ContainerInstanceViews.Render(state, existing, null, full: true));
         }
 
-        var live = state.LiveTasksOn(existing.ContainerInstanceArn!).Where(t => t.LastStatus != "STOPPED").ToList();
+        var live = state.LiveTasksOn(existing.ContainerInstanceArn!).Where(t => t.LastStatus != EcsTaskStatus.Stopped).ToList();
         if (live.Count > 0 && request.Force != true)
         {
             throw AwsException.InvalidParameter("Found running tasks on the instance.");
@@ -98,7 +98,7 @@ public static class ContainerInstanceDecisions
 
         foreach (var task in live)
         {
-            if (TaskLifecycle.RequestStop(task, now, "UserInitiated", TaskLifecycle.DeregistrationForced) is { } stopping)
+            if (TaskLifecycle.RequestStop(task, now, StopCode.UserInitiated, TaskLifecycle.DeregistrationForced) is { } stopping)
             {
                 edit.Put(stopping);
             }
@@ -195,20 +195,20 @@ public static class ContainerInstanceDecisions
     /// STOPPED becomes STOPPED now (containers too), with ECS's wording for a lost host and
     /// <paramref name="reason"/> (e.g. "agent disconnected for 300 s"). Returns the tasks it stopped.
     /// </summary>
-    public static Decision<EcsState, IReadOnlyList<EcsTask>> MarkLost(EcsState state, string containerInstanceArn, DateTimeOffset now, string reason)
+    public static Decision<EcsState, IReadOnlyList<TaskRecord>> MarkLost(EcsState state, string containerInstanceArn, DateTimeOffset now, string reason)
     {
         var edit = new StateEdit(state);
         if (!state.ContainerInstances.TryGetValue(containerInstanceArn, out var existing))
         {
-            return edit.Done<IReadOnlyList<EcsTask>>([]);
+            return edit.Done<IReadOnlyList<TaskRecord>>([]);
         }
 
         // ECS's text for tasks whose host went away is "Host EC2 (instance i-…) terminated."; Berth says lost, and why.
         var stoppedReason = $"Host EC2 (instance {existing.Ec2InstanceId}) lost: {reason}";
-        var stopped = new List<EcsTask>();
+        var stopped = new List<TaskRecord>();
         foreach (var task in state.LiveTasksOn(containerInstanceArn))
         {
-            if (TaskLifecycle.ForceStopped(task, now, "TerminationNotice", stoppedReason) is { } done)
+            if (TaskLifecycle.ForceStopped(task, now, StopCode.TerminationNotice, stoppedReason) is { } done)
             {
                 edit.Put(done);
                 stopped.Add(done);
@@ -224,7 +224,7 @@ public static class ContainerInstanceDecisions
             edit.Put(instance);
         }
 
-        return edit.Done<IReadOnlyList<EcsTask>>(stopped);
+        return edit.Done<IReadOnlyList<TaskRecord>>(stopped);
     }
 
     private static bool IsAgentAttribute(string? name) =>

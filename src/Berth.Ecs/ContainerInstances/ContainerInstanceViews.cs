@@ -10,7 +10,7 @@ public static class ContainerInstanceViews
 {
     /// <summary>
     /// The instance as DescribeContainerInstances returns it. <c>remainingResources</c> is what is registered
-    /// less what its tasks hold (see <see cref="TaskResources.Holds"/>); its port sets are the reserved ports
+    /// less what its tasks hold (see <see cref="TaskRecord.Holds"/>); its port sets are the reserved ports
     /// plus those the tasks bind.
     /// </summary>
     public static ContainerInstance Render(EcsState state, ContainerInstance stored, List<string>? include, bool full = false)
@@ -24,21 +24,21 @@ public static class ContainerInstanceViews
         var pending = 0;
         foreach (var task in state.LiveTasksOn(arn))
         {
-            if (task.LastStatus == "RUNNING")
+            if (task.LastStatus == EcsTaskStatus.Running)
             {
                 running++;
             }
-            else if (task.LastStatus is "PROVISIONING" or "PENDING" or "ACTIVATING")
+            else if (task.LastStatus is EcsTaskStatus.Provisioning or EcsTaskStatus.Pending or EcsTaskStatus.Activating)
             {
                 pending++;
             }
 
-            if (!TaskResources.Holds(task))
+            if (!task.Holds)
             {
                 continue;
             }
 
-            var (cpu, memory) = TaskResources.CpuMemory(task);
+            var (cpu, memory) = (task.Cpu, task.Memory);
             usedCpu += cpu;
             usedMemory += memory;
             var (taskTcp, taskUdp) = TaskResources.BoundPorts(state, task);

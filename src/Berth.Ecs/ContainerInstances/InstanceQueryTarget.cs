@@ -1,5 +1,6 @@
 using Berth.Ecs.Model;
 using Berth.Ecs.State;
+using Berth.Ecs.Tasks;
 using Berth.Scheduling.Expressions;
 
 namespace Berth.Ecs.ContainerInstances;
@@ -57,7 +58,7 @@ internal sealed class InstanceQueryTarget : IQueryTarget
             var running = 0;
             foreach (var task in state.LiveTasksOn(instance.ContainerInstanceArn!))
             {
-                running += task.LastStatus == "RUNNING" ? 1 : 0;
+                running += task.LastStatus == EcsTaskStatus.Running ? 1 : 0;
                 if (task.Group is not null)
                 {
                     (groups ??= new HashSet<string>(StringComparer.Ordinal)).Add(task.Group);

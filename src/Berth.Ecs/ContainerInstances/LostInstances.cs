@@ -1,4 +1,5 @@
 using Berth.Ecs.State;
+using Berth.Ecs.Tasks;
 
 namespace Berth.Ecs.ContainerInstances;
 
@@ -38,7 +39,7 @@ public static class LostInstances
 
             var since = awaySince.TryGetValue(arn, out var at) && at > startedAt ? at : startedAt;
             var away = now - since;
-            if (away >= lostAfter && state.LiveTasksOn(arn).Any(t => t.LastStatus != "STOPPED"))
+            if (away >= lostAfter && state.LiveTasksOn(arn).Any(t => t.LastStatus != EcsTaskStatus.Stopped))
             {
                 lost.Add(new LostInstance(arn, away));
             }

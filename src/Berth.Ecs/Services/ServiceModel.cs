@@ -23,7 +23,7 @@ public static class ServiceModel
         "ecs-svc/" + (ulong.Parse(ids.Hex32()[17..], NumberStyles.HexNumber, CultureInfo.InvariantCulture) % 10_000_000_000_000_000_000UL).ToString("D19", CultureInfo.InvariantCulture);
 
     /// <summary>The service's tasks (any status), found by their group and cluster.</summary>
-    public static IEnumerable<EcsTask> TasksOf(EcsState state, Service service)
+    public static IEnumerable<TaskRecord> TasksOf(EcsState state, Service service)
     {
         return state.TasksOfGroup(service.ClusterArn!, Group(service));
     }

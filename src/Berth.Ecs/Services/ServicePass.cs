@@ -80,7 +80,7 @@ public static class ServicePass
             }
         }
 
-        var placed = new Dictionary<string, EcsTask>(StringComparer.Ordinal);
+        var placed = new Dictionary<string, TaskRecord>(StringComparer.Ordinal);
         foreach (var change in changes.Where(c => c.Starts is not null))
         {
             foreach (var (task, _) in change.Tasks)
@@ -171,7 +171,7 @@ public static class ServicePass
             }
 
             var kept = 0;
-            foreach (var (taskArn, task) in live ?? ImmutableSortedDictionary<string, EcsTask>.Empty)
+            foreach (var (taskArn, task) in live ?? ImmutableSortedDictionary<string, TaskRecord>.Empty)
             {
                 if (before is not null && before.TryGetValue(taskArn, out var was) && ReferenceEquals(was, task))
                 {
@@ -193,7 +193,7 @@ public static class ServicePass
     }
 
     private static (int Started, int Stopped, DateTimeOffset? WakeAt) Reconcile(
-        ChangeRecorder edit, StoredService original, List<EcsTask> tasks, Dictionary<string, PlacementSession> sessions, DateTimeOffset now, IdSource ids, Random rng)
+        ChangeRecorder edit, StoredService original, List<TaskRecord> tasks, Dictionary<string, PlacementSession> sessions, DateTimeOffset now, IdSource ids, Random rng)
     {
         if (Settled(original, tasks, edit.State, now))
         {
@@ -260,7 +260,7 @@ public static class ServicePass
         var stoppedIds = new List<string>();
         foreach (var stop in plan.Stops)
         {
-            if (edit.State.Tasks.TryGetValue(stop.TaskArn, out var task) && TaskLifecycle.RequestStop(task, now, "ServiceSchedulerInitiated", stop.Reason) is { } stopping)
+            if (edit.State.Tasks.TryGetValue(stop.TaskArn, out var task) && TaskLifecycle.RequestStop(task, now, StopCode.ServiceSchedulerInitiated, stop.Reason) is { } stopping)
             {
                 edit.Put(stopping);
                 stoppedIds.Add(IdOf(stop.TaskArn));
@@ -273,7 +273,7 @@ public static class ServicePass
         }
 
         var startedIds = new List<string>();
-        var startedTasks = new List<EcsTask>();
+        var startedTasks = new List<TaskRecord>();
         var controller = stored.Controller;
         if (plan.Starts > 0 && (controller.RetryPlacementAt is null || now >= controller.RetryPlacementAt))
         {
@@ -307,7 +307,7 @@ public static class ServicePass
         // tasks found at the start of the pass (as this pass left them) and those it started. Not a scan of every
         // task in the state per service, which made a pass over many services quadratic.
         var after = tasks.Select(t => edit.State.Tasks.TryGetValue(t.TaskArn!, out var latest) ? latest : t).Concat(startedTasks).ToList();
-        var current = after.Where(t => t.DesiredStatus == "RUNNING").ToList();
+        var current = after.Where(t => t.DesiredStatus == EcsTaskStatus.Running).ToList();
         SetCounts(service, current, now);
 
         var changedTasks = startedIds.Count > 0 || stoppedIds.Count > 0;
@@ -333,7 +333,7 @@ public static class ServicePass
             controller = controller with { SteadyReported = true };
         }
 
-        if (service.Status == "DRAINING" && after.All(t => t.LastStatus == "STOPPED"))
+        if (service.Status == "DRAINING" && after.All(t => t.LastStatus == EcsTaskStatus.Stopped))
         {
             service.Status = "INACTIVE";
             stored = stored with { InactiveAt = now };
@@ -348,7 +348,7 @@ public static class ServicePass
         return (startedIds.Count, stoppedIds.Count, controller.RetryPlacementAt);
     }
 
-    private static (List<EcsTask> Placed, string? Failure) Start(
+    private static (List<TaskRecord> Placed, string? Failure) Start(
         ChangeRecorder edit, StoredService stored, Deployment primary, ServicePlan plan, Cluster cluster, Cluster? placementCluster, PlacementSession? session, bool fargate, Scope scope, IdSource ids, DateTimeOffset now)
     {
         var service = stored.Service;
@@ -386,7 +386,7 @@ public static class ServicePass
             Strategies = strategies,
             PinnedInstances = service.SchedulingStrategy == "DAEMON" ? plan.DaemonTargets : null,
         };
-        var placed = new List<EcsTask>();
+        var placed = new List<TaskRecord>();
         var chosen = new List<string>();
         PlacementFailure? first = null;
         foreach (var placement in session.Place(demand))
@@ -487,14 +487,14 @@ public static class ServicePass
         }
     }
 
-    private static void SetCounts(Service service, List<EcsTask> live, DateTimeOffset now)
+    private static void SetCounts(Service service, List<TaskRecord> live, DateTimeOffset now)
     {
-        service.RunningCount = live.Count(t => t.LastStatus == "RUNNING");
+        service.RunningCount = live.Count(t => t.LastStatus == EcsTaskStatus.Running);
         service.PendingCount = live.Count - service.RunningCount;
         foreach (var deployment in service.Deployments!)
         {
             var mine = live.Where(t => t.StartedBy == deployment.Id).ToList();
-            var running = mine.Count(t => t.LastStatus == "RUNNING");
+            var running = mine.Count(t => t.LastStatus == EcsTaskStatus.Running);
             var pending = mine.Count - running;
             var desired = deployment.Status == "PRIMARY" ? service.DesiredCount : 0;
             if (deployment.RunningCount != running || deployment.PendingCount != pending || deployment.DesiredCount != desired)
@@ -519,7 +519,7 @@ public static class ServicePass
     /// whose tasks are exactly the primary's desired count, all running and healthy where they may stay, with the
     /// counts already recorded. A pass has nothing to do for it.
     /// </summary>
-    private static bool Settled(StoredService stored, List<EcsTask> tasks, EcsState state, DateTimeOffset now)
+    private static bool Settled(StoredService stored, List<TaskRecord> tasks, EcsState state, DateTimeOffset now)
     {
         var service = stored.Service;
         if (service.Status != "ACTIVE" || service.SchedulingStrategy == "DAEMON" || !stored.Controller.SteadyReported || service.Deployments is not [{ Status: "PRIMARY", RolloutState: "COMPLETED" } primary])
@@ -538,7 +538,7 @@ public static class ServicePass
         var failed = 0;
         foreach (var task in tasks)
         {
-            if (task.DesiredStatus == "RUNNING")
+            if (task.DesiredStatus == EcsTaskStatus.Running)
             {
                 var view = View(task, state, grace, now);
                 if (view.DeploymentId != primary.Id || !view.Healthy || view.Unhealthy || view.Evicted)
@@ -557,22 +557,22 @@ public static class ServicePass
         return live == desired && failed <= (primary.FailedTasks ?? 0);
     }
 
-    private static ServiceTaskView View(EcsTask task, EcsState state, TimeSpan grace, DateTimeOffset now)
+    private static ServiceTaskView View(TaskRecord task, EcsState state, TimeSpan grace, DateTimeOffset now)
     {
-        var running = task.LastStatus == "RUNNING";
+        var running = task.LastStatus == EcsTaskStatus.Running;
         // Only a task whose definition has container health checks waits to be HEALTHY before it counts.
         var checksHealth = TaskResources.DefinitionOf(state, task)?.ContainerDefinitions?.Any(c => c.HealthCheck is not null) == true;
-        var healthy = running && (!checksHealth || task.HealthStatus == "HEALTHY");
-        var unhealthy = task.HealthStatus == "UNHEALTHY" && (task.StartedAt is null || now - task.StartedAt >= grace);
+        var healthy = running && (!checksHealth || task.HealthStatus == HealthStatus.Healthy);
+        var unhealthy = task.HealthStatus == HealthStatus.Unhealthy && (task.StartedAt is null || now - task.StartedAt >= grace);
         var evicted = task.ContainerInstanceArn is null
             || !state.ContainerInstances.TryGetValue(task.ContainerInstanceArn, out var instance)
             || instance.Status != "ACTIVE";
-        return new ServiceTaskView(task.TaskArn!, task.StartedBy ?? string.Empty, task.ContainerInstanceArn, task.DesiredStatus == "RUNNING", running, healthy, unhealthy, evicted, Failed(task));
+        return new ServiceTaskView(task.TaskArn, task.StartedBy ?? string.Empty, task.ContainerInstanceArn, task.DesiredStatus == EcsTaskStatus.Running, running, healthy, unhealthy, evicted, Failed(task));
     }
 
-    private static bool Failed(EcsTask task) =>
-        task.LastStatus == "STOPPED"
-        && (task.StopCode is "TaskFailedToStart" or "EssentialContainerExited" || task.StoppedReason == ServiceReconciler.UnhealthyReason);
+    private static bool Failed(TaskRecord task) =>
+        task.LastStatus == EcsTaskStatus.Stopped
+        && (task.StopCode is StopCode.TaskFailedToStart or StopCode.EssentialContainerExited || task.StoppedReason == ServiceReconciler.UnhealthyReason);
 
     private static List<Tag> Tags(Service service)
     {
@@ -606,7 +606,7 @@ public static class ServicePass
     /// <summary>Collects what one service's reconcile puts, as typed objects with their encoded documents.</summary>
     private sealed class ChangeRecorder(StateEdit edit)
     {
-        private readonly List<(EcsTask Task, Mutation Document)> _tasks = [];
+        private readonly List<(TaskRecord Task, Mutation Document)> _tasks = [];
         private (StoredService Service, Mutation Document)? _next;
 
         public EcsState State => edit.State;
@@ -615,7 +615,7 @@ public static class ServicePass
 
         public bool Any => _tasks.Count > 0 || _next is not null;
 
-        public void Put(EcsTask task)
+        public void Put(TaskRecord task)
         {
             edit.Put(task);
             _tasks.Add((task, edit.Mutations[^1]));
@@ -627,7 +627,7 @@ public static class ServicePass
             _next = (service, edit.Mutations[^1]);
         }
 
-        public ServiceChange Done(StoredService read, List<EcsTask> tasksRead)
+        public ServiceChange Done(StoredService read, List<TaskRecord> tasksRead)
             => new(read.Service.ServiceArn!, read, tasksRead, _tasks, _next, Starts);
     }
 }
@@ -639,7 +639,7 @@ public static class ServicePass
 public sealed record ServicePassPlan(EcsState PlannedOn, IReadOnlyList<ServiceChange> Changes, PassResult Result)
 {
     /// <summary>Every task the plan places, by ARN (an instance holding only these besides what the plan saw still takes its tasks).</summary>
-    public IReadOnlyDictionary<string, EcsTask> Placed { get; init; } = new Dictionary<string, EcsTask>();
+    public IReadOnlyDictionary<string, TaskRecord> Placed { get; init; } = new Dictionary<string, TaskRecord>();
 }
 
 /// <summary>What one service's reconcile changes, and what it read to decide it.</summary>
@@ -652,8 +652,8 @@ public sealed record ServicePassPlan(EcsState PlannedOn, IReadOnlyList<ServiceCh
 public sealed record ServiceChange(
     string ServiceArn,
     StoredService Read,
-    IReadOnlyList<EcsTask> TasksRead,
-    IReadOnlyList<(EcsTask Task, Mutation Document)> Tasks,
+    IReadOnlyList<TaskRecord> TasksRead,
+    IReadOnlyList<(TaskRecord Task, Mutation Document)> Tasks,
     (StoredService Service, Mutation Document)? Next,
     PlannedStarts? Starts)
 {

@@ -45,20 +45,20 @@ public sealed record EcsState(
     ImmutableSortedDictionary<string, Cluster> Clusters,
     ImmutableSortedDictionary<string, TaskDefinitionFamily> Families,
     ImmutableSortedDictionary<string, ContainerInstance> ContainerInstances,
-    ImmutableSortedDictionary<string, EcsTask> Tasks,
+    ImmutableSortedDictionary<string, Berth.Ecs.Tasks.TaskRecord> Tasks,
     ImmutableSortedDictionary<string, Berth.Ecs.Services.StoredService> Services,
     ImmutableSortedDictionary<string, StoredSetting> Settings)
 {
     // Declared before Empty: static initializers run in order, and Empty's instance initializers read it.
-    private static ImmutableDictionary<string, ImmutableSortedDictionary<string, EcsTask>> NoIndex { get; } =
-        ImmutableDictionary.Create<string, ImmutableSortedDictionary<string, EcsTask>>(StringComparer.Ordinal);
+    private static ImmutableDictionary<string, ImmutableSortedDictionary<string, Berth.Ecs.Tasks.TaskRecord>> NoIndex { get; } =
+        ImmutableDictionary.Create<string, ImmutableSortedDictionary<string, Berth.Ecs.Tasks.TaskRecord>>(StringComparer.Ordinal);
 
     /// <summary>The state of a new installation: nothing at all.</summary>
     public static EcsState Empty { get; } = new(
         ImmutableSortedDictionary.Create<string, Cluster>(StringComparer.Ordinal),
         ImmutableSortedDictionary.Create<string, TaskDefinitionFamily>(StringComparer.Ordinal),
         ImmutableSortedDictionary.Create<string, ContainerInstance>(StringComparer.Ordinal),
-        ImmutableSortedDictionary.Create<string, EcsTask>(StringComparer.Ordinal),
+        ImmutableSortedDictionary.Create<string, Berth.Ecs.Tasks.TaskRecord>(StringComparer.Ordinal),
         ImmutableSortedDictionary.Create<string, Berth.Ecs.Services.StoredService>(StringComparer.Ordinal),
         ImmutableSortedDictionary.Create<string, StoredSetting>(StringComparer.Ordinal));
 
@@ -67,17 +67,17 @@ public sealed record EcsState(
         ImmutableSortedDictionary.Create<string, Berth.Ecs.Tasks.StoredClientToken>(StringComparer.Ordinal);
 
     /// <summary>
-    /// The tasks that still hold resources (<see cref="Berth.Ecs.Tasks.TaskResources.Holds"/>), by container instance
+    /// The tasks that still hold resources (<see cref="Berth.Ecs.Tasks.TaskRecord.Holds"/>), by container instance
     /// ARN and then task ARN: what runs where, found without walking every task. Derived from <see cref="Tasks"/>;
     /// <see cref="WithTask"/> and <see cref="WithoutTask"/> keep every index together with it.
     /// </summary>
-    public ImmutableDictionary<string, ImmutableSortedDictionary<string, EcsTask>> LiveTasksByInstance { get; init; } = NoIndex;
+    public ImmutableDictionary<string, ImmutableSortedDictionary<string, Berth.Ecs.Tasks.TaskRecord>> LiveTasksByInstance { get; init; } = NoIndex;
 
     /// <summary>Every task (stopped ones until they expire), by cluster ARN and then task ARN: what a cluster's lists and counts walk.</summary>
-    public ImmutableDictionary<string, ImmutableSortedDictionary<string, EcsTask>> TasksByCluster { get; init; } = NoIndex;
+    public ImmutableDictionary<string, ImmutableSortedDictionary<string, Berth.Ecs.Tasks.TaskRecord>> TasksByCluster { get; init; } = NoIndex;
 
     /// <summary>Every task that has a group, by <c>cluster ARN|group</c> and then task ARN: a service's tasks (group <c>service:NAME</c>).</summary>
-    public ImmutableDictionary<string, ImmutableSortedDictionary<string, EcsTask>> TasksByGroup { get; init; } = NoIndex;
+    public ImmutableDictionary<string, ImmutableSortedDictionary<string, Berth.Ecs.Tasks.TaskRecord>> TasksByGroup { get; init; } = NoIndex;
 
     /// <summary>The stopped tasks that hold nothing any more, oldest stop first: what expiry takes from the front.</summary>
     public ImmutableSortedSet<(DateTimeOffset At, string Arn)> StoppedTasks { get; init; } = ImmutableSortedSet<(DateTimeOffset At, string Arn)>.Empty;
@@ -93,18 +93,18 @@ public sealed record EcsState(
     public static DateTimeOffset MadeAt(Berth.Ecs.Tasks.StoredClientToken token) => token.CreatedAt ?? DateTimeOffset.UnixEpoch;
 
     /// <summary>The tasks on <paramref name="containerInstanceArn"/> that still hold resources, by ARN.</summary>
-    public IEnumerable<EcsTask> LiveTasksOn(string containerInstanceArn) => Find(LiveTasksByInstance, containerInstanceArn);
+    public IEnumerable<Berth.Ecs.Tasks.TaskRecord> LiveTasksOn(string containerInstanceArn) => Find(LiveTasksByInstance, containerInstanceArn);
 
     /// <summary>The tasks of <paramref name="clusterArn"/> (stopped ones until they expire), by ARN.</summary>
-    public IEnumerable<EcsTask> TasksIn(string clusterArn) => Find(TasksByCluster, clusterArn);
+    public IEnumerable<Berth.Ecs.Tasks.TaskRecord> TasksIn(string clusterArn) => Find(TasksByCluster, clusterArn);
 
     /// <summary>The tasks of <paramref name="group"/> in <paramref name="clusterArn"/> (stopped ones until they expire), by ARN.</summary>
-    public IEnumerable<EcsTask> TasksOfGroup(string clusterArn, string group) => Find(TasksByGroup, GroupKey(clusterArn, group));
+    public IEnumerable<Berth.Ecs.Tasks.TaskRecord> TasksOfGroup(string clusterArn, string group) => Find(TasksByGroup, GroupKey(clusterArn, group));
 
     /// <summary>The state with <paramref name="task"/> put (new or changed), every index kept.</summary>
-    public EcsState WithTask(EcsTask task)
+    public EcsState WithTask(Berth.Ecs.Tasks.TaskRecord task)
     {
-        var arn = task.TaskArn!;
+        var arn = task.TaskArn;
         Tasks.TryGetValue(arn, out var before);
         return Indexed(before, task) with { Tasks = Tasks.SetItem(arn, task) };
     }
@@ -114,8 +114,8 @@ public sealed record EcsState(
         => Tasks.TryGetValue(arn, out var before) ? Indexed(before, null) with { Tasks = Tasks.Remove(arn) } : this;
 
     /// <summary>When a stopped task stopped, for expiry; null while it still holds resources.</summary>
-    public static DateTimeOffset? StoppedAt(EcsTask task)
-        => Berth.Ecs.Tasks.TaskResources.Holds(task) ? null : task.StoppedAt ?? task.ExecutionStoppedAt ?? task.CreatedAt ?? DateTimeOffset.UnixEpoch;
+    public static DateTimeOffset? StoppedAt(Berth.Ecs.Tasks.TaskRecord task)
+        => task.Holds ? null : task.StoppedAt ?? task.ExecutionStoppedAt ?? task.CreatedAt;
 
     /// <summary>The state with every task index built from <see cref="Tasks"/> alone (a load, and the tests' check).</summary>
     public EcsState Reindexed()
@@ -129,11 +129,11 @@ public sealed record EcsState(
         return state;
     }
 
-    private EcsState Indexed(EcsTask? before, EcsTask? after)
+    private EcsState Indexed(Berth.Ecs.Tasks.TaskRecord? before, Berth.Ecs.Tasks.TaskRecord? after)
     {
-        var arn = (before ?? after)!.TaskArn!;
-        string? LiveKey(EcsTask? t) => t is not null && Berth.Ecs.Tasks.TaskResources.Holds(t) ? t.ContainerInstanceArn : null;
-        string? GroupOf(EcsTask? t) => t is { Group: { } g, ClusterArn: { } c } ? GroupKey(c, g) : null;
+        var arn = (before ?? after)!.TaskArn;
+        string? LiveKey(Berth.Ecs.Tasks.TaskRecord? t) => t is not null && t.Holds ? t.ContainerInstanceArn : null;
+        string? GroupOf(Berth.Ecs.Tasks.TaskRecord? t) => t is { Group: { } g } ? GroupKey(t.ClusterArn, g) : null;
         var stopped = StoppedTasks;
         if (before is not null && StoppedAt(before) is { } was)
         {
@@ -155,8 +155,8 @@ public sealed record EcsState(
     }
 
     // One index entry moved from one key to another (either may be null: not indexed).
-    private static ImmutableDictionary<string, ImmutableSortedDictionary<string, EcsTask>> Move(
-        ImmutableDictionary<string, ImmutableSortedDictionary<string, EcsTask>> index, string? from, string? to, string arn, EcsTask? task)
+    private static ImmutableDictionary<string, ImmutableSortedDictionary<string, Berth.Ecs.Tasks.TaskRecord>> Move(
+        ImmutableDictionary<string, ImmutableSortedDictionary<string, Berth.Ecs.Tasks.TaskRecord>> index, string? from, string? to, string arn, Berth.Ecs.Tasks.TaskRecord? task)
     {
         if (from is not null && (from != to || task is null) && index.TryGetValue(from, out var left))
         {
@@ -166,14 +166,14 @@ public sealed record EcsState(
 
         if (to is not null && task is not null)
         {
-            var current = index.TryGetValue(to, out var found) ? found : ImmutableSortedDictionary.Create<string, EcsTask>(StringComparer.Ordinal);
+            var current = index.TryGetValue(to, out var found) ? found : ImmutableSortedDictionary.Create<string, Berth.Ecs.Tasks.TaskRecord>(StringComparer.Ordinal);
             index = index.SetItem(to, current.SetItem(arn, task));
         }
 
         return index;
     }
 
-    private static IEnumerable<EcsTask> Find(ImmutableDictionary<string, ImmutableSortedDictionary<string, EcsTask>> index, string key)
+    private static IEnumerable<Berth.Ecs.Tasks.TaskRecord> Find(ImmutableDictionary<string, ImmutableSortedDictionary<string, Berth.Ecs.Tasks.TaskRecord>> index, string key)
         => index.TryGetValue(key, out var tasks) ? tasks.Values : [];
 
     private static string GroupKey(string clusterArn, string group) => clusterArn + "|" + group;

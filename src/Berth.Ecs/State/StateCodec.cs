@@ -8,11 +8,12 @@ using Berth.Storage.Documents;
 namespace Berth.Ecs.State;
 
 /// <summary>The JSON of stored documents: the wire shapes themselves, so what is stored is what ECS returns.</summary>
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(Berth.Protocol.Json.EpochSecondsConverter)])]
+// Domain records are stored with the wire's camelCase names and enum texts, so a stored document reads as ECS's shape.
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, PropertyNameCaseInsensitive = true, UseStringEnumConverter = true, Converters = [typeof(Berth.Protocol.Json.EpochSecondsConverter)])]
 [JsonSerializable(typeof(Cluster))]
 [JsonSerializable(typeof(StoredTaskDefinition))]
 [JsonSerializable(typeof(ContainerInstance))]
-[JsonSerializable(typeof(EcsTask))]
+[JsonSerializable(typeof(Berth.Ecs.Tasks.TaskRecord))]
 [JsonSerializable(typeof(Berth.Ecs.Services.StoredService))]
 [JsonSerializable(typeof(Service))]
 [JsonSerializable(typeof(ServiceDeployment))]
@@ -58,13 +59,16 @@ public static class StateCodec
     /// <summary>A deep copy, so state entries are never changed in place.</summary>
     public static T Clone<T>(T value, JsonTypeInfo<T> info) => JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(value, info), info)!;
 
+    /// <summary>The stored document of a task.</summary>
+    public static Mutation Document(Berth.Ecs.Tasks.TaskRecord task) => Mutation.Put(TaskKind, task.TaskArn, Encode(task, StoredJsonContext.Default.TaskRecord));
+
     /// <summary>Rebuilds the state from every stored document.</summary>
     public static EcsState Load(IEnumerable<StoredDocument> documents)
     {
         var ctx = StoredJsonContext.Default;
         var clusters = ImmutableSortedDictionary.CreateBuilder<string, Cluster>(StringComparer.Ordinal);
         var instances = ImmutableSortedDictionary.CreateBuilder<string, ContainerInstance>(StringComparer.Ordinal);
-        var tasks = ImmutableSortedDictionary.CreateBuilder<string, EcsTask>(StringComparer.Ordinal);
+        var tasks = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.Tasks.TaskRecord>(StringComparer.Ordinal);
         var services = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.Services.StoredService>(StringComparer.Ordinal);
         var settings = ImmutableSortedDictionary.CreateBuilder<string, StoredSetting>(StringComparer.Ordinal);
         var tokens = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.Tasks.StoredClientToken>(StringComparer.Ordinal);
@@ -81,7 +85,7 @@ public static class StateCodec
                     instances[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.ContainerInstance)!;
                     break;
                 case TaskKind:
-                    tasks[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.EcsTask)!;
+                    tasks[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.TaskRecord)!;
                     break;
                 case ServiceKind:
                     services[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.StoredService)!;
@@ -161,10 +165,10 @@ public sealed class StateEdit(EcsState state)
     }
 
     /// <summary>Puts a task.</summary>
-    public void Put(EcsTask task)
+    public void Put(Berth.Ecs.Tasks.TaskRecord task)
     {
         State = State.WithTask(task);
-        _mutations.Add(Mutation.Put(StateCodec.TaskKind, task.TaskArn!, StateCodec.Encode(task, StoredJsonContext.Default.EcsTask)));
+        _mutations.Add(StateCodec.Document(task));
     }
 
     /// <summary>Puts a cluster's metered totals of expired FARGATE tasks.</summary>
@@ -198,7 +202,7 @@ public sealed class StateEdit(EcsState state)
     }
 
     /// <summary>Puts a task whose document was encoded already (a plan made outside the writer).</summary>
-    public void Put(EcsTask task, Mutation document)
+    public void Put(Berth.Ecs.Tasks.TaskRecord task, Mutation document)
     {
         State = State.WithTask(task);
         _mutations.Add(document);

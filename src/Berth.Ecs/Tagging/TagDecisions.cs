@@ -62,7 +62,7 @@ public static class TagDecisions
             case "container-instance":
                 return state.ContainerInstances.TryGetValue(resourceArn!, out var instance) ? instance.Tags ?? [] : throw NotFound();
             case "task":
-                return state.Tasks.TryGetValue(resourceArn!, out var task) ? task.Tags ?? [] : throw NotFound();
+                return state.Tasks.TryGetValue(resourceArn!, out var task) ? [.. task.Tags.Select(t => new Tag { Key = t.Key, Value = t.Value })] : throw NotFound();
             case "service":
                 return state.Services.TryGetValue(resourceArn!, out var service) ? service.Service.Tags ?? [] : throw NotFound();
             default:

@@ -23,12 +23,12 @@ public static class AgentAssignments
     /// Every task on the instance that is not STOPPED yet, with the revision it runs: the agent starts what
     /// it does not run yet and stops what is desired STOPPED. Tasks whose revision is gone are left out.
     /// </summary>
-    public static IReadOnlyList<(EcsTask Task, TaskDefinition Definition)> For(EcsState state, string containerInstanceArn)
+    public static IReadOnlyList<(TaskRecord Task, TaskDefinition Definition)> For(EcsState state, string containerInstanceArn)
     {
-        var assignments = new List<(EcsTask, TaskDefinition)>();
+        var assignments = new List<(TaskRecord, TaskDefinition)>();
         foreach (var task in state.LiveTasksOn(containerInstanceArn))
         {
-            if (task.LastStatus != "STOPPED" && TaskResources.DefinitionOf(state, task) is { } definition)
+            if (task.LastStatus != EcsTaskStatus.Stopped && TaskResources.DefinitionOf(state, task) is { } definition)
             {
                 assignments.Add((task, definition));
             }
@@ -49,11 +49,11 @@ public static class AgentAssignments
     /// <paramref name="lastWrite"/>, else nothing.</item>
     /// </list>
     /// </summary>
-    public static ChannelStep NextWrite(IReadOnlyList<(EcsTask Task, TaskDefinition Definition)> assignments, IReadOnlyDictionary<string, string>? sent, DateTimeOffset now, DateTimeOffset lastWrite, TimeSpan heartbeat)
+    public static ChannelStep NextWrite(IReadOnlyList<(TaskRecord Task, TaskDefinition Definition)> assignments, IReadOnlyDictionary<string, string>? sent, DateTimeOffset now, DateTimeOffset lastWrite, TimeSpan heartbeat)
     {
         var changed = sent is null
             ? assignments
-            : [.. assignments.Where(a => !sent.TryGetValue(a.Task.TaskArn!, out var desired) || desired != Desired(a.Task))];
+            : [.. assignments.Where(a => !sent.TryGetValue(a.Task.TaskArn, out var desired) || desired != Desired(a.Task))];
         if (sent is null || changed.Count > 0)
         {
             return new ChannelStep(ChannelWrite.Assignments, changed, Told(assignments));
@@ -64,11 +64,11 @@ public static class AgentAssignments
         return new ChannelStep(now - lastWrite >= heartbeat ? ChannelWrite.Heartbeat : ChannelWrite.Nothing, [], kept);
     }
 
-    private static string Desired(EcsTask task) => task.DesiredStatus ?? string.Empty;
+    private static string Desired(TaskRecord task) => WireText.Of(task.DesiredStatus);
 
-    private static Dictionary<string, string> Told(IReadOnlyList<(EcsTask Task, TaskDefinition Definition)> assignments)
-        => assignments.ToDictionary(a => a.Task.TaskArn!, a => Desired(a.Task), StringComparer.Ordinal);
+    private static Dictionary<string, string> Told(IReadOnlyList<(TaskRecord Task, TaskDefinition Definition)> assignments)
+        => assignments.ToDictionary(a => a.Task.TaskArn, a => Desired(a.Task), StringComparer.Ordinal);
 }
 
 /// <summary>One step of an agent channel: what to write, the tasks it carries, and what the agent has been told after it.</summary>
-public sealed record ChannelStep(ChannelWrite Write, IReadOnlyList<(EcsTask Task, TaskDefinition Definition)> Tasks, IReadOnlyDictionary<string, string> Sent);
+public sealed record ChannelStep(ChannelWrite Write, IReadOnlyList<(TaskRecord Task, TaskDefinition Definition)> Tasks, IReadOnlyDictionary<string, string> Sent);

@@ -19,7 +19,7 @@ internal static class PlacementSnapshot
         {
             var usage = byArn[task.ContainerInstanceArn!];
 
-            var (cpu, memory) = TaskResources.CpuMemory(task);
+            var (cpu, memory) = (task.Cpu, task.Memory);
             usage.Cpu += cpu;
             usage.Memory += memory;
             var (tcp, udp) = TaskResources.BoundPorts(state, task);

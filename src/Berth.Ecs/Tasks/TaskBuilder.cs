@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
 using Berth.Ecs.Arns;
@@ -134,72 +135,63 @@ internal static class TaskBuilder
         new(launch.Cpu, launch.Memory, launch.TcpPorts, launch.UdpPorts, count) { Group = launch.Group };
 
     /// <summary>A new task of the launch on <paramref name="instance"/>, as ECS shows it right after RunTask.</summary>
-    public static EcsTask Build(Launch launch, Scope scope, Cluster cluster, ContainerInstance instance, IdSource ids, DateTimeOffset now)
+    public static TaskRecord Build(Launch launch, Scope scope, Cluster cluster, ContainerInstance instance, IdSource ids, DateTimeOffset now)
     {
         var taskId = ids.Hex32();
         var taskArn = $"{scope.EcsPrefix}task/{cluster.ClusterName}/{taskId}";
-        var containers = new List<Container>();
+        var containers = ImmutableArray.CreateBuilder<ContainerRecord>();
         foreach (var definition in launch.Definition.ContainerDefinitions ?? [])
         {
             var o = launch.Overrides.ContainerOverrides!.LastOrDefault(c => c.Name == definition.Name);
             var memory = o?.Memory ?? definition.Memory;
             var reservation = o?.MemoryReservation ?? definition.MemoryReservation;
-            containers.Add(new Container
+            containers.Add(new ContainerRecord
             {
                 ContainerArn = $"{scope.EcsPrefix}container/{cluster.ClusterName}/{taskId}/{ids.Uuid()}",
-                TaskArn = taskArn,
-                Name = definition.Name,
+                Name = definition.Name ?? string.Empty,
                 Image = definition.Image,
-                LastStatus = "PENDING",
-                NetworkBindings = [],
-                NetworkInterfaces = [],
-                HealthStatus = definition.HealthCheck is null ? null : "UNKNOWN",
+                LastStatus = ContainerStatus.Pending,
+                HealthStatus = definition.HealthCheck is null ? null : HealthStatus.Unknown,
                 Cpu = Text(o?.Cpu ?? definition.Cpu ?? 0),
                 Memory = memory is { } m ? Text(m) : null,
                 MemoryReservation = reservation is { } r ? Text(r) : null,
             });
         }
 
-        var attachments = new List<Attachment>();
+        var attachments = ImmutableArray<TaskAttachment>.Empty;
         if (launch.NetworkConfiguration?.AwsvpcConfiguration is { } vpc)
         {
             // The ENI an awsvpc task gets; the agent's network setup moves it on. Minimal until awsvpc networking lands.
-            attachments.Add(new Attachment
-            {
-                Id = ids.Uuid(),
-                Type = "ElasticNetworkInterface",
-                Status = "PRECREATED",
-                Details = [.. (vpc.Subnets ?? []).Take(1).Select(s => new Model.KeyValuePair { Name = "subnetId", Value = s })],
-            });
+            attachments = [new TaskAttachment(ids.Uuid(), "ElasticNetworkInterface", "PRECREATED", [.. (vpc.Subnets ?? []).Take(1).Select(s => new NameValue("subnetId", s))])];
         }
 
-        var fargate = launch.LaunchType == "FARGATE";
-        return new EcsTask
+        var launchType = WireText.Parse<LaunchType>(launch.LaunchType) ?? LaunchType.Ec2;
+        var fargate = launchType == LaunchType.Fargate;
+        return new TaskRecord
         {
             TaskArn = taskArn,
-            ClusterArn = cluster.ClusterArn,
-            TaskDefinitionArn = launch.Definition.TaskDefinitionArn,
+            ClusterArn = cluster.ClusterArn!,
+            TaskDefinitionArn = launch.Definition.TaskDefinitionArn!,
             ContainerInstanceArn = instance.ContainerInstanceArn,
             AvailabilityZone = instance.Attributes?.FirstOrDefault(a => a.Name == "ecs.availability-zone")?.Value,
             Attachments = attachments,
-            Attributes = [],
-            Containers = containers,
-            Cpu = Text(launch.Cpu),
-            Memory = Text(launch.Memory),
+            Containers = containers.ToImmutable(),
+            Cpu = launch.Cpu,
+            Memory = launch.Memory,
             CreatedAt = now,
-            DesiredStatus = "RUNNING",
-            LastStatus = "PROVISIONING",
+            DesiredStatus = EcsTaskStatus.Running,
+            LastStatus = EcsTaskStatus.Provisioning,
             EnableExecuteCommand = launch.EnableExecuteCommand,
             Group = launch.Group,
-            HealthStatus = "UNKNOWN",
-            LaunchType = launch.LaunchType,
+            HealthStatus = HealthStatus.Unknown,
+            LaunchType = launchType,
             CapacityProviderName = launch.CapacityProvider,
             PlatformVersion = fargate ? FargateCapacity.PlatformVersion : null,
             PlatformFamily = fargate ? "Linux" : null,
-            EphemeralStorage = fargate ? new EphemeralStorage { SizeInGiB = launch.Overrides.EphemeralStorage?.SizeInGiB ?? launch.Definition.EphemeralStorage?.SizeInGiB ?? FargateCapacity.DefaultEphemeralStorageGiB } : null,
-            Overrides = launch.Overrides,
+            EphemeralStorage = fargate ? new EphemeralStorageSize(launch.Overrides.EphemeralStorage?.SizeInGiB ?? launch.Definition.EphemeralStorage?.SizeInGiB ?? FargateCapacity.DefaultEphemeralStorageGiB) : null,
+            Overrides = FrozenJson.Of(launch.Overrides, WireJsonContext.Default.TaskOverride),
             StartedBy = launch.StartedBy,
-            Tags = launch.Tags,
+            Tags = TaskViews.FromWire(launch.Tags),
             Version = 1,
         };
     }

@@ -140,7 +140,6 @@ public static class TaskDecisions
             edit.Put(plan.TokenKey, new StoredClientToken(request.ClientToken!, plan.Fingerprint!, [.. response.Tasks.Select(t => t.TaskArn!)], response.Failures, now));
         }
 
-        response.Tasks = [.. response.Tasks.Select(FargateCapacity.ForWire)];
         return edit.Done<RunTaskResponse?>(response);
     }
 
@@ -183,7 +182,7 @@ public static class TaskDecisions
     /// StopTask: desiredStatus STOPPED (the agent then stops it and reports STOPPED), stop code UserInitiated.
     /// A task already asked to stop is returned unchanged.
     /// </summary>
-    public static Decision<EcsState, EcsTask> Stop(EcsState state, Scope scope, DateTimeOffset now, StopTaskRequest request)
+    public static Decision<EcsState, TaskRecord> Stop(EcsState state, Scope scope, DateTimeOffset now, StopTaskRequest request)
     {
         var cluster = ClusterRules.RequireActive(state, scope, request.Cluster);
         var task = TaskQueries.Find(state, scope, cluster, request.Task) ?? throw AwsException.InvalidParameter("The referenced task was not found.");
@@ -194,7 +193,7 @@ public static class TaskDecisions
 
         var edit = new StateEdit(state);
         var reason = string.IsNullOrEmpty(request.Reason) ? TaskLifecycle.StoppedByUser : request.Reason;
-        if (TaskLifecycle.RequestStop(task, now, "UserInitiated", reason) is not { } stopping)
+        if (TaskLifecycle.RequestStop(task, now, StopCode.UserInitiated, reason) is not { } stopping)
         {
             return edit.Done(task);
         }
@@ -217,7 +216,7 @@ public static class TaskDecisions
 
         return new RunTaskResponse
         {
-            Tasks = [.. seen.TaskArns.Where(state.Tasks.ContainsKey).Select(a => FargateCapacity.ForWire(state.Tasks[a]))],
+            Tasks = [.. seen.TaskArns.Where(state.Tasks.ContainsKey).Select(a => TaskViews.ToWire(state.Tasks[a]))],
             Failures = seen.Failures,
         };
     }
@@ -267,7 +266,7 @@ public static class TaskDecisions
         {
             var task = TaskBuilder.Build(launch, scope, cluster, edit.State.ContainerInstances[chosen.Arn], ids, now);
             edit.Put(task);
-            response.Tasks!.Add(task);
+            response.Tasks!.Add(TaskViews.ToWire(task));
             return;
         }
 

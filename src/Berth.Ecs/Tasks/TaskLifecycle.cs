@@ -1,15 +1,8 @@
-using Berth.Ecs.Model;
-using Berth.Ecs.State;
-
 namespace Berth.Ecs.Tasks;
 
 /// <summary>ECS's task lifecycle: the order of <c>lastStatus</c> values and the ways a task is asked to stop.</summary>
 public static class TaskLifecycle
 {
-    /// <summary>Every <c>lastStatus</c> a task passes through, in order; a task only ever moves forward.</summary>
-    public static readonly IReadOnlyList<string> Order =
-        ["PROVISIONING", "PENDING", "ACTIVATING", "RUNNING", "DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED"];
-
     /// <summary>ECS's stoppedReason for StopTask without a reason.</summary>
     public const string StoppedByUser = "Task stopped by user";
 
@@ -19,76 +12,55 @@ public static class TaskLifecycle
     /// <summary>ECS's stoppedReason for the tasks of a container instance deregistered with <c>force</c>.</summary>
     public const string DeregistrationForced = "Container instance deregistration forced by user";
 
-    /// <summary>Position of a status in <see cref="Order"/>; -1 for a status ECS does not have.</summary>
-    public static int Rank(string? status) => status is null ? -1 : IndexOf(status);
-
     /// <summary>Whether the task has started stopping (DEACTIVATING or later).</summary>
-    public static bool IsStopping(string? status) => Rank(status) >= IndexOf("DEACTIVATING");
+    public static bool IsStopping(EcsTaskStatus status) => status >= EcsTaskStatus.Deactivating;
 
     /// <summary>
-    /// A copy of the task with <c>desiredStatus</c> STOPPED: the agent stops it and reports STOPPED. The first
-    /// stop code and reason win (a task the user stops after its essential container exited keeps that cause).
-    /// Null when the task was already asked to stop.
+    /// The task with <c>desiredStatus</c> STOPPED: the agent stops it and reports STOPPED. The first stop code and
+    /// reason win (a task the user stops after its essential container exited keeps that cause). Null when the task
+    /// was already asked to stop.
     /// </summary>
-    public static EcsTask? RequestStop(EcsTask task, DateTimeOffset now, string stopCode, string reason)
+    public static TaskRecord? RequestStop(TaskRecord task, DateTimeOffset now, StopCode stopCode, string reason)
     {
-        if (task.DesiredStatus == "STOPPED")
+        if (task.DesiredStatus == EcsTaskStatus.Stopped)
         {
             return null;
         }
 
-        var next = StateCodec.Clone(task, StoredJsonContext.Default.EcsTask);
-        next.DesiredStatus = "STOPPED";
-        next.StopCode ??= stopCode;
-        next.StoppedReason ??= reason;
-        next.StoppingAt ??= now;
-        next.Version = (next.Version ?? 0) + 1;
-        return next;
+        return task with
+        {
+            DesiredStatus = EcsTaskStatus.Stopped,
+            StopCode = task.StopCode ?? stopCode,
+            StoppedReason = task.StoppedReason ?? reason,
+            StoppingAt = task.StoppingAt ?? now,
+            Version = task.Version + 1,
+        };
     }
 
     /// <summary>
-    /// A copy of the task that is over, without the agent's word (its host is lost): STOPPED both ways,
-    /// every container STOPPED, stopped now. Null when the task was already STOPPED.
+    /// The task over without the agent's word (its host is lost): STOPPED both ways, every container STOPPED,
+    /// stopped now. Null when the task was already STOPPED.
     /// </summary>
-    public static EcsTask? ForceStopped(EcsTask task, DateTimeOffset now, string stopCode, string reason)
+    public static TaskRecord? ForceStopped(TaskRecord task, DateTimeOffset now, StopCode stopCode, string reason)
     {
-        if (task.LastStatus == "STOPPED" && task.DesiredStatus == "STOPPED")
+        if (task.LastStatus == EcsTaskStatus.Stopped && task.DesiredStatus == EcsTaskStatus.Stopped)
         {
             return null;
         }
 
-        var next = StateCodec.Clone(task, StoredJsonContext.Default.EcsTask);
-        next.StopCode ??= stopCode;
-        next.StoppedReason ??= reason;
-        MarkStopped(next, now, now);
-        next.Version = (next.Version ?? 0) + 1;
-        return next;
+        return Stopped(task with { StopCode = task.StopCode ?? stopCode, StoppedReason = task.StoppedReason ?? reason }, now, now) with { Version = task.Version + 1 };
     }
 
-    /// <summary>Sets what ECS shows once a task is STOPPED (in place, on a copy the caller owns).</summary>
-    internal static void MarkStopped(EcsTask task, DateTimeOffset now, DateTimeOffset executionStoppedAt)
+    /// <summary>The task as ECS shows it once STOPPED: both statuses, the stop times, every container STOPPED.</summary>
+    internal static TaskRecord Stopped(TaskRecord task, DateTimeOffset now, DateTimeOffset executionStoppedAt) => task with
     {
-        task.LastStatus = "STOPPED";
-        task.DesiredStatus = "STOPPED";
-        task.StoppingAt ??= now;
-        task.ExecutionStoppedAt ??= executionStoppedAt;
-        task.StoppedAt ??= now;
-        foreach (var container in task.Containers ?? [])
-        {
-            container.LastStatus = "STOPPED";
-        }
-    }
-
-    private static int IndexOf(string status)
-    {
-        for (var i = 0; i < Order.Count; i++)
-        {
-            if (Order[i] == status)
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
+        LastStatus = EcsTaskStatus.Stopped,
+        DesiredStatus = EcsTaskStatus.Stopped,
+        StoppingAt = task.StoppingAt ?? now,
+        ExecutionStoppedAt = task.ExecutionStoppedAt ?? executionStoppedAt,
+        StoppedAt = task.StoppedAt ?? now,
+        Containers = task.Containers.All(c => c.LastStatus == ContainerStatus.Stopped)
+            ? task.Containers
+            : [.. task.Containers.Select(c => c.LastStatus == ContainerStatus.Stopped ? c : c with { LastStatus = ContainerStatus.Stopped })],
+    };
 }

@@ -1,5 +1,4 @@
 using Berth.Ecs.Arns;
-using Berth.Ecs.Capacity;
 using Berth.Ecs.Clusters;
 using Berth.Ecs.ContainerInstances;
 using Berth.Ecs.Model;
@@ -24,7 +23,7 @@ public static class TaskQueries
     }
 
     /// <summary>The task of <paramref name="cluster"/> a reference names, or null.</summary>
-    public static EcsTask? Find(EcsState state, Scope scope, Cluster cluster, string? reference) =>
+    public static TaskRecord? Find(EcsState state, Scope scope, Cluster cluster, string? reference) =>
         state.Tasks.TryGetValue(ArnOf(scope, cluster, reference), out var task) && task.ClusterArn == cluster.ClusterArn ? task : null;
 
     /// <summary>DescribeTasks: up to 100 by ID or ARN; tags only with <c>include: ["TAGS"]</c>; MISSING failures.</summary>
@@ -61,7 +60,7 @@ public static class TaskQueries
             }
             else
             {
-                response.Tasks.Add(FargateCapacity.ForWire(withTags ? task : WithoutTags(task)));
+                response.Tasks.Add(TaskViews.ToWire(task, withTags));
             }
         }
 
@@ -110,37 +109,25 @@ public static class TaskQueries
         }
 
         var ordered = (group is null ? state.TasksIn(cluster.ClusterArn!) : state.TasksOfGroup(cluster.ClusterArn!, group))
-            .Where(t => t.DesiredStatus == desired)
+            .Where(t => WireText.Of(t.DesiredStatus) == desired)
             .Where(t => instanceArn is null || t.ContainerInstanceArn == instanceArn)
             .Where(t => request.Family is null || FamilyOf(t) == request.Family)
             .Where(t => request.StartedBy is null || t.StartedBy == request.StartedBy)
             .Where(t => group is null || t.Group == group)
-            .Where(t => request.LaunchType is null || t.LaunchType == request.LaunchType)
+            .Where(t => request.LaunchType is null || WireText.Of(t.LaunchType) == request.LaunchType)
             // Daemons do not exist in Berth yet: a daemon filter matches nothing.
             .Where(_ => request.DaemonName is null)
-            .Select(t => (t.TaskArn!, t.TaskArn!));
+            .Select(t => (t.TaskArn, t.TaskArn));
         var (arns, next) = Page.Take(ordered, size, request.NextToken, "ListTasks");
         return new ListTasksResponse { TaskArns = arns, NextToken = next };
     }
 
-    private static string? FamilyOf(EcsTask task)
+    private static string FamilyOf(TaskRecord task)
     {
         // task-definition/FAMILY:REVISION
         var arn = task.TaskDefinitionArn;
-        if (arn is null)
-        {
-            return null;
-        }
-
         var start = arn.LastIndexOf('/') + 1;
         var colon = arn.LastIndexOf(':');
         return colon > start ? arn[start..colon] : arn[start..];
-    }
-
-    private static EcsTask WithoutTags(EcsTask task)
-    {
-        var copy = StateCodec.Clone(task, StoredJsonContext.Default.EcsTask);
-        copy.Tags = null;
-        return copy;
     }
 }

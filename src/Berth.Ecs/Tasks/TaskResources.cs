@@ -1,4 +1,3 @@
-using System.Globalization;
 using Berth.Ecs.Arns;
 using Berth.Ecs.Model;
 using Berth.Ecs.State;
@@ -9,17 +8,8 @@ namespace Berth.Ecs.Tasks;
 /// <summary>What a task holds on its container instance: CPU, memory and host ports.</summary>
 internal static class TaskResources
 {
-    /// <summary>
-    /// Whether the task still holds its resources: until both its desired and last status are STOPPED
-    /// (a task asked to stop keeps its ports until the agent reports it gone).
-    /// </summary>
-    public static bool Holds(EcsTask task) => task.DesiredStatus != "STOPPED" || task.LastStatus != "STOPPED";
-
-    /// <summary>The task's CPU units and MiB (the task-level values Berth resolved when it created the task).</summary>
-    public static (int Cpu, int Memory) CpuMemory(EcsTask task) => (ParseInt(task.Cpu), ParseInt(task.Memory));
-
     /// <summary>The revision a task runs, or null when it is gone from the state.</summary>
-    public static TaskDefinition? DefinitionOf(EcsState state, EcsTask task)
+    public static TaskDefinition? DefinitionOf(EcsState state, TaskRecord task)
     {
         if (!EcsArn.TryParse(task.TaskDefinitionArn, out var arn))
         {
@@ -62,7 +52,7 @@ internal static class TaskResources
     }
 
     /// <summary>Static ports of the task's definition plus every host port the agent reported bound.</summary>
-    public static (HashSet<int> Tcp, HashSet<int> Udp) BoundPorts(EcsState state, EcsTask task)
+    public static (HashSet<int> Tcp, HashSet<int> Udp) BoundPorts(EcsState state, TaskRecord task)
     {
         var tcp = new HashSet<int>();
         var udp = new HashSet<int>();
@@ -73,20 +63,17 @@ internal static class TaskResources
             udp.UnionWith(staticUdp.Where(p => p != 0));
         }
 
-        foreach (var container in task.Containers ?? [])
+        foreach (var container in task.Containers)
         {
-            foreach (var binding in container.NetworkBindings ?? [])
+            foreach (var binding in container.NetworkBindings)
             {
                 if (binding.HostPort is > 0 and var port)
                 {
-                    (binding.Protocol == "udp" ? udp : tcp).Add(port);
+                    (binding.Protocol == PortProtocol.Udp ? udp : tcp).Add(port);
                 }
             }
         }
 
         return (tcp, udp);
     }
-
-    private static int ParseInt(string? text) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : 0;
 }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Berth.Ecs.Arns;
 using Berth.Ecs.Clusters;
 using Berth.Ecs.Model;
@@ -17,8 +18,6 @@ public static class TaskStateDecisions
     /// <summary>What ECS answers a state change with.</summary>
     public const string Acknowledgment = "true";
 
-    private static readonly string[] ContainerOrder = ["PENDING", "RUNNING", "STOPPED"];
-
     /// <summary>
     /// SubmitTaskStateChange: containers first, then the task's status. RUNNING stamps startedAt and
     /// connectivityAt; DEACTIVATING..DEPROVISIONING stamp stoppingAt; STOPPED stamps executionStoppedAt and
@@ -29,44 +28,45 @@ public static class TaskStateDecisions
     {
         var task = Resolve(state, scope, request.Cluster, request.Task);
         CheckHealth(request.HealthStatus);
-        var next = StateCodec.Clone(task, StoredJsonContext.Default.EcsTask);
         var definition = TaskResources.DefinitionOf(state, task);
-        next.PullStartedAt ??= request.PullStartedAt;
-        next.PullStoppedAt ??= request.PullStoppedAt;
-        var advances = TaskLifecycle.Rank(request.Status) > TaskLifecycle.Rank(next.LastStatus);
-        if (advances && request.Status == "STOPPED" && next.StartedAt is null && next.StopCode is null)
+        var next = task with { PullStartedAt = task.PullStartedAt ?? request.PullStartedAt, PullStoppedAt = task.PullStoppedAt ?? request.PullStoppedAt };
+        var status = WireText.Parse<EcsTaskStatus>(request.Status);
+        var advances = status is { } reported && reported > next.LastStatus;
+        if (advances && status == EcsTaskStatus.Stopped && next.StartedAt is null && next.StopCode is null)
         {
             // Decided before the containers so that a pull failure is not taken for an essential container's exit.
-            next.StopCode = "TaskFailedToStart";
-            next.StoppedReason = NonEmpty(request.Reason)
-                ?? request.Containers?.Select(c => NonEmpty(c.Reason)).FirstOrDefault(r => r is not null)
-                ?? "Task failed to start";
+            next = next with
+            {
+                StopCode = StopCode.TaskFailedToStart,
+                StoppedReason = NonEmpty(request.Reason)
+                    ?? request.Containers?.Select(c => NonEmpty(c.Reason)).FirstOrDefault(r => r is not null)
+                    ?? "Task failed to start",
+            };
         }
-        else if (advances && request.Status == "STOPPED" && next.DesiredStatus == "RUNNING" && next.StopCode is null && NonEmpty(request.Reason) is { } reason)
+        else if (advances && status == EcsTaskStatus.Stopped && next.DesiredStatus == EcsTaskStatus.Running && next.StopCode is null && NonEmpty(request.Reason) is { } reason)
         {
             // The agent stopped a task that ran on its own (an essential container exited, or the agent failed): its reason stands.
-            next.StopCode = "EssentialContainerExited";
-            next.StoppedReason = reason;
+            next = next with { StopCode = StopCode.EssentialContainerExited, StoppedReason = reason };
         }
 
         foreach (var change in request.Containers ?? [])
         {
-            Apply(next, definition, change.ContainerName, change.Status, change.ExitCode, change.Reason, change.RuntimeId, change.NetworkBindings, change.HealthStatus, change.ImageDigest, now);
+            next = Apply(next, definition, change.ContainerName, change.Status, change.ExitCode, change.Reason, change.RuntimeId, change.NetworkBindings, change.HealthStatus, change.ImageDigest, now);
         }
 
         foreach (var change in request.Attachments ?? [])
         {
-            ApplyAttachment(next, change);
+            next = ApplyAttachment(next, change);
         }
 
         if (advances)
         {
-            Advance(next, request.Status!, now, request.ExecutionStoppedAt);
+            next = Advance(next, status!.Value, now, request.ExecutionStoppedAt);
         }
 
-        if (request.HealthStatus is not null)
+        if (WireText.Parse<HealthStatus>(request.HealthStatus) is { } health)
         {
-            next.HealthStatus = request.HealthStatus;
+            next = next with { HealthStatus = health };
         }
 
         return Save(state, task, next);
@@ -74,30 +74,31 @@ public static class TaskStateDecisions
 
     // An awsvpc task's network interface as the agent set it up: its status and its address, also shown on
     // each container's networkInterfaces as ECS does.
-    private static void ApplyAttachment(EcsTask task, AttachmentStateChange change)
+    private static TaskRecord ApplyAttachment(TaskRecord task, AttachmentStateChange change)
     {
-        var attachment = task.Attachments?.FirstOrDefault(a => a.Id is not null && (change.AttachmentArn == a.Id || change.AttachmentArn?.EndsWith("/" + a.Id, StringComparison.Ordinal) == true));
-        if (attachment is null || change.Status is null)
+        var index = IndexOf(task.Attachments, a => change.AttachmentArn == a.Id || change.AttachmentArn?.EndsWith("/" + a.Id, StringComparison.Ordinal) == true);
+        if (index < 0 || change.Status is null)
         {
-            return;
+            return task;
         }
 
-        attachment.Status = change.Status;
+        var attachment = task.Attachments[index];
+        var details = attachment.Details;
         foreach (var detail in change.Details ?? [])
         {
-            attachment.Details ??= [];
-            attachment.Details.RemoveAll(d => d.Name == detail.Name);
-            attachment.Details.Add(new Model.KeyValuePair { Name = detail.Name, Value = detail.Value });
+            details = [.. details.Where(d => d.Name != detail.Name), new NameValue(detail.Name ?? string.Empty, detail.Value)];
         }
 
-        var address = attachment.Details?.FirstOrDefault(d => d.Name == "privateIPv4Address")?.Value;
-        if (address is not null)
+        attachment = attachment with { Status = change.Status, Details = details };
+        task = task with { Attachments = task.Attachments.SetItem(index, attachment) };
+        var address = attachment.Details.FirstOrDefault(d => d.Name == "privateIPv4Address")?.Value;
+        if (address is null)
         {
-            foreach (var container in task.Containers ?? [])
-            {
-                container.NetworkInterfaces = [new NetworkInterface { AttachmentId = attachment.Id, PrivateIpv4Address = address }];
-            }
+            return task;
         }
+
+        ImmutableArray<ContainerInterface> interfaces = [new ContainerInterface(attachment.Id, address)];
+        return task with { Containers = [.. task.Containers.Select(c => c with { NetworkInterfaces = interfaces })] };
     }
 
     /// <summary>
@@ -109,81 +110,97 @@ public static class TaskStateDecisions
     {
         var task = Resolve(state, scope, request.Cluster, request.Task);
         CheckHealth(request.HealthStatus);
-        var next = StateCodec.Clone(task, StoredJsonContext.Default.EcsTask);
-        Apply(next, TaskResources.DefinitionOf(state, task), request.ContainerName, request.Status, request.ExitCode, request.Reason, request.RuntimeId, request.NetworkBindings, request.HealthStatus, null, now);
+        var next = Apply(task, TaskResources.DefinitionOf(state, task), request.ContainerName, request.Status, request.ExitCode, request.Reason, request.RuntimeId, request.NetworkBindings, request.HealthStatus, null, now);
         return Save(state, task, next);
     }
 
-    private static EcsTask Resolve(EcsState state, Scope scope, string? clusterRef, string? taskRef)
+    private static TaskRecord Resolve(EcsState state, Scope scope, string? clusterRef, string? taskRef)
     {
         var cluster = ClusterRules.RequireActive(state, scope, clusterRef);
         return TaskQueries.Find(state, scope, cluster, taskRef) ?? throw AwsException.InvalidParameter("The referenced task was not found.");
     }
 
-    private static void Apply(EcsTask task, TaskDefinition? definition, string? name, string? status, int? exitCode, string? reason, string? runtimeId, List<NetworkBinding>? bindings, string? health, string? imageDigest, DateTimeOffset now)
+    private static TaskRecord Apply(TaskRecord task, TaskDefinition? definition, string? name, string? status, int? exitCode, string? reason, string? runtimeId, List<NetworkBinding>? bindings, string? health, string? imageDigest, DateTimeOffset now)
     {
         CheckHealth(health);
-        var container = task.Containers?.FirstOrDefault(c => c.Name == name)
-            ?? throw AwsException.InvalidParameter($"The referenced container {name} was not found in task {task.TaskArn}.");
-        container.ExitCode = exitCode ?? container.ExitCode;
-        container.Reason = NonEmpty(reason) ?? container.Reason;
-        container.RuntimeId = NonEmpty(runtimeId) ?? container.RuntimeId;
-        container.ImageDigest = NonEmpty(imageDigest) ?? container.ImageDigest;
-        container.NetworkBindings = bindings ?? container.NetworkBindings;
-        container.HealthStatus = health ?? container.HealthStatus;
-        if (Array.IndexOf(ContainerOrder, status) <= Array.IndexOf(ContainerOrder, container.LastStatus))
+        var index = IndexOf(task.Containers, c => c.Name == name);
+        if (index < 0)
         {
-            return;
+            throw AwsException.InvalidParameter($"The referenced container {name} was not found in task {task.TaskArn}.");
         }
 
-        container.LastStatus = status;
+        var before = task.Containers[index];
+        var reportedBindings = bindings?.Select(TaskViews.FromWire).ToImmutableArray();
+        var container = before with
+        {
+            ExitCode = exitCode ?? before.ExitCode,
+            Reason = NonEmpty(reason) ?? before.Reason,
+            RuntimeId = NonEmpty(runtimeId) ?? before.RuntimeId,
+            ImageDigest = NonEmpty(imageDigest) ?? before.ImageDigest,
+            // The same bindings reported again keep the array the state holds, so nothing looks changed.
+            NetworkBindings = reportedBindings is { } given && !given.SequenceEqual(before.NetworkBindings) ? given : before.NetworkBindings,
+            HealthStatus = WireText.Parse<HealthStatus>(health) ?? before.HealthStatus,
+        };
+        var advanced = WireText.Parse<ContainerStatus>(status) is { } next && next > before.LastStatus;
+        if (advanced)
+        {
+            container = container with { LastStatus = WireText.Parse<ContainerStatus>(status)!.Value };
+        }
+
+        if (container != before)
+        {
+            task = task with { Containers = task.Containers.SetItem(index, container) };
+        }
+
         var essential = definition?.ContainerDefinitions?.FirstOrDefault(d => d.Name == name)?.Essential != false;
-        if (status == "STOPPED" && essential && task.DesiredStatus == "RUNNING")
+        if (advanced && container.LastStatus == ContainerStatus.Stopped && essential && task.DesiredStatus == EcsTaskStatus.Running)
         {
             // A container that never started (image pull, create) failed the task's start; one that ran exited.
             var failedToStart = task.StartedAt is null && container.Reason is not null;
-            task.DesiredStatus = "STOPPED";
-            task.StopCode ??= failedToStart ? "TaskFailedToStart" : "EssentialContainerExited";
-            task.StoppedReason ??= failedToStart ? container.Reason : TaskLifecycle.EssentialContainerExited;
-            task.StoppingAt ??= now;
+            task = task with
+            {
+                DesiredStatus = EcsTaskStatus.Stopped,
+                StopCode = task.StopCode ?? (failedToStart ? StopCode.TaskFailedToStart : StopCode.EssentialContainerExited),
+                StoppedReason = task.StoppedReason ?? (failedToStart ? container.Reason : TaskLifecycle.EssentialContainerExited),
+                StoppingAt = task.StoppingAt ?? now,
+            };
         }
+
+        return task;
     }
 
-    private static void Advance(EcsTask task, string status, DateTimeOffset now, DateTimeOffset? executionStoppedAt)
+    private static TaskRecord Advance(TaskRecord task, EcsTaskStatus status, DateTimeOffset now, DateTimeOffset? executionStoppedAt)
     {
-        task.LastStatus = status;
-        if (status == "RUNNING")
+        task = task with { LastStatus = status };
+        if (status == EcsTaskStatus.Running)
         {
-            task.StartedAt ??= now;
-            task.ConnectivityAt ??= now;
-            task.Connectivity = "CONNECTED";
+            task = task with { StartedAt = task.StartedAt ?? now, ConnectivityAt = task.ConnectivityAt ?? now, Connectivity = Connectivity.Connected };
         }
 
         if (TaskLifecycle.IsStopping(status))
         {
-            task.StoppingAt ??= now;
+            task = task with { StoppingAt = task.StoppingAt ?? now };
         }
 
-        if (status == "STOPPED")
+        if (status == EcsTaskStatus.Stopped)
         {
             // A task that ran and stopped without being asked to stopped because its essential container did.
-            task.StopCode ??= "EssentialContainerExited";
-            task.StoppedReason ??= TaskLifecycle.EssentialContainerExited;
-            TaskLifecycle.MarkStopped(task, now, executionStoppedAt ?? now);
+            task = TaskLifecycle.Stopped(task with { StopCode = task.StopCode ?? StopCode.EssentialContainerExited, StoppedReason = task.StoppedReason ?? TaskLifecycle.EssentialContainerExited }, now, executionStoppedAt ?? now);
         }
+
+        return task;
     }
 
-    private static Decision<EcsState, string> Save(EcsState state, EcsTask before, EcsTask after)
+    // A report that changes nothing writes nothing; any change bumps the version.
+    private static Decision<EcsState, string> Save(EcsState state, TaskRecord before, TaskRecord after)
     {
         var edit = new StateEdit(state);
-        var info = StoredJsonContext.Default.EcsTask;
-        if (StateCodec.Encode(before, info).AsSpan().SequenceEqual(StateCodec.Encode(after, info)))
+        if (after == before)
         {
             return edit.Done(Acknowledgment);
         }
 
-        after.Version = (before.Version ?? 0) + 1;
-        edit.Put(after);
+        edit.Put(after with { Version = before.Version + 1 });
         return edit.Done(Acknowledgment);
     }
 
@@ -193,6 +210,19 @@ public static class TaskStateDecisions
         {
             throw AwsException.InvalidParameter($"Invalid value for healthStatus: {health}. Valid values are {string.Join(", ", WireEnums.HealthStatus)}.");
         }
+    }
+
+    private static int IndexOf<T>(ImmutableArray<T> items, Func<T, bool> match)
+    {
+        for (var i = 0; i < items.Length; i++)
+        {
+            if (match(items[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private static string? NonEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;

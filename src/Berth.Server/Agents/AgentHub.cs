@@ -114,7 +114,7 @@ public sealed partial class AgentHub : IAsyncDisposable
                         {
                             Type = AgentChannelMessage.AssignmentsType,
                             At = now,
-                            Tasks = [.. step.Tasks.Select(a => new AgentAssignment { Task = a.Task, TaskDefinition = a.Definition, RegistryCredentials = _options.RegistryCredentials?.Invoke(a.Task, a.Definition) })],
+                            Tasks = [.. step.Tasks.Select(a => Assignment(a.Task, a.Definition))],
                         }, aborted.Token);
                         lastWrite = now;
                         break;
@@ -177,7 +177,7 @@ public sealed partial class AgentHub : IAsyncDisposable
                 {
                     var arn = lost.ContainerInstanceArn;
                     var stopped = await _pipeline.ExecuteAsync(s => _connections.ContainsKey(arn)
-                        ? new Decision<EcsState, IReadOnlyList<EcsTask>>(s, [], [])
+                        ? new Decision<EcsState, IReadOnlyList<TaskRecord>>(s, [], [])
                         : ContainerInstanceDecisions.MarkLost(s, arn, now, lost.Reason));
                     if (stopped.Count > 0)
                     {
@@ -210,6 +210,13 @@ public sealed partial class AgentHub : IAsyncDisposable
         Stop();
         await _monitor;
         _stopping.Dispose();
+    }
+
+    // The agent's view of a task: the wire shape with the host it runs on (FARGATE's too), and the pull credentials.
+    private AgentAssignment Assignment(TaskRecord task, TaskDefinition definition)
+    {
+        var wire = TaskViews.ToWire(task, forAgent: true);
+        return new AgentAssignment { Task = wire, TaskDefinition = definition, RegistryCredentials = _options.RegistryCredentials?.Invoke(wire, definition) };
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Agent of {ContainerInstanceArn} connected")]

@@ -1,5 +1,6 @@
 using Berth.Ecs.Clusters;
 using Berth.Ecs.Model;
+using Berth.Ecs.Tasks;
 using Berth.Ecs.State;
 using Berth.Protocol.Errors;
 using static Berth.Ecs.Tests.Decisions.Fixtures;
@@ -69,8 +70,8 @@ public class ClusterDecisionTests
             ContainerInstances = state.ContainerInstances.Add("i", new ContainerInstance { ContainerInstanceArn = "arn:aws:ecs:us-east-1:000000000000:container-instance/web/1", Status = "ACTIVE" }),
         };
         var withService = state with { Services = state.Services.Add("s", new Berth.Ecs.Services.StoredService { Service = new Service { ClusterArn = arn, Status = "ACTIVE" } }) };
-        var withTask = state.WithTask(new EcsTask { TaskArn = "t", ClusterArn = arn, LastStatus = "RUNNING" });
-        var stoppedTask = state.WithTask(new EcsTask { TaskArn = "t", ClusterArn = arn, LastStatus = "STOPPED" });
+        var withTask = state.WithTask(new TaskRecord { TaskArn = "t", ClusterArn = arn!, TaskDefinitionArn = "d", LastStatus = EcsTaskStatus.Running });
+        var stoppedTask = state.WithTask(new TaskRecord { TaskArn = "t", ClusterArn = arn!, TaskDefinitionArn = "d", LastStatus = EcsTaskStatus.Stopped, DesiredStatus = EcsTaskStatus.Stopped });
 
         Assert.Equal("ClusterContainsContainerInstancesException", Assert.Throws<AwsException>(() => ClusterDecisions.Delete(withInstance, Scope, new DeleteClusterRequest { Cluster = "web" })).ErrorType);
         Assert.Equal("ClusterContainsServicesException", Assert.Throws<AwsException>(() => ClusterDecisions.Delete(withService, Scope, new DeleteClusterRequest { Cluster = "web" })).ErrorType);

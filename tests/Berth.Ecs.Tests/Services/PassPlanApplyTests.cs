@@ -1,4 +1,5 @@
 using Berth.Ecs.Model;
+using Berth.Ecs.Tasks;
 using Berth.Ecs.Services;
 using Berth.Ecs.Tests.Tasks;
 using static Berth.Ecs.Tests.Decisions.Fixtures;
@@ -13,7 +14,7 @@ public class PassPlanApplyTests
             new CreateServiceRequest { Cluster = World.ClusterName, ServiceName = name, TaskDefinition = definition, DesiredCount = desired }));
 
     private static int Live(World world, string name) =>
-        world.State.TasksOfGroup(world.ClusterArn, "service:" + name).Count(t => t.DesiredStatus == "RUNNING");
+        world.State.TasksOfGroup(world.ClusterArn, "service:" + name).Count(t => t.DesiredStatus == EcsTaskStatus.Running);
 
     [Fact]
     public void OnTheStateItWasPlannedOnEveryChangeApplies()

@@ -2,6 +2,7 @@ using Berth.Ecs.ContainerInstances;
 using Berth.Ecs.Model;
 using Berth.Ecs.Services;
 using Berth.Ecs.State;
+using Berth.Ecs.Tasks;
 using Berth.Ecs.Tests.Tasks;
 using static Berth.Ecs.Tests.Decisions.Fixtures;
 
@@ -14,12 +15,12 @@ public class ServicePassTests
 
     private static PassResult Pass(World world) => world.Apply(ServicePass.Run(world.State, world.Time, world.Ids, new Random(1)));
 
-    private static List<EcsTask> Live(World world, string name = "web") =>
-        [.. world.State.Tasks.Values.Where(t => t.Group == "service:" + name && t.DesiredStatus == "RUNNING")];
+    private static List<TaskRecord> Live(World world, string name = "web") =>
+        [.. world.State.Tasks.Values.Where(t => t.Group == "service:" + name && t.DesiredStatus == EcsTaskStatus.Running)];
 
     private static void RunAll(World world)
     {
-        foreach (var task in world.State.Tasks.Values.Where(t => t.DesiredStatus == "RUNNING" && t.LastStatus != "RUNNING").ToList())
+        foreach (var task in world.State.Tasks.Values.Where(t => t.DesiredStatus == EcsTaskStatus.Running && t.LastStatus != EcsTaskStatus.Running).ToList())
         {
             world.TaskReports(task.TaskArn!, "RUNNING");
         }
@@ -27,7 +28,7 @@ public class ServicePassTests
 
     private static void StopAsked(World world)
     {
-        foreach (var task in world.State.Tasks.Values.Where(t => t.DesiredStatus == "STOPPED" && t.LastStatus != "STOPPED").ToList())
+        foreach (var task in world.State.Tasks.Values.Where(t => t.DesiredStatus == EcsTaskStatus.Stopped && t.LastStatus != EcsTaskStatus.Stopped).ToList())
         {
             world.TaskReports(task.TaskArn!, "STOPPED");
         }
@@ -35,11 +36,13 @@ public class ServicePassTests
 
     private static void Fail(World world, string taskArn)
     {
-        var failed = StateCodec.Clone(world.Task(taskArn), StoredJsonContext.Default.EcsTask);
-        failed.LastStatus = "STOPPED";
-        failed.DesiredStatus = "STOPPED";
-        failed.StopCode = "TaskFailedToStart";
-        failed.StoppedReason = "CannotPullContainerError: nope";
+        var failed = world.Record(taskArn) with
+        {
+            LastStatus = EcsTaskStatus.Stopped,
+            DesiredStatus = EcsTaskStatus.Stopped,
+            StopCode = StopCode.TaskFailedToStart,
+            StoppedReason = "CannotPullContainerError: nope",
+        };
         var edit = new StateEdit(world.State);
         edit.Put(failed);
         world.State = edit.State;
@@ -288,7 +291,7 @@ public class ServicePassTests
         Assert.Equal("InvalidParameterException", world.Refused(s => ServiceDecisions.Delete(s, Scope, Now, new DeleteServiceRequest { Cluster = World.ClusterName, Service = "web" })).ErrorType);
         Assert.Equal("DRAINING", world.Apply(ServiceDecisions.Delete(world.State, Scope, Now, new DeleteServiceRequest { Cluster = World.ClusterName, Service = "web", Force = true })).Status);
         Assert.Equal(2, Pass(world).Stopped);
-        Assert.All(world.State.Tasks.Values.Where(t => t.Group == "service:web"), t => Assert.Equal("ServiceSchedulerInitiated", t.StopCode));
+        Assert.All(world.State.Tasks.Values.Where(t => t.Group == "service:web"), t => Assert.Equal(StopCode.ServiceSchedulerInitiated, t.StopCode));
         StopAsked(world);
         Pass(world);
         Assert.Equal("INACTIVE", Describe(world).Status);

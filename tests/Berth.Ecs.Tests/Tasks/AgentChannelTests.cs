@@ -50,7 +50,7 @@ public class AgentChannelTests
         _world.Apply(TaskDecisions.Stop(_world.State, Scope, Now, new StopTaskRequest { Cluster = World.ClusterName, Task = a.TaskArn }));
         var stopped = Next(added.Sent);
         Assert.Equal([a.TaskArn!], Arns(stopped));
-        Assert.Equal("STOPPED", Assert.Single(stopped.Tasks).Task.DesiredStatus);
+        Assert.Equal(EcsTaskStatus.Stopped, Assert.Single(stopped.Tasks).Task.DesiredStatus);
         Assert.Equal(ChannelWrite.Nothing, Next(stopped.Sent).Write);
     }
 

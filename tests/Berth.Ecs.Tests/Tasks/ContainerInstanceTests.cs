@@ -259,11 +259,11 @@ public class ContainerInstanceTests
 
         var task = Assert.Single(result);
         Assert.Equal(running.TaskArn, task.TaskArn);
-        Assert.Equal(("STOPPED", "STOPPED"), (task.LastStatus, task.DesiredStatus));
-        Assert.Equal("TerminationNotice", task.StopCode);
+        Assert.Equal((EcsTaskStatus.Stopped, EcsTaskStatus.Stopped), (task.LastStatus, task.DesiredStatus));
+        Assert.Equal(StopCode.TerminationNotice, task.StopCode);
         Assert.Equal($"Host EC2 (instance {world.Describe(lost).Ec2InstanceId}) lost: agent disconnected for 300 s", task.StoppedReason);
         Assert.Equal((later, later), (task.StoppedAt, task.ExecutionStoppedAt));
-        Assert.All(task.Containers!, c => Assert.Equal("STOPPED", c.LastStatus));
+        Assert.All(task.Containers, c => Assert.Equal(ContainerStatus.Stopped, c.LastStatus));
         Assert.False(world.Describe(lost).AgentConnected);
         Assert.Equal("TaskFailedToStart", world.Task(stopped.TaskArn!).StopCode);
     }

@@ -47,7 +47,7 @@ public class FargateTests
         Assert.Equal(world.ClusterArn, task.ClusterArn);
 
         // Stored against the capacity host, so its agent runs it; shown to users without it.
-        Assert.Equal(host, world.Task(task.TaskArn!).ContainerInstanceArn);
+        Assert.Equal(host, world.Record(task.TaskArn!).ContainerInstanceArn);
         Assert.Contains(AgentAssignments.For(world.State, host), a => a.Task.TaskArn == task.TaskArn);
         var described = Assert.Single(TaskQueries.Describe(world.State, Scope, new DescribeTasksRequest { Cluster = World.ClusterName, Tasks = [task.TaskArn!] }).Tasks!);
         Assert.Null(described.ContainerInstanceArn);
@@ -86,8 +86,8 @@ public class FargateTests
         var definition = DefineFargate(world, "512", "1024");
         var response = world.Run(definition, 4, Fargate);
         Assert.Equal(4, response.Tasks!.Count);
-        Assert.Equal(2, response.Tasks.Count(t => world.Task(t.TaskArn!).ContainerInstanceArn == a));
-        Assert.Equal(2, response.Tasks.Count(t => world.Task(t.TaskArn!).ContainerInstanceArn == b));
+        Assert.Equal(2, response.Tasks.Count(t => world.Record(t.TaskArn!).ContainerInstanceArn == a));
+        Assert.Equal(2, response.Tasks.Count(t => world.Record(t.TaskArn!).ContainerInstanceArn == b));
 
         var full = world.Run(definition, 1, Fargate);
         Assert.Empty(full.Tasks!);

@@ -16,12 +16,12 @@ public class RetentionTests
     private static int Expire(World world, RetentionPeriods periods, int limit = Retention.MaxPerPlan)
         => world.Apply(Retention.Apply(world.State, Retention.Plan(world.State, world.Time, periods, limit), world.Time, periods));
 
-    private static EcsTask Stopped(World world, string definition)
+    private static TaskRecord Stopped(World world, string definition)
     {
         var task = world.RunOne(definition);
         world.Apply(TaskDecisions.Stop(world.State, Scope, world.Time, new StopTaskRequest { Cluster = World.ClusterName, Task = task.TaskArn }));
         world.TaskReports(task.TaskArn!, "STOPPED");
-        return world.Task(task.TaskArn!);
+        return world.Record(task.TaskArn!);
     }
 
     [Fact]
@@ -84,9 +84,7 @@ public class RetentionTests
 
         // The task's stop is recorded again (later) before the plan is applied: it is no longer due.
         var edit = new StateEdit(world.State);
-        var later = StateCodec.Clone(stopped, StoredJsonContext.Default.EcsTask);
-        later.StoppedAt = world.Time;
-        edit.Put(later);
+        edit.Put(stopped with { StoppedAt = world.Time });
         world.State = edit.State;
         Assert.Equal(0, world.Apply(Retention.Apply(world.State, plan, world.Time, Hour)));
         Assert.True(world.State.Tasks.ContainsKey(stopped.TaskArn!));

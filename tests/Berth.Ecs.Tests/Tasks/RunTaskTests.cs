@@ -336,7 +336,7 @@ public class RunTaskTests
 
         foreach (var (arn, task) in state.Tasks)
         {
-            yield return new Berth.Storage.Documents.StoredDocument(StateCodec.TaskKind, arn, StateCodec.Encode(task, StoredJsonContext.Default.EcsTask));
+            yield return new Berth.Storage.Documents.StoredDocument(StateCodec.TaskKind, arn, StateCodec.Encode(task, StoredJsonContext.Default.TaskRecord));
         }
     }
 }

@@ -185,6 +185,6 @@ public class StateChangeTests
 
         Assert.Equal(new[] { kept[0].TaskArn!, kept[1].TaskArn! }.Order(StringComparer.Ordinal), assignments.Select(a => a.Task.TaskArn!));
         Assert.All(assignments, a => Assert.Equal(definition, a.Definition.TaskDefinitionArn));
-        Assert.Equal("STOPPED", assignments.Single(a => a.Task.TaskArn == kept[1].TaskArn).Task.DesiredStatus);
+        Assert.Equal(EcsTaskStatus.Stopped, assignments.Single(a => a.Task.TaskArn == kept[1].TaskArn).Task.DesiredStatus);
     }
 }

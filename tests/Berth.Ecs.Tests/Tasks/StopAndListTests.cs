@@ -18,8 +18,8 @@ public class StopAndListTests
         var later = Now.AddMinutes(1);
 
         var stopped = world.Apply(TaskDecisions.Stop(world.State, Scope, later, Stop(task.TaskArn!)));
-        Assert.Equal(("PROVISIONING", "STOPPED", "UserInitiated", "Task stopped by user"), (stopped.LastStatus, stopped.DesiredStatus, stopped.StopCode, stopped.StoppedReason));
-        Assert.Equal((later, 2L), (stopped.StoppingAt, stopped.Version!.Value));
+        Assert.Equal((EcsTaskStatus.Provisioning, EcsTaskStatus.Stopped, StopCode.UserInitiated, "Task stopped by user"), (stopped.LastStatus, stopped.DesiredStatus, stopped.StopCode, stopped.StoppedReason));
+        Assert.Equal((later, 2L), (stopped.StoppingAt, stopped.Version));
 
         var again = TaskDecisions.Stop(world.State, Scope, later.AddMinutes(1), Stop(task.TaskArn!, "other reason"));
         Assert.Empty(again.Mutations);

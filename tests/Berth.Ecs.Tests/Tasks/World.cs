@@ -108,7 +108,11 @@ public sealed class World
 
     public AwsException Refused<T>(Func<EcsState, T> action) => Assert.Throws<AwsException>(() => action(State));
 
-    public EcsTask Task(string arn) => State.Tasks[arn];
+    /// <summary>The task as DescribeTasks shows it.</summary>
+    public EcsTask Task(string arn) => TaskViews.ToWire(State.Tasks[arn]);
+
+    /// <summary>The task as the state keeps it.</summary>
+    public TaskRecord Record(string arn) => State.Tasks[arn];
 
     public ContainerInstance Describe(string instanceArn) => Assert.Single(ContainerInstanceQueries.Describe(State, Scope, new DescribeContainerInstancesRequest
     {
@@ -149,7 +153,7 @@ public sealed class World
     /// <summary>Every task index is exactly what the tasks say, after every decision, and holds the current task objects.</summary>
     public static void AssertLiveIndexHolds(EcsState state)
     {
-        static string Flat(IReadOnlyDictionary<string, System.Collections.Immutable.ImmutableSortedDictionary<string, EcsTask>> index)
+        static string Flat(IReadOnlyDictionary<string, System.Collections.Immutable.ImmutableSortedDictionary<string, TaskRecord>> index)
             => string.Join('\n', index.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + ": " + string.Join(',', p.Value.Keys)));
         var rebuilt = state.Reindexed();
         Assert.Equal(Flat(rebuilt.LiveTasksByInstance), Flat(state.LiveTasksByInstance));
@@ -157,7 +161,7 @@ public sealed class World
         Assert.Equal(Flat(rebuilt.TasksByGroup), Flat(state.TasksByGroup));
         Assert.Equal(rebuilt.StoppedTasks, state.StoppedTasks);
         Assert.Equal(
-            state.Tasks.Values.Where(t => t.ContainerInstanceArn is not null && (t.DesiredStatus != "STOPPED" || t.LastStatus != "STOPPED")).Select(t => t.TaskArn).Order(StringComparer.Ordinal),
+            state.Tasks.Values.Where(t => t.ContainerInstanceArn is not null && (t.DesiredStatus != EcsTaskStatus.Stopped || t.LastStatus != EcsTaskStatus.Stopped)).Select(t => t.TaskArn).Order(StringComparer.Ordinal),
             state.LiveTasksByInstance.Values.SelectMany(v => v.Keys).Order(StringComparer.Ordinal));
         Assert.All(state.LiveTasksByInstance.Values.Concat(state.TasksByCluster.Values).Concat(state.TasksByGroup.Values).SelectMany(v => v), p => Assert.Same(state.Tasks[p.Key], p.Value));
     }

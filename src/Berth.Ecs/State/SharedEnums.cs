@@ -1,0 +1,44 @@
+using System.Text.Json.Serialization;
+
+namespace Berth.Ecs.State;
+
+/// <summary>Where a task runs: ECS's <c>launchType</c>.</summary>
+public enum LaunchType
+{
+    /// <summary>On the user's container instances.</summary>
+    [JsonStringEnumMemberName("EC2")]
+    Ec2,
+
+    /// <summary>On Berth's own capacity.</summary>
+    [JsonStringEnumMemberName("FARGATE")]
+    Fargate,
+
+    /// <summary>On external instances.</summary>
+    [JsonStringEnumMemberName("EXTERNAL")]
+    External,
+
+    /// <summary>On managed instances.</summary>
+    [JsonStringEnumMemberName("MANAGED_INSTANCES")]
+    ManagedInstances,
+}
+
+/// <summary>A task's or a container's health, as ECS reports it.</summary>
+public enum HealthStatus
+{
+    /// <summary>Not known (no health check, or none has answered yet).</summary>
+    [JsonStringEnumMemberName("UNKNOWN")]
+    Unknown,
+
+    /// <summary>Every check passes.</summary>
+    [JsonStringEnumMemberName("HEALTHY")]
+    Healthy,
+
+    /// <summary>A check fails.</summary>
+    [JsonStringEnumMemberName("UNHEALTHY")]
+    Unhealthy,
+}
+
+/// <summary>A resource tag (key and value), as every taggable resource keeps them.</summary>
+/// <param name="Key">The key.</param>
+/// <param name="Value">The value.</param>
+public sealed record ResourceTag(string Key, string Value);
