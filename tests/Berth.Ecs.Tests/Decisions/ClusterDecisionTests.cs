@@ -1,7 +1,7 @@
 using Berth.Ecs.Clusters;
 using Berth.Ecs.Model;
-using Berth.Ecs.Tasks;
 using Berth.Ecs.State;
+using Berth.Ecs.Tasks;
 using Berth.Protocol.Errors;
 using static Berth.Ecs.Tests.Decisions.Fixtures;
 

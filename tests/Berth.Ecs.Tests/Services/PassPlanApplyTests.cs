@@ -1,6 +1,6 @@
 using Berth.Ecs.Model;
-using Berth.Ecs.Tasks;
 using Berth.Ecs.Services;
+using Berth.Ecs.Tasks;
 using Berth.Ecs.Tests.Tasks;
 using static Berth.Ecs.Tests.Decisions.Fixtures;
 
