@@ -107,11 +107,11 @@ public sealed class EcsApi(CommitPipeline<EcsState> pipeline, TimeProvider time)
 
         // Services
         Write(table, "CreateService", Json.CreateServiceRequest, Json.CreateServiceResponse,
-            (s, c, r) => ServiceDecisions.Create(s, Scope(c), c.PrincipalArn, Ids, time.GetUtcNow(), r), x => new CreateServiceResponse { Service = ServiceQueries.View(x) });
+            (s, c, r) => ServiceDecisions.Create(s, Scope(c), c.PrincipalArn, Ids, time.GetUtcNow(), r), x => new CreateServiceResponse { Service = x });
         Write(table, "UpdateService", Json.UpdateServiceRequest, Json.UpdateServiceResponse,
-            (s, c, r) => ServiceDecisions.Update(s, Scope(c), Ids, time.GetUtcNow(), r), x => new UpdateServiceResponse { Service = ServiceQueries.View(x) });
+            (s, c, r) => ServiceDecisions.Update(s, Scope(c), Ids, time.GetUtcNow(), r), x => new UpdateServiceResponse { Service = x });
         Write(table, "DeleteService", Json.DeleteServiceRequest, Json.DeleteServiceResponse,
-            (s, c, r) => ServiceDecisions.Delete(s, Scope(c), time.GetUtcNow(), r), x => new DeleteServiceResponse { Service = ServiceQueries.View(x) });
+            (s, c, r) => ServiceDecisions.Delete(s, Scope(c), time.GetUtcNow(), r), x => new DeleteServiceResponse { Service = x });
         Read(table, "DescribeServices", Json.DescribeServicesRequest, Json.DescribeServicesResponse, ServiceQueries.Describe);
         Read(table, "ListServices", Json.ListServicesRequest, Json.ListServicesResponse, ServiceQueries.List);
         Read(table, "ListServiceDeployments", Json.ListServiceDeploymentsRequest, Json.ListServiceDeploymentsResponse, ServiceDeploymentQueries.List);

@@ -117,9 +117,9 @@ while (true)
     agentWall += agent.Elapsed;
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{passes,4} {pass.Result.Started,8:N0} {pass.Result.Stopped,8:N0} {pass.Mutations.Count,10:N0} {wall.Elapsed.TotalMilliseconds,9:F0} {cpu.TotalMilliseconds,8:F0} | {provisioning.Count,21:N0} {agent.Elapsed.TotalMilliseconds,9:F0}"));
 
-    var done = state.Services.Values.All(s => s.Service.RunningCount == tasksPerService
-        && s.Service.Deployments is [{ RolloutState: "COMPLETED" }]
-        && s.Service.Events?.FirstOrDefault()?.Message?.EndsWith("has reached a steady state.", StringComparison.Ordinal) == true);
+    var done = state.Services.Values.All(s => s.RunningCount == tasksPerService
+        && s.Deployments is [{ RolloutState: RolloutState.Completed }]
+        && s.Events.FirstOrDefault()?.Message.EndsWith("has reached a steady state.", StringComparison.Ordinal) == true);
     if (done)
     {
         break;

@@ -112,7 +112,7 @@ public static class ClusterDecisions
             throw new AwsException("ClusterContainsContainerInstancesException", "The Cluster cannot be deleted while Container Instances are active or draining.");
         }
 
-        if (state.Services.Values.Any(s => s.Service.ClusterArn == arn && s.Service.Status is "ACTIVE" or "DRAINING"))
+        if (state.Services.Values.Any(s => s.ClusterArn == arn && s.Status is Services.ServiceStatus.Active or Services.ServiceStatus.Draining))
         {
             throw new AwsException("ClusterContainsServicesException", "The Cluster cannot be deleted while Services are active.");
         }

@@ -45,19 +45,19 @@ public static class ClusterViews
         var activeServices = 0;
         var activeFargateServices = 0;
         var drainingServices = 0;
-        foreach (var service in state.Services.Values.Select(s => s.Service))
+        foreach (var service in state.Services.Values)
         {
             if (service.ClusterArn != stored.ClusterArn)
             {
                 continue;
             }
 
-            if (service.Status == "ACTIVE")
+            if (service.Status == Services.ServiceStatus.Active)
             {
                 activeServices++;
-                activeFargateServices += service.LaunchType == "FARGATE" ? 1 : 0;
+                activeFargateServices += service.LaunchType == LaunchType.Fargate ? 1 : 0;
             }
-            else if (service.Status == "DRAINING")
+            else if (service.Status == Services.ServiceStatus.Draining)
             {
                 drainingServices++;
             }

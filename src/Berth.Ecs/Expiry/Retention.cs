@@ -78,7 +78,7 @@ public static class Retention
                 break;
             }
 
-            if (stored.Service.Status == "INACTIVE" && (stored.InactiveAt ?? DateTimeOffset.UnixEpoch) <= serviceCutoff)
+            if (stored.Status == Services.ServiceStatus.Inactive && (stored.InactiveAt ?? DateTimeOffset.UnixEpoch) <= serviceCutoff)
             {
                 services.Add(arn);
             }
@@ -111,7 +111,7 @@ public static class Retention
 
         foreach (var arn in plan.Services)
         {
-            if (state.Services.TryGetValue(arn, out var stored) && stored.Service.Status == "INACTIVE" && (stored.InactiveAt ?? DateTimeOffset.UnixEpoch) <= now - periods.InactiveServices)
+            if (state.Services.TryGetValue(arn, out var stored) && stored.Status == Services.ServiceStatus.Inactive && (stored.InactiveAt ?? DateTimeOffset.UnixEpoch) <= now - periods.InactiveServices)
             {
                 edit.RemoveService(arn);
                 removed++;

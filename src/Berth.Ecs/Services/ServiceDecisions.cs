@@ -28,7 +28,7 @@ public static partial class ServiceDecisions
         }
 
         var arn = $"{scope.EcsPrefix}service/{cluster.ClusterName}/{name}";
-        if (state.Services.TryGetValue(arn, out var existing) && existing.Service.Status != "INACTIVE")
+        if (state.Services.TryGetValue(arn, out var existing) && existing.Status != ServiceStatus.Inactive)
         {
             throw AwsException.InvalidParameter("Creation of service was not idempotent.");
         }
@@ -94,44 +94,39 @@ public static partial class ServiceDecisions
         }
 
         TagRules.Validate(request.Tags);
-        var service = new Service
+        var service = new ServiceRecord
         {
             ServiceArn = arn,
             ServiceName = name,
-            ClusterArn = cluster.ClusterArn,
-            LoadBalancers = request.LoadBalancers ?? [],
-            ServiceRegistries = request.ServiceRegistries ?? [],
-            Status = "ACTIVE",
-            DesiredCount = scheduling == "DAEMON" ? 0 : request.DesiredCount,
-            RunningCount = 0,
-            PendingCount = 0,
-            LaunchType = provider is null ? launchType : null,
-            CapacityProviderStrategy = provider is null ? null : request.CapacityProviderStrategy ?? cluster.DefaultCapacityProviderStrategy,
+            ClusterArn = cluster.ClusterArn!,
+            LoadBalancers = FrozenJson.Of(request.LoadBalancers ?? [], WireJsonContext.Default.ListLoadBalancer),
+            ServiceRegistries = FrozenJson.Of(request.ServiceRegistries ?? [], WireJsonContext.Default.ListServiceRegistry),
+            Status = ServiceStatus.Active,
+            DesiredCount = scheduling == "DAEMON" ? 0 : request.DesiredCount ?? 0,
+            LaunchType = provider is null ? WireText.Parse<LaunchType>(launchType) : null,
+            CapacityProviderStrategy = provider is null ? null : ServiceViews.Freeze(request.CapacityProviderStrategy ?? cluster.DefaultCapacityProviderStrategy, WireJsonContext.Default.ListCapacityProviderStrategyItem),
             PlatformVersion = launchType == "FARGATE" ? request.PlatformVersion ?? "LATEST" : null,
             PlatformFamily = launchType == "FARGATE" ? "Linux" : null,
-            TaskDefinition = launch.Definition.TaskDefinitionArn,
+            TaskDefinition = launch.Definition.TaskDefinitionArn!,
             DeploymentConfiguration = configuration,
-            Deployments = [],
             RoleArn = request.Role,
-            Events = [],
             CreatedAt = now,
-            PlacementConstraints = request.PlacementConstraints ?? [],
-            PlacementStrategy = request.PlacementStrategy ?? [],
-            NetworkConfiguration = request.NetworkConfiguration,
+            PlacementConstraints = [.. (request.PlacementConstraints ?? []).Select(c => new PlacementRule(c.Type ?? string.Empty, c.Expression))],
+            PlacementStrategy = [.. (request.PlacementStrategy ?? []).Select(c => new PlacementRule(c.Type ?? string.Empty, c.Field))],
+            NetworkConfiguration = ServiceViews.Freeze(request.NetworkConfiguration, WireJsonContext.Default.NetworkConfiguration),
             HealthCheckGracePeriodSeconds = request.HealthCheckGracePeriodSeconds ?? 0,
-            SchedulingStrategy = scheduling,
-            DeploymentController = new DeploymentController { Type = "ECS" },
-            Tags = request.Tags ?? [],
+            SchedulingStrategy = WireText.Parse<SchedulingStrategy>(scheduling)!.Value,
+            Tags = TaskViews.FromWire(request.Tags),
             CreatedBy = principal,
-            EnableECSManagedTags = request.EnableECSManagedTags ?? false,
+            EnableEcsManagedTags = request.EnableECSManagedTags ?? false,
             PropagateTags = request.PropagateTags ?? "NONE",
             EnableExecuteCommand = request.EnableExecuteCommand ?? false,
             AvailabilityZoneRebalancing = request.AvailabilityZoneRebalancing ?? "DISABLED",
         };
-        var stored = ServiceModel.StartDeployment(new StoredService { Service = service }, scope, ids, now);
+        service = ServiceModel.StartDeployment(service, scope, ids, now);
         var edit = new StateEdit(state);
-        edit.Put(stored);
-        return edit.Done(stored.Service);
+        edit.Put(service);
+        return edit.Done(ServiceViews.ToWire(service));
     }
 
     /// <summary>
@@ -141,14 +136,12 @@ public static partial class ServiceDecisions
     public static Decision<EcsState, Service> Update(EcsState state, Scope scope, IdSource ids, DateTimeOffset now, UpdateServiceRequest request)
     {
         var cluster = ClusterRules.RequireActive(state, scope, request.Cluster);
-        var found = Find(state, scope, cluster, request.Service) ?? throw new AwsException("ServiceNotFoundException", "Service not found.");
-        if (found.Service.Status != "ACTIVE")
+        var service = Find(state, scope, cluster, request.Service) ?? throw new AwsException("ServiceNotFoundException", "Service not found.");
+        if (service.Status != ServiceStatus.Active)
         {
             throw new AwsException("ServiceNotActiveException", "Service was not ACTIVE.");
         }
 
-        var stored = ServiceModel.Copy(found);
-        var service = stored.Service;
         var deploy = request.ForceNewDeployment == true;
         if (request.DesiredCount is { } desired)
         {
@@ -157,35 +150,38 @@ public static partial class ServiceDecisions
                 throw AwsException.InvalidParameter("desiredCount must be greater than or equal to 0.");
             }
 
-            if (service.SchedulingStrategy == "DAEMON")
+            if (service.SchedulingStrategy == SchedulingStrategy.Daemon)
             {
                 throw AwsException.InvalidParameter("The DAEMON scheduling strategy does not support a desired count.");
             }
 
-            service.DesiredCount = desired;
+            service = service with { DesiredCount = desired };
         }
 
-        var launchType = service.LaunchType ?? "FARGATE";
+        var launchType = WireText.Of(service.LaunchType) ?? "FARGATE";
         if (request.CapacityProviderStrategy is { Count: > 0 } strategy)
         {
             var (type, provider) = TaskDecisions.LaunchType(cluster, null, strategy);
             launchType = type;
-            service.CapacityProviderStrategy = strategy;
-            service.LaunchType = provider is null ? type : null;
+            service = service with
+            {
+                CapacityProviderStrategy = FrozenJson.Of(strategy, WireJsonContext.Default.ListCapacityProviderStrategyItem),
+                LaunchType = provider is null ? WireText.Parse<LaunchType>(type) : null,
+            };
             deploy = true;
         }
 
         if (request.TaskDefinition is { } taskDefinition)
         {
             var launch = TaskBuilder.Check(state, scope, cluster, new TaskBuilder.Parameters(
-                taskDefinition, null, null, 128, null, null, null, null, null, request.NetworkConfiguration ?? service.NetworkConfiguration, launchType));
+                taskDefinition, null, null, 128, null, null, null, null, null, request.NetworkConfiguration ?? service.NetworkConfiguration?.Thaw(WireJsonContext.Default.NetworkConfiguration), launchType));
             deploy |= launch.Definition.TaskDefinitionArn != service.TaskDefinition;
-            service.TaskDefinition = launch.Definition.TaskDefinitionArn;
+            service = service with { TaskDefinition = launch.Definition.TaskDefinitionArn! };
         }
 
         if (request.NetworkConfiguration is not null)
         {
-            service.NetworkConfiguration = request.NetworkConfiguration;
+            service = service with { NetworkConfiguration = FrozenJson.Of(request.NetworkConfiguration, WireJsonContext.Default.NetworkConfiguration) };
             deploy = true;
         }
 
@@ -193,63 +189,56 @@ public static partial class ServiceDecisions
         {
             TaskDecisions.PlatformVersion(platformVersion, launchType);
             deploy |= platformVersion != service.PlatformVersion;
-            service.PlatformVersion = platformVersion;
+            service = service with { PlatformVersion = platformVersion };
         }
 
         if (request.PlacementConstraints is not null || request.PlacementStrategy is not null)
         {
             var definition = TaskDefinitionLookup.Find(state, TaskDefinitionLookup.Parse(scope, service.TaskDefinition))?.Definition
                 ?? throw AwsException.Client("TaskDefinition not found.");
-            ValidatePlacement(definition, request.PlacementConstraints ?? service.PlacementConstraints, request.PlacementStrategy ?? service.PlacementStrategy, launchType);
-            service.PlacementConstraints = request.PlacementConstraints ?? service.PlacementConstraints;
-            service.PlacementStrategy = request.PlacementStrategy ?? service.PlacementStrategy;
+            var constraints = request.PlacementConstraints ?? [.. service.PlacementConstraints.Select(c => new PlacementConstraint { Type = c.Type, Expression = c.Value })];
+            var strategies = request.PlacementStrategy ?? [.. service.PlacementStrategy.Select(c => new PlacementStrategy { Type = c.Type, Field = c.Value })];
+            ValidatePlacement(definition, constraints, strategies, launchType);
+            service = service with
+            {
+                PlacementConstraints = [.. constraints.Select(c => new PlacementRule(c.Type ?? string.Empty, c.Expression))],
+                PlacementStrategy = [.. strategies.Select(c => new PlacementRule(c.Type ?? string.Empty, c.Field))],
+            };
         }
 
         if (request.DeploymentConfiguration is not null)
         {
-            service.DeploymentConfiguration = Configuration(request.DeploymentConfiguration, service.SchedulingStrategy ?? "REPLICA", service.DeploymentConfiguration);
+            service = service with { DeploymentConfiguration = Configuration(request.DeploymentConfiguration, WireText.Of(service.SchedulingStrategy), ServiceViews.ToWire(service.DeploymentConfiguration)) };
         }
 
-        if (request.HealthCheckGracePeriodSeconds is { } grace)
+        service = service with
         {
-            service.HealthCheckGracePeriodSeconds = grace;
-        }
-
-        if (request.EnableExecuteCommand is { } exec)
-        {
-            service.EnableExecuteCommand = exec;
-        }
-
-        if (request.EnableECSManagedTags is { } managed)
-        {
-            service.EnableECSManagedTags = managed;
-        }
-
-        if (request.PropagateTags is { } propagate)
-        {
-            service.PropagateTags = propagate;
-        }
+            HealthCheckGracePeriodSeconds = request.HealthCheckGracePeriodSeconds ?? service.HealthCheckGracePeriodSeconds,
+            EnableExecuteCommand = request.EnableExecuteCommand ?? service.EnableExecuteCommand,
+            EnableEcsManagedTags = request.EnableECSManagedTags ?? service.EnableEcsManagedTags,
+            PropagateTags = request.PropagateTags ?? service.PropagateTags,
+        };
 
         if (request.LoadBalancers is not null)
         {
-            service.LoadBalancers = request.LoadBalancers;
+            service = service with { LoadBalancers = FrozenJson.Of(request.LoadBalancers, WireJsonContext.Default.ListLoadBalancer) };
             deploy = true;
         }
 
         if (deploy)
         {
-            stored = ServiceModel.StartDeployment(stored, scope, ids, now);
+            service = ServiceModel.StartDeployment(service, scope, ids, now);
         }
-        else if (service.Deployments?.FirstOrDefault(d => d.Status == "PRIMARY") is { } primary)
+        else if (service.Deployments.Any(d => d.Status == DeploymentStatus.Primary))
         {
-            primary.DesiredCount = service.DesiredCount;
-            primary.UpdatedAt = now;
-            stored = stored with { Controller = stored.Controller with { SteadyReported = false, RetryPlacementAt = null, PlacementFailures = 0 } };
+            var count = service.DesiredCount;
+            service = ServiceModel.WithDeployment(service, service.Primary.Id, d => d with { DesiredCount = count, UpdatedAt = now });
+            service = service with { Controller = service.Controller with { SteadyReported = false, RetryPlacementAt = null, PlacementFailures = 0 } };
         }
 
         var edit = new StateEdit(state);
-        edit.Put(stored);
-        return edit.Done(stored.Service);
+        edit.Put(service);
+        return edit.Done(ServiceViews.ToWire(service));
     }
 
     /// <summary>
@@ -260,33 +249,30 @@ public static partial class ServiceDecisions
     {
         var cluster = ClusterRules.RequireActive(state, scope, request.Cluster);
         var found = Find(state, scope, cluster, request.Service) ?? throw new AwsException("ServiceNotFoundException", "Service not found.");
-        if (found.Service.Status != "ACTIVE")
+        if (found.Status != ServiceStatus.Active)
         {
-            return new StateEdit(state).Done(found.Service);
+            return new StateEdit(state).Done(ServiceViews.ToWire(found));
         }
 
-        if (found.Service.SchedulingStrategy != "DAEMON" && found.Service.DesiredCount > 0 && request.Force != true)
+        if (found.SchedulingStrategy != SchedulingStrategy.Daemon && found.DesiredCount > 0 && request.Force != true)
         {
             throw AwsException.InvalidParameter("The service cannot be stopped while it is scaled above 0.");
         }
 
-        var stored = ServiceModel.Copy(found);
-        stored.Service.Status = "DRAINING";
-        stored.Service.DesiredCount = 0;
-        foreach (var deployment in stored.Service.Deployments ?? [])
+        var service = found with
         {
-            deployment.DesiredCount = 0;
-            deployment.UpdatedAt = now;
-        }
-
-        stored = stored with { Controller = stored.Controller with { SteadyReported = false } };
+            Status = ServiceStatus.Draining,
+            DesiredCount = 0,
+            Deployments = [.. found.Deployments.Select(d => d with { DesiredCount = 0, UpdatedAt = now })],
+            Controller = found.Controller with { SteadyReported = false },
+        };
         var edit = new StateEdit(state);
-        edit.Put(stored);
-        return edit.Done(stored.Service);
+        edit.Put(service);
+        return edit.Done(ServiceViews.ToWire(service));
     }
 
     /// <summary>The service a name or ARN stands for in a cluster, or null.</summary>
-    public static StoredService? Find(EcsState state, Scope scope, Cluster cluster, string? reference)
+    public static ServiceRecord? Find(EcsState state, Scope scope, Cluster cluster, string? reference)
     {
         if (string.IsNullOrEmpty(reference))
         {
@@ -309,7 +295,7 @@ public static partial class ServiceDecisions
         }
     }
 
-    private static DeploymentConfiguration Configuration(DeploymentConfiguration? given, string scheduling, DeploymentConfiguration? current)
+    private static DeploymentSettings Configuration(DeploymentConfiguration? given, string scheduling, DeploymentConfiguration? current)
     {
         // ECS's defaults: 200/100 for replica services, 100/0 for daemons; the circuit breaker off.
         var maximum = given?.MaximumPercent ?? current?.MaximumPercent ?? (scheduling == "DAEMON" ? 100 : 200);
@@ -329,7 +315,7 @@ public static partial class ServiceDecisions
             throw AwsException.InvalidParameter("maximumPercent must be greater than minimumHealthyPercent.");
         }
 
-        return new DeploymentConfiguration
+        return ServiceViews.FromWire(new DeploymentConfiguration
         {
             MaximumPercent = maximum,
             MinimumHealthyPercent = minimum,
@@ -342,7 +328,7 @@ public static partial class ServiceDecisions
             Strategy = given?.Strategy ?? current?.Strategy,
             BakeTimeInMinutes = given?.BakeTimeInMinutes ?? current?.BakeTimeInMinutes,
             LifecycleHooks = given?.LifecycleHooks ?? current?.LifecycleHooks,
-        };
+        });
     }
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,255}$")]

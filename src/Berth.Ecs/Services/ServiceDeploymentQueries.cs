@@ -30,11 +30,11 @@ public static class ServiceDeploymentQueries
         var size = request.MaxResults is null ? 20 : Page.Size(request.MaxResults, 100);
         var ordered = stored.History
             .Select((d, i) => (Deployment: d, Index: i))
-            .Where(x => request.Status is not { Count: > 0 } statuses || statuses.Contains(x.Deployment.Status!))
+            .Where(x => request.Status is not { Count: > 0 } statuses || statuses.Contains(WireText.Of(x.Deployment.Status)))
             .Where(x => request.CreatedAt?.After is not { } after || x.Deployment.CreatedAt > after)
             .Where(x => request.CreatedAt?.Before is not { } before || x.Deployment.CreatedAt < before)
             .OrderByDescending(x => x.Index)
-            .Select(x => ((int.MaxValue - x.Index).ToString("D10", System.Globalization.CultureInfo.InvariantCulture), Brief(x.Deployment)));
+            .Select(x => ((int.MaxValue - x.Index).ToString("D10", System.Globalization.CultureInfo.InvariantCulture), ServiceViews.Brief(stored, x.Deployment)));
         var (items, next) = Page.Take(ordered, size, request.NextToken, "ListServiceDeployments");
         return new ListServiceDeploymentsResponse { ServiceDeployments = items, NextToken = next };
     }
@@ -53,7 +53,7 @@ public static class ServiceDeploymentQueries
         {
             if (FindDeployment(state, arn) is { } found)
             {
-                response.ServiceDeployments.Add(StateCodec.Clone(found.Deployment, StoredJsonContext.Default.ServiceDeployment));
+                response.ServiceDeployments.Add(ServiceViews.ToWire(found.Service, found.Deployment));
             }
             else
             {
@@ -76,10 +76,10 @@ public static class ServiceDeploymentQueries
         var response = new DescribeServiceRevisionsResponse { ServiceRevisions = [], Failures = [] };
         foreach (var arn in arns)
         {
-            var revision = ServiceOf(state, arn, "service-revision")?.Revisions.FirstOrDefault(r => r.ServiceRevisionArn == arn);
+            var revision = ServiceOf(state, arn, "service-revision")?.Revisions.FirstOrDefault(r => r.Arn == arn);
             if (revision is not null)
             {
-                response.ServiceRevisions.Add(StateCodec.Clone(revision, StoredJsonContext.Default.ServiceRevision));
+                response.ServiceRevisions.Add(revision.Body.Thaw(WireJsonContext.Default.ServiceRevision));
             }
             else
             {
@@ -104,51 +104,32 @@ public static class ServiceDeploymentQueries
 
         var found = FindDeployment(state, request.ServiceDeploymentArn ?? string.Empty)
             ?? throw new AwsException("ServiceDeploymentNotFoundException", "The service deployment does not exist.");
-        if (found.Deployment.Status is not ("IN_PROGRESS" or "PENDING"))
+        if (found.Deployment.Status is not (ServiceDeploymentStatus.InProgress or ServiceDeploymentStatus.Pending))
         {
-            throw new AwsException("ConflictException", $"The service deployment is {found.Deployment.Status} and cannot be stopped.");
+            throw new AwsException("ConflictException", $"The service deployment is {WireText.Of(found.Deployment.Status)} and cannot be stopped.");
         }
 
-        var stored = ServiceModel.Copy(found.Service);
-        var record = stored.History.First(h => h.ServiceDeploymentArn == request.ServiceDeploymentArn);
-        var service = stored.Service;
-        var primary = service.Deployments!.First(d => d.Status == "PRIMARY");
-        var previous = service.Deployments!.FirstOrDefault(d => d.Status == "ACTIVE" && d.RolloutState == "COMPLETED");
-        primary.RolloutState = "FAILED";
-        primary.RolloutStateReason = "Service deployment stopped by user.";
-        primary.UpdatedAt = now;
-        record.UpdatedAt = now;
         const string reason = "Service deployment stopped by user.";
+        var service = found.Service;
+        var recordArn = found.Deployment.ServiceDeploymentArn;
+        var previous = service.Deployments.FirstOrDefault(d => d.Status == DeploymentStatus.Active && d.RolloutState == RolloutState.Completed);
+        service = ServiceModel.WithDeployment(service, service.Primary.Id, d => d with { RolloutState = RolloutState.Failed, RolloutStateReason = reason, UpdatedAt = now });
+        service = ServiceModel.WithHistory(service, recordArn, h => h with { UpdatedAt = now });
         if (stopType == "ROLLBACK" && previous is not null)
         {
-            stored = ServiceModel.RollBack(stored, previous, record, reason, scope, ids, now);
+            service = ServiceModel.RollBack(service, previous, recordArn, reason, scope, ids, now);
         }
         else
         {
-            record.Status = "STOPPED";
-            record.StatusReason = reason;
-            record.StoppedAt = now;
+            service = ServiceModel.WithHistory(service, recordArn, h => h with { Status = ServiceDeploymentStatus.Stopped, StatusReason = reason, StoppedAt = now });
         }
 
         var edit = new StateEdit(state);
-        edit.Put(stored);
+        edit.Put(service);
         return edit.Done(request.ServiceDeploymentArn!);
     }
 
-    private static ServiceDeploymentBrief Brief(ServiceDeployment d) => new()
-    {
-        ServiceDeploymentArn = d.ServiceDeploymentArn,
-        ServiceArn = d.ServiceArn,
-        ClusterArn = d.ClusterArn,
-        StartedAt = d.StartedAt,
-        CreatedAt = d.CreatedAt,
-        FinishedAt = d.FinishedAt,
-        TargetServiceRevisionArn = d.TargetServiceRevision?.Arn,
-        Status = d.Status,
-        StatusReason = d.StatusReason,
-    };
-
-    private static (StoredService Service, ServiceDeployment Deployment)? FindDeployment(EcsState state, string arn)
+    private static (ServiceRecord Service, ServiceDeploymentRecord Deployment)? FindDeployment(EcsState state, string arn)
     {
         var service = ServiceOf(state, arn, "service-deployment");
         var deployment = service?.History.FirstOrDefault(h => h.ServiceDeploymentArn == arn);
@@ -156,7 +137,7 @@ public static class ServiceDeploymentQueries
     }
 
     // arn:aws:ecs:REGION:ACCOUNT:service-deployment/CLUSTER/SERVICE/ID → the service's ARN.
-    private static StoredService? ServiceOf(EcsState state, string arn, string kind)
+    private static ServiceRecord? ServiceOf(EcsState state, string arn, string kind)
     {
         var marker = ":" + kind + "/";
         var at = arn.IndexOf(marker, StringComparison.Ordinal);

@@ -59,12 +59,12 @@ public static class ServicePass
         DateTimeOffset? wake = null;
         foreach (var stored in state.Services.Values)
         {
-            if (stored.Service.Status == "INACTIVE")
+            if (stored.Status == ServiceStatus.Inactive)
             {
                 continue;
             }
 
-            var tasks = state.TasksOfGroup(stored.Service.ClusterArn!, ServiceModel.Group(stored.Service)).ToList();
+            var tasks = state.TasksOfGroup(stored.ClusterArn, ServiceModel.Group(stored)).ToList();
             var recorder = new ChangeRecorder(edit);
             var (s, p, next) = Reconcile(recorder, stored, tasks, sessions, now, ids, rng);
             if (recorder.Any)
@@ -134,7 +134,7 @@ public static class ServicePass
         }
 
         var i = 0;
-        foreach (var task in state.TasksOfGroup(change.Read.Service.ClusterArn!, ServiceModel.Group(change.Read.Service)))
+        foreach (var task in state.TasksOfGroup(change.Read.ClusterArn, ServiceModel.Group(change.Read)))
         {
             if (i >= change.TasksRead.Count || !ReferenceEquals(task, change.TasksRead[i++]))
             {
@@ -193,66 +193,65 @@ public static class ServicePass
     }
 
     private static (int Started, int Stopped, DateTimeOffset? WakeAt) Reconcile(
-        ChangeRecorder edit, StoredService original, List<TaskRecord> tasks, Dictionary<string, PlacementSession> sessions, DateTimeOffset now, IdSource ids, Random rng)
+        ChangeRecorder edit, ServiceRecord original, List<TaskRecord> tasks, Dictionary<string, PlacementSession> sessions, DateTimeOffset now, IdSource ids, Random rng)
     {
         if (Settled(original, tasks, edit.State, now))
         {
             return (0, 0, null);
         }
 
-        var stored = ServiceModel.Copy(original);
-        var service = stored.Service;
-        if (!EcsArn.TryParse(service.ServiceArn, out var arn) || !edit.State.Clusters.TryGetValue(service.ClusterArn!, out var cluster))
+        var service = original;
+        if (!EcsArn.TryParse(service.ServiceArn, out var arn) || !edit.State.Clusters.TryGetValue(service.ClusterArn, out var cluster))
         {
             return (0, 0, null);
         }
 
         var scope = new Scope(arn.Region, arn.AccountId);
-        var primary = service.Deployments!.First(d => d.Status == "PRIMARY");
+        var primary = service.Primary;
         // No launch type means a capacity provider strategy, and FARGATE is the only provider Berth runs.
-        var fargate = primary.LaunchType is null or "FARGATE";
+        var fargate = primary.LaunchType is null or LaunchType.Fargate;
         var placementCluster = fargate ? FargateCapacity.Find(edit.State, scope) : cluster;
         var session = placementCluster is null ? null : Session(edit.State, placementCluster, sessions, rng);
-        var daemon = service.SchedulingStrategy == "DAEMON";
-        var grace = TimeSpan.FromSeconds(service.HealthCheckGracePeriodSeconds ?? 0);
+        var daemon = service.SchedulingStrategy == SchedulingStrategy.Daemon;
+        var grace = TimeSpan.FromSeconds(service.HealthCheckGracePeriodSeconds);
 
         // The circuit breaker counts the primary's failed tasks; the count never goes down.
         var failedNow = tasks.Count(t => t.StartedBy == primary.Id && Failed(t));
-        var failed = Math.Max(primary.FailedTasks ?? 0, failedNow);
-        if (failed != (primary.FailedTasks ?? 0))
+        var failed = Math.Max(primary.FailedTasks, failedNow);
+        if (failed != primary.FailedTasks)
         {
-            primary.FailedTasks = failed;
-            primary.UpdatedAt = now;
+            service = ServiceModel.WithDeployment(service, primary.Id, d => d with { FailedTasks = failed, UpdatedAt = now });
         }
 
-        var breaker = service.DeploymentConfiguration?.DeploymentCircuitBreaker;
-        if (breaker?.Enable == true && primary.RolloutState == "IN_PROGRESS" && failed >= ServiceModel.CircuitBreakerThreshold(service.DesiredCount ?? 0))
+        var settings = service.DeploymentConfiguration;
+        if (settings.CircuitBreakerEnabled && service.Primary.RolloutState == RolloutState.InProgress && failed >= ServiceModel.CircuitBreakerThreshold(service.DesiredCount))
         {
-            stored = TripBreaker(stored, primary, breaker.Rollback == true, scope, ids, now);
-            service = stored.Service;
-            primary = service.Deployments!.First(d => d.Status == "PRIMARY");
+            service = TripBreaker(service, settings.CircuitBreakerRollback, scope, ids, now);
         }
 
         var eligible = new List<string>();
         if (daemon && session is not null)
         {
-            var memberOf = (service.PlacementConstraints ?? []).Where(c => c.Type == "memberOf" && c.Expression is not null).Select(c => PlacementRules.Parse(c.Expression!)).ToList();
+            var memberOf = service.PlacementConstraints.Where(c => c.Type == "memberOf" && c.Value is not null).Select(c => PlacementRules.Parse(c.Value!)).ToList();
             eligible.AddRange(session.Candidates
                 .Where(c => c.Instance.Status == "ACTIVE" && c.AgentConnected && memberOf.All(q => q.Matches(c)))
                 .Select(c => c.Instance.Arn));
-            service.DesiredCount = eligible.Count;
-            primary.DesiredCount = eligible.Count;
+            if (service.DesiredCount != eligible.Count || service.Primary.DesiredCount != eligible.Count)
+            {
+                service = ServiceModel.WithDeployment(service with { DesiredCount = eligible.Count }, service.Primary.Id, d => d with { DesiredCount = eligible.Count });
+            }
         }
 
+        primary = service.Primary;
         var views = tasks.Select(t => View(t, edit.State, grace, now)).ToList();
         var view = new ServiceView(
-            service.Status == "DRAINING" ? 0 : service.DesiredCount ?? 0,
-            service.DeploymentConfiguration?.MaximumPercent ?? 200,
-            service.DeploymentConfiguration?.MinimumHealthyPercent ?? 100,
-            primary.Id!,
-            primary.RolloutState != "FAILED" && service.Status == "ACTIVE",
+            service.Status == ServiceStatus.Draining ? 0 : service.DesiredCount,
+            service.DeploymentConfiguration.MaximumPercent,
+            service.DeploymentConfiguration.MinimumHealthyPercent,
+            primary.Id,
+            primary.RolloutState != RolloutState.Failed && service.Status == ServiceStatus.Active,
             daemon,
-            service.Status == "ACTIVE" ? eligible : []);
+            service.Status == ServiceStatus.Active ? eligible : []);
         var plan = ServiceReconciler.Plan(view, views);
 
         // Stops first: what they free is not counted before the agent reports them stopped, but the order keeps
@@ -269,20 +268,20 @@ public static class ServicePass
 
         if (stoppedIds.Count > 0)
         {
-            ServiceModel.AddEvent(service, ids, now, $"has stopped {stoppedIds.Count} running tasks: {string.Join(" ", stoppedIds.Select(id => $"(task {id})"))}.");
+            service = ServiceModel.AddEvent(service, ids, now, $"has stopped {stoppedIds.Count} running tasks: {string.Join(" ", stoppedIds.Select(id => $"(task {id})"))}.");
         }
 
         var startedIds = new List<string>();
         var startedTasks = new List<TaskRecord>();
-        var controller = stored.Controller;
+        var controller = service.Controller;
         if (plan.Starts > 0 && (controller.RetryPlacementAt is null || now >= controller.RetryPlacementAt))
         {
-            var (placed, failure) = Start(edit, stored, primary, plan, cluster, placementCluster, session, fargate, scope, ids, now);
+            var (placed, failure) = Start(edit, service, primary, plan, cluster, placementCluster, session, fargate, scope, ids, now);
             startedTasks.AddRange(placed);
-            startedIds.AddRange(placed.Select(t => IdOf(t.TaskArn!)));
+            startedIds.AddRange(placed.Select(t => IdOf(t.TaskArn)));
             if (placed.Count > 0)
             {
-                ServiceModel.AddEvent(service, ids, now, $"has started {placed.Count} tasks: {string.Join(" ", startedIds.Select(id => $"(task {id})"))}.");
+                service = ServiceModel.AddEvent(service, ids, now, $"has started {placed.Count} tasks: {string.Join(" ", startedIds.Select(id => $"(task {id})"))}.");
             }
 
             if (failure is not null)
@@ -292,7 +291,7 @@ public static class ServicePass
                 var sayIt = controller.LastUnableEventAt is null || now - controller.LastUnableEventAt >= UnableEventEvery;
                 if (sayIt)
                 {
-                    ServiceModel.AddEvent(service, ids, now, failure);
+                    service = ServiceModel.AddEvent(service, ids, now, failure);
                 }
 
                 controller = controller with { PlacementFailures = failures, RetryPlacementAt = now + backoff, LastUnableEventAt = sayIt ? now : controller.LastUnableEventAt };
@@ -306,67 +305,65 @@ public static class ServicePass
         // Counts, per deployment and for the service, from the tasks as they are after this pass: the service's
         // tasks found at the start of the pass (as this pass left them) and those it started. Not a scan of every
         // task in the state per service, which made a pass over many services quadratic.
-        var after = tasks.Select(t => edit.State.Tasks.TryGetValue(t.TaskArn!, out var latest) ? latest : t).Concat(startedTasks).ToList();
+        var after = tasks.Select(t => edit.State.Tasks.TryGetValue(t.TaskArn, out var latest) ? latest : t).Concat(startedTasks).ToList();
         var current = after.Where(t => t.DesiredStatus == EcsTaskStatus.Running).ToList();
-        SetCounts(service, current, now);
+        service = SetCounts(service, current, now);
 
         var changedTasks = startedIds.Count > 0 || stoppedIds.Count > 0;
-        if (plan.PrimaryComplete && !changedTasks && primary.RolloutState == "IN_PROGRESS")
+        if (plan.PrimaryComplete && !changedTasks && service.Primary.RolloutState == RolloutState.InProgress)
         {
-            Complete(stored, primary, ids, now);
+            service = Complete(service, ids, now);
         }
 
         // Deployments with nothing left are dropped once the primary has completed, as ECS does.
-        if (primary.RolloutState == "COMPLETED")
+        if (service.Primary.RolloutState == RolloutState.Completed && service.Deployments.Any(d => d.Status != DeploymentStatus.Primary && !current.Any(t => t.StartedBy == d.Id)))
         {
-            service.Deployments = [.. service.Deployments!.Where(d => d.Status == "PRIMARY" || current.Any(t => t.StartedBy == d.Id))];
+            service = service with { Deployments = [.. service.Deployments.Where(d => d.Status == DeploymentStatus.Primary || current.Any(t => t.StartedBy == d.Id))] };
         }
 
         if (changedTasks)
         {
             controller = controller with { SteadyReported = false };
         }
-        else if (!controller.SteadyReported && service.Status == "ACTIVE" && primary.RolloutState == "COMPLETED" && service.Deployments!.Count == 1
+        else if (!controller.SteadyReported && service.Status == ServiceStatus.Active && service.Primary.RolloutState == RolloutState.Completed && service.Deployments.Length == 1
             && service.RunningCount == service.DesiredCount && service.PendingCount == 0)
         {
-            ServiceModel.AddEvent(service, ids, now, "has reached a steady state.");
+            service = ServiceModel.AddEvent(service, ids, now, "has reached a steady state.");
             controller = controller with { SteadyReported = true };
         }
 
-        if (service.Status == "DRAINING" && after.All(t => t.LastStatus == EcsTaskStatus.Stopped))
+        if (service.Status == ServiceStatus.Draining && after.All(t => t.LastStatus == EcsTaskStatus.Stopped))
         {
-            service.Status = "INACTIVE";
-            stored = stored with { InactiveAt = now };
+            service = service with { Status = ServiceStatus.Inactive, InactiveAt = now };
         }
 
-        stored = stored with { Controller = controller };
-        if (!StateCodec.Encode(stored, StoredJsonContext.Default.StoredService).AsSpan().SequenceEqual(StateCodec.Encode(original, StoredJsonContext.Default.StoredService)))
+        service = service.Controller == controller ? service : service with { Controller = controller };
+        if (service != original)
         {
-            edit.Put(stored);
+            edit.Put(service);
         }
 
         return (startedIds.Count, stoppedIds.Count, controller.RetryPlacementAt);
     }
 
     private static (List<TaskRecord> Placed, string? Failure) Start(
-        ChangeRecorder edit, StoredService stored, Deployment primary, ServicePlan plan, Cluster cluster, Cluster? placementCluster, PlacementSession? session, bool fargate, Scope scope, IdSource ids, DateTimeOffset now)
+        ChangeRecorder edit, ServiceRecord service, DeploymentRecord primary, ServicePlan plan, Cluster cluster, Cluster? placementCluster, PlacementSession? session, bool fargate, Scope scope, IdSource ids, DateTimeOffset now)
     {
-        var service = stored.Service;
-        var launchType = fargate ? "FARGATE" : primary.LaunchType ?? "EC2";
+        var launchType = fargate ? "FARGATE" : WireText.Of(primary.LaunchType) ?? "EC2";
         TaskBuilder.Launch launch;
         try
         {
             launch = TaskBuilder.Check(edit.State, scope, cluster, new TaskBuilder.Parameters(
                 primary.TaskDefinition, null, primary.Id, 128, ServiceModel.Group(service), Tags(service),
-                service.PropagateTags == "TASK_DEFINITION" ? "TASK_DEFINITION" : null, service.EnableECSManagedTags, service.EnableExecuteCommand,
-                primary.NetworkConfiguration, launchType, AllowInactive: true));
+                service.PropagateTags == "TASK_DEFINITION" ? "TASK_DEFINITION" : null, service.EnableEcsManagedTags, service.EnableExecuteCommand,
+                primary.NetworkConfiguration?.Thaw(WireJsonContext.Default.NetworkConfiguration), launchType, AllowInactive: true));
         }
         catch (AwsException e)
         {
             return ([], $"was unable to start a task: {e.Message}");
         }
 
-        if (primary.CapacityProviderStrategy is { Count: > 0 } && fargate)
+        if (primary.CapacityProviderStrategy is not null && fargate)
         {
             launch = launch with { CapacityProvider = "FARGATE" };
         }
@@ -376,15 +373,16 @@ public static class ServicePass
             return ([], fargate ? $"was unable to place a task. Reason: {FargateCapacity.Unavailable}." : "was unable to place a task because no container instance met all of its requirements. Reason: No Container Instances were found in your cluster.");
         }
 
-        var strategies = fargate ? [new StrategySpec("spread", "instanceId")]
-            : service.PlacementStrategy is { Count: > 0 } given ? TaskDecisions.Strategies(given)
-            : service.SchedulingStrategy == "DAEMON" ? []
+        List<StrategySpec> strategies = fargate ? [new StrategySpec("spread", "instanceId")]
+            : service.PlacementStrategy.Length > 0 ? [.. service.PlacementStrategy.Select(r => new StrategySpec(r.Type, r.Value))]
+            : service.SchedulingStrategy == SchedulingStrategy.Daemon ? []
             : [new StrategySpec("spread", "attribute:ecs.availability-zone"), new StrategySpec("spread", "instanceId")];
+        var constraints = service.PlacementConstraints.Select(c => new PlacementConstraint { Type = c.Type, Expression = c.Value }).ToList();
         var demand = TaskBuilder.Demand(launch, plan.Starts) with
         {
-            Constraints = fargate ? [] : TaskDecisions.Constraints(launch.Definition, service.PlacementConstraints, launchType),
+            Constraints = fargate ? [] : TaskDecisions.Constraints(launch.Definition, constraints, launchType),
             Strategies = strategies,
-            PinnedInstances = service.SchedulingStrategy == "DAEMON" ? plan.DaemonTargets : null,
+            PinnedInstances = service.SchedulingStrategy == SchedulingStrategy.Daemon ? plan.DaemonTargets : null,
         };
         var placed = new List<TaskRecord>();
         var chosen = new List<string>();
@@ -436,82 +434,88 @@ public static class ServicePass
         _ => "did not satisfy the placement constraints: " + reason,
     };
 
-    private static StoredService TripBreaker(StoredService stored, Deployment primary, bool rollback, Scope scope, IdSource ids, DateTimeOffset now)
+    private static ServiceRecord TripBreaker(ServiceRecord service, bool rollback, Scope scope, IdSource ids, DateTimeOffset now)
     {
-        var service = stored.Service;
-        primary.RolloutState = "FAILED";
-        primary.RolloutStateReason = "ECS deployment circuit breaker: tasks failed to start.";
-        primary.UpdatedAt = now;
-        ServiceModel.AddEvent(service, ids, now, $"(deployment {primary.Id}) deployment failed: tasks failed to start.");
-        var record = ServiceModel.HistoryOf(stored, primary);
-        if (record?.DeploymentCircuitBreaker is { } breaker)
+        const string failedReason = "ECS deployment circuit breaker: tasks failed to start.";
+        var primary = service.Primary;
+        service = ServiceModel.WithDeployment(service, primary.Id, d => d with { RolloutState = RolloutState.Failed, RolloutStateReason = failedReason, UpdatedAt = now });
+        service = ServiceModel.AddEvent(service, ids, now, $"(deployment {primary.Id}) deployment failed: tasks failed to start.");
+        var record = ServiceModel.HistoryOf(service, primary);
+        if (record is not null)
         {
-            breaker.Status = "TRIGGERED";
-            breaker.FailureCount = primary.FailedTasks;
+            service = ServiceModel.WithHistory(service, record.ServiceDeploymentArn, h => h with { CircuitBreakerStatus = "TRIGGERED", CircuitBreakerFailureCount = primary.FailedTasks });
         }
 
-        var target = rollback ? service.Deployments!.FirstOrDefault(d => d.Status == "ACTIVE" && d.RolloutState == "COMPLETED") : null;
+        var target = rollback ? service.Deployments.FirstOrDefault(d => d.Status == DeploymentStatus.Active && d.RolloutState == RolloutState.Completed) : null;
         if (target is null)
         {
-            if (record is not null)
-            {
-                record.Status = "STOPPED";
-                record.StatusReason = primary.RolloutStateReason;
-                record.StoppedAt = now;
-                record.UpdatedAt = now;
-            }
-
-            return stored;
+            return record is null
+                ? service
+                : ServiceModel.WithHistory(service, record.ServiceDeploymentArn, h => h with { Status = ServiceDeploymentStatus.Stopped, StatusReason = failedReason, StoppedAt = now, UpdatedAt = now });
         }
 
         var reason = $"ECS deployment circuit breaker: rolling back to deploymentId {target.Id}.";
-        return ServiceModel.RollBack(stored, target, record, reason, scope, ids, now);
+        return ServiceModel.RollBack(service, target, record?.ServiceDeploymentArn, reason, scope, ids, now);
     }
 
-    private static void Complete(StoredService stored, Deployment primary, IdSource ids, DateTimeOffset now)
+    private static ServiceRecord Complete(ServiceRecord service, IdSource ids, DateTimeOffset now)
     {
-        primary.RolloutState = "COMPLETED";
-        primary.RolloutStateReason = $"ECS deployment {primary.Id} completed.";
-        primary.UpdatedAt = now;
-        ServiceModel.AddEvent(stored.Service, ids, now, $"(deployment {primary.Id}) deployment completed.");
-        if (ServiceModel.HistoryOf(stored, primary) is { } record)
+        var primary = service.Primary with { RolloutState = RolloutState.Completed, RolloutStateReason = $"ECS deployment {service.Primary.Id} completed.", UpdatedAt = now };
+        service = ServiceModel.WithDeployment(service, primary.Id, _ => primary);
+        service = ServiceModel.AddEvent(service, ids, now, $"(deployment {primary.Id}) deployment completed.");
+        if (ServiceModel.HistoryOf(service, primary) is { } record)
         {
-            record.Status = record.Status == "ROLLBACK_IN_PROGRESS" ? "ROLLBACK_SUCCESSFUL" : "SUCCESSFUL";
-            record.FinishedAt = now;
-            record.UpdatedAt = now;
-            if (record.TargetServiceRevision is { } target)
+            service = ServiceModel.WithHistory(service, record.ServiceDeploymentArn, h => h with
             {
-                target.RunningTaskCount = primary.RunningCount;
-                target.PendingTaskCount = primary.PendingCount;
-            }
+                Status = h.Status == ServiceDeploymentStatus.RollbackInProgress ? ServiceDeploymentStatus.RollbackSuccessful : ServiceDeploymentStatus.Successful,
+                FinishedAt = now,
+                UpdatedAt = now,
+                TargetServiceRevision = h.TargetServiceRevision with { Running = primary.RunningCount, Pending = primary.PendingCount },
+            });
         }
+
+        return service;
     }
 
-    private static void SetCounts(Service service, List<TaskRecord> live, DateTimeOffset now)
+    // Counts change only when a number does: a pass that changes nothing keeps every array the state holds.
+    private static ServiceRecord SetCounts(ServiceRecord service, List<TaskRecord> live, DateTimeOffset now)
     {
-        service.RunningCount = live.Count(t => t.LastStatus == EcsTaskStatus.Running);
-        service.PendingCount = live.Count - service.RunningCount;
-        foreach (var deployment in service.Deployments!)
+        var running = live.Count(t => t.LastStatus == EcsTaskStatus.Running);
+        if (service.RunningCount != running || service.PendingCount != live.Count - running)
+        {
+            service = service with { RunningCount = running, PendingCount = live.Count - running };
+        }
+
+        var changed = false;
+        var deployments = service.Deployments.Select(deployment =>
         {
             var mine = live.Where(t => t.StartedBy == deployment.Id).ToList();
-            var running = mine.Count(t => t.LastStatus == EcsTaskStatus.Running);
-            var pending = mine.Count - running;
-            var desired = deployment.Status == "PRIMARY" ? service.DesiredCount : 0;
-            if (deployment.RunningCount != running || deployment.PendingCount != pending || deployment.DesiredCount != desired)
+            var mineRunning = mine.Count(t => t.LastStatus == EcsTaskStatus.Running);
+            var pending = mine.Count - mineRunning;
+            var desired = deployment.Status == DeploymentStatus.Primary ? service.DesiredCount : 0;
+            if (deployment.RunningCount == mineRunning && deployment.PendingCount == pending && deployment.DesiredCount == desired)
             {
-                deployment.RunningCount = running;
-                deployment.PendingCount = pending;
-                deployment.DesiredCount = desired;
-                deployment.UpdatedAt = now;
+                return deployment;
             }
+
+            changed = true;
+            return deployment with { RunningCount = mineRunning, PendingCount = pending, DesiredCount = desired, UpdatedAt = now };
+        }).ToImmutableArray();
+        if (changed)
+        {
+            service = service with { Deployments = deployments };
         }
 
         if (service.CurrentServiceRevisions is [var revision, ..])
         {
-            revision.RequestedTaskCount = service.DesiredCount;
-            revision.RunningTaskCount = service.Deployments!.First(d => d.Status == "PRIMARY").RunningCount;
-            revision.PendingTaskCount = service.Deployments!.First(d => d.Status == "PRIMARY").PendingCount;
+            var counted = revision with { Requested = service.DesiredCount, Running = service.Primary.RunningCount, Pending = service.Primary.PendingCount };
+            if (counted != revision)
+            {
+                service = service with { CurrentServiceRevisions = service.CurrentServiceRevisions.SetItem(0, counted) };
+            }
         }
+
+        return service;
     }
 
     /// <summary>
@@ -519,21 +523,21 @@ public static class ServicePass
     /// whose tasks are exactly the primary's desired count, all running and healthy where they may stay, with the
     /// counts already recorded. A pass has nothing to do for it.
     /// </summary>
-    private static bool Settled(StoredService stored, List<TaskRecord> tasks, EcsState state, DateTimeOffset now)
+    private static bool Settled(ServiceRecord service, List<TaskRecord> tasks, EcsState state, DateTimeOffset now)
     {
-        var service = stored.Service;
-        if (service.Status != "ACTIVE" || service.SchedulingStrategy == "DAEMON" || !stored.Controller.SteadyReported || service.Deployments is not [{ Status: "PRIMARY", RolloutState: "COMPLETED" } primary])
+        if (service.Status != ServiceStatus.Active || service.SchedulingStrategy == SchedulingStrategy.Daemon || !service.Controller.SteadyReported
+            || service.Deployments is not [{ Status: DeploymentStatus.Primary, RolloutState: RolloutState.Completed } primary])
         {
             return false;
         }
 
-        var desired = service.DesiredCount ?? 0;
+        var desired = service.DesiredCount;
         if (service.RunningCount != desired || service.PendingCount != 0 || primary.RunningCount != desired || primary.PendingCount != 0 || primary.DesiredCount != desired)
         {
             return false;
         }
 
-        var grace = TimeSpan.FromSeconds(service.HealthCheckGracePeriodSeconds ?? 0);
+        var grace = TimeSpan.FromSeconds(service.HealthCheckGracePeriodSeconds);
         var live = 0;
         var failed = 0;
         foreach (var task in tasks)
@@ -554,7 +558,7 @@ public static class ServicePass
             }
         }
 
-        return live == desired && failed <= (primary.FailedTasks ?? 0);
+        return live == desired && failed <= primary.FailedTasks;
     }
 
     private static ServiceTaskView View(TaskRecord task, EcsState state, TimeSpan grace, DateTimeOffset now)
@@ -574,15 +578,15 @@ public static class ServicePass
         task.LastStatus == EcsTaskStatus.Stopped
         && (task.StopCode is StopCode.TaskFailedToStart or StopCode.EssentialContainerExited || task.StoppedReason == ServiceReconciler.UnhealthyReason);
 
-    private static List<Tag> Tags(Service service)
+    private static List<Tag> Tags(ServiceRecord service)
     {
         var tags = new List<Tag>();
         if (service.PropagateTags == "SERVICE")
         {
-            tags.AddRange(service.Tags ?? []);
+            tags.AddRange(service.Tags.Select(t => new Tag { Key = t.Key, Value = t.Value }));
         }
 
-        if (service.EnableECSManagedTags == true)
+        if (service.EnableEcsManagedTags)
         {
             tags.Add(new Tag { Key = "aws:ecs:serviceName", Value = service.ServiceName });
         }
@@ -607,7 +611,7 @@ public static class ServicePass
     private sealed class ChangeRecorder(StateEdit edit)
     {
         private readonly List<(TaskRecord Task, Mutation Document)> _tasks = [];
-        private (StoredService Service, Mutation Document)? _next;
+        private (ServiceRecord Service, Mutation Document)? _next;
 
         public EcsState State => edit.State;
 
@@ -621,14 +625,14 @@ public static class ServicePass
             _tasks.Add((task, edit.Mutations[^1]));
         }
 
-        public void Put(StoredService service)
+        public void Put(ServiceRecord service)
         {
             edit.Put(service);
             _next = (service, edit.Mutations[^1]);
         }
 
-        public ServiceChange Done(StoredService read, List<TaskRecord> tasksRead)
-            => new(read.Service.ServiceArn!, read, tasksRead, _tasks, _next, Starts);
+        public ServiceChange Done(ServiceRecord read, List<TaskRecord> tasksRead)
+            => new(read.ServiceArn, read, tasksRead, _tasks, _next, Starts);
     }
 }
 
@@ -651,10 +655,10 @@ public sealed record ServicePassPlan(EcsState PlannedOn, IReadOnlyList<ServiceCh
 /// <param name="Starts">Where the new tasks go, to check again when the state moved.</param>
 public sealed record ServiceChange(
     string ServiceArn,
-    StoredService Read,
+    ServiceRecord Read,
     IReadOnlyList<TaskRecord> TasksRead,
     IReadOnlyList<(TaskRecord Task, Mutation Document)> Tasks,
-    (StoredService Service, Mutation Document)? Next,
+    (ServiceRecord Service, Mutation Document)? Next,
     PlannedStarts? Starts)
 {
     /// <summary>How many documents the change writes.</summary>

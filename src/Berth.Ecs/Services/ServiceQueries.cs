@@ -31,7 +31,7 @@ public static class ServiceQueries
         {
             if (ServiceDecisions.Find(state, scope, cluster, reference) is { } stored)
             {
-                response.Services.Add(View(stored.Service, withTags));
+                response.Services.Add(ServiceViews.ToWire(stored, withTags));
             }
             else
             {
@@ -59,24 +59,11 @@ public static class ServiceQueries
 
         var size = Page.Size(request.MaxResults, 100);
         var ordered = state.Services.Values
-            .Select(s => s.Service)
-            .Where(s => s.ClusterArn == cluster.ClusterArn && s.Status != "INACTIVE")
-            .Where(s => request.LaunchType is null || (s.LaunchType ?? (s.CapacityProviderStrategy is { Count: > 0 } ? "FARGATE" : null)) == request.LaunchType)
-            .Where(s => request.SchedulingStrategy is null || s.SchedulingStrategy == request.SchedulingStrategy)
-            .Select(s => (s.ServiceArn!, s.ServiceArn!));
+            .Where(s => s.ClusterArn == cluster.ClusterArn && s.Status != ServiceStatus.Inactive)
+            .Where(s => request.LaunchType is null || (WireText.Of(s.LaunchType) ?? (s.CapacityProviderStrategy is not null ? "FARGATE" : null)) == request.LaunchType)
+            .Where(s => request.SchedulingStrategy is null || WireText.Of(s.SchedulingStrategy) == request.SchedulingStrategy)
+            .Select(s => (s.ServiceArn, s.ServiceArn));
         var (arns, next) = Page.Take(ordered, request.MaxResults is null ? 10 : size, request.NextToken, "ListServices");
         return new ListServicesResponse { ServiceArns = arns, NextToken = next };
-    }
-
-    /// <summary>The service as the API shows it: a copy, without tags unless asked.</summary>
-    public static Service View(Service service, bool withTags = true)
-    {
-        var copy = StateCodec.Clone(service, StoredJsonContext.Default.Service);
-        if (!withTags)
-        {
-            copy.Tags = null;
-        }
-
-        return copy;
     }
 }

@@ -46,7 +46,7 @@ public sealed record EcsState(
     ImmutableSortedDictionary<string, TaskDefinitionFamily> Families,
     ImmutableSortedDictionary<string, ContainerInstance> ContainerInstances,
     ImmutableSortedDictionary<string, Berth.Ecs.Tasks.TaskRecord> Tasks,
-    ImmutableSortedDictionary<string, Berth.Ecs.Services.StoredService> Services,
+    ImmutableSortedDictionary<string, Berth.Ecs.Services.ServiceRecord> Services,
     ImmutableSortedDictionary<string, StoredSetting> Settings)
 {
     // Declared before Empty: static initializers run in order, and Empty's instance initializers read it.
@@ -59,7 +59,7 @@ public sealed record EcsState(
         ImmutableSortedDictionary.Create<string, TaskDefinitionFamily>(StringComparer.Ordinal),
         ImmutableSortedDictionary.Create<string, ContainerInstance>(StringComparer.Ordinal),
         ImmutableSortedDictionary.Create<string, Berth.Ecs.Tasks.TaskRecord>(StringComparer.Ordinal),
-        ImmutableSortedDictionary.Create<string, Berth.Ecs.Services.StoredService>(StringComparer.Ordinal),
+        ImmutableSortedDictionary.Create<string, Berth.Ecs.Services.ServiceRecord>(StringComparer.Ordinal),
         ImmutableSortedDictionary.Create<string, StoredSetting>(StringComparer.Ordinal));
 
     /// <summary>RunTask's idempotency tokens, by <c>region|clientToken</c> (kept apart from the record's positional members so adding them changed no constructor).</summary>

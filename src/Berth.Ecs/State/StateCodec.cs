@@ -14,7 +14,7 @@ namespace Berth.Ecs.State;
 [JsonSerializable(typeof(StoredTaskDefinition))]
 [JsonSerializable(typeof(ContainerInstance))]
 [JsonSerializable(typeof(Berth.Ecs.Tasks.TaskRecord))]
-[JsonSerializable(typeof(Berth.Ecs.Services.StoredService))]
+[JsonSerializable(typeof(Berth.Ecs.Services.ServiceRecord))]
 [JsonSerializable(typeof(Service))]
 [JsonSerializable(typeof(ServiceDeployment))]
 [JsonSerializable(typeof(ServiceRevision))]
@@ -69,7 +69,7 @@ public static class StateCodec
         var clusters = ImmutableSortedDictionary.CreateBuilder<string, Cluster>(StringComparer.Ordinal);
         var instances = ImmutableSortedDictionary.CreateBuilder<string, ContainerInstance>(StringComparer.Ordinal);
         var tasks = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.Tasks.TaskRecord>(StringComparer.Ordinal);
-        var services = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.Services.StoredService>(StringComparer.Ordinal);
+        var services = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.Services.ServiceRecord>(StringComparer.Ordinal);
         var settings = ImmutableSortedDictionary.CreateBuilder<string, StoredSetting>(StringComparer.Ordinal);
         var tokens = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.Tasks.StoredClientToken>(StringComparer.Ordinal);
         var meters = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.Capacity.StoredMeterTotal>(StringComparer.Ordinal);
@@ -88,7 +88,7 @@ public static class StateCodec
                     tasks[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.TaskRecord)!;
                     break;
                 case ServiceKind:
-                    services[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.StoredService)!;
+                    services[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.ServiceRecord)!;
                     break;
                 case SettingKind:
                     settings[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.StoredSetting)!;
@@ -209,18 +209,18 @@ public sealed class StateEdit(EcsState state)
     }
 
     /// <summary>Puts a service whose document was encoded already (a plan made outside the writer).</summary>
-    public void Put(Berth.Ecs.Services.StoredService service, Mutation document)
+    public void Put(Berth.Ecs.Services.ServiceRecord service, Mutation document)
     {
-        State = State with { Services = State.Services.SetItem(service.Service.ServiceArn!, service) };
+        State = State with { Services = State.Services.SetItem(service.ServiceArn, service) };
         _mutations.Add(document);
     }
 
     /// <summary>Puts a service.</summary>
-    public void Put(Berth.Ecs.Services.StoredService service)
+    public void Put(Berth.Ecs.Services.ServiceRecord service)
     {
-        var arn = service.Service.ServiceArn!;
+        var arn = service.ServiceArn;
         State = State with { Services = State.Services.SetItem(arn, service) };
-        _mutations.Add(Mutation.Put(StateCodec.ServiceKind, arn, StateCodec.Encode(service, StoredJsonContext.Default.StoredService)));
+        _mutations.Add(Mutation.Put(StateCodec.ServiceKind, arn, StateCodec.Encode(service, StoredJsonContext.Default.ServiceRecord)));
     }
 
     /// <summary>Puts a RunTask idempotency token under <paramref name="key"/>.</summary>

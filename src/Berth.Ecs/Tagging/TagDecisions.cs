@@ -64,7 +64,7 @@ public static class TagDecisions
             case "task":
                 return state.Tasks.TryGetValue(resourceArn!, out var task) ? [.. task.Tags.Select(t => new Tag { Key = t.Key, Value = t.Value })] : throw NotFound();
             case "service":
-                return state.Services.TryGetValue(resourceArn!, out var service) ? service.Service.Tags ?? [] : throw NotFound();
+                return state.Services.TryGetValue(resourceArn!, out var service) ? [.. service.Tags.Select(t => new Tag { Key = t.Key, Value = t.Value })] : throw NotFound();
             default:
                 throw AwsException.InvalidParameter("The ARN provided is invalid.");
         }

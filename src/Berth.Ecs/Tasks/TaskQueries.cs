@@ -102,8 +102,8 @@ public static class TaskQueries
         string? group = null;
         if (request.ServiceName is { } service)
         {
-            var found = Services.ServiceDecisions.Find(state, scope, cluster, service) is { Service.Status: not "INACTIVE" } stored
-                ? stored.Service
+            var found = Services.ServiceDecisions.Find(state, scope, cluster, service) is { Status: not Services.ServiceStatus.Inactive } stored
+                ? stored
                 : throw new AwsException("ServiceNotFoundException", "Service not found.");
             group = Services.ServiceModel.Group(found);
         }

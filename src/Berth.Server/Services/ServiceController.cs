@@ -150,7 +150,7 @@ public sealed partial class ServiceController : ControllerLoop
             }
 
             // Without a live service there is nothing to do, and no reason to take a turn in the single writer.
-            if (!_pipeline.Current.Services.Values.Any(s => s.Service.Status != "INACTIVE"))
+            if (!_pipeline.Current.Services.Values.Any(s => s.Status != ServiceStatus.Inactive))
             {
                 wakeAt = null;
                 continue;

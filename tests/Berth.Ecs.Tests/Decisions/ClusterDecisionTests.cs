@@ -69,7 +69,7 @@ public class ClusterDecisionTests
         {
             ContainerInstances = state.ContainerInstances.Add("i", new ContainerInstance { ContainerInstanceArn = "arn:aws:ecs:us-east-1:000000000000:container-instance/web/1", Status = "ACTIVE" }),
         };
-        var withService = state with { Services = state.Services.Add("s", new Berth.Ecs.Services.StoredService { Service = new Service { ClusterArn = arn, Status = "ACTIVE" } }) };
+        var withService = state with { Services = state.Services.Add("s", new Berth.Ecs.Services.ServiceRecord { ServiceArn = "s", ServiceName = "s", ClusterArn = arn!, TaskDefinition = "d", Status = Berth.Ecs.Services.ServiceStatus.Active, DeploymentConfiguration = new Berth.Ecs.Services.DeploymentSettings() }) };
         var withTask = state.WithTask(new TaskRecord { TaskArn = "t", ClusterArn = arn!, TaskDefinitionArn = "d", LastStatus = EcsTaskStatus.Running });
         var stoppedTask = state.WithTask(new TaskRecord { TaskArn = "t", ClusterArn = arn!, TaskDefinitionArn = "d", LastStatus = EcsTaskStatus.Stopped, DesiredStatus = EcsTaskStatus.Stopped });
 

@@ -47,7 +47,7 @@ public class PassPlanApplyTests
         }
 
         Assert.Equal(whole.State.Tasks.Keys, pieces.State.Tasks.Keys);
-        Assert.Equal(whole.State.Services.Values.Select(s => s.Service.RunningCount), pieces.State.Services.Values.Select(s => s.Service.RunningCount));
+        Assert.Equal(whole.State.Services.Values.Select(s => s.RunningCount), pieces.State.Services.Values.Select(s => s.RunningCount));
     }
 
     [Fact]
