@@ -60,7 +60,7 @@ public static partial class AttributeDecisions
         return new ListAttributesResponse { Attributes = items, NextToken = next };
     }
 
-    private static IEnumerable<ContainerInstance> InstancesOf(EcsState state, Cluster cluster)
+    private static IEnumerable<ContainerInstance> InstancesOf(EcsState state, ClusterRecord cluster)
     {
         var infix = $":container-instance/{cluster.ClusterName}/";
         return state.ContainerInstances.Values.Where(i => i.ContainerInstanceArn!.Contains(infix, StringComparison.Ordinal));
@@ -104,7 +104,7 @@ public static partial class AttributeDecisions
         return attributes;
     }
 
-    private static Decision<EcsState, List<EcsAttribute>> Apply(EcsState state, Scope scope, Cluster cluster, List<EcsAttribute> attributes, Action<List<EcsAttribute>, EcsAttribute> change)
+    private static Decision<EcsState, List<EcsAttribute>> Apply(EcsState state, Scope scope, ClusterRecord cluster, List<EcsAttribute> attributes, Action<List<EcsAttribute>, EcsAttribute> change)
     {
         var edit = new StateEdit(state);
         var changed = new Dictionary<string, ContainerInstance>(StringComparer.Ordinal);

@@ -1,5 +1,5 @@
 using Berth.Ecs.Arns;
-using Berth.Ecs.Model;
+using Berth.Ecs.Clusters;
 using Berth.Ecs.State;
 
 namespace Berth.Ecs.Capacity;
@@ -24,17 +24,17 @@ public static class FargateCapacity
     public const string Unavailable = "Capacity is unavailable at this time. Please try again later or in a different availability zone";
 
     /// <summary>Whether <paramref name="cluster"/> is a capacity cluster.</summary>
-    public static bool IsCapacity(Cluster cluster) => cluster.ClusterName == ClusterName;
+    public static bool IsCapacity(ClusterRecord cluster) => cluster.ClusterName == ClusterName;
 
     /// <summary>The capacity cluster of the request's region, else of any region (one server serves many regions).</summary>
-    public static Cluster? Find(EcsState state, Scope scope)
+    public static ClusterRecord? Find(EcsState state, Scope scope)
     {
-        if (state.Clusters.TryGetValue(scope.EcsPrefix + "cluster/" + ClusterName, out var same) && same.Status == "ACTIVE")
+        if (state.Clusters.TryGetValue(scope.EcsPrefix + "cluster/" + ClusterName, out var same) && same.Status == ClusterStatus.Active)
         {
             return same;
         }
 
-        return state.Clusters.Values.FirstOrDefault(c => IsCapacity(c) && c.Status == "ACTIVE");
+        return state.Clusters.Values.FirstOrDefault(c => IsCapacity(c) && c.Status == ClusterStatus.Active);
     }
 
     /// <summary>Whether a task runs on Fargate capacity (its container instance is Berth's, not the user's).</summary>

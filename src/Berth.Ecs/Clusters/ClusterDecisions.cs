@@ -16,7 +16,7 @@ public static class ClusterDecisions
     /// CreateCluster. An ACTIVE cluster of that name is returned unchanged (ECS's idempotent create);
     /// an INACTIVE one comes back ACTIVE with the new configuration.
     /// </summary>
-    public static Decision<EcsState, Cluster> Create(EcsState state, Scope scope, CreateClusterRequest request)
+    public static Decision<EcsState, ClusterRecord> Create(EcsState state, Scope scope, CreateClusterRequest request)
     {
         var name = string.IsNullOrEmpty(request.ClusterName) ? ClusterRules.DefaultName : request.ClusterName;
         if (name == FargateCapacity.ClusterName)
@@ -28,10 +28,10 @@ public static class ClusterDecisions
     }
 
     /// <summary>Berth's FARGATE capacity cluster, created by the server itself (users cannot create it).</summary>
-    public static Decision<EcsState, Cluster> CreateCapacity(EcsState state, Scope scope) =>
+    public static Decision<EcsState, ClusterRecord> CreateCapacity(EcsState state, Scope scope) =>
         CreateAny(state, scope, new CreateClusterRequest(), FargateCapacity.ClusterName);
 
-    private static Decision<EcsState, Cluster> CreateAny(EcsState state, Scope scope, CreateClusterRequest request, string name)
+    private static Decision<EcsState, ClusterRecord> CreateAny(EcsState state, Scope scope, CreateClusterRequest request, string name)
     {
         ClusterRules.ValidateName(name);
         ClusterRules.ValidateSettings(request.Settings);
@@ -40,47 +40,45 @@ public static class ClusterDecisions
 
         var arn = Arn.Cluster(scope, name);
         var edit = new StateEdit(state);
-        if (state.Clusters.TryGetValue(arn, out var existing) && existing.Status == "ACTIVE")
+        if (state.Clusters.TryGetValue(arn, out var existing) && existing.Status == ClusterStatus.Active)
         {
             return edit.Done(existing);
         }
 
-        var cluster = new Cluster
+        var cluster = new ClusterRecord
         {
             ClusterArn = arn,
             ClusterName = name,
-            Status = "ACTIVE",
-            Settings = request.Settings ?? [new ClusterSetting { Name = "containerInsights", Value = "disabled" }],
-            Configuration = request.Configuration,
-            Tags = request.Tags ?? [],
-            CapacityProviders = request.CapacityProviders ?? [],
-            DefaultCapacityProviderStrategy = request.DefaultCapacityProviderStrategy ?? [],
-            ServiceConnectDefaults = request.ServiceConnectDefaults?.Namespace is { } ns
-                ? new ClusterServiceConnectDefaults { Namespace = ns }
-                : null,
+            Status = ClusterStatus.Active,
+            Settings = request.Settings is { } settings ? [.. settings.Select(s => new NameValue(s.Name ?? string.Empty, s.Value))] : [new NameValue("containerInsights", "disabled")],
+            Configuration = request.Configuration is { } configuration ? FrozenJson.Of(configuration, WireJsonContext.Default.ClusterConfiguration) : null,
+            Tags = Tasks.TaskViews.FromWire(request.Tags),
+            CapacityProviders = [.. request.CapacityProviders ?? []],
+            DefaultCapacityProviderStrategy = ClusterRecord.FromWire(request.DefaultCapacityProviderStrategy),
+            ServiceConnectNamespace = request.ServiceConnectDefaults?.Namespace,
         };
         edit.Put(cluster);
         return edit.Done(cluster);
     }
 
     /// <summary>UpdateCluster: settings, configuration and Service Connect defaults.</summary>
-    public static Decision<EcsState, Cluster> Update(EcsState state, Scope scope, UpdateClusterRequest request)
+    public static Decision<EcsState, ClusterRecord> Update(EcsState state, Scope scope, UpdateClusterRequest request)
     {
-        var cluster = StateCodec.Clone(ClusterRules.RequireActive(state, scope, request.Cluster), StoredJsonContext.Default.Cluster);
+        var cluster = ClusterRules.RequireActive(state, scope, request.Cluster);
         if (request.Settings is not null)
         {
             ClusterRules.ValidateSettings(request.Settings);
-            cluster.Settings = ClusterRules.Merge(cluster.Settings, request.Settings);
+            cluster = cluster with { Settings = ClusterRules.Merge(cluster.Settings, request.Settings) };
         }
 
         if (request.Configuration is not null)
         {
-            cluster.Configuration = request.Configuration;
+            cluster = cluster with { Configuration = FrozenJson.Of(request.Configuration, WireJsonContext.Default.ClusterConfiguration) };
         }
 
         if (request.ServiceConnectDefaults is not null)
         {
-            cluster.ServiceConnectDefaults = new ClusterServiceConnectDefaults { Namespace = request.ServiceConnectDefaults.Namespace };
+            cluster = cluster with { ServiceConnectNamespace = request.ServiceConnectDefaults.Namespace };
         }
 
         var edit = new StateEdit(state);
@@ -89,11 +87,11 @@ public static class ClusterDecisions
     }
 
     /// <summary>UpdateClusterSettings.</summary>
-    public static Decision<EcsState, Cluster> UpdateSettings(EcsState state, Scope scope, UpdateClusterSettingsRequest request)
+    public static Decision<EcsState, ClusterRecord> UpdateSettings(EcsState state, Scope scope, UpdateClusterSettingsRequest request)
     {
         ClusterRules.ValidateSettings(request.Settings);
-        var cluster = StateCodec.Clone(ClusterRules.RequireActive(state, scope, request.Cluster), StoredJsonContext.Default.Cluster);
-        cluster.Settings = ClusterRules.Merge(cluster.Settings, request.Settings ?? []);
+        var cluster = ClusterRules.RequireActive(state, scope, request.Cluster);
+        cluster = cluster with { Settings = ClusterRules.Merge(cluster.Settings, request.Settings ?? []) };
         var edit = new StateEdit(state);
         edit.Put(cluster);
         return edit.Done(cluster);
@@ -103,10 +101,10 @@ public static class ClusterDecisions
     /// DeleteCluster: refused while the cluster holds container instances, services or tasks; the
     /// cluster then stays visible as INACTIVE, as in ECS.
     /// </summary>
-    public static Decision<EcsState, Cluster> Delete(EcsState state, Scope scope, DeleteClusterRequest request)
+    public static Decision<EcsState, ClusterRecord> Delete(EcsState state, Scope scope, DeleteClusterRequest request)
     {
         var cluster = ClusterRules.RequireActive(state, scope, request.Cluster);
-        var arn = cluster.ClusterArn!;
+        var arn = cluster.ClusterArn;
         if (state.ContainerInstances.Values.Any(i => i.Status is "ACTIVE" or "DRAINING" or "REGISTERING" && ClusterOf(i.ContainerInstanceArn) == cluster.ClusterName))
         {
             throw new AwsException("ClusterContainsContainerInstancesException", "The Cluster cannot be deleted while Container Instances are active or draining.");
@@ -122,8 +120,7 @@ public static class ClusterDecisions
             throw new AwsException("ClusterContainsTasksException", "The Cluster cannot be deleted while Tasks are active.");
         }
 
-        var deleted = StateCodec.Clone(cluster, StoredJsonContext.Default.Cluster);
-        deleted.Status = "INACTIVE";
+        var deleted = cluster with { Status = ClusterStatus.Inactive };
         var edit = new StateEdit(state);
         edit.Put(deleted);
         return edit.Done(deleted);

@@ -60,7 +60,7 @@ public static class ClusterQueries
         var size = Page.Size(request.MaxResults, 100);
         var prefix = scope.EcsPrefix + "cluster/";
         var ordered = state.Clusters
-            .Where(c => c.Key.StartsWith(prefix, StringComparison.Ordinal) && c.Value.Status == "ACTIVE" && !FargateCapacity.IsCapacity(c.Value))
+            .Where(c => c.Key.StartsWith(prefix, StringComparison.Ordinal) && c.Value.Status == ClusterStatus.Active && !FargateCapacity.IsCapacity(c.Value))
             .Select(c => (c.Key, c.Key));
         var (arns, next) = Page.Take(ordered, size, request.NextToken, "ListClusters");
         return new ListClustersResponse { ClusterArns = arns, NextToken = next };

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.RegularExpressions;
 using Berth.Ecs.Arns;
 using Berth.Ecs.Model;
@@ -37,9 +38,9 @@ public static partial class ClusterRules
     }
 
     /// <summary>The ACTIVE cluster a request names; ClusterNotFoundException otherwise.</summary>
-    public static Cluster RequireActive(EcsState state, Scope scope, string? clusterRef)
+    public static ClusterRecord RequireActive(EcsState state, Scope scope, string? clusterRef)
     {
-        if (state.Clusters.TryGetValue(ArnOf(scope, clusterRef), out var cluster) && cluster.Status == "ACTIVE")
+        if (state.Clusters.TryGetValue(ArnOf(scope, clusterRef), out var cluster) && cluster.Status == ClusterStatus.Active)
         {
             return cluster;
         }
@@ -74,16 +75,16 @@ public static partial class ClusterRules
     }
 
     /// <summary>Merges settings by name, later ones winning, as UpdateClusterSettings does.</summary>
-    public static List<ClusterSetting> Merge(List<ClusterSetting>? existing, List<ClusterSetting> updates)
+    public static ImmutableArray<NameValue> Merge(ImmutableArray<NameValue> existing, List<ClusterSetting> updates)
     {
-        var merged = new List<ClusterSetting>(existing ?? []);
+        var merged = existing.ToBuilder();
         foreach (var update in updates)
         {
             merged.RemoveAll(s => s.Name == update.Name);
-            merged.Add(new ClusterSetting { Name = update.Name, Value = update.Value });
+            merged.Add(new NameValue(update.Name ?? string.Empty, update.Value));
         }
 
-        return merged;
+        return merged.ToImmutable();
     }
 
     /// <summary>Checks capacity providers and a default strategy; FARGATE and FARGATE_SPOT always exist.</summary>

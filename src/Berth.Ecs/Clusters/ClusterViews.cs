@@ -11,13 +11,13 @@ public static class ClusterViews
     /// The cluster as DescribeClusters returns it; with <paramref name="full"/>, as the cluster operations that
     /// change it answer (settings, configuration and tags always, statistics empty), as ECS does.
     /// </summary>
-    public static Cluster Render(EcsState state, Cluster stored, List<string>? include, bool full = false)
+    public static Cluster Render(EcsState state, ClusterRecord stored, List<string>? include, bool full = false)
     {
         var running = 0;
         var pending = 0;
         var runningFargate = 0;
         var pendingFargate = 0;
-        foreach (var task in state.TasksIn(stored.ClusterArn!))
+        foreach (var task in state.TasksIn(stored.ClusterArn))
         {
             var fargate = task.LaunchType == LaunchType.Fargate;
             if (task.LastStatus == EcsTaskStatus.Running)
@@ -68,19 +68,18 @@ public static class ClusterViews
         {
             ClusterArn = stored.ClusterArn,
             ClusterName = stored.ClusterName,
-            Status = stored.Status,
+            Status = WireText.Of(stored.Status),
             RegisteredContainerInstancesCount = instances,
             RunningTasksCount = running,
             PendingTasksCount = pending,
             ActiveServicesCount = activeServices,
-            CapacityProviders = stored.CapacityProviders,
-            DefaultCapacityProviderStrategy = stored.DefaultCapacityProviderStrategy,
-            ServiceConnectDefaults = stored.ServiceConnectDefaults,
-            Settings = Has("SETTINGS") ? stored.Settings : null,
-            Configuration = Has("CONFIGURATIONS") ? stored.Configuration : null,
-            Tags = Has("TAGS") ? stored.Tags : null,
-            Attachments = !full && Has("ATTACHMENTS") ? stored.Attachments ?? [] : null,
-            AttachmentsStatus = !full && Has("ATTACHMENTS") ? stored.AttachmentsStatus : null,
+            CapacityProviders = [.. stored.CapacityProviders],
+            DefaultCapacityProviderStrategy = ClusterRecord.ToWire(stored.DefaultCapacityProviderStrategy),
+            ServiceConnectDefaults = stored.ServiceConnectNamespace is { } ns ? new ClusterServiceConnectDefaults { Namespace = ns } : null,
+            Settings = Has("SETTINGS") ? [.. stored.Settings.Select(s => new ClusterSetting { Name = s.Name, Value = s.Value })] : null,
+            Configuration = Has("CONFIGURATIONS") ? stored.Configuration?.Thaw(WireJsonContext.Default.ClusterConfiguration) : null,
+            Tags = Has("TAGS") ? [.. stored.Tags.Select(t => new Tag { Key = t.Key, Value = t.Value })] : null,
+            Attachments = !full && Has("ATTACHMENTS") ? [] : null,
             Statistics = full ? [] : Has("STATISTICS")
                 ?
                 [

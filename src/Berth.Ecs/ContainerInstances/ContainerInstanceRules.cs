@@ -1,5 +1,6 @@
 using System.Globalization;
 using Berth.Ecs.Arns;
+using Berth.Ecs.Clusters;
 using Berth.Ecs.Model;
 using Berth.Ecs.State;
 using Berth.Protocol.Errors;
@@ -13,7 +14,7 @@ public static class ContainerInstanceRules
     public static readonly IReadOnlyList<string> DefaultReservedPorts = ["22", "2375", "2376", "51678", "51679"];
 
     /// <summary>The ARN a reference (container instance ID or ARN) stands for in a cluster.</summary>
-    public static string ArnOf(Scope scope, Cluster cluster, string? reference)
+    public static string ArnOf(Scope scope, ClusterRecord cluster, string? reference)
     {
         if (string.IsNullOrEmpty(reference))
         {
@@ -34,18 +35,18 @@ public static class ContainerInstanceRules
     }
 
     /// <summary>The instance of <paramref name="cluster"/> a reference names, or null.</summary>
-    public static ContainerInstance? Find(EcsState state, Scope scope, Cluster cluster, string? reference)
+    public static ContainerInstance? Find(EcsState state, Scope scope, ClusterRecord cluster, string? reference)
     {
         var arn = ArnOf(scope, cluster, reference);
         return state.ContainerInstances.TryGetValue(arn, out var instance) && InCluster(instance, cluster) ? instance : null;
     }
 
     /// <summary>Whether an instance is registered in <paramref name="cluster"/> (its ARN carries the cluster's name).</summary>
-    public static bool InCluster(ContainerInstance instance, Cluster cluster) =>
+    public static bool InCluster(ContainerInstance instance, ClusterRecord cluster) =>
         instance.ContainerInstanceArn!.Contains($":container-instance/{cluster.ClusterName}/", StringComparison.Ordinal);
 
     /// <summary>The instances of a cluster, in ARN order.</summary>
-    public static IEnumerable<ContainerInstance> Of(EcsState state, Cluster cluster) =>
+    public static IEnumerable<ContainerInstance> Of(EcsState state, ClusterRecord cluster) =>
         state.ContainerInstances.Values.Where(i => InCluster(i, cluster));
 
     /// <summary>The container instance ID: the last segment of its ARN.</summary>

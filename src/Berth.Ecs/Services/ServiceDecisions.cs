@@ -104,7 +104,7 @@ public static partial class ServiceDecisions
             Status = ServiceStatus.Active,
             DesiredCount = scheduling == "DAEMON" ? 0 : request.DesiredCount ?? 0,
             LaunchType = provider is null ? WireText.Parse<LaunchType>(launchType) : null,
-            CapacityProviderStrategy = provider is null ? null : ServiceViews.Freeze(request.CapacityProviderStrategy ?? cluster.DefaultCapacityProviderStrategy, WireJsonContext.Default.ListCapacityProviderStrategyItem),
+            CapacityProviderStrategy = provider is null ? null : ServiceViews.Freeze(request.CapacityProviderStrategy ?? ClusterRecord.ToWire(cluster.DefaultCapacityProviderStrategy), WireJsonContext.Default.ListCapacityProviderStrategyItem),
             PlatformVersion = launchType == "FARGATE" ? request.PlatformVersion ?? "LATEST" : null,
             PlatformFamily = launchType == "FARGATE" ? "Linux" : null,
             TaskDefinition = launch.Definition.TaskDefinitionArn!,
@@ -272,7 +272,7 @@ public static partial class ServiceDecisions
     }
 
     /// <summary>The service a name or ARN stands for in a cluster, or null.</summary>
-    public static ServiceRecord? Find(EcsState state, Scope scope, Cluster cluster, string? reference)
+    public static ServiceRecord? Find(EcsState state, Scope scope, ClusterRecord cluster, string? reference)
     {
         if (string.IsNullOrEmpty(reference))
         {

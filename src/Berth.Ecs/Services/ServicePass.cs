@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Berth.Ecs.Arns;
 using Berth.Ecs.Capacity;
+using Berth.Ecs.Clusters;
 using Berth.Ecs.Model;
 using Berth.Ecs.State;
 using Berth.Ecs.Tasks;
@@ -347,7 +348,7 @@ public static class ServicePass
     }
 
     private static (List<TaskRecord> Placed, string? Failure) Start(
-        ChangeRecorder edit, ServiceRecord service, DeploymentRecord primary, ServicePlan plan, Cluster cluster, Cluster? placementCluster, PlacementSession? session, bool fargate, Scope scope, IdSource ids, DateTimeOffset now)
+        ChangeRecorder edit, ServiceRecord service, DeploymentRecord primary, ServicePlan plan, ClusterRecord cluster, ClusterRecord? placementCluster, PlacementSession? session, bool fargate, Scope scope, IdSource ids, DateTimeOffset now)
     {
         var launchType = fargate ? "FARGATE" : WireText.Of(primary.LaunchType) ?? "EC2";
         TaskBuilder.Launch launch;
@@ -594,7 +595,7 @@ public static class ServicePass
         return tags;
     }
 
-    private static PlacementSession Session(EcsState state, Cluster cluster, Dictionary<string, PlacementSession> sessions, Random rng)
+    private static PlacementSession Session(EcsState state, ClusterRecord cluster, Dictionary<string, PlacementSession> sessions, Random rng)
     {
         if (!sessions.TryGetValue(cluster.ClusterArn!, out var session))
         {

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Berth.Ecs.Clusters;
 using Berth.Ecs.Model;
 
 namespace Berth.Ecs.State;
@@ -42,7 +43,7 @@ public sealed record StoredSetting(string Region, string Name, string Value, str
 /// <param name="Services">By service ARN.</param>
 /// <param name="Settings">By <c>region|principal|name</c>.</param>
 public sealed record EcsState(
-    ImmutableSortedDictionary<string, Cluster> Clusters,
+    ImmutableSortedDictionary<string, ClusterRecord> Clusters,
     ImmutableSortedDictionary<string, TaskDefinitionFamily> Families,
     ImmutableSortedDictionary<string, ContainerInstance> ContainerInstances,
     ImmutableSortedDictionary<string, Berth.Ecs.Tasks.TaskRecord> Tasks,
@@ -55,7 +56,7 @@ public sealed record EcsState(
 
     /// <summary>The state of a new installation: nothing at all.</summary>
     public static EcsState Empty { get; } = new(
-        ImmutableSortedDictionary.Create<string, Cluster>(StringComparer.Ordinal),
+        ImmutableSortedDictionary.Create<string, ClusterRecord>(StringComparer.Ordinal),
         ImmutableSortedDictionary.Create<string, TaskDefinitionFamily>(StringComparer.Ordinal),
         ImmutableSortedDictionary.Create<string, ContainerInstance>(StringComparer.Ordinal),
         ImmutableSortedDictionary.Create<string, Berth.Ecs.Tasks.TaskRecord>(StringComparer.Ordinal),

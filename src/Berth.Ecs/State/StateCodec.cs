@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
+using Berth.Ecs.Clusters;
 using Berth.Ecs.Model;
 using Berth.Storage.Documents;
 
@@ -10,7 +11,7 @@ namespace Berth.Ecs.State;
 /// <summary>The JSON of stored documents: the wire shapes themselves, so what is stored is what ECS returns.</summary>
 // Domain records are stored with the wire's camelCase names and enum texts, so a stored document reads as ECS's shape.
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, PropertyNameCaseInsensitive = true, UseStringEnumConverter = true, Converters = [typeof(Berth.Protocol.Json.EpochSecondsConverter)])]
-[JsonSerializable(typeof(Cluster))]
+[JsonSerializable(typeof(Berth.Ecs.Clusters.ClusterRecord))]
 [JsonSerializable(typeof(StoredTaskDefinition))]
 [JsonSerializable(typeof(ContainerInstance))]
 [JsonSerializable(typeof(Berth.Ecs.Tasks.TaskRecord))]
@@ -66,7 +67,7 @@ public static class StateCodec
     public static EcsState Load(IEnumerable<StoredDocument> documents)
     {
         var ctx = StoredJsonContext.Default;
-        var clusters = ImmutableSortedDictionary.CreateBuilder<string, Cluster>(StringComparer.Ordinal);
+        var clusters = ImmutableSortedDictionary.CreateBuilder<string, ClusterRecord>(StringComparer.Ordinal);
         var instances = ImmutableSortedDictionary.CreateBuilder<string, ContainerInstance>(StringComparer.Ordinal);
         var tasks = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.Tasks.TaskRecord>(StringComparer.Ordinal);
         var services = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.Services.ServiceRecord>(StringComparer.Ordinal);
@@ -79,7 +80,7 @@ public static class StateCodec
             switch (doc.Kind)
             {
                 case ClusterKind:
-                    clusters[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.Cluster)!;
+                    clusters[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.ClusterRecord)!;
                     break;
                 case ContainerInstanceKind:
                     instances[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.ContainerInstance)!;
@@ -140,10 +141,10 @@ public sealed class StateEdit(EcsState state)
     public EcsState State { get; private set; } = state;
 
     /// <summary>Puts a cluster.</summary>
-    public void Put(Cluster cluster)
+    public void Put(ClusterRecord cluster)
     {
-        State = State with { Clusters = State.Clusters.SetItem(cluster.ClusterArn!, cluster) };
-        _mutations.Add(Mutation.Put(StateCodec.ClusterKind, cluster.ClusterArn!, StateCodec.Encode(cluster, StoredJsonContext.Default.Cluster)));
+        State = State with { Clusters = State.Clusters.SetItem(cluster.ClusterArn, cluster) };
+        _mutations.Add(Mutation.Put(StateCodec.ClusterKind, cluster.ClusterArn, StateCodec.Encode(cluster, StoredJsonContext.Default.ClusterRecord)));
     }
 
     /// <summary>Puts a task definition revision (new or changed) under its family.</summary>

@@ -52,9 +52,9 @@ public static class TagDecisions
         switch (arn.ResourceType)
         {
             case "cluster":
-                return (state.Clusters.TryGetValue(resourceArn!, out var cluster) && cluster.Status == "ACTIVE"
-                    ? cluster.Tags
-                    : throw new AwsException("ClusterNotFoundException", "Cluster not found.")) ?? [];
+                return state.Clusters.TryGetValue(resourceArn!, out var cluster) && cluster.Status == Clusters.ClusterStatus.Active
+                    ? [.. cluster.Tags.Select(t => new Tag { Key = t.Key, Value = t.Value })]
+                    : throw new AwsException("ClusterNotFoundException", "Cluster not found.");
             case "task-definition":
                 var reference = TaskDefinitionLookup.Parse(scope, resourceArn);
                 var stored = reference.Revision is null ? null : TaskDefinitionLookup.Find(state, reference);
@@ -77,9 +77,7 @@ public static class TagDecisions
         switch (arn.ResourceType)
         {
             case "cluster":
-                var cluster = StateCodec.Clone(state.Clusters[resourceArn!], StoredJsonContext.Default.Cluster);
-                cluster.Tags = tags;
-                edit.Put(cluster);
+                edit.Put(state.Clusters[resourceArn!] with { Tags = Tasks.TaskViews.FromWire(tags) });
                 break;
             case "task-definition":
                 var reference = TaskDefinitionLookup.Parse(scope, resourceArn);

@@ -1,3 +1,4 @@
+using Berth.Ecs.Clusters;
 using Berth.Ecs.ContainerInstances;
 using Berth.Ecs.Model;
 using Berth.Ecs.State;
@@ -9,7 +10,7 @@ namespace Berth.Ecs.Tasks;
 internal static class PlacementSnapshot
 {
     /// <summary>Every instance of the cluster (INACTIVE ones too, so StartTask can say why it refused them).</summary>
-    public static ClusterSnapshot Of(EcsState state, Cluster cluster) => Of(state, ContainerInstanceRules.Of(state, cluster).ToList());
+    public static ClusterSnapshot Of(EcsState state, ClusterRecord cluster) => Of(state, ContainerInstanceRules.Of(state, cluster).ToList());
 
     /// <summary>Only <paramref name="instances"/> (a commit's re-check of the instances a plan chose).</summary>
     public static ClusterSnapshot Of(EcsState state, List<ContainerInstance> instances)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Berth.Ecs.Arns;
 using Berth.Ecs.Capacity;
+using Berth.Ecs.Clusters;
 using Berth.Ecs.Model;
 using Berth.Ecs.State;
 using Berth.Ecs.TaskDefinitions;
@@ -52,7 +53,7 @@ internal static class TaskBuilder
         bool AllowInactive = false);
 
     /// <summary>Checks a launch as ECS does and resolves its definition, overrides, size and tags.</summary>
-    public static Launch Check(EcsState state, Scope scope, Cluster cluster, Parameters p)
+    public static Launch Check(EcsState state, Scope scope, ClusterRecord cluster, Parameters p)
     {
         var stored = TaskDefinitionLookup.Find(state, TaskDefinitionLookup.Parse(scope, p.TaskDefinition));
         if (stored is null || stored.Definition.Status == "DELETE_IN_PROGRESS")
@@ -135,7 +136,7 @@ internal static class TaskBuilder
         new(launch.Cpu, launch.Memory, launch.TcpPorts, launch.UdpPorts, count) { Group = launch.Group };
 
     /// <summary>A new task of the launch on <paramref name="instance"/>, as ECS shows it right after RunTask.</summary>
-    public static TaskRecord Build(Launch launch, Scope scope, Cluster cluster, ContainerInstance instance, IdSource ids, DateTimeOffset now)
+    public static TaskRecord Build(Launch launch, Scope scope, ClusterRecord cluster, ContainerInstance instance, IdSource ids, DateTimeOffset now)
     {
         var taskId = ids.Hex32();
         var taskArn = $"{scope.EcsPrefix}task/{cluster.ClusterName}/{taskId}";

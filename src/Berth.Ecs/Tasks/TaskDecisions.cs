@@ -231,7 +231,7 @@ public static class TaskDecisions
         }
 
         return plan.PlacementCluster is not null
-            && state.Clusters.TryGetValue(plan.Cluster.ClusterArn!, out var target) && target.Status == "ACTIVE"
+            && state.Clusters.TryGetValue(plan.Cluster.ClusterArn!, out var target) && target.Status == ClusterStatus.Active
             && StillFits(state, plan.PlacementCluster.ClusterArn!, plan.Demand!, chosen);
     }
 
@@ -241,7 +241,7 @@ public static class TaskDecisions
     /// </summary>
     internal static bool StillFits(EcsState state, string placementClusterArn, PlacementRequest demand, IReadOnlyList<string> chosen)
     {
-        if (!state.Clusters.TryGetValue(placementClusterArn, out var cluster) || cluster.Status != "ACTIVE")
+        if (!state.Clusters.TryGetValue(placementClusterArn, out var cluster) || cluster.Status != ClusterStatus.Active)
         {
             return false;
         }
@@ -260,7 +260,7 @@ public static class TaskDecisions
         return Placement.Place(PlacementSnapshot.Of(state, instances), demand with { PinnedInstances = chosen }, 0).All(p => p.Placed);
     }
 
-    private static void Record(TaskPlacement placement, TaskBuilder.Launch launch, Scope scope, Cluster cluster, IdSource ids, DateTimeOffset now, StateEdit edit, RunTaskResponse response)
+    private static void Record(TaskPlacement placement, TaskBuilder.Launch launch, Scope scope, ClusterRecord cluster, IdSource ids, DateTimeOffset now, StateEdit edit, RunTaskResponse response)
     {
         if (placement.Instance is { } chosen)
         {
@@ -291,7 +291,7 @@ public static class TaskDecisions
     }
 
     /// <summary>The launch type a RunTask asks for, and the capacity provider when it came from a strategy.</summary>
-    internal static (string LaunchType, string? Provider) LaunchType(Cluster cluster, string? requestedLaunchType, List<CapacityProviderStrategyItem>? requestedStrategy)
+    internal static (string LaunchType, string? Provider) LaunchType(ClusterRecord cluster, string? requestedLaunchType, List<CapacityProviderStrategyItem>? requestedStrategy)
     {
         if (requestedLaunchType is not null && requestedStrategy is { Count: > 0 })
         {
@@ -304,10 +304,10 @@ public static class TaskDecisions
         }
 
         var strategy = requestedStrategy is { Count: > 0 } asked ? asked
-            : requestedLaunchType is null ? cluster.DefaultCapacityProviderStrategy : null;
+            : requestedLaunchType is null ? ClusterRecord.ToWire(cluster.DefaultCapacityProviderStrategy) : null;
         if (strategy is { Count: > 0 })
         {
-            ClusterRules.ValidateStrategy(strategy, requestedStrategy is { Count: > 0 } ? cluster.CapacityProviders : null);
+            ClusterRules.ValidateStrategy(strategy, requestedStrategy is { Count: > 0 } ? [.. cluster.CapacityProviders] : null);
             var providers = strategy.Where(s => s.Weight is null or > 0 || s.Base > 0).Select(s => s.CapacityProvider).Distinct().ToList();
             if (providers is ["FARGATE"])
             {
@@ -367,7 +367,7 @@ public static class TaskDecisions
 /// </summary>
 public sealed class RunPlan
 {
-    internal RunPlan(EcsState plannedOn, Cluster cluster, Cluster? placementCluster, TaskBuilder.Launch? launch, IReadOnlyList<TaskPlacement> placements, string? tokenKey, string? fingerprint, PlacementRequest? demand)
+    internal RunPlan(EcsState plannedOn, ClusterRecord cluster, ClusterRecord? placementCluster, TaskBuilder.Launch? launch, IReadOnlyList<TaskPlacement> placements, string? tokenKey, string? fingerprint, PlacementRequest? demand)
     {
         PlannedOn = plannedOn;
         Cluster = cluster;
@@ -385,9 +385,9 @@ public sealed class RunPlan
     /// <summary>Where each task goes, in order.</summary>
     public IReadOnlyList<TaskPlacement> Placements { get; }
 
-    internal Cluster Cluster { get; }
+    internal ClusterRecord Cluster { get; }
 
-    internal Cluster? PlacementCluster { get; }
+    internal ClusterRecord? PlacementCluster { get; }
 
     internal TaskBuilder.Launch? Launch { get; }
 

@@ -12,7 +12,7 @@ namespace Berth.Ecs.Tasks;
 public static class TaskQueries
 {
     /// <summary>The ARN a task reference (task ID or ARN) stands for in a cluster.</summary>
-    public static string ArnOf(Scope scope, Cluster cluster, string? reference)
+    public static string ArnOf(Scope scope, ClusterRecord cluster, string? reference)
     {
         if (string.IsNullOrEmpty(reference))
         {
@@ -23,7 +23,7 @@ public static class TaskQueries
     }
 
     /// <summary>The task of <paramref name="cluster"/> a reference names, or null.</summary>
-    public static TaskRecord? Find(EcsState state, Scope scope, Cluster cluster, string? reference) =>
+    public static TaskRecord? Find(EcsState state, Scope scope, ClusterRecord cluster, string? reference) =>
         state.Tasks.TryGetValue(ArnOf(scope, cluster, reference), out var task) && task.ClusterArn == cluster.ClusterArn ? task : null;
 
     /// <summary>DescribeTasks: up to 100 by ID or ARN; tags only with <c>include: ["TAGS"]</c>; MISSING failures.</summary>

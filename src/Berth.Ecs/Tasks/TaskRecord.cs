@@ -305,8 +305,3 @@ public sealed record ContainerInterface(string? AttachmentId, string? PrivateIpv
 /// <param name="Status">Its status (PRECREATED, ATTACHED, ...).</param>
 /// <param name="Details">Its details, by name.</param>
 public sealed record TaskAttachment(string Id, string Type, string Status, ImmutableArray<NameValue> Details);
-
-/// <summary>A name and a value.</summary>
-/// <param name="Name">The name.</param>
-/// <param name="Value">The value.</param>
-public sealed record NameValue(string Name, string? Value);

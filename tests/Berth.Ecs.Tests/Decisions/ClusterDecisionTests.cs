@@ -17,7 +17,7 @@ public class ClusterDecisionTests
     {
         var decision = ClusterDecisions.Create(EcsState.Empty, Scope, new CreateClusterRequest());
         Assert.Equal("arn:aws:ecs:us-east-1:000000000000:cluster/default", decision.Result.ClusterArn);
-        Assert.Equal("ACTIVE", decision.Result.Status);
+        Assert.Equal(ClusterStatus.Active, decision.Result.Status);
         Assert.Single(decision.Mutations);
     }
 
@@ -52,7 +52,7 @@ public class ClusterDecisionTests
     {
         var state = WithCluster("web");
         var deleted = ClusterDecisions.Delete(state, Scope, new DeleteClusterRequest { Cluster = "web" });
-        Assert.Equal("INACTIVE", deleted.Result.Status);
+        Assert.Equal(ClusterStatus.Inactive, deleted.Result.Status);
         var described = ClusterQueries.Describe(deleted.State, Scope, new DescribeClustersRequest { Clusters = ["web"] });
         Assert.Equal("INACTIVE", Assert.Single(described.Clusters!).Status);
         Assert.Empty(ClusterQueries.List(deleted.State, Scope, new ListClustersRequest()).ClusterArns!);
@@ -76,7 +76,7 @@ public class ClusterDecisionTests
         Assert.Equal("ClusterContainsContainerInstancesException", Assert.Throws<AwsException>(() => ClusterDecisions.Delete(withInstance, Scope, new DeleteClusterRequest { Cluster = "web" })).ErrorType);
         Assert.Equal("ClusterContainsServicesException", Assert.Throws<AwsException>(() => ClusterDecisions.Delete(withService, Scope, new DeleteClusterRequest { Cluster = "web" })).ErrorType);
         Assert.Equal("ClusterContainsTasksException", Assert.Throws<AwsException>(() => ClusterDecisions.Delete(withTask, Scope, new DeleteClusterRequest { Cluster = arn })).ErrorType);
-        Assert.Equal("INACTIVE", ClusterDecisions.Delete(stoppedTask, Scope, new DeleteClusterRequest { Cluster = "web" }).Result.Status);
+        Assert.Equal(ClusterStatus.Inactive, ClusterDecisions.Delete(stoppedTask, Scope, new DeleteClusterRequest { Cluster = "web" }).Result.Status);
     }
 
     [Fact]
@@ -127,7 +127,7 @@ public class ClusterDecisionTests
             CapacityProviders = ["FARGATE", "FARGATE_SPOT"],
             DefaultCapacityProviderStrategy = [new() { CapacityProvider = "FARGATE", Base = 1, Weight = 1 }, new() { CapacityProvider = "FARGATE_SPOT", Weight = 3 }],
         };
-        Assert.Equal(2, ClusterDecisions.Create(EcsState.Empty, Scope, ok).Result.DefaultCapacityProviderStrategy!.Count);
+        Assert.Equal(2, ClusterDecisions.Create(EcsState.Empty, Scope, ok).Result.DefaultCapacityProviderStrategy.Length);
         var twoBases = new CreateClusterRequest
         {
             ClusterName = "f",

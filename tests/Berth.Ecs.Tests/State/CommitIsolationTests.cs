@@ -173,7 +173,7 @@ public sealed class CommitIsolationTests : IDisposable
         await CloseAsync(store, pipeline);
     }
 
-    private static Task<Cluster> CreateAsync(CommitPipeline<EcsState> pipeline, string name)
+    private static Task<ClusterRecord> CreateAsync(CommitPipeline<EcsState> pipeline, string name)
         => pipeline.ExecuteAsync(s => ClusterDecisions.Create(s, Scope, new CreateClusterRequest { ClusterName = name }));
 
     private async Task<(SqliteDocumentStore Store, CommitPipeline<EcsState> Pipeline)> OpenAsync(ILogger? logger = null)

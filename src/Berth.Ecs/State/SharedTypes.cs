@@ -42,3 +42,14 @@ public enum HealthStatus
 /// <param name="Key">The key.</param>
 /// <param name="Value">The value.</param>
 public sealed record ResourceTag(string Key, string Value);
+
+/// <summary>A name and a value (a cluster setting, an attachment detail).</summary>
+/// <param name="Name">The name.</param>
+/// <param name="Value">The value.</param>
+public sealed record NameValue(string Name, string? Value);
+
+/// <summary>One entry of a capacity provider strategy.</summary>
+/// <param name="CapacityProvider">The provider's name.</param>
+/// <param name="Weight">Its relative share (0–1000).</param>
+/// <param name="Base">Tasks it runs first (0–100000).</param>
+public sealed record StrategyEntry(string CapacityProvider, int? Weight, int? Base);
