@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Berth.Ecs.Arns;
 using Berth.Ecs.Clusters;
+using Berth.Ecs.ContainerInstances;
 using Berth.Ecs.Model;
 using Berth.Ecs.Paging;
 using Berth.Ecs.State;
@@ -53,17 +54,17 @@ public static partial class AttributeDecisions
         }
 
         var size = Page.Size(request.MaxResults, 100);
-        var ordered = InstancesOf(state, cluster).SelectMany(i => (i.Attributes ?? [])
+        var ordered = InstancesOf(state, cluster).SelectMany(i => i.Attributes
             .Where(a => (request.AttributeName is null || a.Name == request.AttributeName) && (request.AttributeValue is null || a.Value == request.AttributeValue))
             .Select(a => (i.ContainerInstanceArn + "|" + a.Name, new EcsAttribute { Name = a.Name, Value = a.Value, TargetType = "container-instance", TargetId = i.ContainerInstanceArn })));
         var (items, next) = Page.Take(ordered, size, request.NextToken, "ListAttributes");
         return new ListAttributesResponse { Attributes = items, NextToken = next };
     }
 
-    private static IEnumerable<ContainerInstance> InstancesOf(EcsState state, ClusterRecord cluster)
+    private static IEnumerable<InstanceRecord> InstancesOf(EcsState state, ClusterRecord cluster)
     {
         var infix = $":container-instance/{cluster.ClusterName}/";
-        return state.ContainerInstances.Values.Where(i => i.ContainerInstanceArn!.Contains(infix, StringComparison.Ordinal));
+        return state.ContainerInstances.Values.Where(i => i.ContainerInstanceArn.Contains(infix, StringComparison.Ordinal));
     }
 
     private static List<EcsAttribute> Check(List<EcsAttribute>? attributes, bool requireValueRules)
@@ -107,29 +108,28 @@ public static partial class AttributeDecisions
     private static Decision<EcsState, List<EcsAttribute>> Apply(EcsState state, Scope scope, ClusterRecord cluster, List<EcsAttribute> attributes, Action<List<EcsAttribute>, EcsAttribute> change)
     {
         var edit = new StateEdit(state);
-        var changed = new Dictionary<string, ContainerInstance>(StringComparer.Ordinal);
+        var changed = new Dictionary<string, (InstanceRecord Instance, List<EcsAttribute> Attributes)>(StringComparer.Ordinal);
         foreach (var attribute in attributes)
         {
             var arn = attribute.TargetId!.StartsWith("arn:", StringComparison.Ordinal)
                 ? attribute.TargetId
                 : Arn.ContainerInstance(scope, cluster.ClusterName!, attribute.TargetId);
-            if (!changed.TryGetValue(arn, out var instance))
+            if (!changed.TryGetValue(arn, out var target))
             {
-                if (!state.ContainerInstances.TryGetValue(arn, out var current) || current.Status == "INACTIVE")
+                if (!state.ContainerInstances.TryGetValue(arn, out var current) || current.Status == InstanceStatus.Inactive)
                 {
                     throw new AwsException("TargetNotFoundException", $"Could not find {attribute.TargetId}.");
                 }
 
-                changed[arn] = instance = StateCodec.Clone(current, StoredJsonContext.Default.ContainerInstance);
-                instance.Attributes ??= [];
+                changed[arn] = target = (current, [.. current.Attributes.Select(a => new EcsAttribute { Name = a.Name, Value = a.Value })]);
             }
 
-            change(instance.Attributes!, attribute);
+            change(target.Attributes, attribute);
         }
 
-        foreach (var instance in changed.Values)
+        foreach (var (instance, list) in changed.Values)
         {
-            edit.Put(instance);
+            edit.Put(instance with { Attributes = [.. list.Select(a => new NameValue(a.Name!, a.Value))] });
         }
 
         return edit.Done(attributes.Select(a => new EcsAttribute { Name = a.Name, Value = a.Value, TargetType = "container-instance", TargetId = a.TargetId }).ToList());

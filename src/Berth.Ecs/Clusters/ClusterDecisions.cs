@@ -105,7 +105,7 @@ public static class ClusterDecisions
     {
         var cluster = ClusterRules.RequireActive(state, scope, request.Cluster);
         var arn = cluster.ClusterArn;
-        if (state.ContainerInstances.Values.Any(i => i.Status is "ACTIVE" or "DRAINING" or "REGISTERING" && ClusterOf(i.ContainerInstanceArn) == cluster.ClusterName))
+        if (state.ContainerInstances.Values.Any(i => i.Status is ContainerInstances.InstanceStatus.Active or ContainerInstances.InstanceStatus.Draining or ContainerInstances.InstanceStatus.Registering && ClusterOf(i.ContainerInstanceArn) == cluster.ClusterName))
         {
             throw new AwsException("ClusterContainsContainerInstancesException", "The Cluster cannot be deleted while Container Instances are active or draining.");
         }

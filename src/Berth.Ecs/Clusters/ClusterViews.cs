@@ -36,7 +36,7 @@ public static class ClusterViews
         var prefix = $"/{stored.ClusterName}/";
         foreach (var instance in state.ContainerInstances.Values)
         {
-            if (instance.Status is "ACTIVE" or "DRAINING" && instance.ContainerInstanceArn!.Contains(prefix, StringComparison.Ordinal))
+            if (instance.Status is ContainerInstances.InstanceStatus.Active or ContainerInstances.InstanceStatus.Draining && instance.ContainerInstanceArn.Contains(prefix, StringComparison.Ordinal))
             {
                 instances++;
             }

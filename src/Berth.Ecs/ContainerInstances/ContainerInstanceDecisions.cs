@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json;
 using Berth.Ecs.Arns;
 using Berth.Ecs.Clusters;
@@ -23,52 +24,53 @@ public static class ContainerInstanceDecisions
     {
         var cluster = ClusterRules.RequireActive(state, scope, request.Cluster);
         TagRules.Validate(request.Tags);
-        var resources = ContainerInstanceRules.NormalizeTotal(request.TotalResources);
+        ImmutableArray<ResourceRecord> resources = [.. ContainerInstanceRules.NormalizeTotal(request.TotalResources).Select(ResourceRecord.FromWire)];
         var identity = Identity.Parse(request.InstanceIdentityDocument);
         var agentAttributes = AgentAttributes(request.Attributes, identity);
 
-        ContainerInstance instance;
+        InstanceRecord instance;
         if (!string.IsNullOrEmpty(request.ContainerInstanceArn))
         {
             var existing = ContainerInstanceRules.Find(state, scope, cluster, request.ContainerInstanceArn)
                 ?? throw AwsException.InvalidParameter($"The referenced container instance {request.ContainerInstanceArn} was not found in cluster {cluster.ClusterName}.");
-            if (existing.Status == "INACTIVE")
+            if (existing.Status == InstanceStatus.Inactive)
             {
                 // The AWS agent treats this as terminal: a deregistered instance never comes back under its old ARN.
                 throw AwsException.Client($"The container instance {existing.ContainerInstanceArn} is inactive and cannot be registered again. Remove the agent's saved state to register as a new instance.");
             }
 
-            instance = StateCodec.Clone(existing, StoredJsonContext.Default.ContainerInstance);
             // Custom attributes (PutAttributes) survive; the agent's own are replaced by what it sends now.
-            var custom = (instance.Attributes ?? []).Where(a => !IsAgentAttribute(a.Name) && !agentAttributes.Any(n => n.Name == a.Name));
-            instance.Attributes = [.. custom, .. agentAttributes];
-            instance.Version = (instance.Version ?? 0) + 1;
-            if (request.Tags is { Count: > 0 })
+            var custom = existing.Attributes.Where(a => !IsAgentAttribute(a.Name) && !agentAttributes.Any(n => n.Name == a.Name));
+            instance = existing with
             {
-                instance.Tags = request.Tags;
-            }
+                Attributes = [.. custom, .. agentAttributes],
+                Version = existing.Version + 1,
+                Tags = request.Tags is { Count: > 0 } ? TaskViews.FromWire(request.Tags) : existing.Tags,
+            };
         }
         else
         {
-            var arn = Arn.ContainerInstance(scope, cluster.ClusterName!, ids.Hex32());
-            instance = new ContainerInstance
+            var arn = Arn.ContainerInstance(scope, cluster.ClusterName, ids.Hex32());
+            instance = new InstanceRecord
             {
                 ContainerInstanceArn = arn,
                 Ec2InstanceId = identity?.InstanceId ?? NonEmpty(request.Ec2InstanceId) ?? ids.Ec2InstanceId(),
                 Version = 1,
                 RegisteredAt = now,
-                Attributes = agentAttributes,
-                Attachments = [],
-                Tags = request.Tags ?? [],
-                HealthStatus = Health("INITIALIZING", now),
+                Attributes = [.. agentAttributes],
+                Tags = TaskViews.FromWire(request.Tags),
+                Health = Health("INITIALIZING", now),
             };
         }
 
-        instance.RegisteredResources = resources;
-        instance.VersionInfo = request.VersionInfo ?? instance.VersionInfo;
-        instance.Status = "ACTIVE";
-        instance.StatusReason = null;
-        instance.AgentConnected = false;
+        instance = instance with
+        {
+            RegisteredResources = resources,
+            VersionInfo = request.VersionInfo is { } v ? new AgentVersions(v.AgentVersion, v.AgentHash, v.DockerVersion) : instance.VersionInfo,
+            Status = InstanceStatus.Active,
+            StatusReason = null,
+            AgentConnected = false,
+        };
         var edit = new StateEdit(state);
         edit.Put(instance);
         return edit.Done(ContainerInstanceViews.Render(edit.State, instance, null, full: true));
@@ -85,12 +87,12 @@ public static class ContainerInstanceDecisions
         var existing = ContainerInstanceRules.Find(state, scope, cluster, request.ContainerInstance)
             ?? throw AwsException.InvalidParameter($"The referenced container instance {request.ContainerInstance} was not found in cluster {cluster.ClusterName}.");
         var edit = new StateEdit(state);
-        if (existing.Status == "INACTIVE")
+        if (existing.Status == InstanceStatus.Inactive)
         {
             return edit.Done(ContainerInstanceViews.Render(state, existing, null, full: true));
         }
 
-        var live = state.LiveTasksOn(existing.ContainerInstanceArn!).Where(t => t.LastStatus != EcsTaskStatus.Stopped).ToList();
+        var live = state.LiveTasksOn(existing.ContainerInstanceArn).Where(t => t.LastStatus != EcsTaskStatus.Stopped).ToList();
         if (live.Count > 0 && request.Force != true)
         {
             throw AwsException.InvalidParameter("Found running tasks on the instance.");
@@ -104,9 +106,7 @@ public static class ContainerInstanceDecisions
             }
         }
 
-        var instance = StateCodec.Clone(existing, StoredJsonContext.Default.ContainerInstance);
-        instance.Status = "INACTIVE";
-        instance.Version = (instance.Version ?? 0) + 1;
+        var instance = existing with { Status = InstanceStatus.Inactive, Version = existing.Version + 1 };
         edit.Put(instance);
         return edit.Done(ContainerInstanceViews.Render(edit.State, instance, null, full: true));
     }
@@ -143,18 +143,18 @@ public static class ContainerInstanceDecisions
                 continue;
             }
 
-            if (existing.Status is not ("ACTIVE" or "DRAINING"))
+            if (existing.Status is not (InstanceStatus.Active or InstanceStatus.Draining))
             {
-                response.Failures.Add(new Failure { Arn = arn, Reason = existing.Status, Detail = $"A container instance in {existing.Status} status cannot be updated to {request.Status}." });
+                var status = WireText.Of(existing.Status);
+                response.Failures.Add(new Failure { Arn = arn, Reason = status, Detail = $"A container instance in {status} status cannot be updated to {request.Status}." });
                 continue;
             }
 
             var instance = existing;
-            if (existing.Status != request.Status)
+            var wanted = request.Status == "ACTIVE" ? InstanceStatus.Active : InstanceStatus.Draining;
+            if (existing.Status != wanted)
             {
-                instance = StateCodec.Clone(existing, StoredJsonContext.Default.ContainerInstance);
-                instance.Status = request.Status;
-                instance.Version = (instance.Version ?? 0) + 1;
+                instance = existing with { Status = wanted, Version = existing.Version + 1 };
                 edit.Put(instance);
             }
 
@@ -169,25 +169,22 @@ public static class ContainerInstanceDecisions
     /// instance as it now is, or null (and changes nothing) for an unknown instance; nothing is written
     /// when the flag already has that value.
     /// </summary>
-    public static Decision<EcsState, ContainerInstance?> SetAgentConnected(EcsState state, string containerInstanceArn, bool connected, DateTimeOffset now)
+    public static Decision<EcsState, InstanceRecord?> SetAgentConnected(EcsState state, string containerInstanceArn, bool connected, DateTimeOffset now)
     {
         var edit = new StateEdit(state);
         if (!state.ContainerInstances.TryGetValue(containerInstanceArn, out var existing))
         {
-            return edit.Done<ContainerInstance?>(null);
+            return edit.Done<InstanceRecord?>(null);
         }
 
         if (existing.AgentConnected == connected)
         {
-            return edit.Done<ContainerInstance?>(existing);
+            return edit.Done<InstanceRecord?>(existing);
         }
 
-        var instance = StateCodec.Clone(existing, StoredJsonContext.Default.ContainerInstance);
-        instance.AgentConnected = connected;
-        instance.HealthStatus = Health(connected ? "OK" : "INSUFFICIENT_DATA", now);
-        instance.Version = (instance.Version ?? 0) + 1;
+        var instance = existing with { AgentConnected = connected, Health = Health(connected ? "OK" : "INSUFFICIENT_DATA", now), Version = existing.Version + 1 };
         edit.Put(instance);
-        return edit.Done<ContainerInstance?>(instance);
+        return edit.Done<InstanceRecord?>(instance);
     }
 
     /// <summary>
@@ -215,13 +212,9 @@ public static class ContainerInstanceDecisions
             }
         }
 
-        if (existing.AgentConnected != false)
+        if (existing.AgentConnected)
         {
-            var instance = StateCodec.Clone(existing, StoredJsonContext.Default.ContainerInstance);
-            instance.AgentConnected = false;
-            instance.HealthStatus = Health("INSUFFICIENT_DATA", now);
-            instance.Version = (instance.Version ?? 0) + 1;
-            edit.Put(instance);
+            edit.Put(existing with { AgentConnected = false, Health = Health("INSUFFICIENT_DATA", now), Version = existing.Version + 1 });
         }
 
         return edit.Done<IReadOnlyList<TaskRecord>>(stopped);
@@ -230,9 +223,9 @@ public static class ContainerInstanceDecisions
     private static bool IsAgentAttribute(string? name) =>
         name is not null && (name.StartsWith("ecs.", StringComparison.Ordinal) || name.StartsWith("com.amazonaws.ecs.", StringComparison.Ordinal));
 
-    private static List<EcsAttribute> AgentAttributes(List<EcsAttribute>? sent, Identity? identity)
+    private static List<NameValue> AgentAttributes(List<EcsAttribute>? sent, Identity? identity)
     {
-        var attributes = new List<EcsAttribute>();
+        var attributes = new List<NameValue>();
         foreach (var attribute in sent ?? [])
         {
             if (string.IsNullOrEmpty(attribute.Name))
@@ -241,7 +234,7 @@ public static class ContainerInstanceDecisions
             }
 
             attributes.RemoveAll(a => a.Name == attribute.Name);
-            attributes.Add(new EcsAttribute { Name = attribute.Name, Value = attribute.Value });
+            attributes.Add(new NameValue(attribute.Name, attribute.Value));
         }
 
         // ECS adds these from the identity document; the agent's own values win when it sends them.
@@ -249,7 +242,7 @@ public static class ContainerInstanceDecisions
         {
             if (value is not null && !attributes.Any(a => a.Name == name))
             {
-                attributes.Add(new EcsAttribute { Name = name, Value = value });
+                attributes.Add(new NameValue(name, value));
             }
         }
 
@@ -259,11 +252,7 @@ public static class ContainerInstanceDecisions
         return attributes;
     }
 
-    private static ContainerInstanceHealthStatus Health(string status, DateTimeOffset now) => new()
-    {
-        OverallStatus = status,
-        Details = [new InstanceHealthCheckResult { Type = "CONTAINER_RUNTIME", Status = status, LastUpdated = now, LastStatusChange = now }],
-    };
+    private static InstanceHealth Health(string status, DateTimeOffset now) => new(status, now, now);
 
     private static string? NonEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
 

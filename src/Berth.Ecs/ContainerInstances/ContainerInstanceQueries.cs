@@ -79,16 +79,16 @@ public static class ContainerInstanceQueries
 
         var size = Page.Size(request.MaxResults, 100);
         var candidates = ContainerInstanceRules.Of(state, cluster)
-            .Where(i => request.Status is null ? i.Status != "INACTIVE" : i.Status == request.Status)
+            .Where(i => request.Status is null ? i.Status != InstanceStatus.Inactive : WireText.Of(i.Status) == request.Status)
             .ToList();
-        IEnumerable<ContainerInstance> listed = candidates;
+        IEnumerable<InstanceRecord> listed = candidates;
         if (filter is not null)
         {
             var targets = InstanceQueryTarget.Of(state, candidates);
-            listed = candidates.Where(i => filter.Matches(targets[i.ContainerInstanceArn!]));
+            listed = candidates.Where(i => filter.Matches(targets[i.ContainerInstanceArn]));
         }
 
-        var ordered = listed.Select(i => (i.ContainerInstanceArn!, i.ContainerInstanceArn!));
+        var ordered = listed.Select(i => (i.ContainerInstanceArn, i.ContainerInstanceArn));
         var (arns, next) = Page.Take(ordered, size, request.NextToken, "ListContainerInstances");
         return new ListContainerInstancesResponse { ContainerInstanceArns = arns, NextToken = next };
     }

@@ -35,32 +35,32 @@ public static class ContainerInstanceRules
     }
 
     /// <summary>The instance of <paramref name="cluster"/> a reference names, or null.</summary>
-    public static ContainerInstance? Find(EcsState state, Scope scope, ClusterRecord cluster, string? reference)
+    public static InstanceRecord? Find(EcsState state, Scope scope, ClusterRecord cluster, string? reference)
     {
         var arn = ArnOf(scope, cluster, reference);
         return state.ContainerInstances.TryGetValue(arn, out var instance) && InCluster(instance, cluster) ? instance : null;
     }
 
     /// <summary>Whether an instance is registered in <paramref name="cluster"/> (its ARN carries the cluster's name).</summary>
-    public static bool InCluster(ContainerInstance instance, ClusterRecord cluster) =>
-        instance.ContainerInstanceArn!.Contains($":container-instance/{cluster.ClusterName}/", StringComparison.Ordinal);
+    public static bool InCluster(InstanceRecord instance, ClusterRecord cluster) =>
+        instance.ContainerInstanceArn.Contains($":container-instance/{cluster.ClusterName}/", StringComparison.Ordinal);
 
     /// <summary>The instances of a cluster, in ARN order.</summary>
-    public static IEnumerable<ContainerInstance> Of(EcsState state, ClusterRecord cluster) =>
+    public static IEnumerable<InstanceRecord> Of(EcsState state, ClusterRecord cluster) =>
         state.ContainerInstances.Values.Where(i => InCluster(i, cluster));
 
     /// <summary>The container instance ID: the last segment of its ARN.</summary>
     public static string IdOf(string containerInstanceArn) => containerInstanceArn[(containerInstanceArn.LastIndexOf('/') + 1)..];
 
     /// <summary>An INTEGER resource's value (CPU, MEMORY), 0 when absent.</summary>
-    public static int Integer(IEnumerable<Resource>? resources, string name) =>
-        resources?.FirstOrDefault(r => r.Name == name)?.IntegerValue ?? 0;
+    public static int Integer(IEnumerable<ResourceRecord> resources, string name) =>
+        resources.FirstOrDefault(r => r.Name == name)?.IntegerValue ?? 0;
 
     /// <summary>A STRINGSET resource of ports (PORTS, PORTS_UDP) as numbers.</summary>
-    public static HashSet<int> Ports(IEnumerable<Resource>? resources, string name)
+    public static HashSet<int> Ports(IEnumerable<ResourceRecord> resources, string name)
     {
         var ports = new HashSet<int>();
-        foreach (var text in resources?.FirstOrDefault(r => r.Name == name)?.StringSetValue ?? [])
+        foreach (var text in resources.FirstOrDefault(r => r.Name == name)?.StringSetValue ?? [])
         {
             if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port))
             {

@@ -13,9 +13,9 @@ public static class ContainerInstanceViews
     /// less what its tasks hold (see <see cref="TaskRecord.Holds"/>); its port sets are the reserved ports
     /// plus those the tasks bind.
     /// </summary>
-    public static ContainerInstance Render(EcsState state, ContainerInstance stored, List<string>? include, bool full = false)
+    public static ContainerInstance Render(EcsState state, InstanceRecord stored, List<string>? include, bool full = false)
     {
-        var arn = stored.ContainerInstanceArn!;
+        var arn = stored.ContainerInstanceArn;
         var usedCpu = 0;
         var usedMemory = 0;
         var tcp = ContainerInstanceRules.Ports(stored.RegisteredResources, "PORTS");
@@ -47,7 +47,7 @@ public static class ContainerInstanceViews
         }
 
         var remaining = new List<Resource>();
-        foreach (var resource in stored.RegisteredResources ?? [])
+        foreach (var resource in stored.RegisteredResources)
         {
             remaining.Add(resource.Name switch
             {
@@ -55,7 +55,7 @@ public static class ContainerInstanceViews
                 "MEMORY" => Integer("MEMORY", (resource.IntegerValue ?? 0) - usedMemory),
                 "PORTS" => ContainerInstanceRules.PortSet("PORTS", tcp.Select(Text)),
                 "PORTS_UDP" => ContainerInstanceRules.PortSet("PORTS_UDP", udp.Select(Text)),
-                _ => resource,
+                _ => resource.ToWire(),
             });
         }
 
@@ -64,24 +64,29 @@ public static class ContainerInstanceViews
         {
             ContainerInstanceArn = arn,
             Ec2InstanceId = stored.Ec2InstanceId,
-            CapacityProviderName = stored.CapacityProviderName,
             Version = stored.Version,
-            VersionInfo = stored.VersionInfo,
+            VersionInfo = stored.VersionInfo is { } v ? new VersionInfo { AgentVersion = v.AgentVersion, AgentHash = v.AgentHash, DockerVersion = v.DockerVersion } : null,
             RemainingResources = remaining,
-            RegisteredResources = stored.RegisteredResources,
-            Status = stored.Status,
+            RegisteredResources = [.. stored.RegisteredResources.Select(r => r.ToWire())],
+            Status = WireText.Of(stored.Status),
             StatusReason = stored.StatusReason,
             AgentConnected = stored.AgentConnected,
             RunningTasksCount = running,
             PendingTasksCount = pending,
-            AgentUpdateStatus = stored.AgentUpdateStatus,
-            Attributes = stored.Attributes ?? [],
+            Attributes = [.. stored.Attributes.Select(a => new EcsAttribute { Name = a.Name, Value = a.Value })],
             RegisteredAt = stored.RegisteredAt,
-            Attachments = stored.Attachments ?? [],
-            Tags = Has("TAGS") ? stored.Tags ?? [] : null,
-            HealthStatus = Has("CONTAINER_INSTANCE_HEALTH") ? stored.HealthStatus : null,
+            Attachments = [],
+            Tags = Has("TAGS") ? [.. stored.Tags.Select(t => new Tag { Key = t.Key, Value = t.Value })] : null,
+            HealthStatus = Has("CONTAINER_INSTANCE_HEALTH") ? Health(stored.Health) : null,
         };
     }
+
+    /// <summary>ECS's health shape of an instance's health: the overall status and the container runtime's check.</summary>
+    public static ContainerInstanceHealthStatus Health(InstanceHealth health) => new()
+    {
+        OverallStatus = health.OverallStatus,
+        Details = [new InstanceHealthCheckResult { Type = "CONTAINER_RUNTIME", Status = health.OverallStatus, LastUpdated = health.LastUpdated, LastStatusChange = health.LastStatusChange }],
+    };
 
     private static Resource Integer(string name, int value) => new() { Name = name, Type = "INTEGER", IntegerValue = value, DoubleValue = 0, LongValue = 0 };
 

@@ -1,4 +1,3 @@
-using Berth.Ecs.Model;
 using Berth.Ecs.State;
 using Berth.Ecs.Tasks;
 using Berth.Scheduling.Expressions;
@@ -15,20 +14,17 @@ internal sealed class InstanceQueryTarget : IQueryTarget
     /// <param name="instance">The stored instance.</param>
     /// <param name="taskGroups">The groups of the tasks that still hold resources on it.</param>
     /// <param name="runningTasksCount">Its tasks whose last status is RUNNING (as DescribeContainerInstances counts them).</param>
-    public InstanceQueryTarget(ContainerInstance instance, IReadOnlySet<string> taskGroups, int runningTasksCount)
+    public InstanceQueryTarget(InstanceRecord instance, IReadOnlySet<string> taskGroups, int runningTasksCount)
     {
-        foreach (var attribute in instance.Attributes ?? [])
+        foreach (var attribute in instance.Attributes)
         {
-            if (attribute.Name is not null)
-            {
-                _attributes[attribute.Name] = attribute.Value;
-            }
+            _attributes[attribute.Name] = attribute.Value;
         }
 
         TaskGroups = taskGroups;
         Ec2InstanceId = instance.Ec2InstanceId;
         RunningTasksCount = runningTasksCount;
-        AgentConnected = instance.AgentConnected == true;
+        AgentConnected = instance.AgentConnected;
         AgentVersion = instance.VersionInfo?.AgentVersion;
         RegisteredAt = instance.RegisteredAt;
     }
@@ -49,14 +45,14 @@ internal sealed class InstanceQueryTarget : IQueryTarget
     /// Targets for <paramref name="instances"/>, by ARN, from the tasks that hold resources on each (the stored
     /// instances carry no task counts: DescribeContainerInstances computes them, and they are counted here the same way).
     /// </summary>
-    public static Dictionary<string, InstanceQueryTarget> Of(EcsState state, IEnumerable<ContainerInstance> instances)
+    public static Dictionary<string, InstanceQueryTarget> Of(EcsState state, IEnumerable<InstanceRecord> instances)
     {
         var targets = new Dictionary<string, InstanceQueryTarget>(StringComparer.Ordinal);
         foreach (var instance in instances)
         {
             HashSet<string>? groups = null;
             var running = 0;
-            foreach (var task in state.LiveTasksOn(instance.ContainerInstanceArn!))
+            foreach (var task in state.LiveTasksOn(instance.ContainerInstanceArn))
             {
                 running += task.LastStatus == EcsTaskStatus.Running ? 1 : 0;
                 if (task.Group is not null)
@@ -65,7 +61,7 @@ internal sealed class InstanceQueryTarget : IQueryTarget
                 }
             }
 
-            targets[instance.ContainerInstanceArn!] = new InstanceQueryTarget(instance, groups ?? NoGroups, running);
+            targets[instance.ContainerInstanceArn] = new InstanceQueryTarget(instance, groups ?? NoGroups, running);
         }
 
         return targets;

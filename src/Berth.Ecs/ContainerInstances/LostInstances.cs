@@ -32,7 +32,7 @@ public static class LostInstances
         var lost = new List<LostInstance>();
         foreach (var (arn, instance) in state.ContainerInstances)
         {
-            if (instance.Status == "INACTIVE" || connected(arn))
+            if (instance.Status == InstanceStatus.Inactive || connected(arn))
             {
                 continue;
             }

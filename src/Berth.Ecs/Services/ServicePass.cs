@@ -571,7 +571,7 @@ public static class ServicePass
         var unhealthy = task.HealthStatus == HealthStatus.Unhealthy && (task.StartedAt is null || now - task.StartedAt >= grace);
         var evicted = task.ContainerInstanceArn is null
             || !state.ContainerInstances.TryGetValue(task.ContainerInstanceArn, out var instance)
-            || instance.Status != "ACTIVE";
+            || instance.Status != ContainerInstances.InstanceStatus.Active;
         return new ServiceTaskView(task.TaskArn, task.StartedBy ?? string.Empty, task.ContainerInstanceArn, task.DesiredStatus == EcsTaskStatus.Running, running, healthy, unhealthy, evicted, Failed(task));
     }
 

@@ -45,7 +45,7 @@ public sealed record StoredSetting(string Region, string Name, string Value, str
 public sealed record EcsState(
     ImmutableSortedDictionary<string, ClusterRecord> Clusters,
     ImmutableSortedDictionary<string, TaskDefinitionFamily> Families,
-    ImmutableSortedDictionary<string, ContainerInstance> ContainerInstances,
+    ImmutableSortedDictionary<string, Berth.Ecs.ContainerInstances.InstanceRecord> ContainerInstances,
     ImmutableSortedDictionary<string, Berth.Ecs.Tasks.TaskRecord> Tasks,
     ImmutableSortedDictionary<string, Berth.Ecs.Services.ServiceRecord> Services,
     ImmutableSortedDictionary<string, StoredSetting> Settings)
@@ -58,7 +58,7 @@ public sealed record EcsState(
     public static EcsState Empty { get; } = new(
         ImmutableSortedDictionary.Create<string, ClusterRecord>(StringComparer.Ordinal),
         ImmutableSortedDictionary.Create<string, TaskDefinitionFamily>(StringComparer.Ordinal),
-        ImmutableSortedDictionary.Create<string, ContainerInstance>(StringComparer.Ordinal),
+        ImmutableSortedDictionary.Create<string, Berth.Ecs.ContainerInstances.InstanceRecord>(StringComparer.Ordinal),
         ImmutableSortedDictionary.Create<string, Berth.Ecs.Tasks.TaskRecord>(StringComparer.Ordinal),
         ImmutableSortedDictionary.Create<string, Berth.Ecs.Services.ServiceRecord>(StringComparer.Ordinal),
         ImmutableSortedDictionary.Create<string, StoredSetting>(StringComparer.Ordinal));

@@ -13,7 +13,7 @@ namespace Berth.Ecs.State;
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, PropertyNameCaseInsensitive = true, UseStringEnumConverter = true, Converters = [typeof(Berth.Protocol.Json.EpochSecondsConverter)])]
 [JsonSerializable(typeof(Berth.Ecs.Clusters.ClusterRecord))]
 [JsonSerializable(typeof(StoredTaskDefinition))]
-[JsonSerializable(typeof(ContainerInstance))]
+[JsonSerializable(typeof(Berth.Ecs.ContainerInstances.InstanceRecord))]
 [JsonSerializable(typeof(Berth.Ecs.Tasks.TaskRecord))]
 [JsonSerializable(typeof(Berth.Ecs.Services.ServiceRecord))]
 [JsonSerializable(typeof(Service))]
@@ -68,7 +68,7 @@ public static class StateCodec
     {
         var ctx = StoredJsonContext.Default;
         var clusters = ImmutableSortedDictionary.CreateBuilder<string, ClusterRecord>(StringComparer.Ordinal);
-        var instances = ImmutableSortedDictionary.CreateBuilder<string, ContainerInstance>(StringComparer.Ordinal);
+        var instances = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.ContainerInstances.InstanceRecord>(StringComparer.Ordinal);
         var tasks = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.Tasks.TaskRecord>(StringComparer.Ordinal);
         var services = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.Services.ServiceRecord>(StringComparer.Ordinal);
         var settings = ImmutableSortedDictionary.CreateBuilder<string, StoredSetting>(StringComparer.Ordinal);
@@ -83,7 +83,7 @@ public static class StateCodec
                     clusters[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.ClusterRecord)!;
                     break;
                 case ContainerInstanceKind:
-                    instances[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.ContainerInstance)!;
+                    instances[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.InstanceRecord)!;
                     break;
                 case TaskKind:
                     tasks[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.TaskRecord)!;
@@ -159,10 +159,10 @@ public sealed class StateEdit(EcsState state)
     }
 
     /// <summary>Puts a container instance.</summary>
-    public void Put(ContainerInstance instance)
+    public void Put(Berth.Ecs.ContainerInstances.InstanceRecord instance)
     {
-        State = State with { ContainerInstances = State.ContainerInstances.SetItem(instance.ContainerInstanceArn!, instance) };
-        _mutations.Add(Mutation.Put(StateCodec.ContainerInstanceKind, instance.ContainerInstanceArn!, StateCodec.Encode(instance, StoredJsonContext.Default.ContainerInstance)));
+        State = State with { ContainerInstances = State.ContainerInstances.SetItem(instance.ContainerInstanceArn, instance) };
+        _mutations.Add(Mutation.Put(StateCodec.ContainerInstanceKind, instance.ContainerInstanceArn, StateCodec.Encode(instance, StoredJsonContext.Default.InstanceRecord)));
     }
 
     /// <summary>Puts a task.</summary>

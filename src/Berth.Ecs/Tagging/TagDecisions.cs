@@ -60,7 +60,7 @@ public static class TagDecisions
                 var stored = reference.Revision is null ? null : TaskDefinitionLookup.Find(state, reference);
                 return stored?.Tags ?? throw NotFound();
             case "container-instance":
-                return state.ContainerInstances.TryGetValue(resourceArn!, out var instance) ? instance.Tags ?? [] : throw NotFound();
+                return state.ContainerInstances.TryGetValue(resourceArn!, out var instance) ? [.. instance.Tags.Select(t => new Tag { Key = t.Key, Value = t.Value })] : throw NotFound();
             case "task":
                 return state.Tasks.TryGetValue(resourceArn!, out var task) ? [.. task.Tags.Select(t => new Tag { Key = t.Key, Value = t.Value })] : throw NotFound();
             case "service":
@@ -84,9 +84,8 @@ public static class TagDecisions
                 edit.Put(reference.FamilyKey, TaskDefinitionLookup.Find(state, reference)! with { Tags = tags });
                 break;
             case "container-instance":
-                var instance = StateCodec.Clone(state.ContainerInstances[resourceArn!], StoredJsonContext.Default.ContainerInstance);
-                instance.Tags = tags;
-                edit.Put(instance);
+                var instance = state.ContainerInstances[resourceArn!];
+                edit.Put(instance with { Tags = Tasks.TaskViews.FromWire(tags) });
                 break;
             default:
                 // Tasks and services become taggable with the issues that create them.

@@ -1,6 +1,5 @@
 using Berth.Ecs.Clusters;
 using Berth.Ecs.ContainerInstances;
-using Berth.Ecs.Model;
 using Berth.Ecs.State;
 using Berth.Scheduling;
 
@@ -13,10 +12,10 @@ internal static class PlacementSnapshot
     public static ClusterSnapshot Of(EcsState state, ClusterRecord cluster) => Of(state, ContainerInstanceRules.Of(state, cluster).ToList());
 
     /// <summary>Only <paramref name="instances"/> (a commit's re-check of the instances a plan chose).</summary>
-    public static ClusterSnapshot Of(EcsState state, List<ContainerInstance> instances)
+    public static ClusterSnapshot Of(EcsState state, List<InstanceRecord> instances)
     {
-        var byArn = instances.ToDictionary(i => i.ContainerInstanceArn!, _ => new Usage(), StringComparer.Ordinal);
-        foreach (var task in instances.SelectMany(i => state.LiveTasksOn(i.ContainerInstanceArn!)))
+        var byArn = instances.ToDictionary(i => i.ContainerInstanceArn, _ => new Usage(), StringComparer.Ordinal);
+        foreach (var task in instances.SelectMany(i => state.LiveTasksOn(i.ContainerInstanceArn)))
         {
             var usage = byArn[task.ContainerInstanceArn!];
 
@@ -35,23 +34,23 @@ internal static class PlacementSnapshot
 
         return new ClusterSnapshot(instances.Select(i =>
         {
-            var usage = byArn[i.ContainerInstanceArn!];
+            var usage = byArn[i.ContainerInstanceArn];
             var registered = new ResourceSet(
                 ContainerInstanceRules.Integer(i.RegisteredResources, "CPU"),
                 ContainerInstanceRules.Integer(i.RegisteredResources, "MEMORY"),
                 ContainerInstanceRules.Ports(i.RegisteredResources, "PORTS"),
                 ContainerInstanceRules.Ports(i.RegisteredResources, "PORTS_UDP"));
             var attributes = new Dictionary<string, string?>(StringComparer.Ordinal);
-            foreach (var attribute in i.Attributes ?? [])
+            foreach (var attribute in i.Attributes)
             {
-                attributes[attribute.Name!] = attribute.Value;
+                attributes[attribute.Name] = attribute.Value;
             }
 
             return new InstanceSnapshot(
-                ContainerInstanceRules.IdOf(i.ContainerInstanceArn!),
-                i.ContainerInstanceArn!,
-                i.Status ?? "ACTIVE",
-                i.AgentConnected == true,
+                ContainerInstanceRules.IdOf(i.ContainerInstanceArn),
+                i.ContainerInstanceArn,
+                WireText.Of(i.Status),
+                i.AgentConnected,
                 registered,
                 new ResourceSet(usage.Cpu, usage.Memory, usage.Tcp, usage.Udp),
                 attributes)

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Berth.Ecs.Arns;
 using Berth.Ecs.Capacity;
 using Berth.Ecs.Clusters;
+using Berth.Ecs.ContainerInstances;
 using Berth.Ecs.Model;
 using Berth.Ecs.State;
 using Berth.Ecs.TaskDefinitions;
@@ -136,7 +137,7 @@ internal static class TaskBuilder
         new(launch.Cpu, launch.Memory, launch.TcpPorts, launch.UdpPorts, count) { Group = launch.Group };
 
     /// <summary>A new task of the launch on <paramref name="instance"/>, as ECS shows it right after RunTask.</summary>
-    public static TaskRecord Build(Launch launch, Scope scope, ClusterRecord cluster, ContainerInstance instance, IdSource ids, DateTimeOffset now)
+    public static TaskRecord Build(Launch launch, Scope scope, ClusterRecord cluster, InstanceRecord instance, IdSource ids, DateTimeOffset now)
     {
         var taskId = ids.Hex32();
         var taskArn = $"{scope.EcsPrefix}task/{cluster.ClusterName}/{taskId}";
@@ -174,7 +175,7 @@ internal static class TaskBuilder
             ClusterArn = cluster.ClusterArn!,
             TaskDefinitionArn = launch.Definition.TaskDefinitionArn!,
             ContainerInstanceArn = instance.ContainerInstanceArn,
-            AvailabilityZone = instance.Attributes?.FirstOrDefault(a => a.Name == "ecs.availability-zone")?.Value,
+            AvailabilityZone = instance.Attribute("ecs.availability-zone"),
             Attachments = attachments,
             Containers = containers.ToImmutable(),
             Cpu = launch.Cpu,

@@ -246,10 +246,10 @@ public static class TaskDecisions
             return false;
         }
 
-        var instances = new List<ContainerInstance>();
+        var instances = new List<InstanceRecord>();
         foreach (var arn in chosen.Distinct(StringComparer.Ordinal))
         {
-            if (!state.ContainerInstances.TryGetValue(arn, out var instance) || instance.Status != "ACTIVE" || !arn.Contains($"/{cluster.ClusterName}/", StringComparison.Ordinal))
+            if (!state.ContainerInstances.TryGetValue(arn, out var instance) || instance.Status != InstanceStatus.Active || !arn.Contains($"/{cluster.ClusterName}/", StringComparison.Ordinal))
             {
                 return false;
             }

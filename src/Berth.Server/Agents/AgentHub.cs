@@ -74,7 +74,7 @@ public sealed partial class AgentHub : IAsyncDisposable
             var state = _pipeline.Current;
             var cluster = ClusterRules.RequireActive(state, scope, http.Request.Query["cluster"].ToString());
             arn = http.Request.Query["containerInstance"].ToString();
-            if (!state.ContainerInstances.TryGetValue(arn, out var instance) || instance.Status == "INACTIVE" || !arn.Contains($"/{cluster.ClusterName}/", StringComparison.Ordinal))
+            if (!state.ContainerInstances.TryGetValue(arn, out var instance) || instance.Status == InstanceStatus.Inactive || !arn.Contains($"/{cluster.ClusterName}/", StringComparison.Ordinal))
             {
                 throw AwsException.InvalidParameter("The referenced container instance is not registered in this cluster.");
             }

@@ -67,7 +67,7 @@ public class ClusterDecisionTests
         var arn = state.Clusters.Keys.Single();
         var withInstance = state with
         {
-            ContainerInstances = state.ContainerInstances.Add("i", new ContainerInstance { ContainerInstanceArn = "arn:aws:ecs:us-east-1:000000000000:container-instance/web/1", Status = "ACTIVE" }),
+            ContainerInstances = state.ContainerInstances.Add("i", new Berth.Ecs.ContainerInstances.InstanceRecord { ContainerInstanceArn = "arn:aws:ecs:us-east-1:000000000000:container-instance/web/1", Ec2InstanceId = "i-1", Status = Berth.Ecs.ContainerInstances.InstanceStatus.Active, Health = new("OK", default, default) }),
         };
         var withService = state with { Services = state.Services.Add("s", new Berth.Ecs.Services.ServiceRecord { ServiceArn = "s", ServiceName = "s", ClusterArn = arn!, TaskDefinition = "d", Status = Berth.Ecs.Services.ServiceStatus.Active, DeploymentConfiguration = new Berth.Ecs.Services.DeploymentSettings() }) };
         var withTask = state.WithTask(new TaskRecord { TaskArn = "t", ClusterArn = arn!, TaskDefinitionArn = "d", LastStatus = EcsTaskStatus.Running });
