@@ -55,7 +55,7 @@ public sealed class EcsApi(CommitPipeline<EcsState> pipeline, TimeProvider time)
         // Task definitions
         Write(table, "RegisterTaskDefinition", Json.RegisterTaskDefinitionRequest, Json.RegisterTaskDefinitionResponse,
             (s, c, r) => TaskDefinitionDecisions.Register(s, Scope(c), c.PrincipalArn, time.GetUtcNow(), r),
-            stored => new RegisterTaskDefinitionResponse { TaskDefinition = stored.Definition, Tags = stored.Tags });
+            stored => new RegisterTaskDefinitionResponse { TaskDefinition = stored.Wire(), Tags = stored.WireTags() });
         Read(table, "DescribeTaskDefinition", Json.DescribeTaskDefinitionRequest, Json.DescribeTaskDefinitionResponse, TaskDefinitionQueries.Describe);
         Read(table, "ListTaskDefinitions", Json.ListTaskDefinitionsRequest, Json.ListTaskDefinitionsResponse, TaskDefinitionQueries.List);
         Read(table, "ListTaskDefinitionFamilies", Json.ListTaskDefinitionFamiliesRequest, Json.ListTaskDefinitionFamiliesResponse, TaskDefinitionQueries.ListFamilies);

@@ -1,23 +1,20 @@
 using System.Collections.Immutable;
 using Berth.Ecs.Clusters;
-using Berth.Ecs.Model;
+using Berth.Ecs.TaskDefinitions;
 
 namespace Berth.Ecs.State;
 
-/// <summary>One task definition revision as stored: the wire shape plus its tags (which ECS returns beside it).</summary>
-public sealed record StoredTaskDefinition(TaskDefinition Definition, List<Tag> Tags);
-
 /// <summary>A family's revisions, in order: <c>Revisions[i]</c> is revision <c>i + 1</c>. Revisions are never reused.</summary>
-public sealed record TaskDefinitionFamily(string Family, ImmutableList<StoredTaskDefinition> Revisions)
+public sealed record TaskDefinitionFamily(string Family, ImmutableList<TaskDefinitionRecord> Revisions)
 {
     /// <summary>The newest ACTIVE revision, if any.</summary>
-    public StoredTaskDefinition? LatestActive
+    public TaskDefinitionRecord? LatestActive
     {
         get
         {
             for (var i = Revisions.Count - 1; i >= 0; i--)
             {
-                if (Revisions[i].Definition.Status == "ACTIVE")
+                if (Revisions[i].Status == TaskDefinitionStatus.Active)
                 {
                     return Revisions[i];
                 }

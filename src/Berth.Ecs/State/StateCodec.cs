@@ -12,7 +12,7 @@ namespace Berth.Ecs.State;
 // Domain records are stored with the wire's camelCase names and enum texts, so a stored document reads as ECS's shape.
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, PropertyNameCaseInsensitive = true, UseStringEnumConverter = true, Converters = [typeof(Berth.Protocol.Json.EpochSecondsConverter)])]
 [JsonSerializable(typeof(Berth.Ecs.Clusters.ClusterRecord))]
-[JsonSerializable(typeof(StoredTaskDefinition))]
+[JsonSerializable(typeof(Berth.Ecs.TaskDefinitions.TaskDefinitionRecord))]
 [JsonSerializable(typeof(Berth.Ecs.ContainerInstances.InstanceRecord))]
 [JsonSerializable(typeof(Berth.Ecs.Tasks.TaskRecord))]
 [JsonSerializable(typeof(Berth.Ecs.Services.ServiceRecord))]
@@ -57,9 +57,6 @@ public static class StateCodec
     /// <summary>Serializes a stored entity.</summary>
     public static byte[] Encode<T>(T value, JsonTypeInfo<T> info) => JsonSerializer.SerializeToUtf8Bytes(value, info);
 
-    /// <summary>A deep copy, so state entries are never changed in place.</summary>
-    public static T Clone<T>(T value, JsonTypeInfo<T> info) => JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(value, info), info)!;
-
     /// <summary>The stored document of a task.</summary>
     public static Mutation Document(Berth.Ecs.Tasks.TaskRecord task) => Mutation.Put(TaskKind, task.TaskArn, Encode(task, StoredJsonContext.Default.TaskRecord));
 
@@ -74,7 +71,7 @@ public static class StateCodec
         var settings = ImmutableSortedDictionary.CreateBuilder<string, StoredSetting>(StringComparer.Ordinal);
         var tokens = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.Tasks.StoredClientToken>(StringComparer.Ordinal);
         var meters = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.Capacity.StoredMeterTotal>(StringComparer.Ordinal);
-        var revisions = new Dictionary<string, List<StoredTaskDefinition>>(StringComparer.Ordinal);
+        var revisions = new Dictionary<string, List<Berth.Ecs.TaskDefinitions.TaskDefinitionRecord>>(StringComparer.Ordinal);
         foreach (var doc in documents)
         {
             switch (doc.Kind)
@@ -101,7 +98,7 @@ public static class StateCodec
                     meters[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.StoredMeterTotal)!;
                     break;
                 case TaskDefinitionKind:
-                    var stored = JsonSerializer.Deserialize(doc.Body, ctx.StoredTaskDefinition)!;
+                    var stored = Berth.Ecs.TaskDefinitions.TaskDefinitionRules.Loaded(JsonSerializer.Deserialize(doc.Body, ctx.TaskDefinitionRecord)!);
                     var familyKey = doc.Id[..doc.Id.LastIndexOf(':')];
                     if (!revisions.TryGetValue(familyKey, out var list))
                     {
@@ -148,14 +145,14 @@ public sealed class StateEdit(EcsState state)
     }
 
     /// <summary>Puts a task definition revision (new or changed) under its family.</summary>
-    public void Put(string familyKey, StoredTaskDefinition revision)
+    public void Put(string familyKey, Berth.Ecs.TaskDefinitions.TaskDefinitionRecord revision)
     {
         var number = revision.Definition.Revision!.Value;
         State.Families.TryGetValue(familyKey, out var family);
         var list = family?.Revisions ?? [];
         list = number <= list.Count ? list.SetItem(number - 1, revision) : list.Add(revision);
         State = State with { Families = State.Families.SetItem(familyKey, new TaskDefinitionFamily(revision.Definition.Family!, list)) };
-        _mutations.Add(Mutation.Put(StateCodec.TaskDefinitionKind, revision.Definition.TaskDefinitionArn!, StateCodec.Encode(revision, StoredJsonContext.Default.StoredTaskDefinition)));
+        _mutations.Add(Mutation.Put(StateCodec.TaskDefinitionKind, revision.Definition.TaskDefinitionArn!, StateCodec.Encode(revision, StoredJsonContext.Default.TaskDefinitionRecord)));
     }
 
     /// <summary>Puts a container instance.</summary>

@@ -58,7 +58,7 @@ public static class TagDecisions
             case "task-definition":
                 var reference = TaskDefinitionLookup.Parse(scope, resourceArn);
                 var stored = reference.Revision is null ? null : TaskDefinitionLookup.Find(state, reference);
-                return stored?.Tags ?? throw NotFound();
+                return stored?.WireTags() ?? throw NotFound();
             case "container-instance":
                 return state.ContainerInstances.TryGetValue(resourceArn!, out var instance) ? [.. instance.Tags.Select(t => new Tag { Key = t.Key, Value = t.Value })] : throw NotFound();
             case "task":
@@ -81,7 +81,7 @@ public static class TagDecisions
                 break;
             case "task-definition":
                 var reference = TaskDefinitionLookup.Parse(scope, resourceArn);
-                edit.Put(reference.FamilyKey, TaskDefinitionLookup.Find(state, reference)! with { Tags = tags });
+                edit.Put(reference.FamilyKey, TaskDefinitionLookup.Find(state, reference)! with { Tags = Tasks.TaskViews.FromWire(tags) });
                 break;
             case "container-instance":
                 var instance = state.ContainerInstances[resourceArn!];

@@ -1,6 +1,7 @@
 using Berth.Ecs.Arns;
 using Berth.Ecs.Model;
 using Berth.Ecs.State;
+using Berth.Ecs.Tasks;
 using Berth.Protocol.Errors;
 using Berth.Storage.Commit;
 
@@ -13,7 +14,7 @@ public static class TaskDefinitionDecisions
     /// RegisterTaskDefinition: the next revision of the family (revisions are gapless because every
     /// registration is decided one after another on the commit pipeline).
     /// </summary>
-    public static Decision<EcsState, StoredTaskDefinition> Register(EcsState state, Scope scope, string principal, DateTimeOffset now, RegisterTaskDefinitionRequest request)
+    public static Decision<EcsState, TaskDefinitionRecord> Register(EcsState state, Scope scope, string principal, DateTimeOffset now, RegisterTaskDefinitionRequest request)
     {
         // The family is checked first so the ARN below is well formed; Build checks everything else.
         var family = request.Family ?? string.Empty;
@@ -21,7 +22,7 @@ public static class TaskDefinitionDecisions
         var revision = (state.Families.TryGetValue(familyKey, out var existing) ? existing.Revisions.Count : 0) + 1;
         var definition = TaskDefinitionRules.Build(request, Arn.TaskDefinition(scope, family, revision), revision, now, principal);
         TagRules.Validate(request.Tags);
-        var stored = new StoredTaskDefinition(definition, request.Tags ?? []);
+        var stored = new TaskDefinitionRecord(definition, TaskViews.FromWire(request.Tags)) { Status = TaskDefinitionStatus.Active };
         var edit = new StateEdit(state);
         edit.Put(familyKey, stored);
         return edit.Done(stored);
@@ -37,22 +38,19 @@ public static class TaskDefinitionDecisions
         }
 
         var stored = TaskDefinitionLookup.Find(state, reference);
-        if (stored is null || stored.Definition.Status == "DELETE_IN_PROGRESS")
+        if (stored is null || stored.Status == TaskDefinitionStatus.DeleteInProgress)
         {
             throw AwsException.Client("The specified task definition does not exist.");
         }
 
         var edit = new StateEdit(state);
-        if (stored.Definition.Status == "ACTIVE")
+        if (stored.Status == TaskDefinitionStatus.Active)
         {
-            var definition = StateCodec.Clone(stored.Definition, StoredJsonContext.Default.TaskDefinition);
-            definition.Status = "INACTIVE";
-            definition.DeregisteredAt = now;
-            stored = stored with { Definition = definition };
+            stored = stored with { Status = TaskDefinitionStatus.Inactive, DeregisteredAt = now };
             edit.Put(reference.FamilyKey, stored);
         }
 
-        return edit.Done(stored.Definition);
+        return edit.Done(stored.Wire());
     }
 
     /// <summary>DeleteTaskDefinitions: INACTIVE revisions go to DELETE_IN_PROGRESS; others come back as failures.</summary>
@@ -86,21 +84,19 @@ public static class TaskDefinitionDecisions
                 continue;
             }
 
-            if (stored.Definition.Status == "ACTIVE")
+            if (stored.Status == TaskDefinitionStatus.Active)
             {
-                response.Failures.Add(new Failure { Arn = stored.Definition.TaskDefinitionArn, Reason = "The specified task definition is still in ACTIVE status. Please deregister the target and try again." });
+                response.Failures.Add(new Failure { Arn = stored.Arn, Reason = "The specified task definition is still in ACTIVE status. Please deregister the target and try again." });
                 continue;
             }
 
-            if (stored.Definition.Status != "DELETE_IN_PROGRESS")
+            if (stored.Status != TaskDefinitionStatus.DeleteInProgress)
             {
-                var definition = StateCodec.Clone(stored.Definition, StoredJsonContext.Default.TaskDefinition);
-                definition.Status = "DELETE_IN_PROGRESS";
-                stored = stored with { Definition = definition };
+                stored = stored with { Status = TaskDefinitionStatus.DeleteInProgress };
                 edit.Put(reference.FamilyKey, stored);
             }
 
-            response.TaskDefinitions.Add(stored.Definition);
+            response.TaskDefinitions.Add(stored.Wire());
         }
 
         return edit.Done(response);

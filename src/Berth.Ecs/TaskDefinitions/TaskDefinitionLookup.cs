@@ -53,7 +53,7 @@ public static class TaskDefinitionLookup
     }
 
     /// <summary>The revision a reference names, or null; a bare family means its latest ACTIVE revision.</summary>
-    public static StoredTaskDefinition? Find(EcsState state, Reference reference)
+    public static TaskDefinitionRecord? Find(EcsState state, Reference reference)
     {
         if (!state.Families.TryGetValue(reference.FamilyKey, out var family))
         {

@@ -17,8 +17,8 @@ public static class TaskDefinitionQueries
             ?? throw AwsException.Client("Unable to describe task definition.");
         return new DescribeTaskDefinitionResponse
         {
-            TaskDefinition = stored.Definition,
-            Tags = request.Include?.Contains("TAGS") == true ? stored.Tags : null,
+            TaskDefinition = stored.Wire(),
+            Tags = request.Include?.Contains("TAGS") == true ? stored.WireTags() : null,
         };
     }
 
@@ -35,7 +35,7 @@ public static class TaskDefinitionQueries
         var ordered = (request.FamilyPrefix is { } family
                 ? state.Families.TryGetValue(Arn.TaskDefinitionFamily(scope, family), out var exact) ? exact.Revisions : []
                 : Revisions(state, scope, null))
-            .Where(r => r.Definition.Status == status)
+            .Where(r => WireText.Of(r.Status) == status)
             .Select(r => (Key(r.Definition), r.Definition.TaskDefinitionArn!));
         if (descending)
         {
@@ -53,7 +53,7 @@ public static class TaskDefinitionQueries
         CheckEnum(status, WireEnums.TaskDefinitionFamilyStatus, "status");
         var size = Page.Size(request.MaxResults, 100);
         var ordered = Families(state, scope, request.FamilyPrefix)
-            .Where(f => f.Revisions.Any(r => r.Definition.Status != "DELETE_IN_PROGRESS"))
+            .Where(f => f.Revisions.Any(r => r.Status != TaskDefinitionStatus.DeleteInProgress))
             .Where(f => status switch
             {
                 "ACTIVE" => f.LatestActive is not null,
@@ -77,7 +77,7 @@ public static class TaskDefinitionQueries
         }
     }
 
-    private static IEnumerable<StoredTaskDefinition> Revisions(EcsState state, Scope scope, string? familyPrefix)
+    private static IEnumerable<TaskDefinitionRecord> Revisions(EcsState state, Scope scope, string? familyPrefix)
         => Families(state, scope, familyPrefix).SelectMany(f => f.Revisions);
 
     // Family, then the revision zero-padded so that ordinal order is numeric order.

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Berth.Ecs.Model;
+using Berth.Ecs.State;
 using Berth.Protocol.Errors;
 
 namespace Berth.Ecs.TaskDefinitions;
@@ -15,6 +16,15 @@ public static class TaskDefinitionRules
 
     public const int MinEphemeralStorageGiB = 21;
     public const int MaxEphemeralStorageGiB = 200;
+
+    /// <summary>
+    /// A stored revision as loaded: documents written before the status moved onto the record kept it in the
+    /// definition (which is otherwise never written after registration), so a later status there wins.
+    /// </summary>
+    public static TaskDefinitionRecord Loaded(TaskDefinitionRecord stored)
+        => stored.Status == TaskDefinitionStatus.Active && WireText.Parse<TaskDefinitionStatus>(stored.Definition.Status) is { } old && old != TaskDefinitionStatus.Active
+            ? stored with { Status = old, DeregisteredAt = stored.Definition.DeregisteredAt, DeleteRequestedAt = stored.Definition.DeleteRequestedAt }
+            : stored;
 
     /// <summary>
     /// Validates <paramref name="request"/> as ECS does and builds the task definition that is stored and

@@ -57,13 +57,13 @@ internal static class TaskBuilder
     public static Launch Check(EcsState state, Scope scope, ClusterRecord cluster, Parameters p)
     {
         var stored = TaskDefinitionLookup.Find(state, TaskDefinitionLookup.Parse(scope, p.TaskDefinition));
-        if (stored is null || stored.Definition.Status == "DELETE_IN_PROGRESS")
+        if (stored is null || stored.Status == TaskDefinitionStatus.DeleteInProgress)
         {
             throw AwsException.Client("TaskDefinition not found.");
         }
 
         var definition = stored.Definition;
-        if (definition.Status != "ACTIVE" && !p.AllowInactive)
+        if (stored.Status != TaskDefinitionStatus.Active && !p.AllowInactive)
         {
             // ECS's rule for deregistered revisions: running tasks keep them, new tasks cannot use them.
             throw AwsException.InvalidParameter("TaskDefinition is inactive");

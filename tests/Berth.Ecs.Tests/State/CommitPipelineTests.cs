@@ -95,8 +95,8 @@ public sealed class CommitPipelineTests : IDisposable
         (store, pipeline) = await OpenAsync();
         var loaded = pipeline.Current.Families.Values.Single().Revisions.Single();
         Assert.Equal(
-            StateCodec.Encode(registered, StoredJsonContext.Default.StoredTaskDefinition),
-            StateCodec.Encode(loaded, StoredJsonContext.Default.StoredTaskDefinition));
+            StateCodec.Encode(registered, StoredJsonContext.Default.TaskDefinitionRecord),
+            StateCodec.Encode(loaded, StoredJsonContext.Default.TaskDefinitionRecord));
         await pipeline.DisposeAsync();
         await store.DisposeAsync();
     }
