@@ -36,6 +36,9 @@ internal static class TaskBuilder
     {
         /// <summary>The capacity provider the task runs on when a strategy chose it (FARGATE); null for a launch type.</summary>
         public string? CapacityProvider { get; init; }
+
+        /// <summary>The overrides as every task of the launch keeps them (frozen once, shared by all).</summary>
+        public FrozenJson FrozenOverrides { get; } = FrozenJson.Of(Overrides, WireJsonContext.Default.TaskOverride);
     }
 
     /// <summary>The common launch parameters of RunTask and StartTask.</summary>
@@ -191,7 +194,7 @@ internal static class TaskBuilder
             PlatformVersion = fargate ? FargateCapacity.PlatformVersion : null,
             PlatformFamily = fargate ? "Linux" : null,
             EphemeralStorage = fargate ? new EphemeralStorageSize(launch.Overrides.EphemeralStorage?.SizeInGiB ?? launch.Definition.EphemeralStorage?.SizeInGiB ?? FargateCapacity.DefaultEphemeralStorageGiB) : null,
-            Overrides = FrozenJson.Of(launch.Overrides, WireJsonContext.Default.TaskOverride),
+            Overrides = launch.FrozenOverrides,
             StartedBy = launch.StartedBy,
             Tags = TaskViews.FromWire(launch.Tags),
             Version = 1,
