@@ -161,6 +161,9 @@ public enum LogStream
 /// <summary>One line of container output, without its newline.</summary>
 public sealed record LogLine(LogStream Stream, string Text);
 
+/// <summary>One line of container output with the time Docker received it, in nanoseconds since the Unix epoch.</summary>
+public sealed record TimedLogLine(LogStream Stream, long UnixNanos, string Text);
+
 /// <summary>A one-shot resource sample of a running container.</summary>
 public sealed record ContainerStats
 {
