@@ -20,6 +20,9 @@ public sealed record ContainerInspect
     public ContainerConfig? Config { get; init; }
     public HostConfig? HostConfig { get; init; }
     public NetworkSettings? NetworkSettings { get; init; }
+
+    /// <summary>The json-file (or local) driver's file on the engine's host, when the driver keeps one.</summary>
+    public string? LogPath { get; init; }
 }
 
 /// <summary>A container's runtime state.</summary>

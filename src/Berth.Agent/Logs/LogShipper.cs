@@ -78,10 +78,16 @@ public sealed partial class LogShipper
         var position = from;
         try
         {
+            // The json-file itself when the agent can read it (it runs on the engine's host), else the engine's logs API.
+            var path = (await _docker.InspectContainerAsync(_containerId, token)).LogPath;
+            var direct = path is { Length: > 0 } && CanRead(path);
             while (true)
             {
                 var skip = position.Count;
-                await foreach (var line in _docker.ContainerTimedLogsAsync(_containerId, position.Nanos == 0 ? null : position.Nanos, follow: true, token))
+                var source = direct
+                    ? DockerLogFile.FollowAsync(path!, IsRunningAsync, _time, token)
+                    : _docker.ContainerTimedLogsAsync(_containerId, position.Nanos == 0 ? null : position.Nanos, follow: true, token);
+                await foreach (var line in source)
                 {
                     // Docker's since is inclusive: lines at the checkpoint's own timestamp that were already read are skipped.
                     if (line.UnixNanos < position.Nanos || (line.UnixNanos == position.Nanos && skip > 0))
@@ -95,17 +101,7 @@ public sealed partial class LogShipper
                     await _lines.Writer.WriteAsync(line, token);
                 }
 
-                bool running;
-                try
-                {
-                    running = (await _docker.InspectContainerAsync(_containerId, token)).State.Running;
-                }
-                catch (DockerNotFoundException)
-                {
-                    running = false;
-                }
-
-                if (!running)
+                if (direct || !await IsRunningAsync(token))
                 {
                     break;
                 }
@@ -120,6 +116,31 @@ public sealed partial class LogShipper
         finally
         {
             _lines.Writer.TryComplete();
+        }
+    }
+
+    private async Task<bool> IsRunningAsync(CancellationToken token)
+    {
+        try
+        {
+            return (await _docker.InspectContainerAsync(_containerId, token)).State.Running;
+        }
+        catch (DockerNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    private static bool CanRead(string path)
+    {
+        try
+        {
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 
@@ -156,8 +177,16 @@ public sealed partial class LogShipper
             new ShipCheckpoint(shipped, null).Save(_checkpointPath);
         }
 
+        var saved = shipped;
         while (!done)
         {
+            if (queue.Count == 0 && saved != shipped && !_lines.Reader.TryPeek(out _))
+            {
+                // Idle: what is shipped is recorded now (while busy, each batch's in-flight record carries it).
+                new ShipCheckpoint(shipped, null).Save(_checkpointPath);
+                saved = shipped;
+            }
+
             if (queue.Count == 0)
             {
                 // Wait for lines; an open multi-line event is closed once no line has come for a while.
@@ -202,6 +231,8 @@ public sealed partial class LogShipper
         {
             shipped = await ShipAsync(EventBatch.Take(queue), shipped, token);
         }
+
+        new ShipCheckpoint(shipped, null).Save(_checkpointPath);
     }
 
     private static void Enqueue(ShipEvent? shipEvent, Queue<ShipEvent> queue)
@@ -212,7 +243,7 @@ public sealed partial class LogShipper
         }
     }
 
-    // Sends one batch after checkpointing it as in flight; returns the new shipped position.
+    // Sends one batch after checkpointing it as in flight (with everything before it as shipped); returns the new shipped position.
     private async Task<LogPosition> ShipAsync(List<ShipEvent> batch, LogPosition shipped, CancellationToken token)
     {
         var end = batch[^1].End;
@@ -256,7 +287,8 @@ public sealed partial class LogShipper
 
             return true;
         }, ex => ex is HttpRequestException or IOException or TimeoutException or LogsClientException { Status: >= 500 or 429 }, _time, _random, null, token);
-        new ShipCheckpoint(end, null).Save(_checkpointPath);
+
+        // Not recorded here: the next batch's in-flight record (or the idle one) says this one is shipped, one fsync a batch.
         return end;
     }
 

@@ -28,7 +28,7 @@ public sealed class LogShippingRecoveryTests : IAsyncLifetime
     public async Task Agent_killed_mid_stream_loses_and_duplicates_nothing()
     {
         await using var server = await BerthServer.StartAsync(Path.Combine(_dir.Path, "server-a"), extraArguments: ["--no-local-agent", "--no-fargate"]);
-        await using var ecs = EcsSession.Start(server);
+        var ecs = EcsSession.Start(server);
         var agentDir = Path.Combine(_dir.Path, "agent-a");
         var agent = await BerthAgent.StartAsync(server, "default", agentDir);
         try
