@@ -10,9 +10,9 @@ namespace Berth.Agent.Logs;
 /// Ships one container's output to CloudWatch Logs. A reader follows Docker's log API (timestamps on) from the
 /// checkpoint; the sender joins lines into events, cuts batches within AWS's limits and sends each with PutLogEvents —
 /// the next batch takes whatever arrived while the previous one was in flight, so a quiet container's line goes out at
-/// once and a busy one's in large batches. Before a batch is sent its end is checkpointed as in flight, after it is
-/// acknowledged as shipped (see <see cref="ShipCheckpoint"/>). The shipper finishes once the container has stopped and
-/// everything it wrote is acknowledged.
+/// once and a busy one's in large batches. Before a batch is sent the checkpoint records what is shipped and where the
+/// batch ends (one fsync a batch; an idle shipper records what is shipped, see <see cref="ShipCheckpoint"/>). The
+/// shipper finishes once the container has stopped and everything it wrote is acknowledged.
 /// </summary>
 public sealed partial class LogShipper
 {
@@ -90,7 +90,12 @@ public sealed partial class LogShipper
                 await foreach (var line in source)
                 {
                     // Docker's since is inclusive: lines at the checkpoint's own timestamp that were already read are skipped.
-                    if (line.UnixNanos < position.Nanos || (line.UnixNanos == position.Nanos && skip > 0))
+                    if (line.UnixNanos < position.Nanos)
+                    {
+                        continue;
+                    }
+
+                    if (line.UnixNanos == position.Nanos && skip > 0)
                     {
                         skip--;
                         continue;
