@@ -81,6 +81,27 @@ public sealed class AwsLogsDriverTests
         Assert.Equal(new LogPosition(5, 3), LogPosition.Start.Next(5).Next(5).Next(5));
     }
 
+    [Theory]
+    [InlineData(false)] // the json-file, read from its start
+    [InlineData(true)] // Docker's logs API, read from the checkpoint's timestamp (inclusive)
+    public void A_resumed_read_skips_exactly_the_lines_already_read(bool fromSince)
+    {
+        // Lines at 10, 20, 20, 20, 30: the checkpoint after the second line stamped 20.
+        long[] stamps = [10, 20, 20, 20, 30];
+        var checkpoint = LogPosition.Start.Next(10).Next(20).Next(20);
+        var skip = checkpoint.Count;
+        var fresh = new List<int>();
+        for (var i = fromSince ? 1 : 0; i < stamps.Length; i++)
+        {
+            if (!LogPosition.AlreadyRead(checkpoint, stamps[i], ref skip))
+            {
+                fresh.Add(i);
+            }
+        }
+
+        Assert.Equal([3, 4], fresh);
+    }
+
     [Fact]
     public void Batches_stop_at_10000_events_1_MiB_and_24_hours()
     {

@@ -90,14 +90,8 @@ public sealed partial class LogShipper
                 await foreach (var line in source)
                 {
                     // Docker's since is inclusive: lines at the checkpoint's own timestamp that were already read are skipped.
-                    if (line.UnixNanos < position.Nanos)
+                    if (LogPosition.AlreadyRead(position, line.UnixNanos, ref skip))
                     {
-                        continue;
-                    }
-
-                    if (line.UnixNanos == position.Nanos && skip > 0)
-                    {
-                        skip--;
                         continue;
                     }
 

@@ -12,6 +12,27 @@ public readonly record struct LogPosition(long Nanos, int Count)
 
     /// <summary>The position of the line after this one, given its timestamp.</summary>
     public LogPosition Next(long nanos) => nanos == Nanos ? new LogPosition(nanos, Count + 1) : new LogPosition(nanos, 1);
+
+    /// <summary>
+    /// Reading again from the start of the output (the json-file) or from <paramref name="resume"/>'s timestamp (Docker's
+    /// inclusive <c>since</c>): whether a line stamped <paramref name="nanos"/> was read before. Lines stamped earlier
+    /// were; of those stamped exactly then, the first <paramref name="skip"/> were (it counts down as they pass).
+    /// </summary>
+    public static bool AlreadyRead(LogPosition resume, long nanos, ref int skip)
+    {
+        if (nanos < resume.Nanos)
+        {
+            return true;
+        }
+
+        if (nanos == resume.Nanos && skip > 0)
+        {
+            skip--;
+            return true;
+        }
+
+        return false;
+    }
 }
 
 /// <summary>One event to ship: its timestamp (ms), message, and the position of its last line.</summary>
