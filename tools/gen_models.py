@@ -86,6 +86,8 @@ def main():
         out.append("public sealed partial class %s" % cls)
         out.append("{")
         for mname, m in s["members"].items():
+            if shapes[m["shape"]].get("exception"):
+                continue  # event-stream unions name exceptions as members (logs' StartLiveTail); not wire input/output
             prop = pascal(mname)
             if prop == cls:
                 prop += "Value"

@@ -7,7 +7,7 @@ using Berth.Server.Hosting;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 
-var cli = new BerthCli(BerthEnvironment.FromProcess(), new CommandRunners(RunServerAsync, RunAgentAsync, RunMeteringAsync));
+var cli = new BerthCli(BerthEnvironment.FromProcess(), new CommandRunners(RunServerAsync, RunAgentAsync, RunMeteringAsync, RunLogsAsync));
 return await cli.InvokeAsync(args, Console.Out, Console.Error);
 
 static async Task<int> RunServerAsync(ServerOptions options, CancellationToken cancellation)
@@ -50,3 +50,6 @@ static async Task<int> RunMeteringAsync(MeteringSettings settings, TextWriter ou
     await output.WriteLineAsync(settings.Json ? json : MeteringCommand.Table(json));
     return 0;
 }
+
+static Task<int> RunLogsAsync(LogsSettings settings, TextWriter output, CancellationToken cancellation)
+    => Berth.Cli.Logs.TaskLogs.RunAsync(settings, output, Console.Error, cancellation);

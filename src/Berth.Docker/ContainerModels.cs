@@ -20,6 +20,9 @@ public sealed record ContainerInspect
     public ContainerConfig? Config { get; init; }
     public HostConfig? HostConfig { get; init; }
     public NetworkSettings? NetworkSettings { get; init; }
+
+    /// <summary>The json-file (or local) driver's file on the engine's host, when the driver keeps one.</summary>
+    public string? LogPath { get; init; }
 }
 
 /// <summary>A container's runtime state.</summary>
@@ -160,6 +163,9 @@ public enum LogStream
 
 /// <summary>One line of container output, without its newline.</summary>
 public sealed record LogLine(LogStream Stream, string Text);
+
+/// <summary>One line of container output with the time Docker received it, in nanoseconds since the Unix epoch.</summary>
+public sealed record TimedLogLine(LogStream Stream, long UnixNanos, string Text);
 
 /// <summary>A one-shot resource sample of a running container.</summary>
 public sealed record ContainerStats

@@ -98,6 +98,15 @@ public sealed partial class DockerClient
         return StreamAsync(nameof(DockerTimeouts.Logs), timeout, HttpMethod.Get, path.ToString(), DockerStreams.ReadLogLinesAsync, cancellationToken);
     }
 
+    public IAsyncEnumerable<TimedLogLine> ContainerTimedLogsAsync(string id, long? sinceUnixNanos = null, bool follow = false, CancellationToken cancellationToken = default)
+    {
+        var path = new StringBuilder($"containers/{Escape(id)}/logs?stdout=1&stderr=1&timestamps=1&follow={Flag(follow)}");
+        if (sinceUnixNanos is { } since)
+            path.Append("&since=").Append(since / 1_000_000_000).Append('.').Append((since % 1_000_000_000).ToString("D9", CultureInfo.InvariantCulture));
+        var timeout = follow ? Timeout.InfiniteTimeSpan : Timeouts.Logs;
+        return StreamAsync(nameof(DockerTimeouts.Logs), timeout, HttpMethod.Get, path.ToString(), DockerStreams.ReadTimedLogLinesAsync, cancellationToken);
+    }
+
     public Task<ContainerStats> ContainerStatsAsync(string id, CancellationToken cancellationToken = default) =>
         CallAsync(nameof(DockerTimeouts.Stats), Timeouts.Stats, async ct =>
         {

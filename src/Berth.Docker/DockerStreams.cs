@@ -59,6 +59,103 @@ public static class DockerStreams
         }
     }
 
+    /// <summary>The whole second a timestamp parse saw last (see <see cref="TryParseNanos(string, TimestampCache?, out long)"/>).</summary>
+    public sealed class TimestampCache
+    {
+        /// <summary>The date and time up to the seconds, e.g. <c>2026-01-02T03:04:05</c>.</summary>
+        public string Prefix { get; set; } = string.Empty;
+
+        /// <summary>That second in nanoseconds since the epoch.</summary>
+        public long Seconds { get; set; }
+    }
+
+    /// <summary>
+    /// Docker's log stream with <c>timestamps=1</c>: each line starts with its RFC 3339 timestamp (nanoseconds) and a
+    /// space, which is split off into <see cref="TimedLogLine.UnixNanos"/>.
+    /// </summary>
+    public static async IAsyncEnumerable<TimedLogLine> ReadTimedLogLinesAsync(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var cache = new TimestampCache();
+        await foreach (var line in ReadLogLinesAsync(stream, cancellationToken))
+        {
+            var space = line.Text.IndexOf(' ', StringComparison.Ordinal);
+            var stamp = space < 0 ? line.Text : line.Text[..space];
+            if (!TryParseNanos(stamp, cache, out var nanos))
+                throw new DockerException($"Log line without a timestamp: '{(line.Text.Length > 64 ? line.Text[..64] : line.Text)}'.");
+            yield return new TimedLogLine(line.Stream, nanos, space < 0 ? string.Empty : line.Text[(space + 1)..]);
+        }
+    }
+
+    /// <summary>Reads Docker's <c>2006-01-02T15:04:05.999999999Z</c> (or with an offset) as nanoseconds since the epoch.</summary>
+    public static bool TryParseNanos(string text, out long nanos) => TryParseNanos(text, null, out nanos);
+
+    /// <summary>
+    /// As <see cref="TryParseNanos(string, out long)"/>, with <paramref name="cache"/> remembering the last whole second
+    /// read: consecutive lines mostly share it, and parsing the date is most of the cost.
+    /// </summary>
+    public static bool TryParseNanos(string text, TimestampCache? cache, out long nanos)
+    {
+        if (cache is not null && text.Length >= 21 && text[19] == '.' && text[^1] == 'Z' && text.AsSpan(0, 19).SequenceEqual(cache.Prefix))
+        {
+            long fraction = 0;
+            var digits = 0;
+            for (var i = 20; i < text.Length - 1; i++)
+            {
+                if (!char.IsAsciiDigit(text[i]) || digits == 9)
+                    return TryParseNanos(text, null, out nanos);
+                fraction = (fraction * 10) + (text[i] - '0');
+                digits++;
+            }
+
+            for (; digits < 9; digits++)
+                fraction *= 10;
+            nanos = cache.Seconds + fraction;
+            return true;
+        }
+
+        if (!TryParseSlow(text, out nanos))
+            return false;
+        if (cache is not null && text.Length >= 21 && text[19] == '.' && text[^1] == 'Z')
+        {
+            cache.Prefix = text[..19];
+            cache.Seconds = nanos - (nanos % 1_000_000_000);
+        }
+
+        return true;
+    }
+
+    private static bool TryParseSlow(string text, out long nanos)
+    {
+        nanos = 0;
+        if (text.Length < 20 || text[19] is not ('.' or 'Z' or '+' or '-'))
+            return false;
+        var fractionEnd = 19;
+        long fraction = 0;
+        if (text[19] == '.')
+        {
+            fractionEnd = 20;
+            var digits = 0;
+            while (fractionEnd < text.Length && char.IsAsciiDigit(text[fractionEnd]))
+            {
+                if (digits < 9)
+                {
+                    fraction = (fraction * 10) + (text[fractionEnd] - '0');
+                    digits++;
+                }
+
+                fractionEnd++;
+            }
+
+            for (; digits < 9; digits++)
+                fraction *= 10;
+        }
+
+        if (!DateTimeOffset.TryParse(text[..19] + text[fractionEnd..], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var seconds))
+            return false;
+        nanos = (seconds.ToUnixTimeSeconds() * 1_000_000_000) + fraction;
+        return true;
+    }
+
     private static void SplitLines(LogStream kind, ReadOnlySpan<byte> payload, Dictionary<LogStream, ArrayBufferWriter<byte>> partial, List<LogLine> lines)
     {
         while (!payload.IsEmpty)

@@ -52,6 +52,13 @@ public interface IDockerEngine
     /// <summary>The container's stdout/stderr lines (non-TTY containers). With <paramref name="follow"/> the sequence ends when the container stops or the token is cancelled.</summary>
     IAsyncEnumerable<LogLine> ContainerLogsAsync(string id, DateTimeOffset? since = null, int? tail = null, bool follow = false, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The container's lines with Docker's timestamps (<c>timestamps=1</c>), from <paramref name="sinceUnixNanos"/> on
+    /// (inclusive, nanosecond precision). With <paramref name="follow"/> the sequence ends when the container stops.
+    /// </summary>
+    IAsyncEnumerable<TimedLogLine> ContainerTimedLogsAsync(string id, long? sinceUnixNanos = null, bool follow = false, CancellationToken cancellationToken = default)
+        => throw new NotSupportedException("This engine does not read timed logs.");
+
     /// <summary>One resource sample (no streaming).</summary>
     Task<ContainerStats> ContainerStatsAsync(string id, CancellationToken cancellationToken = default);
 

@@ -177,7 +177,7 @@ public static class ContainerSpecs
                 SecurityOpt = definition.DockerSecurityOptions,
                 LogConfig = definition.LogConfiguration?.LogDriver is "json-file" or "none" or "local" or "syslog" or "journald"
                     ? new LogConfig { Type = definition.LogConfiguration.LogDriver!, Config = definition.LogConfiguration.Options }
-                    : null,
+                    : Logs.AwsLogsConfig.Of(definition)?.DockerLogConfig(), // awslogs: the agent ships what json-file keeps
                 PidMode = task.Definition.PidMode == "host" ? "host" : null,
                 IpcMode = task.Definition.IpcMode switch { "host" => "host", "none" => "none", _ => null },
             },

@@ -71,4 +71,7 @@ public sealed record AgentOptions
 
     /// <summary>The waits between reconnections of the channel and of the event stream (the attempts themselves are long-lived).</summary>
     internal RetryPolicy ReconnectRetry => new(null, RetryBaseDelay, RetryMaxDelay, Timeout.InfiniteTimeSpan);
+
+    /// <summary>awslogs: an open multi-line event (awslogs-datetime-format / awslogs-multiline-pattern) is shipped after this long without a further line.</summary>
+    public TimeSpan LogsMultilineFlush { get; init; } = TimeSpan.FromSeconds(1);
 }

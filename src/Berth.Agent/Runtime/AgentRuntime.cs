@@ -31,6 +31,9 @@ public sealed partial class AgentRuntime(AgentOptions options, IDockerEngine doc
     public const string Version = "berth-agent-0.1.0";
 
     private readonly Random _random = random ?? Random.Shared;
+
+    // The awslogs driver: one shipper per container, checkpoints in the data dir.
+    private readonly Logs.LogShipping _logs = new(docker, options.Endpoint, options.Region, options.Credential, options.DataDir, time, logger, options.LogsMultilineFlush);
     private readonly ConcurrentDictionary<string, TaskActor> _actors = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _finished = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskReporter> _reporters = new(StringComparer.Ordinal);
@@ -190,7 +193,7 @@ public sealed partial class AgentRuntime(AgentOptions options, IDockerEngine doc
         var taskArn = assignment.Task!.TaskArn!;
         var clusterArn = assignment.Task.ClusterArn!;
         var reporter = new TaskReporter(taskArn, (report, token) => SubmitAsync(clusterArn, report, token), options.ReportRetry, time, _random, logger);
-        var actor = new TaskActor(assignment, arn, docker, reporter.Enqueue, options, adopted, time, logger, _random);
+        var actor = new TaskActor(assignment, arn, docker, reporter.Enqueue, options, adopted, time, logger, _random, _logs);
         if (!_reporters.TryAdd(taskArn, reporter))
         {
             return;

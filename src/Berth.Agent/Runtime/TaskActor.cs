@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Berth.Agent.Client;
 using Berth.Agent.Engine;
+using Berth.Agent.Logs;
 using Berth.Docker;
 using Berth.Ecs.Model;
 using Berth.Ecs.Model.Agent;
@@ -43,6 +44,7 @@ public sealed partial class TaskActor
     private readonly List<ContainerSummary> _adopted;
     private readonly string? _attachmentId;
     private readonly List<AgentRegistryCredential> _registryCredentials;
+    private readonly LogShipping? _logs;
 
     // Owned by the loop: nothing off the loop reads or writes these.
     private readonly Dictionary<string, ContainerKnown> _known = new(StringComparer.Ordinal);
@@ -60,8 +62,9 @@ public sealed partial class TaskActor
     private DateTimeOffset? _pullStoppedAt;
 
     /// <summary>Creates the actor for an assignment; <paramref name="adopted"/> are the task's containers already on the engine.</summary>
-    public TaskActor(AgentAssignment assignment, string containerInstanceArn, IDockerEngine docker, Func<TaskReport, CancellationToken, Task> report, AgentOptions options, IEnumerable<ContainerSummary> adopted, TimeProvider time, ILogger logger, Random? random = null)
+    public TaskActor(AgentAssignment assignment, string containerInstanceArn, IDockerEngine docker, Func<TaskReport, CancellationToken, Task> report, AgentOptions options, IEnumerable<ContainerSummary> adopted, TimeProvider time, ILogger logger, Random? random = null, LogShipping? logs = null)
     {
+        _logs = logs;
         var task = assignment.Task!;
         _definition = assignment.TaskDefinition!;
         _registryCredentials = assignment.RegistryCredentials ?? [];
@@ -139,6 +142,12 @@ public sealed partial class TaskActor
                 var decision = TaskTransitions.Next(_plans, _known, _task);
                 _stopReason ??= decision.StopReason;
                 _stopCode ??= decision.StopCode;
+                if (decision.Status == TaskStatus.Stopped && _logs is not null)
+                {
+                    // awslogs: everything the containers wrote is shipped before the task is reported STOPPED.
+                    await _logs.DrainAsync(TaskArn, token);
+                }
+
                 await ReportIfChangedAsync(decision.Status, _stopReason, token);
                 if (decision.Status == TaskStatus.Stopped)
                 {
@@ -439,6 +448,11 @@ public sealed partial class TaskActor
                 }
             }
 
+            if (_logs is not null && AwsLogsConfig.Of(definition) is { } awslogs && await _logs.PrepareAsync(awslogs, token) is { } logProblem)
+            {
+                return new ContainerChanged(name, new ContainerKnown(ContainerStatus.Stopped, StartFailure: true, Reason: logProblem));
+            }
+
             var spec = ContainerSpecs.For(context, definition);
             string id;
             try
@@ -466,6 +480,7 @@ public sealed partial class TaskActor
         {
             await _docker.StartContainerAsync(id, token);
             WatchExit(name, id, token);
+            ShipLogs(definition, id, token);
 
             // Only published ports need a look at what Docker bound (dynamic host ports are chosen at start).
             var bindings = _definition.NetworkMode is null or "bridge" && definition.PortMappings is { Count: > 0 }
@@ -621,6 +636,12 @@ public sealed partial class TaskActor
             }
 
             _ids[name] = inspect.Id;
+            if (inspect.State.Running || inspect.State.Status != "created")
+            {
+                // Shipping resumes from the container's checkpoint; a stopped one ships the rest of its output and ends.
+                ShipLogs(_definitions[name], inspect.Id, token);
+            }
+
             if (inspect.State.Running)
             {
                 // Health changes before this agent started are not in its event stream: the adoption's inspect tells.
@@ -641,6 +662,14 @@ public sealed partial class TaskActor
         if (_ids.Count > 0 && _definition.NetworkMode != "awsvpc")
         {
             _task = _task with { Provisioned = true, EverProvisioned = true };
+        }
+    }
+
+    private void ShipLogs(ContainerDefinition definition, string id, CancellationToken token)
+    {
+        if (_logs is not null && AwsLogsConfig.Of(definition) is { } awslogs)
+        {
+            _logs.Follow(TaskArn, definition.Name!, ContainerSpecs.TaskId(TaskArn), id, awslogs, token);
         }
     }
 
@@ -701,6 +730,7 @@ public sealed partial class TaskActor
             try
             {
                 await _docker.RemoveContainerAsync(id, force: true, cancellationToken: token);
+                _logs?.Forget(id);
             }
             catch (DockerException)
             {

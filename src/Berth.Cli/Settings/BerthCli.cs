@@ -7,7 +7,8 @@ namespace Berth.Cli.Settings;
 internal sealed record CommandRunners(
     Func<ServerOptions, CancellationToken, Task<int>> Server,
     Func<AgentSettings, CancellationToken, Task<int>> Agent,
-    Func<MeteringSettings, TextWriter, CancellationToken, Task<int>> Metering);
+    Func<MeteringSettings, TextWriter, CancellationToken, Task<int>> Metering,
+    Func<LogsSettings, TextWriter, CancellationToken, Task<int>>? Logs = null);
 
 /// <summary>
 /// The <c>berth</c> command line: every subcommand's flags, bound with the environment into that process's one
@@ -26,7 +27,8 @@ internal sealed class BerthCli
         Server = new ServerCommand(environment, runners.Server);
         Agent = new AgentCommand(environment, runners.Agent);
         Metering = new MeteringCommand(environment, runners.Metering);
-        _root = new RootCommand("Berth: a self-hosted container platform that speaks the ECS API.") { Server.Command, Agent.Command, Metering.Command };
+        Logs = new LogsCommand(environment, runners.Logs ?? ((_, _, _) => Task.FromResult(0)));
+        _root = new RootCommand("Berth: a self-hosted container platform that speaks the ECS API.") { Server.Command, Agent.Command, Metering.Command, Logs.Command };
     }
 
     /// <summary><c>berth server</c>.</summary>
@@ -37,6 +39,9 @@ internal sealed class BerthCli
 
     /// <summary><c>berth metering</c>.</summary>
     public MeteringCommand Metering { get; }
+
+    /// <summary><c>berth logs</c>.</summary>
+    public LogsCommand Logs { get; }
 
     /// <summary>Parses <paramref name="args"/> and runs the command; its exit code.</summary>
     public async Task<int> InvokeAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)

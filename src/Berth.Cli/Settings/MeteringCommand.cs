@@ -55,7 +55,7 @@ internal sealed class MeteringCommand
             return (null, problem);
         }
 
-        var credential = Credential(Path.GetFullPath(parse.GetValue(_dataDir)!));
+        var credential = CredentialFrom(_environment, Path.GetFullPath(parse.GetValue(_dataDir)!), "metering");
         return credential is null
             ? (null, "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or point --data-dir at the server's data dir.")
             : (new MeteringSettings(parse.GetValue(_endpoint)!, parse.GetValue(_cluster), parse.GetValue(_json), region, credential), null);
@@ -79,14 +79,14 @@ internal sealed class MeteringCommand
     }
 
     // The AWS CLI's environment credentials, else the server's own from its data dir (never created here).
-    private SigningCredential? Credential(string dataDir)
+    internal static SigningCredential? CredentialFrom(BerthEnvironment environment, string dataDir, string name)
     {
-        if (_environment is { AwsAccessKeyId: { } key, AwsSecretAccessKey: { } secret })
+        if (environment is { AwsAccessKeyId: { } key, AwsSecretAccessKey: { } secret })
         {
-            return new SigningCredential(key, secret, _environment.AwsSessionToken, null, "metering");
+            return new SigningCredential(key, secret, environment.AwsSessionToken, null, name);
         }
 
-        var chosen = _environment is { RootAccessKeyId: { } rootKey, RootSecretAccessKey: { } rootSecret } ? new StoredKeyPair(rootKey, rootSecret) : null;
+        var chosen = environment is { RootAccessKeyId: { } rootKey, RootSecretAccessKey: { } rootSecret } ? new StoredKeyPair(rootKey, rootSecret) : null;
         if (chosen is null && !File.Exists(Path.Combine(dataDir, RootCredentials.FileName)))
         {
             return null;

@@ -143,6 +143,8 @@ internal static class ContainerRules
         {
             throw AwsException.Client("Log driver awslogs requires options: awslogs-region, awslogs-group");
         }
+
+        AwsLogsOptionRules.Check(log);
     }
 
     /// <summary>ECS's wording for a container setting it refuses ("Invalid setting for container 'x'. ...").</summary>

@@ -75,6 +75,8 @@ internal static class FargateRules
         // Fargate pulls ECR images and ships awslogs with the execution role, not an instance role.
         if (executionRoleArn is null && driver == "awslogs")
             return "Fargate requires task definition to have execution role ARN to support log driver awslogs.";
+        if (AwsLogsOptionRules.FargateProblem(container.LogConfiguration) is { } awslogs)
+            return awslogs;
         if (executionRoleArn is null && Names.IsEcrImage(container.Image))
             return "Fargate requires task definition to have execution role ARN to support ECR images.";
         return null;

@@ -26,8 +26,8 @@ public sealed class Operation
 }
 
 /// <summary>
-/// The one table that maps every AWS JSON 1.1 target Berth answers (ECS now; ECR, EventBridge, Application
-/// Auto Scaling and CloudWatch Logs share it later) to its operation. Built once at start, then frozen.
+/// The one table that maps every AWS JSON 1.1 target Berth answers (ECS, ECR and CloudWatch Logs; EventBridge and
+/// Application Auto Scaling share it later) to its operation. Built once at start, then frozen.
 /// </summary>
 public sealed class DispatchTable
 {

@@ -17,6 +17,12 @@ public sealed partial class AwsJsonEdge(DispatchTable table, SigV4Verifier verif
 {
     private const string ContentType = "application/x-amz-json-1.1";
 
+    /// <summary>Requests whose target starts with this get <see cref="LargeBodyBytes"/> as their limit (null: none do).</summary>
+    public string? LargeBodyTargetPrefix { get; init; }
+
+    /// <summary>The body limit of <see cref="LargeBodyTargetPrefix"/>'s requests.</summary>
+    public long LargeBodyBytes { get; init; }
+
     /// <summary>Handles one request to <c>POST /</c>.</summary>
     public async Task HandleAsync(HttpContext http)
     {
@@ -24,15 +30,16 @@ public sealed partial class AwsJsonEdge(DispatchTable table, SigV4Verifier verif
         http.Response.Headers["x-amzn-RequestId"] = requestId;
         var target = http.Request.Headers["X-Amz-Target"].ToString();
         byte[]? rented = null;
+        var limit = LargeBodyTargetPrefix is { } large && target.StartsWith(large, StringComparison.Ordinal) ? LargeBodyBytes : maxBodyBytes;
         try
         {
             var length = http.Request.ContentLength ?? -1;
-            if (length > maxBodyBytes)
+            if (length > limit)
             {
-                throw new AwsException("RequestEntityTooLargeException", $"Request body is larger than the maximum of {maxBodyBytes} bytes.", 413);
+                throw new AwsException("RequestEntityTooLargeException", $"Request body is larger than the maximum of {limit} bytes.", 413);
             }
 
-            var (buffer, count) = await ReadBodyAsync(http.Request, length, http.RequestAborted);
+            var (buffer, count) = await ReadBodyAsync(http.Request, length, limit, http.RequestAborted);
             rented = buffer;
             var body = new ReadOnlyMemory<byte>(buffer, 0, count);
             var identity = verifier.Verify(ToSigV4Request(http, body));
@@ -102,7 +109,7 @@ public sealed partial class AwsJsonEdge(DispatchTable table, SigV4Verifier verif
         await http.Response.Body.WriteAsync(buffer.WrittenMemory);
     }
 
-    private async Task<(byte[] Buffer, int Count)> ReadBodyAsync(HttpRequest request, long length, CancellationToken cancellationToken)
+    private static async Task<(byte[] Buffer, int Count)> ReadBodyAsync(HttpRequest request, long length, long maxBodyBytes, CancellationToken cancellationToken)
     {
         var capacity = length >= 0 ? (int)length : 4096;
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 1));

@@ -11,6 +11,9 @@ using Berth.Ecs.Model;
 using Berth.Ecs.Model.Agent;
 using Berth.Ecs.State;
 using Berth.Ecs.Tasks;
+using Berth.Logs;
+using Berth.Logs.Retention;
+using Berth.Logs.Storage;
 using Berth.Protocol.Auth;
 using Berth.Protocol.Dispatch;
 using Berth.Registry;
@@ -60,6 +63,9 @@ public static partial class BerthServer
         var time = TimeProvider.System;
         var pipeline = new CommitPipeline<EcsState>(store, state, stateLoggers.CreateLogger("Berth.State"));
         RegistryService? registry = null;
+
+        // CloudWatch Logs keeps its own file and writer: ingest never goes through the ECS state's single writer.
+        await using var logs = await LogStore.OpenAsync(Path.Combine(options.DataDir, LogStore.FileName), stateLoggers.CreateLogger("Berth.Logs"), stopping);
         try
         {
             var url = $"http://{options.BindAddress}:{options.Port}";
@@ -79,6 +85,7 @@ public static partial class BerthServer
                 stateLoggers.CreateLogger("Berth.Registry"),
                 stopping);
             new EcrApi(registry).Register(table);
+            new LogsApi(logs, time).Register(table);
             table.Freeze();
 
             // The default cluster exists from the first start, as in ECS, so the one command gives a working cluster.
@@ -111,7 +118,12 @@ public static partial class BerthServer
             builder.Services.AddSingleton(table);
             await using var app = builder.Build();
             var verifier = new SigV4Verifier(new CredentialStore(root), time);
-            var edge = new AwsJsonEdge(table, verifier, options.AccountId, options.MaxBodyBytes, app.Services.GetRequiredService<ILogger<AwsJsonEdge>>());
+            var edge = new AwsJsonEdge(table, verifier, options.AccountId, options.MaxBodyBytes, app.Services.GetRequiredService<ILogger<AwsJsonEdge>>())
+            {
+                // A full PutLogEvents batch (1 MiB of messages) is larger than that once JSON-encoded.
+                LargeBodyTargetPrefix = Berth.Logs.Model.WireOperations.TargetPrefix + ".",
+                LargeBodyBytes = ServerOptions.LogsMaxBodyBytes,
+            };
             var loggers = app.Services.GetRequiredService<ILoggerFactory>();
             var logger = loggers.CreateLogger("Berth.Server");
             await using var hub = new AgentHub(pipeline, verifier, options.AccountId, time, new AgentHubOptions { LostAfter = options.AgentLostAfter, RegistryCredentials = RegistryCredentialsFor(registry) }, loggers.CreateLogger<AgentHub>());
@@ -119,6 +131,8 @@ public static partial class BerthServer
             services.Start();
             await using var expiry = new ExpiryController(pipeline, time, RetentionPeriods.Of(options.StoppedTaskRetention), loggers.CreateLogger<ExpiryController>());
             expiry.Start();
+            await using var logRetention = new RetentionSweeper(logs, time, options.LogsRetentionSweep, loggers.CreateLogger<RetentionSweeper>());
+            logRetention.Start();
             var metering = new MeteringEndpoint(pipeline, verifier, options.AccountId, time);
             var distribution = new DistributionHandler(registry, app.Services.GetRequiredService<ILogger<DistributionHandler>>());
             app.Run(http => Route(http, edge, hub, metering, distribution));

@@ -39,6 +39,9 @@ public sealed record ServerOptions
     /// <summary>Largest request body accepted.</summary>
     public long MaxBodyBytes { get; init; } = DefaultMaxBodyBytes;
 
+    /// <summary>Largest body of a CloudWatch Logs request (a full PutLogEvents batch, JSON-encoded).</summary>
+    public const long LogsMaxBodyBytes = 8 * 1024 * 1024;
+
     /// <summary>The region of the <c>default</c> cluster and the in-process agent.</summary>
     public string Region { get; init; } = DefaultRegion;
 
@@ -65,4 +68,7 @@ public sealed record ServerOptions
 
     /// <summary>After a change the service scheduler waits this long for more before its pass.</summary>
     public TimeSpan ServiceDebounce { get; init; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>How often expired log events (retention policies) are deleted.</summary>
+    public TimeSpan LogsRetentionSweep { get; init; } = TimeSpan.FromMinutes(1);
 }

@@ -145,6 +145,10 @@ public class TaskDefinitionValidationTests
         ["ulimit-files"] = () => Ec2().WithApp(c => c.Ulimits = [new Ulimit { Name = "files", SoftLimit = 1, HardLimit = 1 }]),
         ["log-driver-loki"] = () => Ec2().WithApp(c => c.LogConfiguration = new LogConfiguration { LogDriver = "loki" }),
         ["awslogs-without-options"] = () => Ec2().WithApp(c => c.LogConfiguration = new LogConfiguration { LogDriver = "awslogs" }),
+        ["awslogs-unknown-option"] = () => Ec2().WithApp(c => c.LogConfiguration = AwsLogs(("awslogs-colour", "red"))),
+        ["awslogs-both-multiline-options"] = () => Ec2().WithApp(c => c.LogConfiguration = AwsLogs(("awslogs-datetime-format", "%Y"), ("awslogs-multiline-pattern", "^x"))),
+        ["awslogs-create-group-not-boolean"] = () => Ec2().WithApp(c => c.LogConfiguration = AwsLogs(("awslogs-create-group", "yes"))),
+        ["fargate-awslogs-without-prefix"] = () => Fargate().With(r => r.ExecutionRoleArn = "arn:aws:iam::123456789012:role/exec").WithApp(c => c.LogConfiguration = AwsLogs(("awslogs-stream-prefix", null))),
         ["docker-scope-global"] = () => Ec2().With(r => r.Volumes = [new Volume { Name = "v", DockerVolumeConfiguration = new DockerVolumeConfiguration { Scope = "global" } }]),
 
         // dependsOn
@@ -312,6 +316,10 @@ public class TaskDefinitionValidationTests
     [InlineData("ulimit-files", InvalidParameter, "files should be one of [core,cpu,data,fsize,locks,memlock,msgqueue,nice,nofile,nproc,rss,rtprio,rttime,sigpending,stack]")]
     [InlineData("log-driver-loki", InvalidParameter, "loki should be one of [json-file,syslog,journald,gelf,fluentd,awslogs,splunk,awsfirelens]")]
     [InlineData("awslogs-without-options", Client, "Log driver awslogs requires options: awslogs-region, awslogs-group")]
+    [InlineData("awslogs-unknown-option", Client, "Log driver awslogs: unknown log opt 'awslogs-colour' for awslogs log driver")]
+    [InlineData("awslogs-both-multiline-options", Client, "Log driver awslogs: you cannot configure log opt 'awslogs-datetime-format' and 'awslogs-multiline-pattern' at the same time")]
+    [InlineData("awslogs-create-group-not-boolean", Client, "Log driver awslogs: invalid value for log opt 'awslogs-create-group': 'yes'")]
+    [InlineData("fargate-awslogs-without-prefix", Client, "Fargate requires log configuration options to include awslogs-stream-prefix to support log driver awslogs.")]
     [InlineData("docker-scope-global", InvalidParameter, "global should be one of [task,shared]")]
     [InlineData("depends-on-unknown", Client, "Cannot depend on container + 'db' because it does not exist")]
     [InlineData("depends-condition-ready", InvalidParameter, "READY should be one of [START,COMPLETE,SUCCESS,HEALTHY]")]
@@ -400,10 +408,29 @@ public class TaskDefinitionValidationTests
 
     private static MountPoint Mount(string volume) => new() { SourceVolume = volume, ContainerPath = "/data" };
 
+    // awslogs options with some added (a value) or removed (null).
+    private static LogConfiguration AwsLogs(params (string Key, string? Value)[] changes)
+    {
+        var log = AwsLogs();
+        foreach (var (key, value) in changes)
+        {
+            if (value is null)
+            {
+                log.Options!.Remove(key);
+            }
+            else
+            {
+                log.Options![key] = value;
+            }
+        }
+
+        return log;
+    }
+
     private static LogConfiguration AwsLogs() => new()
     {
         LogDriver = "awslogs",
-        Options = new Dictionary<string, string> { ["awslogs-group"] = "/ecs/web", ["awslogs-region"] = "us-east-1" },
+        Options = new Dictionary<string, string> { ["awslogs-group"] = "/ecs/web", ["awslogs-region"] = "us-east-1", ["awslogs-stream-prefix"] = "web" },
     };
 
     private static List<EnvironmentFile> EnvFiles(int count) =>

@@ -91,9 +91,9 @@ public sealed class BerthServer : IAsyncDisposable
     /// without, the server generates (or reloads) <c>credentials.json</c> and the clients use that.
     /// <paramref name="extraArguments"/> are further server flags (e.g. <c>--agent-lost-after 5</c>, <c>--no-local-agent</c>).
     /// </summary>
-    public static async Task<BerthServer> StartAsync(string dataDir, bool environmentCredentials = true, IEnumerable<string>? extraArguments = null)
+    public static async Task<BerthServer> StartAsync(string dataDir, bool environmentCredentials = true, IEnumerable<string>? extraArguments = null, int? port = null)
     {
-        var port = FreePort();
+        var chosenPort = port ?? FreePort();
         var start = new ProcessStartInfo(Repo.Launcher)
         {
             RedirectStandardOutput = true,
@@ -103,7 +103,7 @@ public sealed class BerthServer : IAsyncDisposable
         };
         start.ArgumentList.Add("server");
         start.ArgumentList.Add("--port");
-        start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        start.ArgumentList.Add(chosenPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
         start.ArgumentList.Add("--data-dir");
         start.ArgumentList.Add(dataDir);
         foreach (var argument in extraArguments ?? [])
@@ -130,7 +130,7 @@ public sealed class BerthServer : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var server = new BerthServer(process, port, dataDir, TestAccessKeyId, TestSecretAccessKey);
+        var server = new BerthServer(process, chosenPort, dataDir, TestAccessKeyId, TestSecretAccessKey);
         process.OutputDataReceived += (_, e) => server.Append(server._stdout, e.Data);
         process.ErrorDataReceived += (_, e) => server.Append(server._stderr, e.Data);
         if (!process.Start())
