@@ -1,6 +1,5 @@
-using System.Net.Http.Headers;
-using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Berth.Agent.Client;
 using Berth.Logs.Model;
 using Berth.Protocol.Auth;
 
@@ -21,8 +20,10 @@ public sealed class LogsClient(HttpClient http, Uri endpoint, string region, Sig
 {
     private static readonly WireJsonContext Json = WireJsonContext.Default;
 
+    private readonly AwsJsonClient _client = new(http, endpoint, region, WireOperations.SigningName, credential, time, (status, type, message) => new LogsClientException(status, type, message));
+
     /// <summary>The region the calls are signed for (the group's region).</summary>
-    public string Region => region;
+    public string Region => _client.Region;
 
     /// <summary>PutLogEvents.</summary>
     public Task<PutLogEventsResponse> PutLogEventsAsync(PutLogEventsRequest request, CancellationToken cancellationToken)
@@ -44,46 +45,6 @@ public sealed class LogsClient(HttpClient http, Uri endpoint, string region, Sig
     }
 
     /// <summary>Calls one operation.</summary>
-    public async Task<TOut> CallAsync<TIn, TOut>(string operation, TIn input, JsonTypeInfo<TIn> inputInfo, JsonTypeInfo<TOut> outputInfo, CancellationToken cancellationToken)
-    {
-        var body = JsonSerializer.SerializeToUtf8Bytes(input, inputInfo);
-        var target = WireOperations.TargetPrefix + "." + operation;
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-amz-json-1.1");
-        List<KeyValuePair<string, string>> headers = [new("X-Amz-Target", target), new("Content-Type", "application/x-amz-json-1.1"), new("Host", endpoint.Authority)];
-        foreach (var (name, value) in SigV4Signer.SignHeaders("POST", "/", string.Empty, headers, body, region, WireOperations.SigningName, credential, time.GetUtcNow()))
-        {
-            if (name.Equals("Authorization", StringComparison.OrdinalIgnoreCase)
-                || name.Equals("X-Amz-Date", StringComparison.OrdinalIgnoreCase)
-                || name.Equals("X-Amz-Security-Token", StringComparison.OrdinalIgnoreCase))
-            {
-                request.Headers.TryAddWithoutValidation(name, value);
-            }
-        }
-
-        request.Headers.TryAddWithoutValidation("X-Amz-Target", target);
-        using var response = await http.SendAsync(request, cancellationToken);
-        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-        if (!response.IsSuccessStatusCode)
-        {
-            throw Error((int)response.StatusCode, bytes);
-        }
-
-        return JsonSerializer.Deserialize(bytes, outputInfo)!;
-    }
-
-    private static LogsClientException Error(int status, byte[] body)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            var type = document.RootElement.TryGetProperty("__type", out var t) ? t.GetString() : null;
-            var message = document.RootElement.TryGetProperty("message", out var m) ? m.GetString() : null;
-            return new LogsClientException(status, type ?? "Unknown", message ?? string.Empty);
-        }
-        catch (JsonException)
-        {
-            return new LogsClientException(status, "Unknown", $"HTTP {status}");
-        }
-    }
+    public Task<TOut> CallAsync<TIn, TOut>(string operation, TIn input, JsonTypeInfo<TIn> inputInfo, JsonTypeInfo<TOut> outputInfo, CancellationToken cancellationToken)
+        => _client.CallAsync(WireOperations.TargetPrefix + "." + operation, input, inputInfo, outputInfo, cancellationToken);
 }
