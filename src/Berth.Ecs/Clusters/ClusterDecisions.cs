@@ -52,7 +52,7 @@ public static class ClusterDecisions
             Status = ClusterStatus.Active,
             Settings = request.Settings is { } settings ? [.. settings.Select(s => new NameValue(s.Name ?? string.Empty, s.Value))] : [new NameValue("containerInsights", "disabled")],
             Configuration = request.Configuration is { } configuration ? FrozenJson.Of(configuration, WireJsonContext.Default.ClusterConfiguration) : null,
-            Tags = Tasks.TaskViews.FromWire(request.Tags),
+            Tags = ResourceTag.FromWire(request.Tags),
             CapacityProviders = [.. request.CapacityProviders ?? []],
             DefaultCapacityProviderStrategy = ClusterRecord.FromWire(request.DefaultCapacityProviderStrategy),
             ServiceConnectNamespace = request.ServiceConnectDefaults?.Namespace,

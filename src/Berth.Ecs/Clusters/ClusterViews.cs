@@ -78,7 +78,7 @@ public static class ClusterViews
             ServiceConnectDefaults = stored.ServiceConnectNamespace is { } ns ? new ClusterServiceConnectDefaults { Namespace = ns } : null,
             Settings = Has("SETTINGS") ? [.. stored.Settings.Select(s => new ClusterSetting { Name = s.Name, Value = s.Value })] : null,
             Configuration = Has("CONFIGURATIONS") ? stored.Configuration?.Thaw(WireJsonContext.Default.ClusterConfiguration) : null,
-            Tags = Has("TAGS") ? [.. stored.Tags.Select(t => new Tag { Key = t.Key, Value = t.Value })] : null,
+            Tags = Has("TAGS") ? ResourceTag.ToWire(stored.Tags) : null,
             Attachments = !full && Has("ATTACHMENTS") ? [] : null,
             Statistics = full ? [] : Has("STATISTICS")
                 ?

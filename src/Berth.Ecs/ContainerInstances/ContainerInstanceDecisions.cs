@@ -45,7 +45,7 @@ public static class ContainerInstanceDecisions
             {
                 Attributes = [.. custom, .. agentAttributes],
                 Version = existing.Version + 1,
-                Tags = request.Tags is { Count: > 0 } ? TaskViews.FromWire(request.Tags) : existing.Tags,
+                Tags = request.Tags is { Count: > 0 } ? ResourceTag.FromWire(request.Tags) : existing.Tags,
             };
         }
         else
@@ -58,7 +58,7 @@ public static class ContainerInstanceDecisions
                 Version = 1,
                 RegisteredAt = now,
                 Attributes = [.. agentAttributes],
-                Tags = TaskViews.FromWire(request.Tags),
+                Tags = ResourceTag.FromWire(request.Tags),
                 Health = Health("INITIALIZING", now),
             };
         }

@@ -76,7 +76,7 @@ public static class ContainerInstanceViews
             Attributes = [.. stored.Attributes.Select(a => new EcsAttribute { Name = a.Name, Value = a.Value })],
             RegisteredAt = stored.RegisteredAt,
             Attachments = [],
-            Tags = Has("TAGS") ? [.. stored.Tags.Select(t => new Tag { Key = t.Key, Value = t.Value })] : null,
+            Tags = Has("TAGS") ? ResourceTag.ToWire(stored.Tags) : null,
             HealthStatus = Has("CONTAINER_INSTANCE_HEALTH") ? Health(stored.Health) : null,
         };
     }

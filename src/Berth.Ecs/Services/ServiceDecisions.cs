@@ -116,7 +116,7 @@ public static partial class ServiceDecisions
             NetworkConfiguration = ServiceViews.Freeze(request.NetworkConfiguration, WireJsonContext.Default.NetworkConfiguration),
             HealthCheckGracePeriodSeconds = request.HealthCheckGracePeriodSeconds ?? 0,
             SchedulingStrategy = WireText.Parse<SchedulingStrategy>(scheduling)!.Value,
-            Tags = TaskViews.FromWire(request.Tags),
+            Tags = ResourceTag.FromWire(request.Tags),
             CreatedBy = principal,
             EnableEcsManagedTags = request.EnableECSManagedTags ?? false,
             PropagateTags = request.PropagateTags ?? "NONE",

@@ -584,7 +584,7 @@ public static class ServicePass
         var tags = new List<Tag>();
         if (service.PropagateTags == "SERVICE")
         {
-            tags.AddRange(service.Tags.Select(t => new Tag { Key = t.Key, Value = t.Value }));
+            tags.AddRange(ResourceTag.ToWire(service.Tags));
         }
 
         if (service.EnableEcsManagedTags)

@@ -36,7 +36,7 @@ public static class ServiceViews
         HealthCheckGracePeriodSeconds = service.HealthCheckGracePeriodSeconds,
         SchedulingStrategy = WireText.Of(service.SchedulingStrategy),
         DeploymentController = new DeploymentController { Type = "ECS" },
-        Tags = withTags ? [.. service.Tags.Select(t => new Tag { Key = t.Key, Value = t.Value })] : null,
+        Tags = withTags ? ResourceTag.ToWire(service.Tags) : null,
         CreatedBy = service.CreatedBy,
         EnableECSManagedTags = service.EnableEcsManagedTags,
         PropagateTags = service.PropagateTags,

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json.Serialization;
 
 namespace Berth.Ecs.State;
@@ -41,7 +42,14 @@ public enum HealthStatus
 /// <summary>A resource tag (key and value), as every taggable resource keeps them.</summary>
 /// <param name="Key">The key.</param>
 /// <param name="Value">The value.</param>
-public sealed record ResourceTag(string Key, string Value);
+public sealed record ResourceTag(string Key, string Value)
+{
+    /// <summary>Tags of a request as a record keeps them.</summary>
+    public static ImmutableArray<ResourceTag> FromWire(IEnumerable<Model.Tag>? tags) => [.. (tags ?? []).Select(t => new ResourceTag(t.Key ?? string.Empty, t.Value ?? string.Empty))];
+
+    /// <summary>A record's tags as ECS shows them.</summary>
+    public static List<Model.Tag> ToWire(ImmutableArray<ResourceTag> tags) => [.. tags.Select(t => new Model.Tag { Key = t.Key, Value = t.Value })];
+}
 
 /// <summary>A name and a value (a cluster setting, an attachment detail).</summary>
 /// <param name="Name">The name.</param>

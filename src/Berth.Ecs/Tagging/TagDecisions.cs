@@ -53,18 +53,18 @@ public static class TagDecisions
         {
             case "cluster":
                 return state.Clusters.TryGetValue(resourceArn!, out var cluster) && cluster.Status == Clusters.ClusterStatus.Active
-                    ? [.. cluster.Tags.Select(t => new Tag { Key = t.Key, Value = t.Value })]
+                    ? ResourceTag.ToWire(cluster.Tags)
                     : throw new AwsException("ClusterNotFoundException", "Cluster not found.");
             case "task-definition":
                 var reference = TaskDefinitionLookup.Parse(scope, resourceArn);
                 var stored = reference.Revision is null ? null : TaskDefinitionLookup.Find(state, reference);
                 return stored?.WireTags() ?? throw NotFound();
             case "container-instance":
-                return state.ContainerInstances.TryGetValue(resourceArn!, out var instance) ? [.. instance.Tags.Select(t => new Tag { Key = t.Key, Value = t.Value })] : throw NotFound();
+                return state.ContainerInstances.TryGetValue(resourceArn!, out var instance) ? ResourceTag.ToWire(instance.Tags) : throw NotFound();
             case "task":
-                return state.Tasks.TryGetValue(resourceArn!, out var task) ? [.. task.Tags.Select(t => new Tag { Key = t.Key, Value = t.Value })] : throw NotFound();
+                return state.Tasks.TryGetValue(resourceArn!, out var task) ? ResourceTag.ToWire(task.Tags) : throw NotFound();
             case "service":
-                return state.Services.TryGetValue(resourceArn!, out var service) ? [.. service.Tags.Select(t => new Tag { Key = t.Key, Value = t.Value })] : throw NotFound();
+                return state.Services.TryGetValue(resourceArn!, out var service) ? ResourceTag.ToWire(service.Tags) : throw NotFound();
             default:
                 throw AwsException.InvalidParameter("The ARN provided is invalid.");
         }
@@ -77,15 +77,15 @@ public static class TagDecisions
         switch (arn.ResourceType)
         {
             case "cluster":
-                edit.Put(state.Clusters[resourceArn!] with { Tags = Tasks.TaskViews.FromWire(tags) });
+                edit.Put(state.Clusters[resourceArn!] with { Tags = ResourceTag.FromWire(tags) });
                 break;
             case "task-definition":
                 var reference = TaskDefinitionLookup.Parse(scope, resourceArn);
-                edit.Put(reference.FamilyKey, TaskDefinitionLookup.Find(state, reference)! with { Tags = Tasks.TaskViews.FromWire(tags) });
+                edit.Put(reference.FamilyKey, TaskDefinitionLookup.Find(state, reference)! with { Tags = ResourceTag.FromWire(tags) });
                 break;
             case "container-instance":
                 var instance = state.ContainerInstances[resourceArn!];
-                edit.Put(instance with { Tags = Tasks.TaskViews.FromWire(tags) });
+                edit.Put(instance with { Tags = ResourceTag.FromWire(tags) });
                 break;
             default:
                 // Tasks and services become taggable with the issues that create them.

@@ -1,7 +1,6 @@
 using Berth.Ecs.Arns;
 using Berth.Ecs.Model;
 using Berth.Ecs.State;
-using Berth.Ecs.Tasks;
 using Berth.Protocol.Errors;
 using Berth.Storage.Commit;
 
@@ -22,7 +21,7 @@ public static class TaskDefinitionDecisions
         var revision = (state.Families.TryGetValue(familyKey, out var existing) ? existing.Revisions.Count : 0) + 1;
         var definition = TaskDefinitionRules.Build(request, Arn.TaskDefinition(scope, family, revision), revision, now, principal);
         TagRules.Validate(request.Tags);
-        var stored = new TaskDefinitionRecord(definition, TaskViews.FromWire(request.Tags)) { Status = TaskDefinitionStatus.Active };
+        var stored = new TaskDefinitionRecord(definition, ResourceTag.FromWire(request.Tags)) { Status = TaskDefinitionStatus.Active };
         var edit = new StateEdit(state);
         edit.Put(familyKey, stored);
         return edit.Done(stored);

@@ -49,7 +49,7 @@ public sealed record TaskDefinitionRecord(TaskDefinition Definition, ImmutableAr
     public int Revision => Definition.Revision!.Value;
 
     /// <summary>Its tags as ECS shows them.</summary>
-    public List<Tag> WireTags() => [.. Tags.Select(t => new Tag { Key = t.Key, Value = t.Value })];
+    public List<Tag> WireTags() => ResourceTag.ToWire(Tags);
 
     /// <summary>
     /// ECS's <c>TaskDefinition</c> as it is now: a new top-level object with the current status (the registered

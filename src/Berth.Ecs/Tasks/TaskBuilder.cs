@@ -196,7 +196,7 @@ internal static class TaskBuilder
             EphemeralStorage = fargate ? new EphemeralStorageSize(launch.Overrides.EphemeralStorage?.SizeInGiB ?? launch.Definition.EphemeralStorage?.SizeInGiB ?? FargateCapacity.DefaultEphemeralStorageGiB) : null,
             Overrides = launch.FrozenOverrides,
             StartedBy = launch.StartedBy,
-            Tags = TaskViews.FromWire(launch.Tags),
+            Tags = ResourceTag.FromWire(launch.Tags),
             Version = 1,
         };
     }

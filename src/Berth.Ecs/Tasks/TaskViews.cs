@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Globalization;
 using Berth.Ecs.Capacity;
 using Berth.Ecs.Model;
@@ -54,7 +53,7 @@ public static class TaskViews
         StoppingAt = task.StoppingAt,
         ExecutionStoppedAt = task.ExecutionStoppedAt,
         StoppedAt = task.StoppedAt,
-        Tags = withTags ? [.. task.Tags.Select(t => new Tag { Key = t.Key, Value = t.Value })] : null,
+        Tags = withTags ? ResourceTag.ToWire(task.Tags) : null,
         Version = task.Version,
     };
 
@@ -99,9 +98,6 @@ public static class TaskViews
         ContainerPortRange = binding.ContainerPortRange,
         HostPortRange = binding.HostPortRange,
     };
-
-    /// <summary>Tags of a request as a record keeps them.</summary>
-    public static ImmutableArray<ResourceTag> FromWire(IEnumerable<Tag>? tags) => [.. (tags ?? []).Select(t => new ResourceTag(t.Key ?? string.Empty, t.Value ?? string.Empty))];
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 }
