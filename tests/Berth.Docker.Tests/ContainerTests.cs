@@ -67,9 +67,11 @@ public sealed class ContainerTests(DockerFixture fixture) : IClassFixture<Docker
     [Fact]
     public async Task Stop_waits_for_the_timeout_only_when_TERM_is_ignored()
     {
-        var trapping = await fixture.RunAsync("trap", fixture.Spec("sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"));
-        var ignoring = await fixture.RunAsync("ignore", fixture.Spec("sh", "-c", "trap '' TERM; while true; do sleep 0.1; done"));
-        await Task.Delay(300); // let the shells install their traps
+        var trapping = await fixture.RunAsync("trap", fixture.Spec("sh", "-c", "trap 'exit 0' TERM; echo ready; while true; do sleep 0.1; done"));
+        var ignoring = await fixture.RunAsync("ignore", fixture.Spec("sh", "-c", "trap '' TERM; echo ready; while true; do sleep 0.1; done"));
+        // PID 1 without a handler ignores TERM, so the signal must not arrive before the trap is installed.
+        await fixture.ReadyAsync(trapping);
+        await fixture.ReadyAsync(ignoring);
 
         async Task<TimeSpan> StopAsync(string id)
         {
@@ -79,7 +81,8 @@ public sealed class ContainerTests(DockerFixture fixture) : IClassFixture<Docker
         }
 
         var times = await Task.WhenAll(StopAsync(trapping), StopAsync(ignoring));
-        Assert.True(times[0] < TimeSpan.FromSeconds(1.5), $"trapping container took {times[0]}");
+        // Exit code 0 is the proof TERM ended the trapping one before the timeout (a kill would be 137);
+        // only the lower bound on the ignoring one is a time fact that load cannot break.
         Assert.True(times[1] >= TimeSpan.FromSeconds(1.9), $"ignoring container took {times[1]}");
         Assert.Equal(0, (await _docker.InspectContainerAsync(trapping)).State.ExitCode);
         Assert.Equal(137, (await _docker.InspectContainerAsync(ignoring)).State.ExitCode);
@@ -90,8 +93,8 @@ public sealed class ContainerTests(DockerFixture fixture) : IClassFixture<Docker
     [Fact]
     public async Task Kill_delivers_the_signal_and_a_stopped_container_conflicts()
     {
-        var id = await fixture.RunAsync("kill", fixture.Spec("sh", "-c", "trap 'exit 42' USR1; while true; do sleep 0.1; done"));
-        await Task.Delay(300);
+        var id = await fixture.RunAsync("kill", fixture.Spec("sh", "-c", "trap 'exit 42' USR1; echo ready; while true; do sleep 0.1; done"));
+        await fixture.ReadyAsync(id);
         await _docker.KillContainerAsync(id, "SIGUSR1");
         Assert.Equal(42, await _docker.WaitContainerAsync(id));
 

@@ -90,6 +90,13 @@ public sealed class DockerFixture : IAsyncLifetime
         return lines;
     }
 
+    /// <summary>Waits for the container to print "ready" (its signal handlers are installed by then).</summary>
+    public async Task ReadyAsync(string id)
+    {
+        var lines = await PollAsync(() => LogsAsync(id), l => l.Any(x => x.Text == "ready"), TimeSpan.FromSeconds(20));
+        Assert.Contains(lines, l => l.Text == "ready");
+    }
+
     /// <summary>Polls <paramref name="condition"/> until it holds or <paramref name="timeout"/> passes.</summary>
     public static async Task<T> PollAsync<T>(Func<Task<T>> probe, Func<T, bool> condition, TimeSpan timeout)
     {
