@@ -47,6 +47,41 @@ public sealed class CommitPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task AFileWithTheFirstWithoutRowidTableIsMigratedWithEveryDocument()
+    {
+        // The first schema, written as a data dir from before the change has it.
+        using (var old = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            old.Open();
+            using var create = old.CreateCommand();
+            create.CommandText = "PRAGMA journal_mode=WAL; CREATE TABLE documents (kind TEXT NOT NULL, id TEXT NOT NULL, body BLOB NOT NULL, PRIMARY KEY (kind, id)) WITHOUT ROWID;"
+                + "INSERT INTO documents VALUES ('k', 'b', x'02'), ('k', 'a', x'01'), ('j', 'z', x'03');";
+            create.ExecuteNonQuery();
+        }
+
+        await using (var store = await SqliteDocumentStore.OpenAsync(DbPath))
+        {
+            var docs = await store.LoadAllAsync(CancellationToken.None);
+            Assert.Equal(["j/z/3", "k/a/1", "k/b/2"], docs.Select(d => $"{d.Kind}/{d.Id}/{d.Body[0]}"));
+            await store.CommitAsync([new Berth.Storage.Documents.Mutation("k", "a", [9]), new Berth.Storage.Documents.Mutation("j", "z", null)], CancellationToken.None);
+        }
+
+        await using (var again = await SqliteDocumentStore.OpenAsync(DbPath))
+        {
+            var docs = await again.LoadAllAsync(CancellationToken.None);
+            Assert.Equal(["k/a/9", "k/b/2"], docs.Select(d => $"{d.Kind}/{d.Id}/{d.Body[0]}"));
+        }
+
+        using var check = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DbPath};Pooling=False");
+        check.Open();
+        using var schema = check.CreateCommand();
+        schema.CommandText = "SELECT group_concat(sql, ';') FROM sqlite_master WHERE type = 'table'";
+        var sql = (string)schema.ExecuteScalar()!;
+        Assert.DoesNotContain("WITHOUT ROWID", sql, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("documents_rowid", sql, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ARefusedCommandWritesNothingAndDoesNotDisturbItsBatch()
     {
         var (store, pipeline) = await OpenAsync();
