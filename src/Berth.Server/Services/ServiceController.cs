@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Berth.Ecs.Services;
 using Berth.Ecs.State;
 using Berth.Ecs.Tasks;
@@ -24,7 +25,7 @@ public sealed record ServiceControllerOptions
 /// The thin loop that runs <see cref="ServicePass"/>: woken by every commit that changed the state (a task
 /// reported, an instance drained or lost, a service created or updated), by a placement retry coming due, and by a
 /// periodic resync. A pass is planned on the current snapshot on this loop, outside the single writer; the writer
-/// only applies the plan, in pieces, re-checking what each service's change read (<see cref="ServicePass.Apply"/>).
+/// only applies the plan, in pieces, re-checking what each service's change read (<see cref="ServicePass.Apply(Berth.Ecs.State.EcsState, Berth.Ecs.State.EcsState, IEnumerable{ServiceChange})"/>).
 /// A change that no longer holds is planned again by the next pass, which runs at once. A restart simply resumes
 /// from what was committed.
 /// </summary>
@@ -60,45 +61,47 @@ public sealed partial class ServiceController : ControllerLoop
         base.Start();
     }
 
-    /// <summary>Runs one pass now and waits for its commits (what the loop does when woken).</summary>
+    /// <summary>
+    /// Runs one pass now and waits for its commits (what the loop does when woken). The plan runs on a worker,
+    /// one service at a time, while this loop hands the writer each piece as soon as it is planned: planning
+    /// (CPU) and committing (the store's fsync) overlap instead of adding up.
+    /// </summary>
     public async Task<PassResult> PassAsync()
     {
         var now = _time.GetUtcNow();
-        var plan = ServicePass.Plan(_pipeline.Current, now, _ids, _rng);
-        var skipped = 0;
-        foreach (var piece in Pieces(plan.Changes, _options.DocumentsPerCommit))
+        var planner = new ServicePassPlanner(_pipeline.Current, now, _ids, _rng);
+        var ready = Channel.CreateUnbounded<ServiceChange>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var planning = Task.Run(() =>
         {
-            skipped += await _pipeline.ExecuteAsync(state =>
+            try
             {
-                // Known before the commit publishes it, so the pass's own commit does not wake the next pass
-                // (a batch that ends with someone else's decision publishes a different state, and does wake it).
-                var decision = ServicePass.Apply(state, plan, piece);
-                Volatile.Write(ref _written, decision.State);
-                return decision;
-            });
-        }
+                foreach (var change in planner.Changes())
+                {
+                    ready.Writer.TryWrite(change);
+                }
 
-        Passes++;
-        if (skipped > 0)
-        {
-            LogSkipped(_logger, skipped);
-        }
+                ready.Writer.Complete();
+            }
+            catch (Exception ex)
+            {
+                ready.Writer.Complete(ex);
+            }
+        });
 
-        // Changes that no longer held are planned again at once, on the state that refused them.
-        return skipped == 0 ? plan.Result : plan.Result with { WakeAt = now, Skipped = skipped };
-    }
-
-    private static IEnumerable<List<ServiceChange>> Pieces(IReadOnlyList<ServiceChange> changes, int documents)
-    {
+        var skipped = 0;
         var piece = new List<ServiceChange>();
         var size = 0;
-        foreach (var change in changes)
+        while (await ready.Reader.WaitToReadAsync())
         {
-            piece.Add(change);
-            size += change.Size;
-            if (size >= documents)
+            while (size < _options.DocumentsPerCommit && ready.Reader.TryRead(out var change))
             {
-                yield return piece;
+                piece.Add(change);
+                size += change.Size;
+            }
+
+            if (size >= _options.DocumentsPerCommit)
+            {
+                skipped += await ApplyAsync(planner.PlannedOn, piece);
                 piece = [];
                 size = 0;
             }
@@ -106,9 +109,29 @@ public sealed partial class ServiceController : ControllerLoop
 
         if (piece.Count > 0)
         {
-            yield return piece;
+            skipped += await ApplyAsync(planner.PlannedOn, piece);
         }
+
+        await planning;
+        Passes++;
+        if (skipped > 0)
+        {
+            LogSkipped(_logger, skipped);
+        }
+
+        // Changes that no longer held are planned again at once, on the state that refused them.
+        var result = planner.Result;
+        return skipped == 0 ? result : result with { WakeAt = now, Skipped = skipped };
     }
+
+    private Task<int> ApplyAsync(EcsState plannedOn, List<ServiceChange> piece) => _pipeline.ExecuteAsync(state =>
+    {
+        // Known before the commit publishes it, so the pass's own commit does not wake the next pass
+        // (a batch that ends with someone else's decision publishes a different state, and does wake it).
+        var decision = ServicePass.Apply(state, plannedOn, piece);
+        Volatile.Write(ref _written, decision.State);
+        return decision;
+    });
 
     /// <inheritdoc />
     public override async ValueTask DisposeAsync()
