@@ -181,7 +181,7 @@ public sealed class TargetGroupTests
         var loaded = ElbCodec.Load(mutations.Select(m => new Storage.Documents.StoredDocument(m.Kind, m.Id, m.Body!)));
         var (before, after) = (world.State.LoadBalancers[lb], loaded.LoadBalancers[lb]);
         Assert.Equal((before.Name, before.DnsName, before.CreatedTime, before.Scheme), (after.Name, after.DnsName, after.CreatedTime, after.Scheme));
-        Assert.Equal(before.Subnets, after.Subnets);
+        Assert.Equal(before.Subnets.ToArray(), after.Subnets.ToArray());
         Assert.Equal("60", loaded.TargetGroups[tg].Attribute("slow_start.duration_seconds"));
         Assert.True(loaded.IsInUse(tg));
         Assert.Equal(world.State.Listeners.Values.Single().DefaultActions.Single().TargetGroups, loaded.Listeners.Values.Single().DefaultActions.Single().TargetGroups);

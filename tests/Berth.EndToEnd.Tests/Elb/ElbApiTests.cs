@@ -22,6 +22,15 @@ public sealed class ElbApiFixture : IAsyncLifetime
         _scenario = new Lazy<Task<JsonNode>>(() => Clients.PythonAsync(Server, "elb_scenario.py"));
     }
 
+    /// <summary>Kills the server with SIGKILL and starts it again on the same data dir and port.</summary>
+    public async Task KillAndRestartAsync()
+    {
+        var port = Server.Port;
+        await Server.KillAsync();
+        await Server.DisposeAsync();
+        Server = await BerthServer.StartAsync(_dataDir.Path, extraArguments: ["--no-local-agent", "--no-fargate"], port: port);
+    }
+
     /// <inheritdoc />
     public async Task DisposeAsync()
     {
@@ -215,6 +224,31 @@ public sealed class ElbApiTests(ElbApiFixture fixture) : IClassFixture<ElbApiFix
         Assert.Contains("cli-none", stderr, StringComparison.Ordinal);
         await Clients.AwsErrorAsync(Server, "DuplicateListener", "CreateListener", "elbv2", "create-listener", "--load-balancer-arn", lbArn, "--protocol", "HTTP", "--port", "80",
             "--default-actions", "Type=fixed-response,FixedResponseConfig={StatusCode=200}");
+    }
+
+    [Fact]
+    public async Task What_was_acknowledged_survives_a_kill_9()
+    {
+        var lbArn = (string)(await Clients.AwsJsonAsync(Server, "elbv2", "create-load-balancer", "--name", "kill-lb", "--subnets", "subnet-1"))!["LoadBalancers"]![0]!["LoadBalancerArn"]!;
+        var tgArn = (string)(await Clients.AwsJsonAsync(Server, "elbv2", "create-target-group", "--name", "kill-tg", "--protocol", "HTTP", "--port", "80", "--vpc-id", "vpc-1"))!["TargetGroups"]![0]!["TargetGroupArn"]!;
+        var listenerArn = (string)(await Clients.AwsJsonAsync(Server, "elbv2", "create-listener", "--load-balancer-arn", lbArn, "--protocol", "HTTP", "--port", "8080",
+            "--default-actions", $"Type=forward,TargetGroupArn={tgArn}"))!["Listeners"]![0]!["ListenerArn"]!;
+        await Clients.AwsJsonAsync(Server, "elbv2", "create-rule", "--listener-arn", listenerArn, "--priority", "7", "--conditions", "Field=path-pattern,Values=/k/*",
+            "--actions", "Type=fixed-response,FixedResponseConfig={StatusCode=418}");
+        await Clients.AwsJsonAsync(Server, "elbv2", "register-targets", "--target-group-arn", tgArn, "--targets", "Id=i-0123456789abcdef0", "Id=i-0123456789abcdef1");
+        await Clients.AwsJsonAsync(Server, "elbv2", "deregister-targets", "--target-group-arn", tgArn, "--targets", "Id=i-0123456789abcdef1");
+        await Clients.AwsJsonAsync(Server, "elbv2", "modify-target-group-attributes", "--target-group-arn", tgArn, "--attributes", "Key=slow_start.duration_seconds,Value=60");
+
+        await fixture.KillAndRestartAsync();
+
+        Assert.Equal("kill-lb", (string?)(await Clients.AwsJsonAsync(Server, "elbv2", "describe-load-balancers", "--load-balancer-arns", lbArn))!["LoadBalancers"]![0]!["LoadBalancerName"]);
+        var rules = (await Clients.AwsJsonAsync(Server, "elbv2", "describe-rules", "--listener-arn", listenerArn))!["Rules"]!.AsArray();
+        Assert.Equal(["7", "default"], rules.Select(r => (string)r!["Priority"]!));
+        Assert.Equal("418", (string?)rules[0]!["Actions"]![0]!["FixedResponseConfig"]!["StatusCode"]);
+        var health = (await Clients.AwsJsonAsync(Server, "elbv2", "describe-target-health", "--target-group-arn", tgArn))!["TargetHealthDescriptions"]!.AsArray();
+        Assert.Equal(["i-0123456789abcdef0:initial", "i-0123456789abcdef1:draining"], health.Select(h => $"{h!["Target"]!["Id"]}:{h["TargetHealth"]!["State"]}"));
+        var attributes = (await Clients.AwsJsonAsync(Server, "elbv2", "describe-target-group-attributes", "--target-group-arn", tgArn))!["Attributes"]!.AsArray();
+        Assert.Contains(attributes, a => (string?)a!["Key"] == "slow_start.duration_seconds" && (string?)a["Value"] == "60");
     }
 
     [Fact]
