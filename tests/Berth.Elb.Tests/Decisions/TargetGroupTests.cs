@@ -184,7 +184,7 @@ public sealed class TargetGroupTests
         Assert.Equal(before.Subnets.ToArray(), after.Subnets.ToArray());
         Assert.Equal("60", loaded.TargetGroups[tg].Attribute("slow_start.duration_seconds"));
         Assert.True(loaded.IsInUse(tg));
-        Assert.Equal(world.State.Listeners.Values.Single().DefaultActions.Single().TargetGroups, loaded.Listeners.Values.Single().DefaultActions.Single().TargetGroups);
+        Assert.Equal(world.State.Listeners.Values.Single().DefaultActions.Single().TargetGroups.ToArray(), loaded.Listeners.Values.Single().DefaultActions.Single().TargetGroups.ToArray());
     }
 
     private static List<(string Id, int Port, string State, string? Reason, string HealthCheckPort)> Health(ElbWorld world, string tg, ITargetHealthSource source)
