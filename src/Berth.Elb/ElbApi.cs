@@ -42,6 +42,10 @@ public sealed class ElbApi(CommitPipeline<ElbState> pipeline, TimeProvider time,
         Command<DeleteLoadBalancerInput, DeleteLoadBalancerOutput>(table, "DeleteLoadBalancer", (s, _, i) => LoadBalancerDecisions.Delete(s, i));
         Command<ModifyLoadBalancerAttributesInput, ModifyLoadBalancerAttributesOutput>(table, "ModifyLoadBalancerAttributes", (s, _, i) => LoadBalancerDecisions.ModifyAttributes(s, i));
         Query<DescribeLoadBalancerAttributesInput, DescribeLoadBalancerAttributesOutput>(table, "DescribeLoadBalancerAttributes", (s, _, i) => LoadBalancerDecisions.DescribeAttributes(s, i));
+        Command<SetSubnetsInput, SetSubnetsOutput>(table, "SetSubnets", (s, _, i) => LoadBalancerDecisions.SetSubnets(s, i));
+        Command<SetSecurityGroupsInput, SetSecurityGroupsOutput>(table, "SetSecurityGroups", (s, _, i) => LoadBalancerDecisions.SetSecurityGroups(s, i));
+        Command<SetIpAddressTypeInput, SetIpAddressTypeOutput>(table, "SetIpAddressType", (s, _, i) => LoadBalancerDecisions.SetIpAddressType(s, i));
+        Query<DescribeAccountLimitsInput, DescribeAccountLimitsOutput>(table, "DescribeAccountLimits", (_, _, i) => AccountLimits.Describe(i));
 
         Command<CreateTargetGroupInput, CreateTargetGroupOutput>(table, "CreateTargetGroup", TargetGroupDecisions.Create);
         Query<DescribeTargetGroupsInput, DescribeTargetGroupsOutput>(table, "DescribeTargetGroups", (s, c, i) => TargetGroupDecisions.Describe(s, c.Region, i));

@@ -33,22 +33,8 @@ public static class LoadBalancerDecisions
             throw ElbErrors.Of(WireErrors.InvalidSchemeException, $"The scheme '{scheme}' is not valid: it must be internet-facing or internal");
         }
 
-        var ipAddressType = input.IpAddressType ?? "ipv4";
-        if (ipAddressType is not ("ipv4" or "dualstack"))
-        {
-            throw ElbErrors.Validation($"The IP address type '{ipAddressType}' is not valid for an application load balancer: it must be ipv4 or dualstack");
-        }
-
-        if (input.Subnets is { Count: > 0 } && input.SubnetMappings is { Count: > 0 })
-        {
-            throw ElbErrors.Validation("You can specify subnets or subnet mappings, not both");
-        }
-
-        var subnets = (input.Subnets ?? input.SubnetMappings?.Select(m => m.SubnetId ?? throw ElbErrors.Validation("A subnet mapping must have a subnet ID")).ToList() ?? []).ToImmutableArray();
-        if (subnets.Distinct().Count() != subnets.Length)
-        {
-            throw ElbErrors.Validation("A subnet can be specified only once");
-        }
+        var ipAddressType = IpAddressType(input.IpAddressType ?? "ipv4");
+        var subnets = Subnets(input.Subnets, input.SubnetMappings);
 
         var existing = state.LoadBalancers.Values.FirstOrDefault(lb => lb.Region == scope.Region && lb.Name == name);
         if (existing is not null)
@@ -101,6 +87,37 @@ public static class LoadBalancerDecisions
         }
 
         return new(next, mutations, new DeleteLoadBalancerOutput());
+    }
+
+    /// <summary>SetSubnets: replaces the subnets (and optionally the IP address type) of a load balancer.</summary>
+    public static Decision<ElbState, SetSubnetsOutput> SetSubnets(ElbState state, SetSubnetsInput input)
+    {
+        var record = Find(state, input.LoadBalancerArn!);
+        var subnets = Subnets(input.Subnets, input.SubnetMappings);
+        if (subnets.IsEmpty)
+        {
+            throw ElbErrors.Validation("At least one subnet must be specified");
+        }
+
+        var updated = record with { Subnets = subnets, IpAddressType = input.IpAddressType is { } type ? IpAddressType(type) : record.IpAddressType };
+        var wire = ToWire(updated);
+        return new(state.With(updated), [ElbCodec.Put(updated)], new SetSubnetsOutput { AvailabilityZones = wire.AvailabilityZones, IpAddressType = updated.IpAddressType });
+    }
+
+    /// <summary>SetSecurityGroups: replaces the security groups of a load balancer (kept and reported).</summary>
+    public static Decision<ElbState, SetSecurityGroupsOutput> SetSecurityGroups(ElbState state, SetSecurityGroupsInput input)
+    {
+        var record = Find(state, input.LoadBalancerArn!);
+        var updated = record with { SecurityGroups = [.. input.SecurityGroups!.Distinct()] };
+        return new(state.With(updated), [ElbCodec.Put(updated)], new SetSecurityGroupsOutput { SecurityGroupIds = [.. updated.SecurityGroups] });
+    }
+
+    /// <summary>SetIpAddressType: ipv4 or dualstack.</summary>
+    public static Decision<ElbState, SetIpAddressTypeOutput> SetIpAddressType(ElbState state, SetIpAddressTypeInput input)
+    {
+        var record = Find(state, input.LoadBalancerArn!);
+        var updated = record with { IpAddressType = IpAddressType(input.IpAddressType!) };
+        return new(state.With(updated), [ElbCodec.Put(updated)], new SetIpAddressTypeOutput { IpAddressType = updated.IpAddressType });
     }
 
     /// <summary>DescribeLoadBalancers: by ARNs or by names (not both), else all of the region, paged.</summary>
@@ -162,6 +179,26 @@ public static class LoadBalancerDecisions
         AvailabilityZones = [.. record.Subnets.Select((s, i) => new AvailabilityZone { SubnetId = s, ZoneName = ElbNames.ZoneOf(record.Region, i), LoadBalancerAddresses = [] })],
         SecurityGroups = [.. record.SecurityGroups],
     };
+
+    private static string IpAddressType(string type) => type is "ipv4" or "dualstack"
+        ? type
+        : throw ElbErrors.Validation($"The IP address type '{type}' is not valid for an application load balancer: it must be ipv4 or dualstack");
+
+    private static ImmutableArray<string> Subnets(List<string>? subnets, List<SubnetMapping>? mappings)
+    {
+        if (subnets is { Count: > 0 } && mappings is { Count: > 0 })
+        {
+            throw ElbErrors.Validation("You can specify subnets or subnet mappings, not both");
+        }
+
+        var result = (subnets is { Count: > 0 } ? subnets : mappings?.Select(m => m.SubnetId ?? throw ElbErrors.Validation("A subnet mapping must have a subnet ID")).ToList() ?? []).ToImmutableArray();
+        if (result.Distinct().Count() != result.Length)
+        {
+            throw ElbErrors.Validation("A subnet can be specified only once");
+        }
+
+        return result;
+    }
 
     private static List<LoadBalancerAttribute> AttributesOf(LoadBalancerRecord record)
         => [.. AttributeSet.All(record.Attributes, LoadBalancerAttributes.Rules).Select(a => new LoadBalancerAttribute { Key = a.Key, Value = a.Value })];

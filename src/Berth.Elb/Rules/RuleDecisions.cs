@@ -12,8 +12,8 @@ namespace Berth.Elb.Rules;
 /// <summary>Listener rules as pure decisions and queries: create, modify, delete, set priorities, describe.</summary>
 public static class RuleDecisions
 {
-    /// <summary>ALB's limit of rules per listener (the default rule not counted).</summary>
-    public const int MaxPerListener = 100;
+    /// <summary>ALB's limit of rules per load balancer, over all its listeners (default rules not counted).</summary>
+    public const int MaxPerLoadBalancer = 100;
 
     /// <summary>Creates a rule at a free priority (1-50000) of its listener.</summary>
     public static Decision<ElbState, CreateRuleOutput> Create(ElbState state, ElbScope scope, CreateRuleInput input)
@@ -28,9 +28,9 @@ public static class RuleDecisions
             throw ElbErrors.Of(WireErrors.PriorityInUseException, $"Priority '{priority}' is currently in use");
         }
 
-        if (rules.Count >= MaxPerListener)
+        if (state.ListenersOf(listener.LoadBalancerArn).Sum(l => state.RulesOf(l.Arn).Count()) >= MaxPerLoadBalancer)
         {
-            throw ElbErrors.Of(WireErrors.TooManyRulesException, $"A listener can have at most '{MaxPerListener}' rules");
+            throw ElbErrors.Of(WireErrors.TooManyRulesException, $"A load balancer can have at most '{MaxPerLoadBalancer}' rules");
         }
 
         var record = new RuleRecord

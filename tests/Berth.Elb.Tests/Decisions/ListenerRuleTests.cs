@@ -118,16 +118,24 @@ public sealed class ListenerRuleTests
     }
 
     [Fact]
-    public void A_listener_takes_at_most_100_rules()
+    public void A_load_balancer_takes_at_most_100_rules_over_its_listeners()
     {
         var world = new ElbWorld();
-        var listener = world.Listener(world.LoadBalancer(), world.TargetGroup());
-        for (var priority = 1; priority <= RuleDecisions.MaxPerListener; priority++)
+        var lb = world.LoadBalancer();
+        var tg = world.TargetGroup();
+        var first = world.Listener(lb, tg, 80);
+        var second = world.Listener(lb, tg, 81);
+        for (var priority = 1; priority < RuleDecisions.MaxPerLoadBalancer; priority++)
         {
-            Create(world, listener, priority, ElbWorld.Path("/p"));
+            Create(world, first, priority, ElbWorld.Path("/p"));
         }
 
-        ElbWorld.Refused("TooManyRules", () => Create(world, listener, 1000, ElbWorld.Path("/p")));
+        Create(world, second, 1, ElbWorld.Path("/p"));
+        ElbWorld.Refused("TooManyRules", () => Create(world, second, 2, ElbWorld.Path("/p")));
+        ElbWorld.Refused("TooManyRules", () => Create(world, first, 1000, ElbWorld.Path("/p")));
+
+        // Another load balancer has its own 100.
+        Create(world, world.Listener(world.LoadBalancer("other"), world.TargetGroup("other")), 1, ElbWorld.Path("/p"));
     }
 
     public static TheoryData<RuleCondition[]> BadConditions => new()

@@ -107,6 +107,34 @@ public sealed class LoadBalancerTests
         Assert.Empty(LoadBalancerDecisions.Describe(world.State, "eu-west-1", new DescribeLoadBalancersInput()).LoadBalancers!);
     }
 
+    [Fact]
+    public void Subnets_security_groups_and_the_IP_address_type_can_be_changed()
+    {
+        var world = new ElbWorld();
+        var arn = world.LoadBalancer();
+        var subnets = world.Apply(LoadBalancerDecisions.SetSubnets(world.State, new SetSubnetsInput { LoadBalancerArn = arn, SubnetMappings = [new SubnetMapping { SubnetId = "subnet-x" }], IpAddressType = "dualstack" }));
+        Assert.Equal(["subnet-x"], subnets.AvailabilityZones!.Select(z => z.SubnetId!));
+        Assert.Equal("dualstack", subnets.IpAddressType);
+        Assert.Equal(["sg-1", "sg-2"], world.Apply(LoadBalancerDecisions.SetSecurityGroups(world.State, new SetSecurityGroupsInput { LoadBalancerArn = arn, SecurityGroups = ["sg-1", "sg-2", "sg-1"] })).SecurityGroupIds!);
+        Assert.Equal("ipv4", world.Apply(LoadBalancerDecisions.SetIpAddressType(world.State, new SetIpAddressTypeInput { LoadBalancerArn = arn, IpAddressType = "ipv4" })).IpAddressType);
+        ElbWorld.Refused("ValidationError", () => LoadBalancerDecisions.SetIpAddressType(world.State, new SetIpAddressTypeInput { LoadBalancerArn = arn, IpAddressType = "ipv6" }));
+        ElbWorld.Refused("ValidationError", () => LoadBalancerDecisions.SetSubnets(world.State, new SetSubnetsInput { LoadBalancerArn = arn, Subnets = [] }));
+        var lb = LoadBalancerDecisions.Describe(world.State, "us-east-1", new DescribeLoadBalancersInput { LoadBalancerArns = [arn] }).LoadBalancers![0];
+        Assert.Equal(["sg-1", "sg-2"], lb.SecurityGroups!);
+        Assert.Equal("ipv4", lb.IpAddressType);
+    }
+
+    [Fact]
+    public void Account_limits_are_the_ones_enforced_and_page()
+    {
+        var all = AccountLimits.Describe(new DescribeAccountLimitsInput()).Limits!.ToDictionary(l => l.Name!, l => l.Max);
+        Assert.Equal("100", all["rules-per-application-load-balancer"]);
+        Assert.Equal("50", all["listeners-per-application-load-balancer"]);
+        var page = AccountLimits.Describe(new DescribeAccountLimitsInput { PageSize = 2 });
+        Assert.Equal(2, page.Limits!.Count);
+        Assert.NotNull(page.NextMarker);
+    }
+
     private static ModifyLoadBalancerAttributesInput Attributes(string arn, string key, string value)
         => new() { LoadBalancerArn = arn, Attributes = [new LoadBalancerAttribute { Key = key, Value = value }] };
 }

@@ -70,6 +70,11 @@ public sealed class ElbApiTests(ElbApiFixture fixture) : IClassFixture<ElbApiFix
         Assert.Null(page2["NextMarker"]);
         Expect.Error(s["describe_lb_missing"], "LoadBalancerNotFound", messageContains: "e2e-none");
 
+        Assert.Equal(["us-east-1a", "us-east-1b", "us-east-1c"], Expect.Ok(s["set_subnets"])["AvailabilityZones"]!.AsArray().Select(z => (string)z!["ZoneName"]!));
+        Assert.Equal(["sg-1"], Expect.Strings(Expect.Ok(s["set_security_groups"])["SecurityGroupIds"]));
+        Assert.Equal("dualstack", (string?)Expect.Ok(s["set_ip_address_type"])["IpAddressType"]);
+        Assert.Contains(Expect.Ok(s["account_limits"])["Limits"]!.AsArray(), l => (string?)l!["Name"] == "rules-per-application-load-balancer" && (string?)l["Max"] == "100");
+
         var attributes = Attributes(Expect.Ok(s["describe_lb_attributes"]));
         Assert.Equal("60", attributes["idle_timeout.timeout_seconds"]);
         Assert.Equal("false", attributes["deletion_protection.enabled"]);

@@ -30,6 +30,10 @@ step("describe_lb_by_arn", elb.describe_load_balancers, LoadBalancerArns=[lb_arn
 page1 = step("describe_lb_page1", elb.describe_load_balancers, Names=["e2e-web", "e2e-web2"], PageSize=1)
 step("describe_lb_page2", elb.describe_load_balancers, Names=["e2e-web", "e2e-web2"], PageSize=1, Marker=page1.get("NextMarker"))
 step("describe_lb_missing", elb.describe_load_balancers, Names=["e2e-none"])
+step("set_subnets", elb.set_subnets, LoadBalancerArn=lb_arn, Subnets=["subnet-a", "subnet-b", "subnet-c"])
+step("set_security_groups", elb.set_security_groups, LoadBalancerArn=lb_arn, SecurityGroups=["sg-1"])
+step("set_ip_address_type", elb.set_ip_address_type, LoadBalancerArn=lb_arn, IpAddressType="dualstack")
+step("account_limits", elb.describe_account_limits)
 step("describe_lb_attributes", elb.describe_load_balancer_attributes, LoadBalancerArn=lb_arn)
 step("modify_lb_attributes", elb.modify_load_balancer_attributes, LoadBalancerArn=lb_arn,
      Attributes=[{"Key": "idle_timeout.timeout_seconds", "Value": "120"}, {"Key": "routing.http.xff_header_processing.mode", "Value": "preserve"}])
