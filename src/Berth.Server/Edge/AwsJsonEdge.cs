@@ -109,7 +109,7 @@ public sealed partial class AwsJsonEdge(DispatchTable table, SigV4Verifier verif
         await http.Response.Body.WriteAsync(buffer.WrittenMemory);
     }
 
-    private static async Task<(byte[] Buffer, int Count)> ReadBodyAsync(HttpRequest request, long length, long maxBodyBytes, CancellationToken cancellationToken)
+    internal static async Task<(byte[] Buffer, int Count)> ReadBodyAsync(HttpRequest request, long length, long maxBodyBytes, CancellationToken cancellationToken)
     {
         var capacity = length >= 0 ? (int)length : 4096;
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 1));

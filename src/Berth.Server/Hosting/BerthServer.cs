@@ -11,11 +11,13 @@ using Berth.Ecs.Model;
 using Berth.Ecs.Model.Agent;
 using Berth.Ecs.State;
 using Berth.Ecs.Tasks;
+using Berth.Elb;
 using Berth.Logs;
 using Berth.Logs.Retention;
 using Berth.Logs.Storage;
 using Berth.Protocol.Auth;
 using Berth.Protocol.Dispatch;
+using Berth.Protocol.Query;
 using Berth.Registry;
 using Berth.Registry.Auth;
 using Berth.Registry.Distribution;
@@ -64,6 +66,9 @@ public static partial class BerthServer
         var pipeline = new CommitPipeline<EcsState>(store, state, stateLoggers.CreateLogger("Berth.State"));
         RegistryService? registry = null;
 
+        // Load balancing keeps its own file and writer too: the data plane follows its state, not the ECS state.
+        await using var elb = await ElbControlPlane.OpenAsync(options.DataDir, stateLoggers.CreateLogger("Berth.Elb"), stopping);
+
         // CloudWatch Logs keeps its own file and writer: ingest never goes through the ECS state's single writer.
         await using var logs = await LogStore.OpenAsync(Path.Combine(options.DataDir, LogStore.FileName), stateLoggers.CreateLogger("Berth.Logs"), stopping);
         try
@@ -87,6 +92,9 @@ public static partial class BerthServer
             new EcrApi(registry).Register(table);
             new LogsApi(logs, time).Register(table);
             table.Freeze();
+            var queryTable = new QueryDispatchTable();
+            new ElbApi(elb.Pipeline, time, new Random()).Register(queryTable);
+            queryTable.Freeze();
 
             // The default cluster exists from the first start, as in ECS, so the one command gives a working cluster.
             await pipeline.ExecuteAsync(s => ClusterDecisions.Create(s, new Scope(options.Region, options.AccountId), new CreateClusterRequest()));
@@ -124,6 +132,7 @@ public static partial class BerthServer
                 LargeBodyTargetPrefix = Berth.Logs.Model.WireOperations.TargetPrefix + ".",
                 LargeBodyBytes = ServerOptions.LogsMaxBodyBytes,
             };
+            var queryEdge = new QueryEdge(queryTable, verifier, options.AccountId, options.MaxBodyBytes, app.Services.GetRequiredService<ILogger<QueryEdge>>());
             var loggers = app.Services.GetRequiredService<ILoggerFactory>();
             var logger = loggers.CreateLogger("Berth.Server");
             await using var hub = new AgentHub(pipeline, verifier, options.AccountId, time, new AgentHubOptions { LostAfter = options.AgentLostAfter, RegistryCredentials = RegistryCredentialsFor(registry) }, loggers.CreateLogger<AgentHub>());
@@ -135,7 +144,7 @@ public static partial class BerthServer
             logRetention.Start();
             var metering = new MeteringEndpoint(pipeline, verifier, options.AccountId, time);
             var distribution = new DistributionHandler(registry, app.Services.GetRequiredService<ILogger<DistributionHandler>>());
-            app.Run(http => Route(http, edge, hub, metering, distribution));
+            app.Run(http => Route(http, edge, queryEdge, hub, metering, distribution));
             await app.StartAsync(stopping);
             LogListening(logger, url, options.DataDir);
 
@@ -212,7 +221,7 @@ public static partial class BerthServer
         return [new AgentRegistryCredential { Registry = host, Username = RegistryTokens.UserName, Password = password }];
     };
 
-    private static Task Route(HttpContext http, AwsJsonEdge edge, AgentHub hub, MeteringEndpoint metering, DistributionHandler distribution)
+    private static Task Route(HttpContext http, AwsJsonEdge edge, QueryEdge queryEdge, AgentHub hub, MeteringEndpoint metering, DistributionHandler distribution)
     {
         var path = http.Request.Path.Value;
         if (path is not null && (path == "/v2" || path.StartsWith("/v2/", StringComparison.Ordinal)))
@@ -229,7 +238,8 @@ public static partial class BerthServer
 
         if (path == "/" && HttpMethods.IsPost(http.Request.Method))
         {
-            return edge.HandleAsync(http);
+            // Form-encoded and signed for a query-protocol service (ELBv2): XML in and out. Everything else is AWS JSON.
+            return queryEdge.TryAccept(http, out var service) ? queryEdge.HandleAsync(http, service) : edge.HandleAsync(http);
         }
 
         if (path == MeteringEndpoint.Path && HttpMethods.IsGet(http.Request.Method))
