@@ -111,6 +111,17 @@ public sealed class Harness : IAsyncDisposable
         }
     }
 
+    /// <summary>Polls <paramref name="condition"/> every 20 ms until it holds (fails after 20 s).</summary>
+    public static async Task PollAsync(Func<bool> condition)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(20), "condition never held");
+            await Task.Delay(20);
+        }
+    }
+
     public Task WaitForStateAsync(string group, string target, TargetHealthState state) =>
         WaitForHealthAsync(h => h.Find(group, target)?.State == state);
 
