@@ -9,7 +9,7 @@ namespace Berth.LoadBalancing.Tests.DataPlane;
 /// <summary>A data plane on its own loopback address (127.0.x.y, unique to the test), a client without cookies or redirects, and health waits.</summary>
 public sealed class Harness : IAsyncDisposable
 {
-    private static int s_next = Environment.ProcessId % 200 * 250;
+    private static int _next = Environment.ProcessId % 200 * 250;
     private readonly List<IAsyncDisposable> _owned = [];
 
     public Harness()
@@ -45,7 +45,7 @@ public sealed class Harness : IAsyncDisposable
 
     public static IPAddress NextAddress()
     {
-        var n = Interlocked.Increment(ref s_next);
+        var n = Interlocked.Increment(ref _next);
         return new IPAddress([127, (byte)(1 + n / 250 % 250), (byte)(n % 250 + 2), 1]);
     }
 
