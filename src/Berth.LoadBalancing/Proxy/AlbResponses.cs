@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 
 namespace Berth.LoadBalancing.Proxy;
 
@@ -29,10 +28,14 @@ public static class AlbResponses
     };
 
     /// <summary>A new <c>X-Amzn-Trace-Id</c> value: <c>Root=1-{epoch seconds, 8 hex}-{96 random bits, 24 hex}</c>.</summary>
-    public static string NewTraceId(DateTimeOffset now)
-    {
-        Span<byte> random = stackalloc byte[12];
-        RandomNumberGenerator.Fill(random);
-        return "Root=1-" + now.ToUnixTimeSeconds().ToString("x8", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(random);
-    }
+    /// <remarks>Trace ids only need to be unique, not unpredictable: <see cref="Random.Shared"/> keeps this off the crypto provider on every request.</remarks>
+    public static string NewTraceId(DateTimeOffset now) =>
+        string.Create(7 + 8 + 1 + 24, (Seconds: (uint)now.ToUnixTimeSeconds(), High: (uint)Random.Shared.Next(), Low: Random.Shared.NextInt64()), static (span, state) =>
+        {
+            "Root=1-".CopyTo(span);
+            state.Seconds.TryFormat(span[7..], out _, "x8", CultureInfo.InvariantCulture);
+            span[15] = '-';
+            state.High.TryFormat(span[16..], out _, "x8", CultureInfo.InvariantCulture);
+            state.Low.TryFormat(span[24..], out _, "x16", CultureInfo.InvariantCulture);
+        });
 }
