@@ -234,4 +234,21 @@ public class TargetHealthTests
         for (var i = 0; i < 6; i++)
             Assert.Equal("b", await h.GetStringAsync());
     }
+
+    [Fact]
+    public async Task A_request_still_in_flight_when_the_deregistration_delay_ends_is_cut()
+    {
+        await using var h = new Harness();
+        var a = await h.BackendAsync("a");
+        var group = Group("g", new TargetGroupAttributes { DeregistrationDelay = TimeSpan.FromMilliseconds(300) }, a);
+        await h.Plane.ApplyAsync(h.Config([ForwardAction.To("g")], [group]));
+        await h.WaitForStateAsync("g", "a", TargetHealthState.Healthy);
+        var inFlight = h.Client.GetAsync(h.Url("/hold"));
+        await Harness.PollAsync(() => a.Holding == 1);
+
+        await h.Plane.ApplyAsync(h.Config([ForwardAction.To("g")], [group with { Targets = [] }]));
+        await h.WaitForHealthAsync(s => s.Find("g", "a") is null);
+        await Assert.ThrowsAnyAsync<HttpRequestException>(() => inFlight);
+        await Harness.PollAsync(() => a.Holding == 0);
+    }
 }
