@@ -48,6 +48,7 @@ public sealed partial class LoadBalancerDataPlane : IHostedService, IAsyncDispos
     private volatile TargetHealthSnapshot _health = TargetHealthSnapshot.Empty;
     private volatile ImmutableDictionary<string, TargetGroupRuntime> _groupsView = ImmutableDictionary<string, TargetGroupRuntime>.Empty;
     private bool _stopped;
+    private int _disposed;
 
     /// <summary>Creates a data plane with nothing configured; nothing listens until <see cref="ApplyAsync"/>.</summary>
     public LoadBalancerDataPlane(TimeProvider timeProvider, ILoggerFactory? loggerFactory = null)
@@ -134,6 +135,8 @@ public sealed partial class LoadBalancerDataPlane : IHostedService, IAsyncDispos
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
         await StopAsync(CancellationToken.None);
         _healthClient.Dispose();
         await _services.DisposeAsync();
@@ -144,7 +147,8 @@ public sealed partial class LoadBalancerDataPlane : IHostedService, IAsyncDispos
     /// Reconciles the data plane to <paramref name="config"/>: target groups and targets first (removed targets start
     /// draining), then listeners (closed, retargeted in place, opened). Calls are serialized. Throws
     /// <see cref="AggregateException"/> when some listener could not open (e.g. the port is taken); everything else
-    /// is applied regardless.
+    /// is applied regardless. A listener that stays keeps its connections: its rules, actions and the target idle
+    /// timeout change in place; the client keep-alive timeout is the one it opened with.
     /// </summary>
     public async Task ApplyAsync(DataPlaneConfig config, CancellationToken cancellationToken = default)
     {
@@ -392,6 +396,11 @@ public sealed partial class LoadBalancerDataPlane : IHostedService, IAsyncDispos
         }
         catch (HttpRequestException)
         {
+            return new HealthCheckOutcome(HealthCheckResult.ConnectionFailed);
+        }
+        catch (Exception e) when (e is UriFormatException or InvalidOperationException or IOException)
+        {
+            // A target address the URL cannot carry fails its checks rather than ending the loop.
             return new HealthCheckOutcome(HealthCheckResult.ConnectionFailed);
         }
     }

@@ -12,9 +12,9 @@ public sealed class Harness : IAsyncDisposable
     private static int _next = Environment.ProcessId % 200 * 250;
     private readonly List<IAsyncDisposable> _owned = [];
 
-    public Harness()
+    public Harness(TimeProvider? time = null)
     {
-        Plane = new LoadBalancerDataPlane(TimeProvider.System);
+        Plane = new LoadBalancerDataPlane(time ?? TimeProvider.System);
         Address = NextAddress();
         Port = FreePort(Address);
         Client = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false, UseProxy = false })

@@ -3,6 +3,8 @@ using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using Berth.LoadBalancing.Config;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Berth.LoadBalancing.Tests.DataPlane;
 
@@ -202,5 +204,27 @@ public class RoutingTests
         var error = await Assert.ThrowsAsync<AggregateException>(() => h.Plane.ApplyAsync(config));
         Assert.Contains("l2", error.InnerExceptions.Single().Message, StringComparison.Ordinal);
         Assert.Equal("b", await h.GetStringAsync());
+    }
+
+    [Fact]
+    public async Task Hosted_in_a_generic_host_it_stops_listening_with_the_host()
+    {
+        var address = Harness.NextAddress();
+        var port = Harness.FreePort(address);
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddLoadBalancerDataPlane();
+        using var host = builder.Build();
+        await host.StartAsync();
+        var plane = host.Services.GetRequiredService<LoadBalancerDataPlane>();
+        await plane.ApplyAsync(new DataPlaneConfig
+        {
+            LoadBalancers = [new LoadBalancerConfig { Id = "lb", Address = address, Listeners = [new ListenerConfig { Id = "l", Port = port, DefaultActions = [new FixedResponseAction(200, null, "up")] }] }],
+        });
+        using var client = new HttpClient();
+        Assert.Equal("up", await client.GetStringAsync($"http://{address}:{port}/"));
+
+        await host.StopAsync();
+        Assert.Empty(plane.ListeningEndpoints);
+        await Assert.ThrowsAsync<HttpRequestException>(() => new HttpClient().GetAsync($"http://{address}:{port}/"));
     }
 }

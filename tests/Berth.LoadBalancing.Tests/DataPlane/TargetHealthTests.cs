@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using Berth.LoadBalancing.Config;
 using Berth.LoadBalancing.Health;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Berth.LoadBalancing.Tests.DataPlane;
 
@@ -250,5 +251,39 @@ public class TargetHealthTests
         await h.WaitForHealthAsync(s => s.Find("g", "a") is null);
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => inFlight);
         await Harness.PollAsync(() => a.Holding == 0);
+    }
+
+    [Fact]
+    public async Task A_new_target_in_slow_start_gets_a_share_that_ramps_up_linearly()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddDays(20_000));
+        await using var h = new Harness(time);
+        var old = await h.BackendAsync("old");
+        var fresh = await h.BackendAsync("fresh");
+        // Checks off: a registered target is healthy at once, so its slow start begins at the fake clock's now.
+        var group = new TargetGroupConfig
+        {
+            Id = "g",
+            HealthCheck = new HealthCheckConfig { Enabled = false },
+            Attributes = new TargetGroupAttributes { SlowStart = TimeSpan.FromSeconds(100) },
+            Targets = [Harness.Target(old)],
+        };
+        await h.Plane.ApplyAsync(h.Config([ForwardAction.To("g")], [group]));
+        time.Advance(TimeSpan.FromSeconds(200));
+        await h.Plane.ApplyAsync(h.Config([ForwardAction.To("g")], [group with { Targets = [Harness.Target(old), Harness.Target(fresh)] }]));
+
+        async Task<int> ToFresh(int requests)
+        {
+            var before = fresh.Requests;
+            for (var i = 0; i < requests; i++)
+                await h.GetStringAsync();
+            return fresh.Requests - before;
+        }
+
+        Assert.InRange(await ToFresh(200), 0, 12);      // share 0.01 → about 1 %
+        time.Advance(TimeSpan.FromSeconds(50));
+        Assert.InRange(await ToFresh(300), 60, 140);    // share 0.5 → a third
+        time.Advance(TimeSpan.FromSeconds(60));
+        Assert.Equal(100, await ToFresh(200));          // out of slow start: plain round robin
     }
 }
