@@ -73,6 +73,25 @@ internal static class Flags
         },
     };
 
+    /// <summary>An IPv4 network in CIDR notation with room for at least two hosts.</summary>
+    public static Option<IPNetwork> Network(string name, IPNetwork defaultValue, string description) => new(name)
+    {
+        Description = description,
+        HelpName = "CIDR",
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result =>
+        {
+            var text = Single(result);
+            if (IPNetwork.TryParse(text, out var network) && network.BaseAddress.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && network.PrefixLength <= 30)
+            {
+                return network;
+            }
+
+            result.AddError($"{name} must be an IPv4 network such as 127.1.0.0/16, /30 or larger (got '{text}').");
+            return defaultValue;
+        },
+    };
+
     /// <summary>An absolute http(s) URL.</summary>
     public static Option<Uri> Url(string name, Uri defaultValue, string description) => new(name)
     {

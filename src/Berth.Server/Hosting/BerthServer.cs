@@ -12,6 +12,8 @@ using Berth.Ecs.Model.Agent;
 using Berth.Ecs.State;
 using Berth.Ecs.Tasks;
 using Berth.Elb;
+using Berth.LoadBalancing;
+using Berth.Server.LoadBalancing;
 using Berth.Logs;
 using Berth.Logs.Retention;
 using Berth.Logs.Storage;
@@ -93,7 +95,10 @@ public static partial class BerthServer
             new LogsApi(logs, time).Register(table);
             table.Freeze();
             var queryTable = new QueryDispatchTable();
-            new ElbApi(elb.Pipeline, time, new Random()).Register(queryTable);
+            var addresses = new AddressPool(options.LoadBalancerAddresses, () => elb.Pipeline.Current);
+            await using var plane = new LoadBalancerDataPlane(time, stateLoggers);
+            await using var feed = new DataPlaneFeed(elb.Pipeline, plane, AddressPool.AddressOf, id => InstanceHost(pipeline.Current, id), time, options.LoadBalancerResync, stateLoggers.CreateLogger<DataPlaneFeed>());
+            new ElbApi(elb.Pipeline, time, new Random()) { DnsName = addresses.DnsName, Health = feed }.Register(queryTable);
             queryTable.Freeze();
 
             // The default cluster exists from the first start, as in ECS, so the one command gives a working cluster.
@@ -146,6 +151,7 @@ public static partial class BerthServer
             var distribution = new DistributionHandler(registry, app.Services.GetRequiredService<ILogger<DistributionHandler>>());
             app.Run(http => Route(http, edge, queryEdge, hub, metering, distribution));
             await app.StartAsync(stopping);
+            feed.Start();
             LogListening(logger, url, options.DataDir);
 
             using var agentStopping = CancellationTokenSource.CreateLinkedTokenSource(stopping);
@@ -180,6 +186,11 @@ public static partial class BerthServer
 
         return 0;
     }
+
+    // An instance target's host. Agents do not report an address yet, so an instance Berth knows is taken to be this
+    // host (true for the local agent and FARGATE capacity); targets on other hosts are registered by IP.
+    private static string? InstanceHost(EcsState state, string instanceId)
+        => state.ContainerInstances.Values.Any(i => i.Ec2InstanceId == instanceId) ? "127.0.0.1" : null;
 
     // The in-process agent is an ordinary agent that happens to share the process: same channel, same API.
     private static async Task RunLocalAgentAsync(ServerOptions options, SigningCredential root, string url, TimeProvider time, ILoggerFactory loggers, string cluster, string dataSubdir, string instanceType, CancellationToken cancellationToken)

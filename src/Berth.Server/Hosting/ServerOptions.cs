@@ -71,4 +71,13 @@ public sealed record ServerOptions
 
     /// <summary>How often expired log events (retention policies) are deleted.</summary>
     public TimeSpan LogsRetentionSweep { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The default of <see cref="LoadBalancerAddresses"/>: on loopback, which Linux routes as a whole to <c>lo</c>.</summary>
+    public static readonly System.Net.IPNetwork DefaultLoadBalancerAddresses = System.Net.IPNetwork.Parse("127.1.0.0/16");
+
+    /// <summary>Where load balancers listen: each takes the next address of this network as its own (and as its DNSName).</summary>
+    public System.Net.IPNetwork LoadBalancerAddresses { get; init; } = DefaultLoadBalancerAddresses;
+
+    /// <summary>How often the data plane is rebuilt from the load balancing state even without a change (instance targets whose host became known).</summary>
+    public TimeSpan LoadBalancerResync { get; init; } = TimeSpan.FromSeconds(5);
 }
