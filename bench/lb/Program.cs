@@ -41,7 +41,8 @@ var config = new DataPlaneConfig
 };
 
 await using var plane = new LoadBalancerDataPlane(TimeProvider.System);
-var healthy = new TaskCompletionSource();
+// Continuations off the health-check thread: the main flow below blocks on stdin.
+var healthy = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 plane.HealthChanged += (_, _) =>
 {
     if (plane.Health.For("backends").All(t => t.State == TargetHealthState.Healthy))
@@ -50,5 +51,6 @@ plane.HealthChanged += (_, _) =>
 await plane.ApplyAsync(config);
 await healthy.Task.WaitAsync(TimeSpan.FromSeconds(60));
 Console.WriteLine("ready");
-await Console.In.ReadToEndAsync();
+// Console.In reads synchronously even through ReadToEndAsync: keep that off the socket threads.
+await Task.Run(Console.In.ReadToEnd);
 return 0;

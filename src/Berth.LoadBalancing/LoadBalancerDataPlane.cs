@@ -82,7 +82,7 @@ public sealed partial class LoadBalancerDataPlane : IHostedService, IAsyncDispos
         _healthClient.DefaultRequestHeaders.UserAgent.ParseAdd("ELB-HealthChecker/2.0");
     }
 
-    /// <summary>Raised after a target's health changes (registered, checked, draining, gone). Handlers run on the thread that changed it; keep them short.</summary>
+    /// <summary>Raised after a target's health changes (registered, checked, draining, gone). Handlers run on the thread that changed it (often a socket completion): keep them short and never block in them.</summary>
     public event EventHandler<TargetHealthChange>? HealthChanged;
 
     /// <summary>Every target's health now.</summary>
