@@ -59,7 +59,7 @@ public sealed class ElbTrafficTests : IAsyncLifetime
         Assert.True(IPNetwork.Parse(Addresses).Contains(address!), dns);
 
         var group = (string)(await Aws("create-target-group", "--name", "web", "--protocol", "HTTP", "--port", "8000", "--vpc-id", "vpc-1",
-            "--target-type", "ip", "--health-check-path", "/health", "--health-check-interval-seconds", "5", "--healthy-threshold-count", "2"))!["TargetGroups"]![0]!["TargetGroupArn"]!;
+            "--target-type", "ip", "--health-check-path", "/health", "--health-check-interval-seconds", "5", "--health-check-timeout-seconds", "2", "--healthy-threshold-count", "2"))!["TargetGroups"]![0]!["TargetGroupArn"]!;
         await Aws("modify-target-group-attributes", "--target-group-arn", group, "--attributes", "Key=deregistration_delay.timeout_seconds,Value=5");
         var listener = (string)(await Aws("create-listener", "--load-balancer-arn", (string)lb["LoadBalancerArn"]!, "--protocol", "HTTP", "--port", "80",
             "--default-actions", $"Type=forward,TargetGroupArn={group}"))!["Listeners"]![0]!["ListenerArn"]!;
