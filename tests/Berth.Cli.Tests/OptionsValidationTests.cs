@@ -29,6 +29,8 @@ public sealed class OptionsValidationTests : IDisposable
         { ["server", "--bind", "localhost"], [], "berth server: --bind must be an IP address such as 127.0.0.1 or 0.0.0.0 (got 'localhost')." },
         { ["server", "--agent-lost-after", "-5"], [], "berth server: --agent-lost-after must be a number of seconds from 1 to 2147483 (got '-5')." },
         { ["server", "--agent-lost-after", "soon"], [], "berth server: --agent-lost-after must be a number of seconds from 1 to 2147483 (got 'soon')." },
+        { ["server", "--lb-addresses", "127.1.0.1"], [], "berth server: --lb-addresses must be an IPv4 network such as 127.1.0.0/16, /30 or larger (got '127.1.0.1')." },
+        { ["server", "--lb-addresses", "127.1.0.0/31"], [], "berth server: --lb-addresses must be an IPv4 network such as 127.1.0.0/16, /30 or larger (got '127.1.0.0/31')." },
         { ["server", "--stopped-task-retention", "0"], [], "berth server: --stopped-task-retention must be a number of seconds from 1 to 315360000 (got '0')." },
         { ["server", "--stopped-task-retention", "-3600"], [], "berth server: --stopped-task-retention must be a number of seconds from 1 to 315360000 (got '-3600')." },
         { ["server", "--stopped-task-retention", "NaN"], [], "berth server: --stopped-task-retention must be a number of seconds from 1 to 315360000 (got 'NaN')." },
@@ -113,7 +115,7 @@ public sealed class OptionsValidationTests : IDisposable
                 "server", "--port", "65535", "--bind", "0.0.0.0", "--data-dir", "{home}/state", "--no-local-agent", "--no-fargate",
                 "--docker-host", "tcp://127.0.0.1:2375", "--agent-lost-after", "5", "--stopped-task-retention", "1",
                 "--service-resync", "0.5", "--service-debounce", "0", "--docker-timeout", "pull-image=1200", "--docker-timeout", "Events=30",
-                "--docker-timeout", "logs=infinite",
+                "--docker-timeout", "logs=infinite", "--lb-addresses", "10.9.0.0/24",
             ],
             ["BERTH_ACCOUNT_ID=123456789012", "BERTH_REGION=eu-west-3", "AWS_DEFAULT_REGION=ap-south-1", "BERTH_ACCESS_KEY_ID=AKIACHOSEN", "BERTH_SECRET_ACCESS_KEY=chosen-secret", "DOCKER_HOST=unix:///ignored.sock"]);
 
@@ -133,6 +135,7 @@ public sealed class OptionsValidationTests : IDisposable
                 DockerHost = "tcp://127.0.0.1:2375",
                 DockerTimeouts = DockerTimeouts.Default with { PullImage = TimeSpan.FromSeconds(1200), Events = TimeSpan.FromSeconds(30), Logs = Timeout.InfiniteTimeSpan },
                 AgentLostAfter = TimeSpan.FromSeconds(5),
+                LoadBalancerAddresses = System.Net.IPNetwork.Parse("10.9.0.0/24"),
                 StoppedTaskRetention = TimeSpan.FromSeconds(1),
                 ServiceResync = TimeSpan.FromSeconds(0.5),
                 ServiceDebounce = TimeSpan.Zero,
