@@ -11,6 +11,7 @@ using Berth.Ecs.Model;
 using Berth.Ecs.Model.Agent;
 using Berth.Ecs.State;
 using Berth.Ecs.Tasks;
+using Berth.Events;
 using Berth.Logs;
 using Berth.Logs.Retention;
 using Berth.Logs.Storage;
@@ -66,6 +67,9 @@ public static partial class BerthServer
 
         // CloudWatch Logs keeps its own file and writer: ingest never goes through the ECS state's single writer.
         await using var logs = await LogStore.OpenAsync(Path.Combine(options.DataDir, LogStore.FileName), stateLoggers.CreateLogger("Berth.Logs"), stopping);
+
+        // EventBridge keeps its own file and writer too (events.db).
+        await using var events = await EventsService.OpenAsync(options.DataDir, stateLoggers.CreateLogger("Berth.Events"), stopping);
         try
         {
             var url = $"http://{options.BindAddress}:{options.Port}";
@@ -86,6 +90,7 @@ public static partial class BerthServer
                 stopping);
             new EcrApi(registry).Register(table);
             new LogsApi(logs, time).Register(table);
+            new EventsApi(events.Pipeline, options.AccountId, time).Register(table);
             table.Freeze();
 
             // The default cluster exists from the first start, as in ECS, so the one command gives a working cluster.
