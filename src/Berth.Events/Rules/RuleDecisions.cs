@@ -98,6 +98,8 @@ public static partial class RuleDecisions
             Description = request.Description,
             RoleArn = request.RoleArn,
             CreatedAt = existing?.CreatedAt ?? now,
+            ScheduleAnchor = existing is not null && existing.Schedule == request.ScheduleExpression ? existing.ScheduleAnchor : now,
+            ActiveSince = existing is not null && existing.Schedule == request.ScheduleExpression && existing.State == ruleState ? existing.ActiveSince : now,
 
             // PutRule on an existing rule keeps its tags unless it names some (as EventBridge does).
             Tags = existing is not null && request.Tags is not { Count: > 0 } ? existing.Tags : tags,
@@ -107,9 +109,10 @@ public static partial class RuleDecisions
     }
 
     /// <summary>EnableRule / DisableRule.</summary>
-    public static Decision<EventsState, RuleRecord> SetState(EventsState state, EventsScope scope, string? busNameOrArn, string? name, RuleState to)
+    public static Decision<EventsState, RuleRecord> SetState(EventsState state, EventsScope scope, DateTimeOffset now, string? busNameOrArn, string? name, RuleState to)
     {
-        var rule = Require(state, scope, busNameOrArn, name) with { State = to };
+        var existing = Require(state, scope, busNameOrArn, name);
+        var rule = existing with { State = to, ActiveSince = existing.State == to ? existing.ActiveSince : now };
         return new(state.With(rule), [EventsCodec.Put(rule)], rule);
     }
 
@@ -128,7 +131,8 @@ public static partial class RuleDecisions
             throw EventsErrors.Validation("Rule can't be deleted since it has targets.");
         }
 
-        return new(state with { Rules = state.Rules.Remove(EventsState.KeyOf(rule)) }, [EventsCodec.Delete(rule)], true);
+        var key = EventsState.KeyOf(rule);
+        return new(state with { Rules = state.Rules.Remove(key), LastFired = state.LastFired.Remove(key) }, [.. EventsCodec.DeleteAll(rule)], true);
     }
 
     /// <summary>PutTargets: each entry is put or reported in FailedEntries; the rest are put together.</summary>
@@ -245,11 +249,12 @@ public static partial class RuleDecisions
 
         var rules = state.Rules.Values.Where(r => r.Region == scope.Region && r.Bus == name).ToList();
         var mutations = new List<Berth.Storage.Documents.Mutation> { EventsCodec.Delete(bus) };
-        mutations.AddRange(rules.Select(EventsCodec.Delete));
+        mutations.AddRange(rules.SelectMany(EventsCodec.DeleteAll));
         return new(state with
         {
             Buses = state.Buses.Remove(EventsState.BusKey(scope.Region, name)),
             Rules = state.Rules.RemoveRange(rules.Select(EventsState.KeyOf)),
+            LastFired = state.LastFired.RemoveRange(rules.Select(EventsState.KeyOf)),
         }, mutations, true);
     }
 

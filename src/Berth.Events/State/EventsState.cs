@@ -67,6 +67,15 @@ public sealed record RuleRecord
     /// <summary>When it was first put: where a <c>rate()</c> counts from.</summary>
     public required DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>
+    /// Since when its schedule is in force: its creation, a change of its expression, or its enabling. Firings due
+    /// before it are not delivered (a disabled rule misses them for good).
+    /// </summary>
+    public DateTimeOffset ActiveSince { get; init; }
+
+    /// <summary>Where its <c>rate()</c> counts from: its creation, or the last change of its expression.</summary>
+    public DateTimeOffset ScheduleAnchor { get; init; }
+
     /// <summary>Its tags.</summary>
     public ImmutableSortedDictionary<string, string> Tags { get; init; } = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal);
 
@@ -174,6 +183,9 @@ public sealed record EventsState
 
     /// <summary>Rules by <c>region|bus|name</c>.</summary>
     public ImmutableSortedDictionary<string, RuleRecord> Rules { get; init; } = ImmutableSortedDictionary.Create<string, RuleRecord>(StringComparer.Ordinal);
+
+    /// <summary>The scheduled time of the last firing of each rule, by rule key: a firing at or before it never happens again.</summary>
+    public ImmutableSortedDictionary<string, DateTimeOffset> LastFired { get; init; } = ImmutableSortedDictionary.Create<string, DateTimeOffset>(StringComparer.Ordinal);
 
     /// <summary>The key of a bus.</summary>
     public static string BusKey(string region, string bus) => region + "|" + bus;
