@@ -71,4 +71,7 @@ public sealed record ServerOptions
 
     /// <summary>How often expired log events (retention policies) are deleted.</summary>
     public TimeSpan LogsRetentionSweep { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long an EventBridge <c>rate()</c> minute lasts (60 s; tests shorten it).</summary>
+    public TimeSpan EventsRateMinute { get; init; } = TimeSpan.FromMinutes(1);
 }
