@@ -100,7 +100,8 @@ public sealed class ScheduledRuleTests(ScheduledRuleFixture fixture) : IClassFix
         Assert.Equal(startedBy, (string)task["startedBy"]!);
         Assert.Equal("scheduled", (string)task["group"]!);
         Assert.Equal("""["sh","-c","echo fired"]""", task["overrides"]!["containerOverrides"]![0]!["command"]!.ToJsonString());
-        Assert.Contains(task["tags"]!.AsArray(), t => (string)t!["key"]! == "k" && (string)t["value"]! == "v");
+        var tagged = await fixture.Ecs.OkAsync("describe_tasks", new JsonObject { ["cluster"] = "default", ["tasks"] = new JsonArray(tasks[0]), ["include"] = new JsonArray("TAGS") });
+        Assert.Contains(tagged["tasks"]![0]!["tags"]!.AsArray(), t => (string)t!["key"]! == "k" && (string)t["value"]! == "v");
 
         // Disabled: it fires no more. A second rule's firings are the clock that proves time went by.
         await Clients.AwsJsonAsync(Server, "events", "disable-rule", "--name", rule);
