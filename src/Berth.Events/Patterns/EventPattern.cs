@@ -18,9 +18,9 @@ public sealed class EventPattern
     // EventBridge compares numbers in this range only.
     private const double NumericLimit = 5.0e9;
 
-    private readonly ObjectRule root;
+    private readonly ObjectRule _root;
 
-    private EventPattern(ObjectRule root) => this.root = root;
+    private EventPattern(ObjectRule root) => _root = root;
 
     /// <summary>Reads a pattern; throws <see cref="EventPatternException"/> with EventBridge's kind of reason.</summary>
     public static EventPattern Parse(string json)
@@ -48,7 +48,7 @@ public sealed class EventPattern
     }
 
     /// <summary>Whether the event (a JSON object) matches.</summary>
-    public bool Matches(JsonElement @event) => root.Matches(@event);
+    public bool Matches(JsonElement @event) => _root.Matches(@event);
 
     /// <summary>Whether the event, as JSON text, matches.</summary>
     public bool Matches(string eventJson)

@@ -15,12 +15,12 @@ public sealed record CronExpression : ScheduleExpression
     private static readonly string[] MonthNames = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
     private static readonly string[] DayNames = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
-    private bool[] minutes = [];
-    private bool[] hours = [];
-    private bool[] months = [];
-    private bool[] years = [];
-    private DayOfMonthRule dayOfMonth = new();
-    private DayOfWeekRule dayOfWeek = new();
+    private bool[] _minutes = [];
+    private bool[] _hours = [];
+    private bool[] _months = [];
+    private bool[] _years = [];
+    private DayOfMonthRule _dayOfMonth = new();
+    private DayOfWeekRule _dayOfWeek = new();
 
     /// <inheritdoc />
     public override DateTimeOffset? NextAfter(DateTimeOffset after, DateTimeOffset anchor, TimeZoneInfo zone)
@@ -54,10 +54,10 @@ public sealed record CronExpression : ScheduleExpression
         var t = new DateTime(after.Ticks - (after.Ticks % TimeSpan.TicksPerMinute), DateTimeKind.Unspecified).AddMinutes(1);
         while (t.Year <= LastYear)
         {
-            if (t.Year < FirstYear || !years[t.Year - FirstYear])
+            if (t.Year < FirstYear || !_years[t.Year - FirstYear])
             {
                 var next = t.Year + 1;
-                while (next <= LastYear && (next < FirstYear || !years[next - FirstYear]))
+                while (next <= LastYear && (next < FirstYear || !_years[next - FirstYear]))
                 {
                     next++;
                 }
@@ -69,7 +69,7 @@ public sealed record CronExpression : ScheduleExpression
 
                 t = new DateTime(next, 1, 1, 0, 0, 0, DateTimeKind.Unspecified);
             }
-            else if (!months[t.Month])
+            else if (!_months[t.Month])
             {
                 t = new DateTime(t.Year, t.Month, 1, 0, 0, 0, DateTimeKind.Unspecified).AddMonths(1);
             }
@@ -77,11 +77,11 @@ public sealed record CronExpression : ScheduleExpression
             {
                 t = t.Date.AddDays(1);
             }
-            else if (!hours[t.Hour])
+            else if (!_hours[t.Hour])
             {
                 t = new DateTime(t.Year, t.Month, t.Day, t.Hour, 0, 0, DateTimeKind.Unspecified).AddHours(1);
             }
-            else if (!minutes[t.Minute])
+            else if (!_minutes[t.Minute])
             {
                 t = t.AddMinutes(1);
             }
@@ -94,7 +94,7 @@ public sealed record CronExpression : ScheduleExpression
         return null;
     }
 
-    private bool DayMatches(DateTime day) => dayOfMonth.Any ? dayOfWeek.Matches(day) : dayOfMonth.Matches(day);
+    private bool DayMatches(DateTime day) => _dayOfMonth.Any ? _dayOfWeek.Matches(day) : _dayOfMonth.Matches(day);
 
     internal static CronExpression ParseCron(string text)
     {
@@ -119,12 +119,12 @@ public sealed record CronExpression : ScheduleExpression
         return new CronExpression
         {
             Text = text,
-            minutes = ParseList(fields[0], "minutes", 0, 59, null),
-            hours = ParseList(fields[1], "hours", 0, 23, null),
-            months = ParseList(fields[3], "month", 1, 12, MonthNames),
-            years = ParseList(fields[5], "year", FirstYear, LastYear, null)[FirstYear..],
-            dayOfMonth = dom,
-            dayOfWeek = dow,
+            _minutes = ParseList(fields[0], "minutes", 0, 59, null),
+            _hours = ParseList(fields[1], "hours", 0, 23, null),
+            _months = ParseList(fields[3], "month", 1, 12, MonthNames),
+            _years = ParseList(fields[5], "year", FirstYear, LastYear, null)[FirstYear..],
+            _dayOfMonth = dom,
+            _dayOfWeek = dow,
         };
     }
 
