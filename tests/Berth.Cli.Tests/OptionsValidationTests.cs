@@ -36,6 +36,8 @@ public sealed class OptionsValidationTests : IDisposable
         { ["server", "--stopped-task-retention", "NaN"], [], "berth server: --stopped-task-retention must be a number of seconds from 1 to 315360000 (got 'NaN')." },
         { ["server", "--service-resync", "0"], [], "berth server: --service-resync must be a number of seconds from 0.001 to 2147483 (got '0')." },
         { ["server", "--service-debounce", "-0.01"], [], "berth server: --service-debounce must be a number of seconds from 0 to 2147483 (got '-0.01')." },
+        { ["server", "--events-rate-minute", "61"], [], "berth server: --events-rate-minute must be a number of seconds from 0.1 to 60 (got '61')." },
+        { ["server", "--events-rate-minute", "0"], [], "berth server: --events-rate-minute must be a number of seconds from 0.1 to 60 (got '0')." },
         { ["server", "--docker-timeout", "pull-image=-1"], [], "berth server: --docker-timeout pull-image must be a number of seconds above 0 and at most 2147483, or infinite (got '-1')." },
         { ["server", "--docker-timeout", "pull-image"], [], "berth server: --docker-timeout must be NAME=SECONDS with NAME one of create-container, events, inspect-container, inspect-image, kill-container, list-containers, logs, network, ping, pull-image, remove-container, remove-image, start-container, stats, stop-grace, version, volume, wait-container (got 'pull-image')." },
         { ["server", "--docker-host", "ftp://docker"], [], "berth server: --docker-host: Unsupported Docker host 'ftp://docker': expected unix:///path or tcp://host:port." },
@@ -115,7 +117,7 @@ public sealed class OptionsValidationTests : IDisposable
                 "server", "--port", "65535", "--bind", "0.0.0.0", "--data-dir", "{home}/state", "--no-local-agent", "--no-fargate",
                 "--docker-host", "tcp://127.0.0.1:2375", "--agent-lost-after", "5", "--stopped-task-retention", "1",
                 "--service-resync", "0.5", "--service-debounce", "0", "--docker-timeout", "pull-image=1200", "--docker-timeout", "Events=30",
-                "--docker-timeout", "logs=infinite", "--lb-addresses", "10.9.0.0/24",
+                "--docker-timeout", "logs=infinite", "--lb-addresses", "10.9.0.0/24", "--events-rate-minute", "2",
             ],
             ["BERTH_ACCOUNT_ID=123456789012", "BERTH_REGION=eu-west-3", "AWS_DEFAULT_REGION=ap-south-1", "BERTH_ACCESS_KEY_ID=AKIACHOSEN", "BERTH_SECRET_ACCESS_KEY=chosen-secret", "DOCKER_HOST=unix:///ignored.sock"]);
 
@@ -139,6 +141,7 @@ public sealed class OptionsValidationTests : IDisposable
                 StoppedTaskRetention = TimeSpan.FromSeconds(1),
                 ServiceResync = TimeSpan.FromSeconds(0.5),
                 ServiceDebounce = TimeSpan.Zero,
+                EventsRateMinute = TimeSpan.FromSeconds(2),
             },
             run.Server);
     }

@@ -21,6 +21,7 @@ internal sealed class ServerCommand
     private readonly Option<TimeSpan> _debounce = Flags.Seconds("--service-debounce", TimeSpan.FromMilliseconds(10), TimeSpan.Zero, Flags.TimerLimit, "Seconds the service scheduler waits after a change for more before its pass (default 0.01).");
     private readonly Option<TimeSpan> _logsSweep = Flags.Seconds("--logs-retention-sweep", TimeSpan.FromMinutes(1), TimeSpan.FromMilliseconds(1), Flags.TimerLimit, "Seconds between deletions of log events past their group's retention (default 60).");
     private readonly Option<IPNetwork> _lbAddresses = Flags.Network("--lb-addresses", ServerOptions.DefaultLoadBalancerAddresses, "Addresses given to load balancers, one each, as their DNSName (default 127.1.0.0/16, on loopback).");
+    private readonly Option<TimeSpan> _rateMinute = Flags.Seconds("--events-rate-minute", TimeSpan.FromMinutes(1), TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1), "Seconds an EventBridge rate() minute lasts: rate(1 minute) fires this often (default 60; shorter for tests).");
     private readonly Option<Docker.DockerTimeouts> _dockerTimeouts = Flags.DockerTimeoutOverrides();
 
     /// <summary>The command, with <paramref name="run"/> as what it does once its options are valid.</summary>
@@ -31,7 +32,7 @@ internal sealed class ServerCommand
         _dockerHost = Flags.DockerHost(environment);
         Command = new Command("server", "Run the Berth server (ECS API) with its embedded SQLite state and an agent for the local Docker Engine.")
         {
-            _port, _bind, _dataDir, _noLocalAgent, _noFargate, _dockerHost, _lostAfter, _retention, _resync, _debounce, _logsSweep, _lbAddresses, _dockerTimeouts,
+            _port, _bind, _dataDir, _noLocalAgent, _noFargate, _dockerHost, _lostAfter, _retention, _resync, _debounce, _logsSweep, _lbAddresses, _rateMinute, _dockerTimeouts,
         };
         Command.SetAction(async (parse, cancellation) =>
         {
@@ -95,6 +96,7 @@ internal sealed class ServerCommand
             ServiceDebounce = parse.GetValue(_debounce),
             LogsRetentionSweep = parse.GetValue(_logsSweep),
             LoadBalancerAddresses = parse.GetValue(_lbAddresses),
+            EventsRateMinute = parse.GetValue(_rateMinute),
         }, null);
     }
 

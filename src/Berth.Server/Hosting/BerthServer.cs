@@ -13,6 +13,8 @@ using Berth.Ecs.State;
 using Berth.Ecs.Tasks;
 using Berth.Elb;
 using Berth.LoadBalancing;
+using Berth.Events;
+using Berth.Events.Firing;
 using Berth.Logs;
 using Berth.Logs.Retention;
 using Berth.Logs.Storage;
@@ -26,6 +28,7 @@ using Berth.Registry.Ecr;
 using Berth.Server.Agents;
 using Berth.Server.Credentials;
 using Berth.Server.Edge;
+using Berth.Server.Events;
 using Berth.Server.Expiry;
 using Berth.Server.LoadBalancing;
 using Berth.Server.Metering;
@@ -73,6 +76,9 @@ public static partial class BerthServer
 
         // CloudWatch Logs keeps its own file and writer: ingest never goes through the ECS state's single writer.
         await using var logs = await LogStore.OpenAsync(Path.Combine(options.DataDir, LogStore.FileName), stateLoggers.CreateLogger("Berth.Logs"), stopping);
+
+        // EventBridge keeps its own file and writer too (events.db).
+        await using var events = await EventsService.OpenAsync(options.DataDir, stateLoggers.CreateLogger("Berth.Events"), stopping);
         try
         {
             var url = $"http://{options.BindAddress}:{options.Port}";
@@ -93,6 +99,7 @@ public static partial class BerthServer
                 stopping);
             new EcrApi(registry).Register(table);
             new LogsApi(logs, time).Register(table);
+            new EventsApi(events.Pipeline, options.AccountId, time).Register(table);
             table.Freeze();
             var queryTable = new QueryDispatchTable();
             var addresses = new AddressPool(options.LoadBalancerAddresses, () => elb.Pipeline.Current);
@@ -145,6 +152,8 @@ public static partial class BerthServer
             services.Start();
             await using var expiry = new ExpiryController(pipeline, time, RetentionPeriods.Of(options.StoppedTaskRetention), loggers.CreateLogger<ExpiryController>());
             expiry.Start();
+            await using var rules = new RuleScheduler(events.Pipeline, new EcsRunTaskTarget(table, options.AccountId), time, new RuleSchedulerOptions { RateMinute = options.EventsRateMinute }, loggers.CreateLogger<RuleScheduler>());
+            rules.Start();
             await using var logRetention = new RetentionSweeper(logs, time, options.LogsRetentionSweep, loggers.CreateLogger<RetentionSweeper>());
             logRetention.Start();
             var metering = new MeteringEndpoint(pipeline, verifier, options.AccountId, time);

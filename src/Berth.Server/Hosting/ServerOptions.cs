@@ -80,4 +80,6 @@ public sealed record ServerOptions
 
     /// <summary>How often the data plane is rebuilt from the load balancing state even without a change (instance targets whose host became known).</summary>
     public TimeSpan LoadBalancerResync { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>How long an EventBridge <c>rate()</c> minute lasts (60 s; tests shorten it).</summary>
+    public TimeSpan EventsRateMinute { get; init; } = TimeSpan.FromMinutes(1);
 }

@@ -1,0 +1,105 @@
+using Berth.Events.Schedules;
+using Berth.Events.State;
+using Berth.Storage.Commit;
+
+namespace Berth.Events.Firing;
+
+/// <summary>What to do with a firing that has come due.</summary>
+public enum FiringVerdict
+{
+    /// <summary>Record it, then invoke the targets.</summary>
+    Fire,
+
+    /// <summary>The rule is gone, disabled, unscheduled or changed since the firing was planned: forget it.</summary>
+    Stale,
+
+    /// <summary>The rule has no targets: nothing to invoke, go on to the next one.</summary>
+    NoTargets,
+
+    /// <summary>Already fired (recorded before a restart): go on from the recorded one.</summary>
+    AlreadyFired,
+
+    /// <summary>Older than the delivery window (missed while the server was down): dropped, with a log line.</summary>
+    TooOld,
+}
+
+/// <summary>
+/// When rules fire, as pure functions of a rule, its last recorded firing and the time. A <c>rate()</c> counts from
+/// the rule's schedule anchor in minutes of the given length (60 s; tests shorten it); a
+/// <c>cron()</c> is UTC wall-clock time and is not scaled.
+/// </summary>
+public static class FiringPlan
+{
+    /// <summary>How late a missed firing is still delivered (EventBridge rules retry for 24 h).</summary>
+    public static readonly TimeSpan DeliveryWindow = TimeSpan.FromHours(24);
+
+    /// <summary>The first scheduled time of <paramref name="rule"/> strictly after <paramref name="after"/>; null when none.</summary>
+    public static DateTimeOffset? NextDue(RuleRecord rule, DateTimeOffset after, TimeSpan rateMinute)
+    {
+        if (rule.Schedule is null || !ScheduleExpression.TryParse(rule.Schedule, ScheduleDialect.Rule, out var expression, out _))
+        {
+            return null;
+        }
+
+        if (expression is RateExpression rate && rateMinute != TimeSpan.FromMinutes(1))
+        {
+            // The knob: the same count of periods, each minute rateMinute long, from the anchor to the second.
+            var anchor = new DateTimeOffset(rule.ScheduleAnchor.UtcTicks - (rule.ScheduleAnchor.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+            var period = rate.PeriodMinutes * rateMinute.Ticks;
+            var elapsed = after.UtcTicks - anchor.UtcTicks;
+            var k = elapsed < period ? 1 : (elapsed / period) + 1;
+            return anchor.AddTicks(k * period);
+        }
+
+        return expression!.NextAfter(after, rule.ScheduleAnchor);
+    }
+
+    /// <summary>
+    /// Where a rule's timer starts: the first scheduled time after both its last recorded firing and the moment its
+    /// schedule came into force. A time in the past is a firing missed while the server was down.
+    /// </summary>
+    public static DateTimeOffset? FirstDue(RuleRecord rule, DateTimeOffset? lastFired, TimeSpan rateMinute)
+    {
+        var from = lastFired is { } last && last > rule.ActiveSince ? last : rule.ActiveSince;
+        return rule.State == RuleState.Enabled ? NextDue(rule, from, rateMinute) : null;
+    }
+
+    /// <summary>Judges a firing of <paramref name="planned"/> due at <paramref name="due"/> against the newest state.</summary>
+    public static FiringVerdict Judge(EventsState state, RuleRecord planned, DateTimeOffset due, DateTimeOffset now, TimeSpan window)
+    {
+        var key = EventsState.KeyOf(planned);
+        if (!state.Rules.TryGetValue(key, out var current) || !ReferenceEquals(current, planned)
+            || current.State != RuleState.Enabled || current.Schedule is null || due <= current.ActiveSince)
+        {
+            return FiringVerdict.Stale;
+        }
+
+        if (state.LastFired.TryGetValue(key, out var last) && last >= due)
+        {
+            return FiringVerdict.AlreadyFired;
+        }
+
+        if (now - due > window)
+        {
+            return FiringVerdict.TooOld;
+        }
+
+        return current.Targets.IsEmpty ? FiringVerdict.NoTargets : FiringVerdict.Fire;
+    }
+
+    /// <summary>
+    /// Records the firing (rule, due) in the state before any target is invoked, so it happens at most once; refused
+    /// (result null, nothing written) when the rule changed, was disabled, or this firing is already recorded.
+    /// </summary>
+    public static Decision<EventsState, RuleRecord?> Record(EventsState state, RuleRecord planned, DateTimeOffset due)
+    {
+        var key = EventsState.KeyOf(planned);
+        if (!state.Rules.TryGetValue(key, out var current) || current.State != RuleState.Enabled || current.Schedule != planned.Schedule
+            || (state.LastFired.TryGetValue(key, out var last) && last >= due))
+        {
+            return new(state, [], null);
+        }
+
+        return new(state with { LastFired = state.LastFired.SetItem(key, due) }, [EventsCodec.Fired(key, due)], current);
+    }
+}

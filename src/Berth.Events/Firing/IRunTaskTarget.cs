@@ -1,0 +1,26 @@
+using Berth.Events.State;
+
+namespace Berth.Events.Firing;
+
+/// <summary>One RunTask a firing asks for: the target's ECS parameters, its Input and the startedBy to give.</summary>
+/// <param name="Region">The rule's region.</param>
+/// <param name="ClusterArn">The target's Arn: the cluster to run in.</param>
+/// <param name="Parameters">The target's EcsParameters.</param>
+/// <param name="Input">The target's Input: <c>{"containerOverrides": [...]}</c>, ECS's task overrides.</param>
+/// <param name="StartedBy"><c>events-rule/RULE-NAME</c>.</param>
+public sealed record RunTaskCall(string Region, string ClusterArn, EcsTargetRecord Parameters, string? Input, string StartedBy);
+
+/// <summary>What a RunTask gave: the tasks started and the failures (reason strings), or an error.</summary>
+/// <param name="TaskArns">The tasks started.</param>
+/// <param name="Failures">ECS's failures (e.g. no capacity) or the error RunTask answered.</param>
+public sealed record RunTaskOutcome(IReadOnlyList<string> TaskArns, IReadOnlyList<string> Failures);
+
+/// <summary>
+/// Runs tasks for ECS targets. Berth.Events does not know ECS: the server implements this over the ECS API's own
+/// RunTask, so a firing is validated, placed and committed exactly as a client's RunTask.
+/// </summary>
+public interface IRunTaskTarget
+{
+    /// <summary>Runs the task(s); never throws for what ECS refuses (that is a failure in the outcome).</summary>
+    Task<RunTaskOutcome> RunTaskAsync(RunTaskCall call, CancellationToken cancellationToken);
+}

@@ -1,0 +1,209 @@
+using System.Collections.Concurrent;
+using Berth.Events.Firing;
+using Berth.Events.Model;
+using Berth.Events.Rules;
+using Berth.Events.State;
+using Berth.Storage.Commit;
+using Berth.Storage.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Berth.Events.Tests;
+
+/// <summary>When rules fire: the pure plan as tables, and the scheduler loop on a fake clock over a real SQLite store.</summary>
+public sealed class FiringTests : IDisposable
+{
+    private static readonly EventsScope Scope = new("us-east-1", "000000000000");
+    private static readonly DateTimeOffset Created = new(2026, 12, 2, 10, 2, 30, TimeSpan.Zero);
+    private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
+    private readonly string _dir = Directory.CreateTempSubdirectory("berth-events-firing-").FullName;
+
+    /// <inheritdoc />
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static Target Target(string id = "t1") => new()
+    {
+        Id = id,
+        Arn = "arn:aws:ecs:us-east-1:000000000000:cluster/default",
+        Input = """{"containerOverrides":[{"name":"app","command":["echo","hi"]}]}""",
+        EcsParameters = new EcsParameters { TaskDefinitionArn = "hello" },
+    };
+
+    private static EventsState Rule(string schedule, bool targets = true, string state = "ENABLED")
+    {
+        var s = RuleDecisions.PutRule(EventsState.Empty, Scope, Created, new PutRuleRequest { Name = "r", ScheduleExpression = schedule, State = state }).State;
+        return targets ? RuleDecisions.PutTargets(s, Scope, new PutTargetsRequest { Rule = "r", Targets = [Target()] }).State : s;
+    }
+
+    private static DateTimeOffset T(int minutes, int seconds = 0) => Created.AddSeconds(-30).AddMinutes(minutes).AddSeconds(seconds);
+
+    [Theory]
+    // rate(): from the anchor (10:02:30 → 10:02), in whole periods; a scaled minute counts from the anchor's second.
+    [InlineData("rate(5 minutes)", null, 60, "2026-12-02T10:07:00Z")]
+    [InlineData("rate(5 minutes)", "2026-12-02T10:12:00Z", 60, "2026-12-02T10:17:00Z")]
+    [InlineData("rate(1 minute)", null, 2, "2026-12-02T10:02:32Z")]
+    [InlineData("rate(5 minutes)", null, 2, "2026-12-02T10:02:40Z")]
+    [InlineData("rate(1 minute)", "2026-12-02T10:02:40Z", 2, "2026-12-02T10:02:42Z")]
+    // cron(): UTC wall clock, not scaled.
+    [InlineData("cron(0/15 * * * ? *)", null, 2, "2026-12-02T10:15:00Z")]
+    [InlineData("cron(0/15 * * * ? *)", "2026-12-02T10:15:00Z", 60, "2026-12-02T10:30:00Z")]
+    public void First_due(string schedule, string? lastFired, int minuteSeconds, string expected)
+    {
+        var rule = Rule(schedule).Rules.Values.Single();
+        DateTimeOffset? last = lastFired is null ? null : DateTimeOffset.Parse(lastFired, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), FiringPlan.FirstDue(rule, last, TimeSpan.FromSeconds(minuteSeconds)));
+    }
+
+    [Fact]
+    public void A_disabled_rule_has_no_due_time() =>
+        Assert.Null(FiringPlan.FirstDue(Rule("rate(1 minute)", state: "DISABLED").Rules.Values.Single(), null, Minute));
+
+    [Theory]
+    [InlineData("fire", 3, 3, null, FiringVerdict.Fire)]
+    [InlineData("disabled", 3, 3, null, FiringVerdict.Stale)]
+    [InlineData("changed", 3, 3, null, FiringVerdict.Stale)]
+    [InlineData("deleted", 3, 3, null, FiringVerdict.Stale)]
+    [InlineData("fire", 3, 3, 3, FiringVerdict.AlreadyFired)]
+    [InlineData("fire", 3, 3, 5, FiringVerdict.AlreadyFired)]
+    [InlineData("fire", 3, 3, 2, FiringVerdict.Fire)]
+    [InlineData("fire", 3, 3 + (24 * 60), null, FiringVerdict.Fire)]
+    [InlineData("fire", 3, 4 + (24 * 60), null, FiringVerdict.TooOld)]
+    [InlineData("untargeted", 3, 3, null, FiringVerdict.NoTargets)]
+    [InlineData("fire", 0, 3, null, FiringVerdict.Stale)]
+    public void Judge(string situation, int dueMinute, int nowMinute, int? lastFiredMinute, FiringVerdict expected)
+    {
+        var state = Rule("rate(1 minute)", targets: situation != "untargeted");
+        var planned = state.Rules.Values.Single();
+        state = situation switch
+        {
+            "disabled" => RuleDecisions.SetState(state, Scope, Created, null, "r", RuleState.Disabled).State,
+            "changed" => RuleDecisions.PutRule(state, Scope, Created, new PutRuleRequest { Name = "r", ScheduleExpression = "rate(2 minutes)" }).State,
+            "deleted" => state with { Rules = state.Rules.Clear() },
+            _ => state,
+        };
+        if (lastFiredMinute is { } last)
+        {
+            state = state with { LastFired = state.LastFired.SetItem(EventsState.KeyOf(planned), T(last)) };
+        }
+
+        Assert.Equal(expected, FiringPlan.Judge(state, planned, T(dueMinute), T(nowMinute), FiringPlan.DeliveryWindow));
+    }
+
+    [Fact]
+    public void A_firing_is_recorded_once()
+    {
+        var state = Rule("rate(1 minute)");
+        var planned = state.Rules.Values.Single();
+        var first = FiringPlan.Record(state, planned, T(1));
+        Assert.NotNull(first.Result);
+        Assert.Single(first.Mutations);
+        var again = FiringPlan.Record(first.State, planned, T(1));
+        Assert.Null(again.Result);
+        Assert.Empty(again.Mutations);
+        Assert.Null(FiringPlan.Record(first.State, planned, T(0, 59)).Result);
+        Assert.NotNull(FiringPlan.Record(first.State, planned, T(2)).Result);
+
+        // The record survives the codec: after a restart the firing is still known.
+        var stored = first.Mutations.Select(m => new Berth.Storage.Documents.StoredDocument(m.Kind, m.Id, m.Body!));
+        Assert.Equal(T(1), EventsCodec.Load(stored).LastFired[EventsState.KeyOf(planned)]);
+    }
+
+    [Fact]
+    public async Task The_loop_fires_each_minute_with_startedBy_and_stops_when_disabled()
+    {
+        var clock = new FakeTimeProvider(Created);
+        var ecs = new RecordingEcs();
+        await using var store = await SqliteDocumentStore.OpenAsync(Path.Combine(_dir, "events.db"), CancellationToken.None);
+        await using var pipeline = new CommitPipeline<EventsState>(store, EventsState.Empty);
+        await pipeline.ExecuteAsync(s => RuleDecisions.PutRule(s, Scope, clock.GetUtcNow(), new PutRuleRequest { Name = "r", ScheduleExpression = "rate(1 minute)" }));
+        await pipeline.ExecuteAsync(s => RuleDecisions.PutTargets(s, Scope, new PutTargetsRequest { Rule = "r", Targets = [Target()] }));
+        await using var scheduler = new RuleScheduler(pipeline, ecs, clock, new RuleSchedulerOptions(), NullLogger.Instance);
+        scheduler.Start();
+
+        for (var i = 1; i <= 3; i++)
+        {
+            await AdvanceUntilAsync(clock, () => ecs.Calls.Count >= i);
+        }
+
+        Assert.Equal(3, ecs.Calls.Count);
+        Assert.All(ecs.Calls, c => Assert.Equal("events-rule/r", c.StartedBy));
+        Assert.All(ecs.Calls, c => Assert.Equal("hello", c.Parameters.TaskDefinitionArn));
+        Assert.Contains("containerOverrides", ecs.Calls.First().Input, StringComparison.Ordinal);
+        Assert.Equal(T(3), pipeline.Current.LastFired.Single().Value);
+
+        await pipeline.ExecuteAsync(s => RuleDecisions.SetState(s, Scope, clock.GetUtcNow(), null, "r", RuleState.Disabled));
+        for (var i = 0; i < 5; i++)
+        {
+            clock.Advance(Minute);
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(3, ecs.Calls.Count);
+    }
+
+    [Fact]
+    public async Task After_a_restart_missed_firings_within_24_h_are_delivered_and_a_recorded_one_is_not_repeated()
+    {
+        // rate(1 hour) created at 10:02, fired (recorded) at 11:02, then the server was down until 17:02:10 the next
+        // day: the firings from 12:02 to 17:02 on the 2nd are older than 24 h (dropped), the 24 from 18:02 on the 2nd
+        // to 17:02 on the 3rd are delivered.
+        var state = Rule("rate(1 hour)");
+        var key = EventsState.KeyOf(state.Rules.Values.Single());
+        state = state with { LastFired = state.LastFired.SetItem(key, T(60)) };
+        await using var store = await SqliteDocumentStore.OpenAsync(Path.Combine(_dir, "events.db"), CancellationToken.None);
+        var now = T(60 + (30 * 60), 10);
+        var clock = new FakeTimeProvider(now);
+        var ecs = new RecordingEcs();
+        await using var pipeline = new CommitPipeline<EventsState>(store, state);
+        await using (var scheduler = new RuleScheduler(pipeline, ecs, clock, new RuleSchedulerOptions(), NullLogger.Instance))
+        {
+            scheduler.Start();
+            await WaitUntilAsync(() => pipeline.Current.LastFired[key] == T(60 + (30 * 60)));
+        }
+
+        Assert.Equal(24, ecs.Calls.Count);
+        Assert.Equal(T(60 + (30 * 60)), pipeline.Current.LastFired[key]);
+
+        // Started again with the firing recorded (as if killed before its RunTask): nothing is repeated.
+        var again = new RecordingEcs();
+        await using (var scheduler = new RuleScheduler(pipeline, again, clock, new RuleSchedulerOptions(), NullLogger.Instance))
+        {
+            scheduler.Start();
+            await Task.Delay(200);
+        }
+
+        Assert.Empty(again.Calls);
+    }
+
+    private static async Task AdvanceUntilAsync(FakeTimeProvider clock, Func<bool> done)
+    {
+        for (var i = 0; i < 200 && !done(); i++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(5));
+            await Task.Delay(10);
+        }
+
+        Assert.True(done());
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> done)
+    {
+        for (var i = 0; i < 500 && !done(); i++)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.True(done());
+    }
+
+    private sealed class RecordingEcs : IRunTaskTarget
+    {
+        public ConcurrentQueue<RunTaskCall> Calls { get; } = new();
+
+        public Task<RunTaskOutcome> RunTaskAsync(RunTaskCall call, CancellationToken cancellationToken)
+        {
+            Calls.Enqueue(call);
+            return Task.FromResult(new RunTaskOutcome(["arn:aws:ecs:us-east-1:000000000000:task/default/" + Calls.Count], []));
+        }
+    }
+}
