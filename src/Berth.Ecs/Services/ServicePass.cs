@@ -27,7 +27,7 @@ public sealed record PassResult(int Started, int Stopped, DateTimeOffset? WakeAt
 /// it builds what <see cref="ServiceReconciler"/> reads, applies the reconciler's plan (stops, placements through the
 /// placement engine, one session per cluster so services of one pass never over-commit an instance), moves
 /// deployments along (completed, circuit breaker, rollback), keeps counts and events, and records only what changed,
-/// per service; the writer applies those changes with <see cref="Apply(EcsState, EcsState, IEnumerable{ServiceChange})"/>.
+/// per service; the writer applies those changes with <see cref="Apply"/>.
 /// </summary>
 public static class ServicePass
 {
@@ -48,26 +48,13 @@ public static class ServicePass
     /// <summary>
     /// Plans a pass over every ACTIVE or DRAINING service on <paramref name="state"/>, outside the single writer:
     /// what each service changes (its tasks stopped and started, the service itself), with what the plan read so
-    /// <see cref="Apply(EcsState, EcsState, IEnumerable{ServiceChange})"/> can tell whether it still holds.
-    /// Documents are encoded here, not in the writer.
+    /// <see cref="Apply"/> can tell whether it still holds. Documents are encoded here, not in the writer.
     /// </summary>
     public static ServicePassPlan Plan(EcsState state, DateTimeOffset now, IdSource ids, Random rng)
     {
-        var planner = new ServicePassPlanner(state, now, ids, rng);
-        var changes = planner.Changes().ToList();
-        return new ServicePassPlan(state, changes, planner.Result);
-    }
-
-    /// <summary>
-    /// The changes of a pass over <paramref name="state"/>, one service at a time as they are planned, so a caller
-    /// can commit the first while the rest are still being planned. <paramref name="done"/> is called with the
-    /// pass's result once the last change has been yielded.
-    /// </summary>
-    internal static IEnumerable<ServiceChange> Changes(EcsState state, DateTimeOffset now, IdSource ids, Random rng, Action<PassResult> done)
-    {
         var edit = new StateEdit(state);
+        var changes = new List<ServiceChange>();
         var sessions = new Dictionary<string, PlacementSession>(StringComparer.Ordinal);
-        var placed = ImmutableDictionary.Create<string, TaskRecord>(StringComparer.Ordinal);
         var started = 0;
         var stopped = 0;
         DateTimeOffset? wake = null;
@@ -81,45 +68,46 @@ public static class ServicePass
             var tasks = state.TasksOfGroup(stored.ClusterArn, ServiceModel.Group(stored)).ToList();
             var recorder = new ChangeRecorder(edit);
             var (s, p, next) = Reconcile(recorder, stored, tasks, sessions, now, ids, rng);
+            if (recorder.Any)
+            {
+                changes.Add(recorder.Done(stored, tasks));
+            }
+
             started += s;
             stopped += p;
             if (next is { } at && at > now && (wake is null || at < wake))
             {
                 wake = at;
             }
+        }
 
-            if (recorder.Any)
+        var placed = new Dictionary<string, TaskRecord>(StringComparer.Ordinal);
+        foreach (var change in changes.Where(c => c.Starts is not null))
+        {
+            foreach (var (task, _) in change.Tasks)
             {
-                if (recorder.Starts is not null)
-                {
-                    placed = placed.AddRange(recorder.Tasks.Select(t => System.Collections.Generic.KeyValuePair.Create(t.Task.TaskArn, t.Task)));
-                }
-
-                yield return recorder.Done(stored, tasks, placed);
+                placed[task.TaskArn!] = task;
             }
         }
 
-        done(new PassResult(started, stopped, wake));
+        return new ServicePassPlan(state, changes, new PassResult(started, stopped, wake)) { Placed = placed };
     }
 
-    /// <summary>Applies every change of <paramref name="plan"/>'s that <paramref name="changes"/> names; see <see cref="Apply(EcsState, EcsState, IEnumerable{ServiceChange})"/>.</summary>
-    public static Decision<EcsState, int> Apply(EcsState state, ServicePassPlan plan, IEnumerable<ServiceChange> changes) => Apply(state, plan.PlannedOn, changes);
-
     /// <summary>
-    /// Applies <paramref name="changes"/> (some or all of a plan's, in its order) in the single writer, on its
+    /// Applies <paramref name="changes"/> (some or all of <paramref name="plan"/>'s) in the single writer, on its
     /// newest <paramref name="state"/>. When the state moved since the plan, a change is applied only if what it
     /// read still holds — the service and its tasks are the very objects it read, and each instance it starts tasks
     /// on still takes them — and is skipped otherwise (the next pass plans it again). Only these checks and the
     /// puts of already encoded documents run here. The result is how many changes were skipped.
     /// </summary>
-    public static Decision<EcsState, int> Apply(EcsState state, EcsState plannedOn, IEnumerable<ServiceChange> changes)
+    public static Decision<EcsState, int> Apply(EcsState state, ServicePassPlan plan, IEnumerable<ServiceChange> changes)
     {
         var edit = new StateEdit(state);
-        var moved = !ReferenceEquals(state, plannedOn);
+        var moved = !ReferenceEquals(state, plan.PlannedOn);
         var skipped = 0;
         foreach (var change in changes)
         {
-            if (moved && !StillHolds(edit.State, plannedOn, change))
+            if (moved && !StillHolds(edit.State, plan, change))
             {
                 skipped++;
                 continue;
@@ -139,7 +127,7 @@ public static class ServicePass
         return edit.Done(skipped);
     }
 
-    private static bool StillHolds(EcsState state, EcsState plannedOn, ServiceChange change)
+    private static bool StillHolds(EcsState state, ServicePassPlan plan, ServiceChange change)
     {
         if (!state.Services.TryGetValue(change.ServiceArn, out var service) || !ReferenceEquals(service, change.Read))
         {
@@ -155,30 +143,29 @@ public static class ServicePass
             }
         }
 
-        return i == change.TasksRead.Count && (change.Starts is not { } starts || Unchanged(state, plannedOn, change, starts) || TaskDecisions.StillFits(state, starts.PlacementClusterArn, starts.Demand, starts.Instances));
+        return i == change.TasksRead.Count && (change.Starts is not { } starts || Unchanged(state, plan, starts) || TaskDecisions.StillFits(state, starts.PlacementClusterArn, starts.Demand, starts.Instances));
     }
 
     /// <summary>
     /// Whether each instance the change starts tasks on is as the plan saw it, but for tasks the plan itself placed
-    /// up to this change (which its placement session already counted): then the tasks fit as planned, without
-    /// placing them again. Changes are applied in the order they were planned, so no later change's task is there.
+    /// (which its placement session already counted): then the tasks fit as planned, without placing them again.
     /// </summary>
-    private static bool Unchanged(EcsState state, EcsState plannedOn, ServiceChange change, PlannedStarts starts)
+    private static bool Unchanged(EcsState state, ServicePassPlan plan, PlannedStarts starts)
     {
-        if (!state.Clusters.TryGetValue(starts.PlacementClusterArn, out var cluster) || !ReferenceEquals(cluster, plannedOn.Clusters.GetValueOrDefault(starts.PlacementClusterArn)))
+        if (!state.Clusters.TryGetValue(starts.PlacementClusterArn, out var cluster) || !ReferenceEquals(cluster, plan.PlannedOn.Clusters.GetValueOrDefault(starts.PlacementClusterArn)))
         {
             return false;
         }
 
         foreach (var arn in starts.Instances)
         {
-            if (!state.ContainerInstances.TryGetValue(arn, out var instance) || !plannedOn.ContainerInstances.TryGetValue(arn, out var seen) || !ReferenceEquals(instance, seen))
+            if (!state.ContainerInstances.TryGetValue(arn, out var instance) || !plan.PlannedOn.ContainerInstances.TryGetValue(arn, out var seen) || !ReferenceEquals(instance, seen))
             {
                 return false;
             }
 
             state.LiveTasksByInstance.TryGetValue(arn, out var live);
-            plannedOn.LiveTasksByInstance.TryGetValue(arn, out var before);
+            plan.PlannedOn.LiveTasksByInstance.TryGetValue(arn, out var before);
             if (ReferenceEquals(live, before))
             {
                 continue;
@@ -191,7 +178,7 @@ public static class ServicePass
                 {
                     kept++;
                 }
-                else if (!change.PlacedThrough.TryGetValue(taskArn, out var mine) || !ReferenceEquals(mine, task))
+                else if (!plan.Placed.TryGetValue(taskArn, out var mine) || !ReferenceEquals(mine, task))
                 {
                     return false;
                 }
@@ -633,8 +620,6 @@ public static class ServicePass
 
         public bool Any => _tasks.Count > 0 || _next is not null;
 
-        public IReadOnlyList<(TaskRecord Task, Mutation Document)> Tasks => _tasks;
-
         public void Put(TaskRecord task)
         {
             edit.Put(task);
@@ -647,31 +632,19 @@ public static class ServicePass
             _next = (service, edit.Mutations[^1]);
         }
 
-        public ServiceChange Done(ServiceRecord read, List<TaskRecord> tasksRead, ImmutableDictionary<string, TaskRecord> placedThrough)
-            => new(read.ServiceArn, read, tasksRead, _tasks, _next, Starts) { PlacedThrough = placedThrough };
+        public ServiceChange Done(ServiceRecord read, List<TaskRecord> tasksRead)
+            => new(read.ServiceArn, read, tasksRead, _tasks, _next, Starts);
     }
 }
 
-/// <summary>A service pass planned on a snapshot, applied by <see cref="ServicePass.Apply(EcsState, EcsState, IEnumerable{ServiceChange})"/> in one or more commits.</summary>
+/// <summary>A service pass planned on a snapshot, applied by <see cref="ServicePass.Apply"/> in one or more commits.</summary>
 /// <param name="PlannedOn">The state the plan read.</param>
 /// <param name="Changes">What each service changes, in the order the plan made them.</param>
 /// <param name="Result">What the pass does if every change applies.</param>
-public sealed record ServicePassPlan(EcsState PlannedOn, IReadOnlyList<ServiceChange> Changes, PassResult Result);
-
-/// <summary>
-/// A pass planned one service at a time: <see cref="Changes"/> yields each service's change as soon as it is
-/// planned (enumerate it once, off the writer); <see cref="Result"/> holds once the enumeration has ended.
-/// </summary>
-public sealed class ServicePassPlanner(EcsState state, DateTimeOffset now, IdSource ids, Random rng)
+public sealed record ServicePassPlan(EcsState PlannedOn, IReadOnlyList<ServiceChange> Changes, PassResult Result)
 {
-    /// <summary>The state the plan reads.</summary>
-    public EcsState PlannedOn => state;
-
-    /// <summary>What the pass did if every change applies; set when <see cref="Changes"/> has been enumerated to its end.</summary>
-    public PassResult Result { get; private set; } = new(0, 0, null);
-
-    /// <summary>Each service's change, in the order the writer must apply them.</summary>
-    public IEnumerable<ServiceChange> Changes() => ServicePass.Changes(state, now, ids, rng, result => Result = result);
+    /// <summary>Every task the plan places, by ARN (an instance holding only these besides what the plan saw still takes its tasks).</summary>
+    public IReadOnlyDictionary<string, TaskRecord> Placed { get; init; } = new Dictionary<string, TaskRecord>();
 }
 
 /// <summary>What one service's reconcile changes, and what it read to decide it.</summary>
@@ -691,9 +664,6 @@ public sealed record ServiceChange(
 {
     /// <summary>How many documents the change writes.</summary>
     public int Size => Tasks.Count + (Next is null ? 0 : 1);
-
-    /// <summary>Every task the plan placed up to and including this change, by ARN: an instance holding only these besides what the plan saw still takes this change's tasks.</summary>
-    public ImmutableDictionary<string, TaskRecord> PlacedThrough { get; init; } = ImmutableDictionary<string, TaskRecord>.Empty;
 }
 
 /// <summary>The instances a change starts tasks on (one entry per task) and the demand each task makes.</summary>

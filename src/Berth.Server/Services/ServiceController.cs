@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Berth.Ecs.Services;
 using Berth.Ecs.State;
 using Berth.Ecs.Tasks;
@@ -25,7 +24,7 @@ public sealed record ServiceControllerOptions
 /// The thin loop that runs <see cref="ServicePass"/>: woken by every commit that changed the state (a task
 /// reported, an instance drained or lost, a service created or updated), by a placement retry coming due, and by a
 /// periodic resync. A pass is planned on the current snapshot on this loop, outside the single writer; the writer
-/// only applies the plan, in pieces, re-checking what each service's change read (<see cref="ServicePass.Apply(Berth.Ecs.State.EcsState, Berth.Ecs.State.EcsState, IEnumerable{ServiceChange})"/>).
+/// only applies the plan, in pieces, re-checking what each service's change read (<see cref="ServicePass.Apply"/>).
 /// A change that no longer holds is planned again by the next pass, which runs at once. A restart simply resumes
 /// from what was committed.
 /// </summary>
@@ -61,58 +60,24 @@ public sealed partial class ServiceController : ControllerLoop
         base.Start();
     }
 
-    /// <summary>
-    /// Runs one pass now and waits for its commits (what the loop does when woken). The plan runs on a worker,
-    /// one service at a time, while this loop hands the writer each piece as soon as it is planned: planning
-    /// (CPU) and committing (the store's fsync) overlap instead of adding up.
-    /// </summary>
+    /// <summary>Runs one pass now and waits for its commits (what the loop does when woken).</summary>
     public async Task<PassResult> PassAsync()
     {
         var now = _time.GetUtcNow();
-        var planner = new ServicePassPlanner(_pipeline.Current, now, _ids, _rng);
-        var ready = Channel.CreateUnbounded<ServiceChange>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        var planning = Task.Run(() =>
-        {
-            try
-            {
-                foreach (var change in planner.Changes())
-                {
-                    ready.Writer.TryWrite(change);
-                }
-
-                ready.Writer.Complete();
-            }
-            catch (Exception ex)
-            {
-                ready.Writer.Complete(ex);
-            }
-        });
-
+        var plan = ServicePass.Plan(_pipeline.Current, now, _ids, _rng);
         var skipped = 0;
-        var piece = new List<ServiceChange>();
-        var size = 0;
-        while (await ready.Reader.WaitToReadAsync())
+        foreach (var piece in Pieces(plan.Changes, _options.DocumentsPerCommit))
         {
-            while (size < _options.DocumentsPerCommit && ready.Reader.TryRead(out var change))
+            skipped += await _pipeline.ExecuteAsync(state =>
             {
-                piece.Add(change);
-                size += change.Size;
-            }
-
-            if (size >= _options.DocumentsPerCommit)
-            {
-                skipped += await ApplyAsync(planner.PlannedOn, piece);
-                piece = [];
-                size = 0;
-            }
+                // Known before the commit publishes it, so the pass's own commit does not wake the next pass
+                // (a batch that ends with someone else's decision publishes a different state, and does wake it).
+                var decision = ServicePass.Apply(state, plan, piece);
+                Volatile.Write(ref _written, decision.State);
+                return decision;
+            });
         }
 
-        if (piece.Count > 0)
-        {
-            skipped += await ApplyAsync(planner.PlannedOn, piece);
-        }
-
-        await planning;
         Passes++;
         if (skipped > 0)
         {
@@ -120,18 +85,30 @@ public sealed partial class ServiceController : ControllerLoop
         }
 
         // Changes that no longer held are planned again at once, on the state that refused them.
-        var result = planner.Result;
-        return skipped == 0 ? result : result with { WakeAt = now, Skipped = skipped };
+        return skipped == 0 ? plan.Result : plan.Result with { WakeAt = now, Skipped = skipped };
     }
 
-    private Task<int> ApplyAsync(EcsState plannedOn, List<ServiceChange> piece) => _pipeline.ExecuteAsync(state =>
+    private static IEnumerable<List<ServiceChange>> Pieces(IReadOnlyList<ServiceChange> changes, int documents)
     {
-        // Known before the commit publishes it, so the pass's own commit does not wake the next pass
-        // (a batch that ends with someone else's decision publishes a different state, and does wake it).
-        var decision = ServicePass.Apply(state, plannedOn, piece);
-        Volatile.Write(ref _written, decision.State);
-        return decision;
-    });
+        var piece = new List<ServiceChange>();
+        var size = 0;
+        foreach (var change in changes)
+        {
+            piece.Add(change);
+            size += change.Size;
+            if (size >= documents)
+            {
+                yield return piece;
+                piece = [];
+                size = 0;
+            }
+        }
+
+        if (piece.Count > 0)
+        {
+            yield return piece;
+        }
+    }
 
     /// <inheritdoc />
     public override async ValueTask DisposeAsync()

@@ -51,30 +51,6 @@ public class PassPlanApplyTests
     }
 
     [Fact]
-    public void ChangesCommittedWhileTheRestAreStillPlannedAllApply()
-    {
-        // What the controller does: each change is committed as soon as it is planned, with other writes in between,
-        // so every change after the first finds the instance holding tasks of earlier changes of the same plan.
-        var world = new World();
-        world.AddInstance(memory: 4096);
-        Create(world, "a", world.Define(), 3);
-        Create(world, "b", world.Define(), 2);
-        Create(world, "c", world.Define(), 1);
-        var planner = new ServicePassPlanner(world.State, world.Time, world.Ids, new Random(1));
-        var applied = 0;
-        foreach (var change in planner.Changes())
-        {
-            world.Define(); // someone else's write: the state has moved since the plan
-            Assert.Equal(0, world.Apply(ServicePass.Apply(world.State, planner.PlannedOn, [change])));
-            applied++;
-        }
-
-        Assert.Equal(3, applied);
-        Assert.Equal(6, planner.Result.Started);
-        Assert.Equal((3, 2, 1), (Live(world, "a"), Live(world, "b"), Live(world, "c")));
-    }
-
-    [Fact]
     public void AServiceUpdatedSinceThePlanIsSkippedAndTheOthersApply()
     {
         var world = new World();
