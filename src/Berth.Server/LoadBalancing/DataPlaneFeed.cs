@@ -38,9 +38,6 @@ public sealed partial class DataPlaneFeed : ControllerLoop, ITargetHealthSource
         _logger = logger;
     }
 
-    /// <summary>Configurations applied so far (for tests).</summary>
-    public long Applied { get; private set; }
-
     /// <summary>Applies the current state once now, then follows every commit.</summary>
     public override void Start()
     {
@@ -53,7 +50,6 @@ public sealed partial class DataPlaneFeed : ControllerLoop, ITargetHealthSource
     {
         var config = DataPlaneMap.Map(_pipeline.Current, _addressOf, _instanceHost);
         await _plane.ApplyAsync(config, cancellationToken);
-        Applied++;
     }
 
     /// <inheritdoc />
