@@ -37,6 +37,9 @@ public sealed class EcsApi(CommitPipeline<EcsState> pipeline, TimeProvider time)
     /// <summary>The base URL DiscoverPollEndpoint hands agents for their channels (the server's own address).</summary>
     public string AgentEndpoint { get; init; } = "http://127.0.0.1:4580";
 
+    /// <summary>The target groups services may name in <c>loadBalancers</c> (none unless load balancing is attached).</summary>
+    public ITargetGroupCatalog TargetGroups { get; init; } = NoTargetGroups.Instance;
+
     /// <summary>Adds every ECS operation Berth implements to <paramref name="table"/>.</summary>
     public void Register(DispatchTable table)
     {
@@ -107,9 +110,9 @@ public sealed class EcsApi(CommitPipeline<EcsState> pipeline, TimeProvider time)
 
         // Services
         Write(table, "CreateService", Json.CreateServiceRequest, Json.CreateServiceResponse,
-            (s, c, r) => ServiceDecisions.Create(s, Scope(c), c.PrincipalArn, Ids, time.GetUtcNow(), r), x => new CreateServiceResponse { Service = x });
+            (s, c, r) => ServiceDecisions.Create(s, Scope(c), c.PrincipalArn, Ids, time.GetUtcNow(), r, TargetGroups), x => new CreateServiceResponse { Service = x });
         Write(table, "UpdateService", Json.UpdateServiceRequest, Json.UpdateServiceResponse,
-            (s, c, r) => ServiceDecisions.Update(s, Scope(c), Ids, time.GetUtcNow(), r), x => new UpdateServiceResponse { Service = x });
+            (s, c, r) => ServiceDecisions.Update(s, Scope(c), Ids, time.GetUtcNow(), r, TargetGroups), x => new UpdateServiceResponse { Service = x });
         Write(table, "DeleteService", Json.DeleteServiceRequest, Json.DeleteServiceResponse,
             (s, c, r) => ServiceDecisions.Delete(s, Scope(c), time.GetUtcNow(), r), x => new DeleteServiceResponse { Service = x });
         Read(table, "DescribeServices", Json.DescribeServicesRequest, Json.DescribeServicesResponse, ServiceQueries.Describe);

@@ -18,7 +18,7 @@ public static partial class ServiceDecisions
     /// CreateService: checks the request as ECS does and stores the service ACTIVE with its first deployment
     /// PRIMARY; the controller then starts its tasks.
     /// </summary>
-    public static Decision<EcsState, Service> Create(EcsState state, Scope scope, string principal, IdSource ids, DateTimeOffset now, CreateServiceRequest request)
+    public static Decision<EcsState, Service> Create(EcsState state, Scope scope, string principal, IdSource ids, DateTimeOffset now, CreateServiceRequest request, ITargetGroupCatalog? targetGroups = null)
     {
         var cluster = ClusterRules.RequireActive(state, scope, request.Cluster);
         var name = request.ServiceName ?? string.Empty;
@@ -81,6 +81,7 @@ public static partial class ServiceDecisions
         var launch = TaskBuilder.Check(state, scope, cluster, new TaskBuilder.Parameters(
             request.TaskDefinition, null, null, 128, null, null, null, null, null, request.NetworkConfiguration, launchType));
         ValidatePlacement(launch.Definition, request.PlacementConstraints, request.PlacementStrategy, launchType);
+        LoadBalancerRules.Validate(request.LoadBalancers ?? [], launch.Definition, targetGroups ?? NoTargetGroups.Instance);
         TaskDecisions.PlatformVersion(request.PlatformVersion, launchType);
         var configuration = Configuration(request.DeploymentConfiguration, scheduling, null);
         if (request.HealthCheckGracePeriodSeconds is < 0 or > 2147483647)
@@ -99,7 +100,7 @@ public static partial class ServiceDecisions
             ServiceArn = arn,
             ServiceName = name,
             ClusterArn = cluster.ClusterArn!,
-            LoadBalancers = FrozenJson.Of(request.LoadBalancers ?? [], WireJsonContext.Default.ListLoadBalancer),
+            LoadBalancers = ServiceLoadBalancer.FromWire(request.LoadBalancers),
             ServiceRegistries = FrozenJson.Of(request.ServiceRegistries ?? [], WireJsonContext.Default.ListServiceRegistry),
             Status = ServiceStatus.Active,
             DesiredCount = scheduling == "DAEMON" ? 0 : request.DesiredCount ?? 0,
@@ -133,7 +134,7 @@ public static partial class ServiceDecisions
     /// UpdateService: a new desired count is taken at once; a new task definition, network configuration,
     /// launch configuration or <c>forceNewDeployment</c> starts a new deployment.
     /// </summary>
-    public static Decision<EcsState, Service> Update(EcsState state, Scope scope, IdSource ids, DateTimeOffset now, UpdateServiceRequest request)
+    public static Decision<EcsState, Service> Update(EcsState state, Scope scope, IdSource ids, DateTimeOffset now, UpdateServiceRequest request, ITargetGroupCatalog? targetGroups = null)
     {
         var cluster = ClusterRules.RequireActive(state, scope, request.Cluster);
         var service = Find(state, scope, cluster, request.Service) ?? throw new AwsException("ServiceNotFoundException", "Service not found.");
@@ -221,8 +222,16 @@ public static partial class ServiceDecisions
 
         if (request.LoadBalancers is not null)
         {
-            service = service with { LoadBalancers = FrozenJson.Of(request.LoadBalancers, WireJsonContext.Default.ListLoadBalancer) };
+            service = service with { LoadBalancers = ServiceLoadBalancer.FromWire(request.LoadBalancers) };
             deploy = true;
+        }
+
+        // The load balancers must fit the revision the service runs from now on, whichever of the two changed.
+        if ((request.LoadBalancers is not null || request.TaskDefinition is not null) && service.LoadBalancers.Length > 0)
+        {
+            var definition = TaskDefinitionLookup.Find(state, TaskDefinitionLookup.Parse(scope, service.TaskDefinition))?.Definition
+                ?? throw AwsException.Client("TaskDefinition not found.");
+            LoadBalancerRules.Validate(ServiceLoadBalancer.ToWire(service.LoadBalancers), definition, targetGroups ?? NoTargetGroups.Instance);
         }
 
         if (deploy)

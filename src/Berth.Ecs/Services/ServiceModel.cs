@@ -100,7 +100,7 @@ public static class ServiceModel
             LaunchType = WireText.Of(service.LaunchType),
             PlatformVersion = service.PlatformVersion,
             PlatformFamily = service.PlatformFamily,
-            LoadBalancers = service.LoadBalancers?.Thaw(WireJsonContext.Default.ListLoadBalancer) ?? [],
+            LoadBalancers = ServiceLoadBalancer.ToWire(service.LoadBalancers),
             ServiceRegistries = service.ServiceRegistries?.Thaw(WireJsonContext.Default.ListServiceRegistry) ?? [],
             NetworkConfiguration = service.NetworkConfiguration?.Thaw(WireJsonContext.Default.NetworkConfiguration),
             CreatedAt = now,

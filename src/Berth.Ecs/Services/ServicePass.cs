@@ -244,7 +244,8 @@ public static class ServicePass
         }
 
         primary = service.Primary;
-        var views = tasks.Select(t => View(t, edit.State, grace, now)).ToList();
+        var balanced = service.LoadBalancers.Length > 0;
+        var views = tasks.Select(t => View(t, edit.State, grace, balanced, now)).ToList();
         var view = new ServiceView(
             service.Status == ServiceStatus.Draining ? 0 : service.DesiredCount,
             service.DeploymentConfiguration.MaximumPercent,
@@ -258,10 +259,19 @@ public static class ServicePass
         // Stops first: what they free is not counted before the agent reports them stopped, but the order keeps
         // the events in the order things happened.
         var stoppedIds = new List<string>();
+        var draining = 0;
         foreach (var stop in plan.Stops)
         {
             if (edit.State.Tasks.TryGetValue(stop.TaskArn, out var task) && TaskLifecycle.RequestStop(task, now, StopCode.ServiceSchedulerInitiated, stop.Reason) is { } stopping)
             {
+                // A running task behind a load balancer is DEACTIVATING first: its targets are deregistered and drain,
+                // and only then is the agent told to stop it (the load balancing controller moves it on).
+                if (service.LoadBalancers.Length > 0 && task.LastStatus == EcsTaskStatus.Running)
+                {
+                    stopping = stopping with { LastStatus = EcsTaskStatus.Deactivating };
+                    draining++;
+                }
+
                 edit.Put(stopping);
                 stoppedIds.Add(IdOf(stop.TaskArn));
             }
@@ -269,6 +279,11 @@ public static class ServicePass
 
         if (stoppedIds.Count > 0)
         {
+            if (draining > 0)
+            {
+                service = ServiceModel.AddEvent(service, ids, now, $"has begun draining connections on {draining} tasks.");
+            }
+
             service = ServiceModel.AddEvent(service, ids, now, $"has stopped {stoppedIds.Count} running tasks: {string.Join(" ", stoppedIds.Select(id => $"(task {id})"))}.");
         }
 
@@ -545,7 +560,7 @@ public static class ServicePass
         {
             if (task.DesiredStatus == EcsTaskStatus.Running)
             {
-                var view = View(task, state, grace, now);
+                var view = View(task, state, grace, service.LoadBalancers.Length > 0, now);
                 if (view.DeploymentId != primary.Id || !view.Healthy || view.Unhealthy || view.Evicted)
                 {
                     return false;
@@ -562,22 +577,33 @@ public static class ServicePass
         return live == desired && failed <= primary.FailedTasks;
     }
 
-    private static ServiceTaskView View(TaskRecord task, EcsState state, TimeSpan grace, DateTimeOffset now)
+    private static ServiceTaskView View(TaskRecord task, EcsState state, TimeSpan grace, bool balanced, DateTimeOffset now)
     {
         var running = task.LastStatus == EcsTaskStatus.Running;
-        // Only a task whose definition has container health checks waits to be HEALTHY before it counts.
+        // Only a task whose definition has container health checks waits to be HEALTHY before it counts; behind a
+        // load balancer, its targets must be healthy too.
         var checksHealth = TaskResources.DefinitionOf(state, task)?.ContainerDefinitions?.Any(c => c.HealthCheck is not null) == true;
-        var healthy = running && (!checksHealth || task.HealthStatus == HealthStatus.Healthy);
-        var unhealthy = task.HealthStatus == HealthStatus.Unhealthy && (task.StartedAt is null || now - task.StartedAt >= grace);
+        var targetsHealthy = !balanced || task.LoadBalancerHealth?.State == TargetCheckState.Healthy;
+        var healthy = running && (!checksHealth || task.HealthStatus == HealthStatus.Healthy) && targetsHealthy;
+        var pastGrace = task.StartedAt is null || now - task.StartedAt >= grace;
+        var failsChecks = task.HealthStatus == HealthStatus.Unhealthy;
+        var failsTargets = balanced && running && task.LoadBalancerHealth is { State: TargetCheckState.Unhealthy };
+        var unhealthy = (failsChecks || failsTargets) && pastGrace;
         var evicted = task.ContainerInstanceArn is null
             || !state.ContainerInstances.TryGetValue(task.ContainerInstanceArn, out var instance)
             || instance.Status != ContainerInstances.InstanceStatus.Active;
-        return new ServiceTaskView(task.TaskArn, task.StartedBy ?? string.Empty, task.ContainerInstanceArn, task.DesiredStatus == EcsTaskStatus.Running, running, healthy, unhealthy, evicted, Failed(task));
+        var reason = !failsChecks && failsTargets ? ServiceReconciler.ElbUnhealthyReason(task.LoadBalancerHealth!.TargetGroupArn ?? string.Empty) : null;
+        return new ServiceTaskView(task.TaskArn, task.StartedBy ?? string.Empty, task.ContainerInstanceArn, task.DesiredStatus == EcsTaskStatus.Running, running, healthy, unhealthy, evicted, Failed(task))
+        {
+            UnhealthyReason = reason,
+        };
     }
 
     private static bool Failed(TaskRecord task) =>
         task.LastStatus == EcsTaskStatus.Stopped
-        && (task.StopCode is StopCode.TaskFailedToStart or StopCode.EssentialContainerExited || task.StoppedReason == ServiceReconciler.UnhealthyReason);
+        && (task.StopCode is StopCode.TaskFailedToStart or StopCode.EssentialContainerExited
+            || task.StoppedReason == ServiceReconciler.UnhealthyReason
+            || task.StoppedReason?.StartsWith(ServiceReconciler.ElbUnhealthyPrefix, StringComparison.Ordinal) == true);
 
     private static List<Tag> Tags(ServiceRecord service)
     {

@@ -10,7 +10,11 @@ namespace Berth.Ecs.Services;
 /// <param name="Unhealthy">UNHEALTHY past the service's grace period: to be replaced.</param>
 /// <param name="Evicted">On an instance that takes no service tasks any more (DRAINING, gone) or, for a daemon, on one it no longer fits.</param>
 /// <param name="Failed">Stopped as a failure the circuit breaker counts (failed to start, essential container exited, failed health checks).</param>
-public sealed record ServiceTaskView(string Arn, string DeploymentId, string? InstanceArn, bool Live, bool Running, bool Healthy, bool Unhealthy, bool Evicted, bool Failed);
+public sealed record ServiceTaskView(string Arn, string DeploymentId, string? InstanceArn, bool Live, bool Running, bool Healthy, bool Unhealthy, bool Evicted, bool Failed)
+{
+    /// <summary>The stoppedReason when <see cref="Unhealthy"/> stops it, if not <see cref="ServiceReconciler.UnhealthyReason"/> (its load balancer's checks failed).</summary>
+    public string? UnhealthyReason { get; init; }
+}
 
 /// <summary>What the reconciler is told about one service.</summary>
 /// <param name="DesiredCount">How many tasks the service wants (0 while DRAINING).</param>
@@ -41,6 +45,12 @@ public static class ServiceReconciler
 {
     /// <summary>The stoppedReason of a task stopped because it failed its container health checks.</summary>
     public const string UnhealthyReason = "Task failed container health checks";
+
+    /// <summary>How the stoppedReason of a task its load balancer's health checks failed begins.</summary>
+    public const string ElbUnhealthyPrefix = "Task failed ELB health checks in ";
+
+    /// <summary>The stoppedReason of a task whose target failed the health checks of <paramref name="targetGroupArn"/>.</summary>
+    public static string ElbUnhealthyReason(string targetGroupArn) => $"{ElbUnhealthyPrefix}(target-group {targetGroupArn})";
 
     /// <summary>The stoppedReason of a task moved off a draining instance.</summary>
     public const string DrainingReason = "Service is draining: container instance is being drained";
@@ -75,7 +85,7 @@ public static class ServiceReconciler
         // Unhealthy tasks never count as healthy: stopping them costs nothing, and the primary replaces them.
         foreach (var task in live.Where(t => t.Unhealthy))
         {
-            Stop(task, UnhealthyReason);
+            Stop(task, task.UnhealthyReason ?? UnhealthyReason);
         }
 
         var keep = live.Where(t => t.DeploymentId == service.PrimaryId && !t.Unhealthy && !t.Evicted).ToList();
@@ -132,7 +142,7 @@ public static class ServiceReconciler
         var scaling = ScalingReason(service.PrimaryId);
         foreach (var task in live.Where(t => t.Unhealthy))
         {
-            stops.Add(new ServiceStop(task.Arn, UnhealthyReason));
+            stops.Add(new ServiceStop(task.Arn, task.UnhealthyReason ?? UnhealthyReason));
         }
 
         foreach (var task in live.Where(t => !t.Unhealthy && (t.InstanceArn is null || !eligible.Contains(t.InstanceArn) || t.Evicted)))

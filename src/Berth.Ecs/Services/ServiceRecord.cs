@@ -184,8 +184,8 @@ public sealed record ServiceRecord
     /// <summary>Its network configuration (ECS's shape), if any.</summary>
     public FrozenJson? NetworkConfiguration { get; init; }
 
-    /// <summary>Its load balancers (ECS's list).</summary>
-    public FrozenJson? LoadBalancers { get; init; }
+    /// <summary>Its load balancers: the target groups its tasks are registered in.</summary>
+    public ImmutableArray<ServiceLoadBalancer> LoadBalancers { get; init; } = [];
 
     /// <summary>Its service registries (ECS's list).</summary>
     public FrozenJson? ServiceRegistries { get; init; }

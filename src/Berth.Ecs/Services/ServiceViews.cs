@@ -12,7 +12,7 @@ public static class ServiceViews
         ServiceArn = service.ServiceArn,
         ServiceName = service.ServiceName,
         ClusterArn = service.ClusterArn,
-        LoadBalancers = service.LoadBalancers?.Thaw(WireJsonContext.Default.ListLoadBalancer) ?? [],
+        LoadBalancers = ServiceLoadBalancer.ToWire(service.LoadBalancers),
         ServiceRegistries = service.ServiceRegistries?.Thaw(WireJsonContext.Default.ListServiceRegistry) ?? [],
         Status = WireText.Of(service.Status),
         DesiredCount = service.DesiredCount,

@@ -64,7 +64,7 @@ public static class AgentAssignments
         return new ChannelStep(now - lastWrite >= heartbeat ? ChannelWrite.Heartbeat : ChannelWrite.Nothing, [], kept);
     }
 
-    private static string Desired(TaskRecord task) => WireText.Of(task.DesiredStatus);
+    private static string Desired(TaskRecord task) => WireText.Of(task.AgentDesiredStatus);
 
     private static Dictionary<string, string> Told(IReadOnlyList<(TaskRecord Task, TaskDefinition Definition)> assignments)
         => assignments.ToDictionary(a => a.Task.TaskArn, a => Desired(a.Task), StringComparer.Ordinal);

@@ -213,6 +213,16 @@ public sealed record TaskRecord
     /// <summary>Bumped by every change.</summary>
     public long Version { get; init; }
 
+    /// <summary>What its load balancers' health checks say of its targets (a service task behind a target group).</summary>
+    public LoadBalancerHealth? LoadBalancerHealth { get; init; }
+
+    /// <summary>
+    /// The desired status the agent is told: RUNNING while the task is DEACTIVATING (its targets drain before its
+    /// containers get the stop signal), else the desired status.
+    /// </summary>
+    [JsonIgnore]
+    public EcsTaskStatus AgentDesiredStatus => LastStatus == EcsTaskStatus.Deactivating ? EcsTaskStatus.Running : DesiredStatus;
+
     /// <summary>
     /// Whether the task still holds its resources: until both its desired and last status are STOPPED
     /// (a task asked to stop keeps its ports until the agent reports it gone).
@@ -220,6 +230,26 @@ public sealed record TaskRecord
     [JsonIgnore]
     public bool Holds => DesiredStatus != EcsTaskStatus.Stopped || LastStatus != EcsTaskStatus.Stopped;
 }
+
+/// <summary>A load balancer target's health, as its target group's checks see it.</summary>
+public enum TargetCheckState
+{
+    /// <summary>Registered; its checks have not passed yet.</summary>
+    Initial,
+
+    /// <summary>Passing its checks.</summary>
+    Healthy,
+
+    /// <summary>Failing its checks.</summary>
+    Unhealthy,
+}
+
+/// <summary>The health of a task's targets taken together: unhealthy if one is, healthy once all are.</summary>
+/// <param name="State">The state.</param>
+/// <param name="TargetGroupArn">When unhealthy: the target group whose checks fail.</param>
+/// <param name="Port">When unhealthy: the failing target's port.</param>
+/// <param name="Description">When unhealthy: the checks' description (e.g. <c>Health checks failed with these codes: [500]</c>).</param>
+public sealed record LoadBalancerHealth(TargetCheckState State, string? TargetGroupArn = null, int? Port = null, string? Description = null);
 
 /// <summary>A FARGATE task's ephemeral storage.</summary>
 /// <param name="SizeInGiB">Its size.</param>

@@ -6,7 +6,7 @@ using Berth.Ecs.TaskDefinitions;
 namespace Berth.Ecs.Tasks;
 
 /// <summary>What a task holds on its container instance: CPU, memory and host ports.</summary>
-internal static class TaskResources
+public static class TaskResources
 {
     /// <summary>The revision a task runs, or null when it is gone from the state.</summary>
     public static TaskDefinition? DefinitionOf(EcsState state, TaskRecord task)

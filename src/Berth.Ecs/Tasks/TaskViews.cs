@@ -31,7 +31,7 @@ public static class TaskViews
         Cpu = Text(task.Cpu),
         Memory = Text(task.Memory),
         CreatedAt = task.CreatedAt,
-        DesiredStatus = WireText.Of(task.DesiredStatus),
+        DesiredStatus = WireText.Of(forAgent ? task.AgentDesiredStatus : task.DesiredStatus),
         LastStatus = WireText.Of(task.LastStatus),
         EnableExecuteCommand = task.EnableExecuteCommand,
         Group = task.Group,

@@ -83,7 +83,7 @@ public static partial class BerthServer
         {
             var url = $"http://{options.BindAddress}:{options.Port}";
             var table = new DispatchTable();
-            new EcsApi(pipeline, time) { AgentEndpoint = url }.Register(table);
+            new EcsApi(pipeline, time) { AgentEndpoint = url, TargetGroups = new ElbTargetGroupCatalog(elb.Pipeline) }.Register(table);
 
             // The registry keeps its own metadata file; its passwords are signed with a key derived from the root secret.
             registry = await RegistryService.OpenAsync(
@@ -159,8 +159,11 @@ public static partial class BerthServer
             var metering = new MeteringEndpoint(pipeline, verifier, options.AccountId, time);
             var distribution = new DistributionHandler(registry, app.Services.GetRequiredService<ILogger<DistributionHandler>>());
             app.Run(http => Route(http, edge, queryEdge, hub, metering, distribution));
+            await using var targets = new ServiceTargetsController(pipeline, elb.Pipeline, feed, time, IdSource.Random, new ServiceTargetsOptions(), loggers.CreateLogger<ServiceTargetsController>());
+            plane.HealthChanged += (_, _) => targets.Wake();
             await app.StartAsync(stopping);
             feed.Start();
+            targets.Start();
             LogListening(logger, url, options.DataDir);
 
             using var agentStopping = CancellationTokenSource.CreateLinkedTokenSource(stopping);
