@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Berth.EndToEnd.Tests.Infrastructure;
 using Berth.EndToEnd.Tests.Tasks;
+using Xunit.Abstractions;
 
 namespace Berth.EndToEnd.Tests.Elb;
 
@@ -11,7 +12,7 @@ namespace Berth.EndToEnd.Tests.Elb;
 /// deployment under steady load, a task failing its target group's health checks, and a kill -9 of the server while
 /// traffic flows. Each test has a server of its own as a user starts it (local agent and FARGATE capacity).
 /// </summary>
-public sealed class LoadBalancedServiceTests : IAsyncLifetime
+public sealed class LoadBalancedServiceTests(ITestOutputHelper output) : IAsyncLifetime
 {
     // Apart from the other classes' servers, which run at the same time with addresses of their own.
     private const string Addresses = "127.4.0.0/24";
@@ -154,6 +155,7 @@ public sealed class LoadBalancedServiceTests : IAsyncLifetime
             return described!["tasks"]!.AsArray().All(t => (string?)t!["lastStatus"] == "STOPPED");
         }, TimeSpan.FromSeconds(60), () => "old tasks never stopped");
         var result = await load.StopAsync();
+        output.WriteLine($"rolling deployment under load: {result}");
         Assert.True(result.Errors == 0 && result.NotOk == 0 && result.Ok > 100, result.ToString());
         Assert.Contains("v1", result.Revisions);
         Assert.Contains("v2", result.Revisions);
@@ -210,7 +212,7 @@ public sealed class LoadBalancedServiceTests : IAsyncLifetime
         _server = await BerthServer.StartAsync(_dataDir.Path, extraArguments: ["--lb-addresses", Addresses], port: port);
         var before = load.Ok;
         await Poll.UntilAsync(() => load.Ok > before + 50, TimeSpan.FromSeconds(60), () => $"traffic never resumed: {load}");
-        await load.StopAsync();
+        output.WriteLine($"kill -9 under load: {await load.StopAsync()}");
 
         // No target lost, no task replaced.
         Assert.Equal(targets, (await TargetsAsync(group)).Select(t => t.Id).Order().ToList());
