@@ -19,7 +19,7 @@ internal static class Vectors
 
     private static readonly Lazy<string> Root = new(() => Locate());
 
-    /// <summary>The <c>sigv4-test-suite</c> folder: <c>&lt;repo&gt;/../shared/sigv4-test-suite</c>.</summary>
+    /// <summary>The <c>sigv4-test-suite</c> folder, vendored beside this file (<c>Auth/Vectors/sigv4-test-suite</c>).</summary>
     public static string SuiteRoot => Root.Value;
 
     public static SigV4Verifier Verifier(string? token, DateTimeOffset? now = null) =>
@@ -38,22 +38,16 @@ internal static class Vectors
                     continue;
                 }
 
-                foreach (var candidate in new[]
-                         {
-                             Path.Combine(dir.FullName, "shared", "sigv4-test-suite"),
-                             Path.Combine(dir.FullName, "..", "shared", "sigv4-test-suite"),
-                         })
+                var candidate = Path.Combine(dir.FullName, "tests", "Berth.Protocol.Tests", "Auth", "Vectors", "sigv4-test-suite");
+                if (Directory.Exists(candidate))
                 {
-                    if (Directory.Exists(candidate))
-                    {
-                        return Path.GetFullPath(candidate);
-                    }
+                    return Path.GetFullPath(candidate);
                 }
             }
         }
 
         throw new DirectoryNotFoundException(
-            "shared/sigv4-test-suite not found next to the repository (expected <repo>/../shared/sigv4-test-suite).");
+            "tests/Berth.Protocol.Tests/Auth/Vectors/sigv4-test-suite not found in the repository.");
     }
 }
 
