@@ -31,7 +31,8 @@ namespace Berth.Scheduling.Expressions;
 /// tasks: <c>==</c>, <c>in</c> and <c>=~</c> hold when some group qualifies, their negations when none does (so
 /// <c>task:group != database</c> is anti-affinity, like <c>not(task:group == database)</c>), <c>exists</c> when there
 /// is any group. Patterns (<c>=~</c>, <c>!~</c>) use Java regular expression syntax as .NET implements it and must
-/// match the whole value (Java's <c>matches()</c>): <c>t2.*</c> matches <c>t2.small</c> but not <c>xt2</c>.
+/// match the whole value (Java's <c>matches()</c>): <c>t2.*</c> matches <c>t2.small</c> but not <c>xt2</c>. They run on
+/// .NET's non-backtracking engine, in time linear in the value; lookarounds and backreferences are refused.
 /// </para>
 /// <para>
 /// Ordering: <c>runningTasksCount</c> compares whole numbers; <c>agentVersion</c> compares dotted versions number by

@@ -369,6 +369,10 @@ internal sealed class QueryParser(string text)
         {
             return Pattern.Compile(value);
         }
+        catch (ArgumentException e) when (e.InnerException is NotSupportedException)
+        {
+            throw Invalid(at, value, "a regular expression without lookarounds or backreferences");
+        }
         catch (ArgumentException)
         {
             throw Invalid(at, value, "a regular expression");

@@ -62,9 +62,6 @@ internal sealed class Pattern
 {
     private static readonly System.Buffers.SearchValues<char> Metacharacters = System.Buffers.SearchValues.Create("\\^$.|?*+()[]{}");
 
-    // A per-pattern guard for the backtracking engine, used only when the linear one cannot run the pattern.
-    private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(100);
-
     private readonly string? _exact;
     private readonly string? _prefix;
     private readonly Regex? _regex;
@@ -90,16 +87,17 @@ internal sealed class Pattern
         }
 
         var anchored = "^(?:" + pattern + ")\\z";
+
+        // Only the non-backtracking engine: it runs in linear time, so no pattern can stall placement (which runs in
+        // the single writer). It lacks lookarounds and backreferences; patterns with them are refused, not run.
         Regex regex;
         try
         {
-            // The non-backtracking engine runs in linear time, so no user pattern can stall placement...
             regex = new Regex(anchored, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
         }
-        catch (NotSupportedException)
+        catch (NotSupportedException e)
         {
-            // ...but it lacks lookarounds and backreferences, which Java patterns may use.
-            regex = new Regex(anchored, RegexOptions.CultureInvariant, Timeout);
+            throw new ArgumentException("lookarounds, backreferences and other constructs that need backtracking are not supported", nameof(pattern), e);
         }
 
         return new Pattern(null, null, regex);
@@ -118,13 +116,6 @@ internal sealed class Pattern
             return value.StartsWith(_prefix, StringComparison.Ordinal) && value.AsSpan(_prefix.Length).IndexOf('\n') < 0;
         }
 
-        try
-        {
-            return _regex!.IsMatch(value);
-        }
-        catch (RegexMatchTimeoutException)
-        {
-            return false;
-        }
+        return _regex!.IsMatch(value);
     }
 }

@@ -78,6 +78,8 @@ public class ClusterQueryErrorTests
     [InlineData("ec2InstanceId > i-1", "Invalid expression: operator '>' at position 14 is not valid for ec2InstanceId, expected ==, !=, in, !in, =~ or !~.")]
     [InlineData("agentVersion in [1.0]", "Invalid expression: operator 'in' at position 13 is not valid for agentVersion, expected ==, !=, >, >=, < or <=.")]
     [InlineData("runningTasksCount == one", "Invalid expression: invalid value 'one' at position 21, expected a whole number.")]
+    [InlineData("attribute:foo =~ (a+)+\\1", "Invalid expression: invalid value '(a+)+\\1' at position 17, expected a regular expression without lookarounds or backreferences.")]
+    [InlineData("attribute:ecs.instance-type =~ t2(?=\\.).*", "Invalid expression: invalid value 't2(?=\\.).*' at position 31, expected a regular expression without lookarounds or backreferences.")]
     [InlineData("agentConnected == yes", "Invalid expression: invalid value 'yes' at position 18, expected true or false.")]
     [InlineData("attribute:stack in []", "Invalid expression: unexpected token ']' at position 20, expected a value.")]
     [InlineData("attribute:stack in prod", "Invalid expression: unexpected token 'prod' at position 19, expected '['.")]
