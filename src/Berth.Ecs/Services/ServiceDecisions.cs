@@ -74,7 +74,7 @@ public static partial class ServiceDecisions
 
             if (request.DesiredCount is > 0)
             {
-                throw AwsException.InvalidParameter("The DAEMON scheduling strategy does not support a desired count.");
+                throw AwsException.InvalidParameter("The daemon scheduling strategy does not support a desired count for services. Remove the desired count value and try again");
             }
         }
 
@@ -153,7 +153,7 @@ public static partial class ServiceDecisions
 
             if (service.SchedulingStrategy == SchedulingStrategy.Daemon)
             {
-                throw AwsException.InvalidParameter("The DAEMON scheduling strategy does not support a desired count.");
+                throw AwsException.InvalidParameter("The daemon scheduling strategy does not support a desired count for services. Remove the desired count value and try again");
             }
 
             service = service with { DesiredCount = desired };
@@ -223,6 +223,13 @@ public static partial class ServiceDecisions
         if (request.LoadBalancers is not null)
         {
             service = service with { LoadBalancers = ServiceLoadBalancer.FromWire(request.LoadBalancers) };
+            deploy = true;
+        }
+
+        // A change of service registries is a new deployment too, as ECS makes it.
+        if (request.ServiceRegistries is not null)
+        {
+            service = service with { ServiceRegistries = FrozenJson.Of(request.ServiceRegistries, WireJsonContext.Default.ListServiceRegistry) };
             deploy = true;
         }
 

@@ -71,7 +71,7 @@ public static class TaskDefinitionRules
             // ECS echoes the mode it was given; an unset mode behaves as bridge but is not written out.
             NetworkMode = request.NetworkMode,
             Revision = revision,
-            Volumes = request.Volumes ?? [],
+            Volumes = [.. (request.Volumes ?? []).Select(WithDefaults)],
             Status = "ACTIVE",
             RequiresAttributes = RequiredAttributes.Derive(request, networkMode, stored),
             PlacementConstraints = request.PlacementConstraints ?? [],
@@ -147,6 +147,27 @@ public static class TaskDefinitionRules
         if (storage is not null && storage.SizeInGiB is not (>= MinEphemeralStorageGiB and <= MaxEphemeralStorageGiB))
             throw AwsException.Client($"The ephemeral storage size must be between {MinEphemeralStorageGiB} and {MaxEphemeralStorageGiB} GiB.");
     }
+
+    // ECS fills in an EFS volume's root directory ("/") when it is omitted, and shows it so.
+    private static Volume WithDefaults(Volume volume) => volume.EfsVolumeConfiguration is { RootDirectory: null } efs
+        ? new Volume
+        {
+            Name = volume.Name,
+            Host = volume.Host,
+            DockerVolumeConfiguration = volume.DockerVolumeConfiguration,
+            S3filesVolumeConfiguration = volume.S3filesVolumeConfiguration,
+            FsxWindowsFileServerVolumeConfiguration = volume.FsxWindowsFileServerVolumeConfiguration,
+            ConfiguredAtLaunch = volume.ConfiguredAtLaunch,
+            EfsVolumeConfiguration = new EFSVolumeConfiguration
+            {
+                FileSystemId = efs.FileSystemId,
+                RootDirectory = "/",
+                TransitEncryption = efs.TransitEncryption,
+                TransitEncryptionPort = efs.TransitEncryptionPort,
+                AuthorizationConfig = efs.AuthorizationConfig,
+            },
+        }
+        : volume;
 
     private static HashSet<string> ValidateVolumes(List<Volume>? volumes)
     {

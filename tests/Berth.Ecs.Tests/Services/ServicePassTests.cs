@@ -97,6 +97,27 @@ public class ServicePassTests
     }
 
     [Fact]
+    public void UpdateServiceStoresNewServiceRegistriesAsANewDeployment()
+    {
+        var world = new World();
+        world.AddInstance();
+        Create(world, world.Define(), desired: 1);
+        var before = Describe(world).Deployments!.Count;
+        Update(world, r => r.ServiceRegistries = [new ServiceRegistry { RegistryArn = "arn:aws:servicediscovery:us-east-1:000000000000:service/srv-1", ContainerName = "app", ContainerPort = 80 }]);
+        var after = Describe(world);
+        Assert.Equal("arn:aws:servicediscovery:us-east-1:000000000000:service/srv-1", Assert.Single(after.ServiceRegistries!).RegistryArn);
+        Assert.Equal(before + 1, after.Deployments!.Count);
+    }
+
+    [Fact]
+    public void ADaemonRefusesADesiredCountInECSsWords()
+    {
+        var world = new World();
+        var refused = Assert.Throws<Berth.Protocol.Errors.AwsException>(() => Create(world, world.Define(), desired: 2, r => r.SchedulingStrategy = "DAEMON"));
+        Assert.Equal("The daemon scheduling strategy does not support a desired count for services. Remove the desired count value and try again", refused.Message);
+    }
+
+    [Fact]
     public void AnExitedTaskIsReplaced()
     {
         var world = new World();

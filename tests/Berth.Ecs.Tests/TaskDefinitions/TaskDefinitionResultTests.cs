@@ -33,6 +33,17 @@ public class TaskDefinitionResultTests
     }
 
     [Fact]
+    public void An_EFS_volume_without_a_root_directory_gets_ECSs_slash()
+    {
+        var request = Ec2();
+        request.Volumes = [new Volume { Name = "efs", EfsVolumeConfiguration = new EFSVolumeConfiguration { FileSystemId = "fs-1234" } }];
+        var result = Build(request);
+        Assert.Equal("/", result.Volumes![0].EfsVolumeConfiguration!.RootDirectory);
+        Assert.Equal("fs-1234", result.Volumes[0].EfsVolumeConfiguration!.FileSystemId);
+        Assert.Null(request.Volumes[0].EfsVolumeConfiguration!.RootDirectory); // the request itself is left alone
+    }
+
+    [Fact]
     public void Registration_members_and_ECS_defaults_are_filled_in()
     {
         var request = Ec2().WithApp(c =>
