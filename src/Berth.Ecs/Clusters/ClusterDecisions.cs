@@ -21,7 +21,7 @@ public static class ClusterDecisions
         var name = string.IsNullOrEmpty(request.ClusterName) ? ClusterRules.DefaultName : request.ClusterName;
         if (name == FargateCapacity.ClusterName)
         {
-            throw AwsException.InvalidParameter($"The cluster name {name} is reserved for Berth's FARGATE capacity.");
+            throw ClusterRules.Reserved(name);
         }
 
         return CreateAny(state, scope, request, name);
@@ -64,7 +64,7 @@ public static class ClusterDecisions
     /// <summary>UpdateCluster: settings, configuration and Service Connect defaults.</summary>
     public static Decision<EcsState, ClusterRecord> Update(EcsState state, Scope scope, UpdateClusterRequest request)
     {
-        var cluster = ClusterRules.RequireActive(state, scope, request.Cluster);
+        var cluster = ClusterRules.RequireChangeable(state, scope, request.Cluster);
         if (request.Settings is not null)
         {
             ClusterRules.ValidateSettings(request.Settings);
@@ -90,7 +90,7 @@ public static class ClusterDecisions
     public static Decision<EcsState, ClusterRecord> UpdateSettings(EcsState state, Scope scope, UpdateClusterSettingsRequest request)
     {
         ClusterRules.ValidateSettings(request.Settings);
-        var cluster = ClusterRules.RequireActive(state, scope, request.Cluster);
+        var cluster = ClusterRules.RequireChangeable(state, scope, request.Cluster);
         cluster = cluster with { Settings = ClusterRules.Merge(cluster.Settings, request.Settings ?? []) };
         var edit = new StateEdit(state);
         edit.Put(cluster);
@@ -103,7 +103,7 @@ public static class ClusterDecisions
     /// </summary>
     public static Decision<EcsState, ClusterRecord> Delete(EcsState state, Scope scope, DeleteClusterRequest request)
     {
-        var cluster = ClusterRules.RequireActive(state, scope, request.Cluster);
+        var cluster = ClusterRules.RequireChangeable(state, scope, request.Cluster);
         var arn = cluster.ClusterArn;
         if (state.ContainerInstances.Values.Any(i => i.Status is ContainerInstances.InstanceStatus.Active or ContainerInstances.InstanceStatus.Draining or ContainerInstances.InstanceStatus.Registering && ClusterOf(i.ContainerInstanceArn) == cluster.ClusterName))
         {

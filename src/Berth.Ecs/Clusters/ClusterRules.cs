@@ -48,6 +48,19 @@ public static partial class ClusterRules
         throw new AwsException("ClusterNotFoundException", "Cluster not found.");
     }
 
+    /// <summary>
+    /// The ACTIVE cluster a request changes (update, delete, tag): as <see cref="RequireActive"/>, and Berth's own
+    /// FARGATE capacity cluster is refused, as its name is reserved.
+    /// </summary>
+    public static ClusterRecord RequireChangeable(EcsState state, Scope scope, string? clusterRef)
+    {
+        var cluster = RequireActive(state, scope, clusterRef);
+        return Capacity.FargateCapacity.IsCapacity(cluster) ? throw Reserved(cluster.ClusterName) : cluster;
+    }
+
+    /// <summary>The error for Berth's reserved capacity cluster name.</summary>
+    public static AwsException Reserved(string name) => AwsException.InvalidParameter($"The cluster name {name} is reserved for Berth's FARGATE capacity.");
+
     /// <summary>Checks a new cluster's name.</summary>
     public static void ValidateName(string name)
     {

@@ -77,7 +77,13 @@ public static class TagDecisions
         switch (arn.ResourceType)
         {
             case "cluster":
-                edit.Put(state.Clusters[resourceArn!] with { Tags = ResourceTag.FromWire(tags) });
+                var cluster = state.Clusters[resourceArn!];
+                if (Capacity.FargateCapacity.IsCapacity(cluster))
+                {
+                    throw Clusters.ClusterRules.Reserved(cluster.ClusterName);
+                }
+
+                edit.Put(cluster with { Tags = ResourceTag.FromWire(tags) });
                 break;
             case "task-definition":
                 var reference = TaskDefinitionLookup.Parse(scope, resourceArn);

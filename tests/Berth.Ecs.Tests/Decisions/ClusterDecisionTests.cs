@@ -22,6 +22,26 @@ public class ClusterDecisionTests
     }
 
     [Fact]
+    public void BerthsCapacityClusterCannotBeChangedDeletedOrTagged()
+    {
+        var state = ClusterDecisions.CreateCapacity(EcsState.Empty, Scope).State;
+        const string message = "The cluster name berth-fargate is reserved for Berth's FARGATE capacity.";
+        var refusals = new Func<object>[]
+        {
+            () => ClusterDecisions.Update(state, Scope, new UpdateClusterRequest { Cluster = "berth-fargate", Settings = [new ClusterSetting { Name = "containerInsights", Value = "enabled" }] }),
+            () => ClusterDecisions.UpdateSettings(state, Scope, new UpdateClusterSettingsRequest { Cluster = "berth-fargate", Settings = [new ClusterSetting { Name = "containerInsights", Value = "enabled" }] }),
+            () => ClusterDecisions.Delete(state, Scope, new DeleteClusterRequest { Cluster = "berth-fargate" }),
+            () => Berth.Ecs.Tagging.TagDecisions.Tag(state, Scope, new TagResourceRequest { ResourceArn = "arn:aws:ecs:us-east-1:000000000000:cluster/berth-fargate", Tags = [new Tag { Key = "a", Value = "1" }] }),
+            () => ClusterDecisions.Create(state, Scope, new CreateClusterRequest { ClusterName = "berth-fargate" }),
+        };
+        foreach (var refused in refusals)
+        {
+            var ex = Assert.Throws<AwsException>(refused);
+            Assert.Equal(("InvalidParameterException", message), (ex.ErrorType, ex.Message));
+        }
+    }
+
+    [Fact]
     public void CreatingAnActiveClusterAgainReturnsItAndWritesNothing()
     {
         var state = ClusterDecisions.Create(EcsState.Empty, Scope, new CreateClusterRequest { ClusterName = "web", Tags = [new Tag { Key = "a", Value = "1" }] }).State;
