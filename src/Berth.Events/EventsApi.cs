@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
+using Berth.Events.Delivery;
 using Berth.Events.Model;
 using Berth.Events.Patterns;
 using Berth.Events.Rules;
@@ -16,6 +18,9 @@ namespace Berth.Events;
 /// </summary>
 public sealed class EventsApi(CommitPipeline<EventsState> pipeline, string accountId, TimeProvider time)
 {
+    /// <summary>Where accepted PutEvents entries go, as bus events (none: they are accepted and dropped).</summary>
+    public Action<BusEvent>? Published { get; init; }
+
     private static readonly WireJsonContext Json = WireJsonContext.Default;
     private static readonly JsonTypeInfo<EmptyResult> Empty = EmptyResultJsonContext.Default.EmptyResult;
 
@@ -221,10 +226,16 @@ public sealed class EventsApi(CommitPipeline<EventsState> pipeline, string accou
         var results = new List<PutEventsResultEntry>();
         foreach (var entry in entries)
         {
-            var error = CheckEntry(c, entry);
-            results.Add(error is { } e
-                ? new PutEventsResultEntry { ErrorCode = e.Code, ErrorMessage = e.Message }
-                : new PutEventsResultEntry { EventId = Guid.NewGuid().ToString() });
+            if (CheckEntry(c, entry) is { } e)
+            {
+                results.Add(new PutEventsResultEntry { ErrorCode = e.Code, ErrorMessage = e.Message });
+                continue;
+            }
+
+            var id = Guid.NewGuid().ToString();
+            results.Add(new PutEventsResultEntry { EventId = id });
+            Published?.Invoke(BusEvent.Envelope(c.Region, accountId, EventsNames.Bus(entry.EventBusName), id, entry.Time ?? time.GetUtcNow(), entry.Source!, entry.DetailType!,
+                entry.Resources ?? [], JsonNode.Parse(entry.Detail!)!));
         }
 
         return new PutEventsResponse { Entries = results, FailedEntryCount = results.Count(e => e.ErrorCode is not null) };

@@ -99,7 +99,9 @@ public static partial class BerthServer
                 stopping);
             new EcrApi(registry).Register(table);
             new LogsApi(logs, time).Register(table);
-            new EventsApi(events.Pipeline, options.AccountId, time).Register(table);
+            var runTaskTarget = new EcsRunTaskTarget(table, options.AccountId);
+            await using var delivery = new EventDelivery(events.Pipeline, runTaskTarget, stateLoggers.CreateLogger<EventDelivery>());
+            new EventsApi(events.Pipeline, options.AccountId, time) { Published = delivery.Publish }.Register(table);
             table.Freeze();
             var queryTable = new QueryDispatchTable();
             var addresses = new AddressPool(options.LoadBalancerAddresses, () => elb.Pipeline.Current);
@@ -152,8 +154,11 @@ public static partial class BerthServer
             services.Start();
             await using var expiry = new ExpiryController(pipeline, time, RetentionPeriods.Of(options.StoppedTaskRetention), loggers.CreateLogger<ExpiryController>());
             expiry.Start();
-            await using var rules = new RuleScheduler(events.Pipeline, new EcsRunTaskTarget(table, options.AccountId), time, new RuleSchedulerOptions { RateMinute = options.EventsRateMinute }, loggers.CreateLogger<RuleScheduler>());
+            await using var rules = new RuleScheduler(events.Pipeline, runTaskTarget, time, new RuleSchedulerOptions { RateMinute = options.EventsRateMinute }, loggers.CreateLogger<RuleScheduler>());
             rules.Start();
+            delivery.Start();
+            await using var ecsEvents = new EcsEventSource(pipeline, delivery, time);
+            ecsEvents.Start();
             await using var logRetention = new RetentionSweeper(logs, time, options.LogsRetentionSweep, loggers.CreateLogger<RetentionSweeper>());
             logRetention.Start();
             var metering = new MeteringEndpoint(pipeline, verifier, options.AccountId, time);

@@ -127,6 +127,72 @@ public sealed class ScheduledRuleTests(ScheduledRuleFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task A_pattern_rule_on_ECS_task_state_changes_runs_a_follow_up_task_and_PutEvents_reaches_its_rule()
+    {
+        var job = "job-" + fixture.RunId;
+        var cleanup = "cleanup-" + fixture.RunId;
+        foreach (var (family, command) in new[] { (job, "exit 3"), (cleanup, "echo cleanup") })
+        {
+            await fixture.Ecs.OkAsync("register_task_definition", new JsonObject
+            {
+                ["family"] = family,
+                ["containerDefinitions"] = new JsonArray(new JsonObject { ["name"] = "app", ["image"] = fixture.Image, ["memory"] = 16, ["command"] = new JsonArray("sh", "-c", command) }),
+            });
+        }
+
+        // A task of the job family that stops with a non-zero exit code runs the cleanup task.
+        var rule = "followup-" + fixture.RunId;
+        var pattern = new JsonObject
+        {
+            ["source"] = new JsonArray("aws.ecs"),
+            ["detail-type"] = new JsonArray("ECS Task State Change"),
+            ["detail"] = new JsonObject
+            {
+                ["lastStatus"] = new JsonArray("STOPPED"),
+                ["group"] = new JsonArray("family:" + job),
+                ["containers"] = new JsonObject { ["exitCode"] = new JsonArray(new JsonObject { ["numeric"] = new JsonArray(">", 0) }) },
+            },
+        };
+        var account = ((string)(await Clients.AwsJsonAsync(Server, "events", "put-rule", "--name", rule, "--event-pattern", pattern.ToJsonString()))!["RuleArn"]!).Split(':')[4];
+        await PutEcsTargetAsync(rule, cleanup, account, "echo after failure");
+        var run = await Clients.AwsJsonAsync(Server, "ecs", "run-task", "--cluster", "default", "--task-definition", job);
+        var failed = (string)run!["tasks"]![0]!["taskArn"]!;
+        List<string> followUps = [];
+        await Poll.UntilAsync(async () => (followUps = await TasksStartedByAsync("events-rule/" + rule)).Count >= 1, TimeSpan.FromSeconds(60), () => "no follow-up task");
+        var stopped = await fixture.Ecs.TaskAsync("default", failed);
+        Assert.Equal((3, "STOPPED"), ((int?)stopped["containers"]![0]!["exitCode"], (string?)stopped["lastStatus"]));
+        var followUp = await fixture.Ecs.TaskAsync("default", followUps[0]);
+        Assert.Equal(cleanup, ((string)followUp["taskDefinitionArn"]!).Split('/')[^1].Split(':')[0]);
+
+        // PutEvents: an application's own event reaches the rule that matches it, and only that one.
+        var orders = "orders-" + fixture.RunId;
+        var orderPattern = new JsonObject
+        {
+            ["source"] = new JsonArray("berth.e2e"),
+            ["detail-type"] = new JsonArray("Order Placed"),
+            ["detail"] = new JsonObject { ["total"] = new JsonArray(new JsonObject { ["numeric"] = new JsonArray(">=", 100) }) },
+        };
+        await Clients.AwsJsonAsync(Server, "events", "put-rule", "--name", orders, "--event-pattern", orderPattern.ToJsonString());
+        await PutEcsTargetAsync(orders, cleanup, account, "echo order");
+        var entries = new JsonArray(
+            new JsonObject { ["Source"] = "berth.e2e", ["DetailType"] = "Order Placed", ["Detail"] = new JsonObject { ["total"] = 250 }.ToJsonString() },
+            new JsonObject { ["Source"] = "berth.e2e", ["DetailType"] = "Order Placed", ["Detail"] = new JsonObject { ["total"] = 5 }.ToJsonString() });
+        var put = await Clients.AwsJsonAsync(Server, "events", "put-events", "--entries", entries.ToJsonString());
+        Assert.Equal(0, (int)put!["FailedEntryCount"]!);
+        List<string> orderTasks = [];
+        await Poll.UntilAsync(async () => (orderTasks = await TasksStartedByAsync("events-rule/" + orders)).Count >= 1, TimeSpan.FromSeconds(60), () => "PutEvents ran nothing");
+
+        // The follow-up rule saw exactly one failed stop (the cleanup tasks exit 0), the order rule one big order.
+        Assert.Single(await TasksStartedByAsync("events-rule/" + rule));
+        Assert.Single(orderTasks);
+        foreach (var name in new[] { rule, orders })
+        {
+            await Clients.AwsJsonAsync(Server, "events", "remove-targets", "--rule", name, "--ids", "ecs");
+            await Clients.AwsJsonAsync(Server, "events", "delete-rule", "--name", name);
+        }
+    }
+
+    [Fact]
     public async Task Bad_input_gets_AWSs_errors_through_boto3_and_writes_nothing()
     {
         var answer = await Clients.PythonAsync(Server, "events_tool.py", ["bad_input"]);

@@ -1,0 +1,93 @@
+using System.Text.Json.Nodes;
+using Berth.Events.Delivery;
+using Berth.Events.Model;
+using Berth.Events.Rules;
+using Berth.Events.State;
+
+namespace Berth.Events.Tests;
+
+/// <summary>Which ECS targets an event on a bus reaches, and with what input.</summary>
+public sealed class EventRoutingTests
+{
+    private static readonly EventsScope Scope = new("us-east-1", "000000000000");
+    private static readonly DateTimeOffset Now = new(2026, 12, 2, 10, 0, 0, TimeSpan.Zero);
+
+    private const string StoppedWithError = """
+        {"source":["aws.ecs"],"detail-type":["ECS Task State Change"],
+         "detail":{"lastStatus":["STOPPED"],"group":["family:job"],"containers":{"exitCode":[{"numeric":[">",0]}]}}}
+        """;
+
+    private static EventsState Rules(string pattern, string state = "ENABLED", string? input = null, string? inputPath = null, string? bus = null, bool withSchedule = false)
+    {
+        var s = EventsState.Empty;
+        if (bus is not null)
+        {
+            s = RuleDecisions.CreateBus(s, Scope, Now, new CreateEventBusRequest { Name = bus }).State;
+        }
+
+        s = RuleDecisions.PutRule(s, Scope, Now, new PutRuleRequest { Name = "cleanup", EventPattern = pattern, State = state, EventBusName = bus, ScheduleExpression = withSchedule ? "rate(1 hour)" : null }).State;
+        return RuleDecisions.PutTargets(s, Scope, new PutTargetsRequest
+        {
+            Rule = "cleanup",
+            EventBusName = bus,
+            Targets =
+            [
+                new Target { Id = "ecs", Arn = "arn:aws:ecs:us-east-1:000000000000:cluster/default", Input = input, InputPath = inputPath, EcsParameters = new EcsParameters { TaskDefinitionArn = "cleanup" } },
+            ],
+        }).State;
+    }
+
+    private static BusEvent Stopped(int exitCode, string group = "family:job", string bus = "default") => BusEvent.Envelope("us-east-1", "000000000000", bus, "e1", Now, "aws.ecs", "ECS Task State Change",
+        ["arn:aws:ecs:us-east-1:000000000000:task/default/abc"],
+        new JsonObject
+        {
+            ["lastStatus"] = "STOPPED",
+            ["group"] = group,
+            ["containers"] = new JsonArray(new JsonObject { ["name"] = "app", ["exitCode"] = exitCode }),
+            ["overrides"] = new JsonObject { ["containerOverrides"] = new JsonArray(new JsonObject { ["name"] = "app", ["command"] = new JsonArray("echo", "again") }) },
+        });
+
+    [Fact]
+    public void A_matching_event_runs_the_rules_ECS_target_started_by_the_rule()
+    {
+        var call = Assert.Single(EventRouting.Route(Rules(StoppedWithError), Stopped(exitCode: 3)));
+        Assert.Equal(("us-east-1", "arn:aws:ecs:us-east-1:000000000000:cluster/default", "cleanup", "events-rule/cleanup"), (call.Region, call.ClusterArn, call.Parameters.TaskDefinitionArn, call.StartedBy));
+        Assert.Null(call.Input);
+    }
+
+    [Theory]
+    [InlineData(0, "family:job", "ENABLED", "default")]
+    [InlineData(3, "family:other", "ENABLED", "default")]
+    [InlineData(3, "family:job", "DISABLED", "default")]
+    [InlineData(3, "family:job", "ENABLED", "orders")]
+    public void Events_the_pattern_does_not_match_or_disabled_rules_or_other_buses_run_nothing(int exitCode, string group, string state, string bus)
+        => Assert.Empty(EventRouting.Route(Rules(StoppedWithError, state), Stopped(exitCode, group, bus)));
+
+    [Fact]
+    public void A_rule_on_a_custom_bus_sees_only_that_bus()
+    {
+        var state = Rules("""{"source":["shop"]}""", bus: "orders");
+        var shop = BusEvent.Envelope("us-east-1", "000000000000", "orders", "e2", Now, "shop", "Order Placed", [], new JsonObject { ["id"] = 1 });
+        Assert.Single(EventRouting.Route(state, shop));
+        Assert.Empty(EventRouting.Route(state, shop with { Bus = "default" }));
+    }
+
+    [Fact]
+    public void Input_is_given_as_is_and_InputPath_selects_part_of_the_event()
+    {
+        const string given = """{"containerOverrides":[{"name":"app","command":["true"]}]}""";
+        Assert.Equal(given, Assert.Single(EventRouting.Route(Rules(StoppedWithError, input: given), Stopped(3))).Input);
+        var selected = Assert.Single(EventRouting.Route(Rules(StoppedWithError, inputPath: "$.detail.overrides"), Stopped(3))).Input;
+        Assert.Equal("""{"containerOverrides":[{"name":"app","command":["echo","again"]}]}""", selected);
+        Assert.Null(Assert.Single(EventRouting.Route(Rules(StoppedWithError, inputPath: "$.detail.nothing"), Stopped(3))).Input);
+    }
+
+    [Fact]
+    public void The_envelope_is_EventBridges()
+    {
+        var envelope = JsonNode.Parse(Stopped(3).Json)!;
+        Assert.Equal(("0", "e1", "ECS Task State Change", "aws.ecs", "000000000000", "2026-12-02T10:00:00Z", "us-east-1"),
+            ((string?)envelope["version"], (string?)envelope["id"], (string?)envelope["detail-type"], (string?)envelope["source"], (string?)envelope["account"], (string?)envelope["time"], (string?)envelope["region"]));
+        Assert.Equal("arn:aws:ecs:us-east-1:000000000000:task/default/abc", (string?)envelope["resources"]![0]);
+    }
+}
