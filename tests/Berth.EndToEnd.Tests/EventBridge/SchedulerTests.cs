@@ -69,33 +69,19 @@ public sealed class SchedulerTests(SchedulerFixture fixture) : IClassFixture<Sch
     private BerthServer Server => fixture.Server;
 
     [Fact]
-    public async Task Groups_and_schedules_are_created_read_listed_updated_and_deleted_with_the_AWS_CLI()
+    public async Task Groups_and_schedules_are_created_read_listed_updated_and_deleted_with_the_AWS_CLI_and_boto3()
     {
         var group = "grp-" + fixture.RunId;
         var created = await Clients.AwsJsonAsync(Server, "scheduler", "create-schedule-group", "--name", group, "--tags", "Key=team,Value=ops");
         var groupArn = (string)created!["ScheduleGroupArn"]!;
         var account = groupArn.Split(':')[4];
         Assert.Equal($"arn:aws:scheduler:{Clients.Region}:{account}:schedule-group/{group}", groupArn);
-        Assert.Equal("ACTIVE", (string)(await Clients.AwsJsonAsync(Server, "scheduler", "get-schedule-group", "--name", group))!["State"]!);
-        var groups = await Clients.AwsJsonAsync(Server, "scheduler", "list-schedule-groups");
-        Assert.Contains(groups!["ScheduleGroups"]!.AsArray(), g => (string)g!["Name"]! == "default");
-        Assert.Contains(groups["ScheduleGroups"]!.AsArray(), g => (string)g!["Name"]! == group);
-
-        // Tags on the group: listed, added, removed.
-        await Clients.AwsJsonAsync(Server, "scheduler", "tag-resource", "--resource-arn", groupArn, "--tags", "Key=env,Value=test");
-        await Clients.AwsJsonAsync(Server, "scheduler", "untag-resource", "--resource-arn", groupArn, "--tag-keys", "team");
-        var tags = await Clients.AwsJsonAsync(Server, "scheduler", "list-tags-for-resource", "--resource-arn", groupArn);
-        Assert.Equal("""[{"Key":"env","Value":"test"}]""", tags!["Tags"]!.ToJsonString());
 
         var target = TemplatedTarget(account, "fam-" + fixture.RunId, null);
-        foreach (var name in new[] { "alpha", "beta", "gamma" })
-        {
-            var arn = await Clients.AwsJsonAsync(Server, "scheduler", "create-schedule", "--name", name, "--group-name", group,
-                "--schedule-expression", "cron(0 9 ? * MON-FRI *)", "--schedule-expression-timezone", "Europe/Paris",
-                "--flexible-time-window", "Mode=FLEXIBLE,MaximumWindowInMinutes=15", "--target", target);
-            Assert.Equal($"arn:aws:scheduler:{Clients.Region}:{account}:schedule/{group}/{name}", (string)arn!["ScheduleArn"]!);
-        }
-
+        var arn = await Clients.AwsJsonAsync(Server, "scheduler", "create-schedule", "--name", "alpha", "--group-name", group,
+            "--schedule-expression", "cron(0 9 ? * MON-FRI *)", "--schedule-expression-timezone", "Europe/Paris",
+            "--flexible-time-window", "Mode=FLEXIBLE,MaximumWindowInMinutes=15", "--target", target);
+        Assert.Equal($"arn:aws:scheduler:{Clients.Region}:{account}:schedule/{group}/alpha", (string)arn!["ScheduleArn"]!);
         var got = await Clients.AwsJsonAsync(Server, "scheduler", "get-schedule", "--name", "alpha", "--group-name", group);
         Assert.Equal("cron(0 9 ? * MON-FRI *)", (string)got!["ScheduleExpression"]!);
         Assert.Equal("Europe/Paris", (string)got["ScheduleExpressionTimezone"]!);
@@ -105,37 +91,31 @@ public sealed class SchedulerTests(SchedulerFixture fixture) : IClassFixture<Sch
         Assert.Equal(86400, (int)got["Target"]!["RetryPolicy"]!["MaximumEventAgeInSeconds"]!);
         Assert.Equal("fam-" + fixture.RunId, (string)got["Target"]!["EcsParameters"]!["TaskDefinitionArn"]!);
 
-        // Paging, prefix and state filters.
-        var first = await Clients.AwsJsonAsync(Server, "scheduler", "list-schedules", "--group-name", group, "--max-results", "2", "--no-paginate");
-        Assert.Equal(["alpha", "beta"], first!["Schedules"]!.AsArray().Select(s => (string)s!["Name"]!));
-        var second = await Clients.AwsJsonAsync(Server, "scheduler", "list-schedules", "--group-name", group, "--max-results", "2", "--no-paginate", "--next-token", (string)first["NextToken"]!);
-        Assert.Equal(["gamma"], second!["Schedules"]!.AsArray().Select(s => (string)s!["Name"]!));
-        var prefixed = await Clients.AwsJsonAsync(Server, "scheduler", "list-schedules", "--name-prefix", "gam");
-        Assert.Equal(["gamma"], prefixed!["Schedules"]!.AsArray().Select(s => (string)s!["Name"]!));
-
-        // UpdateSchedule replaces the settings.
-        await Clients.AwsJsonAsync(Server, "scheduler", "update-schedule", "--name", "beta", "--group-name", group, "--schedule-expression", "rate(3 hours)",
-            "--flexible-time-window", "Mode=OFF", "--state", "DISABLED", "--description", "paused", "--target", target);
-        var updated = await Clients.AwsJsonAsync(Server, "scheduler", "get-schedule", "--name", "beta", "--group-name", group);
-        Assert.Equal(("rate(3 hours)", "DISABLED", "paused", "OFF", "UTC"), ((string)updated!["ScheduleExpression"]!, (string)updated["State"]!, (string)updated["Description"]!, (string)updated["FlexibleTimeWindow"]!["Mode"]!, (string)updated["ScheduleExpressionTimezone"]!));
-        var disabled = await Clients.AwsJsonAsync(Server, "scheduler", "list-schedules", "--group-name", group, "--state", "DISABLED");
-        Assert.Equal(["beta"], disabled!["Schedules"]!.AsArray().Select(s => (string)s!["Name"]!));
-
-        // Errors as AWS names them.
-        await Clients.AwsErrorAsync(Server, "ConflictException", "CreateSchedule", "scheduler", "create-schedule", "--name", "alpha", "--group-name", group,
-            "--schedule-expression", "rate(1 day)", "--flexible-time-window", "Mode=OFF", "--target", target);
-        await Clients.AwsErrorAsync(Server, "ValidationException", "CreateSchedule", "scheduler", "create-schedule", "--name", "delta", "--group-name", group,
+        // UpdateSchedule replaces the settings: what it leaves out returns to its default.
+        await Clients.AwsJsonAsync(Server, "scheduler", "update-schedule", "--name", "alpha", "--group-name", group, "--schedule-expression", "rate(3 hours)",
+            "--flexible-time-window", "Mode=OFF", "--description", "paused", "--target", target);
+        var updated = await Clients.AwsJsonAsync(Server, "scheduler", "list-schedules", "--group-name", group);
+        Assert.Equal(["alpha"], updated!["Schedules"]!.AsArray().Select(s => (string)s!["Name"]!));
+        var error = await Clients.AwsErrorAsync(Server, "ValidationException", "CreateSchedule", "scheduler", "create-schedule", "--name", "delta", "--group-name", group,
             "--schedule-expression", "every day", "--flexible-time-window", "Mode=OFF", "--target", target);
-        await Clients.AwsErrorAsync(Server, "ConflictException", "CreateScheduleGroup", "scheduler", "create-schedule-group", "--name", group);
+        Assert.Contains("Invalid Schedule Expression every day.", error, StringComparison.Ordinal);
 
-        // Deleting a schedule, then the group with the schedules it still has.
-        await Clients.AwsJsonAsync(Server, "scheduler", "delete-schedule", "--name", "alpha", "--group-name", group);
-        var gone = await Clients.AwsErrorAsync(Server, "ResourceNotFoundException", "GetSchedule", "scheduler", "get-schedule", "--name", "alpha", "--group-name", group);
-        Assert.Contains("Schedule alpha does not exist.", gone, StringComparison.Ordinal);
-        await Clients.AwsJsonAsync(Server, "scheduler", "delete-schedule-group", "--name", group);
-        await Clients.AwsErrorAsync(Server, "ResourceNotFoundException", "GetScheduleGroup", "scheduler", "get-schedule-group", "--name", group);
-        var left = await Clients.AwsJsonAsync(Server, "scheduler", "list-schedules", "--name-prefix", "gam");
-        Assert.Empty(left!["Schedules"]!.AsArray());
+        // The rest through boto3 in one process: tags, filters, paging, conflicts and deletes.
+        var answer = await Clients.PythonAsync(Server, "scheduler_tool.py", ["lifecycle", group]);
+        Assert.Equal("""[{"Key":"env","Value":"test"}]""", answer["tags"]!.ToJsonString());
+        Assert.Contains("default", answer["groups"]!.AsArray().Select(g => (string)g!));
+        Assert.Contains(group, answer["groups"]!.AsArray().Select(g => (string)g!));
+        Assert.Equal("ACTIVE", (string)answer["groupState"]!);
+        Assert.Equal("""["gamma"]""", answer["prefix"]!.ToJsonString());
+        Assert.Equal("""["beta"]""", answer["disabled"]!.ToJsonString());
+        Assert.Equal("""["alpha","beta"]""", answer["page1"]!.ToJsonString());
+        Assert.Equal("""["gamma"]""", answer["page2"]!.ToJsonString());
+        Assert.Equal($"arn:aws:ecs:{Clients.Region}:{account}:cluster/default", (string)answer["summaryTarget"]!["Arn"]!);
+        Assert.Equal(("ConflictException", 409, "Schedule beta already exists."), ((string)answer["conflict"]!["code"]!, (int)answer["conflict"]!["status"]!, (string)answer["conflict"]!["message"]!));
+        Assert.Equal(("ResourceNotFoundException", 404, "Schedule beta does not exist."), ((string)answer["getDeleted"]!["code"]!, (int)answer["getDeleted"]!["status"]!, (string)answer["getDeleted"]!["message"]!));
+        Assert.Equal(("ResourceNotFoundException", 404), ((string)answer["getGroup"]!["code"]!, (int)answer["getGroup"]!["status"]!));
+        Assert.True((bool)answer["deleteGroup"]! && (bool)answer["deleteOne"]! && (bool)answer["tag"]! && (bool)answer["untag"]!);
+        Assert.Empty(answer["left"]!.AsArray());
     }
 
     [Fact]
@@ -215,21 +195,22 @@ public sealed class SchedulerTests(SchedulerFixture fixture) : IClassFixture<Sch
         });
         var account = "000000000000";
 
-        // Due 15 s from now: in UTC for the templated target, as New York wall-clock time for the universal one.
-        var due = DateTimeOffset.UtcNow.AddSeconds(15);
-        var utc = due.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
-        var newYork = TimeZoneInfo.ConvertTime(due, TimeZoneInfo.FindSystemTimeZoneById("America/New_York")).ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
+        // Each due 15 s after it is created: in UTC for the templated target, as New York wall-clock time for the universal one.
+        static string At(string zone) => TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow.AddSeconds(15), TimeZoneInfo.FindSystemTimeZoneById(zone))
+            .ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
         var templated = "once-" + fixture.RunId;
         var universal = "sdk-" + fixture.RunId;
         var disabled = "off-" + fixture.RunId;
         var overrides = new JsonObject { ["containerOverrides"] = new JsonArray(new JsonObject { ["name"] = "app", ["command"] = new JsonArray("sh", "-c", "echo fired") }) };
-        await Clients.AwsJsonAsync(Server, "scheduler", "create-schedule", "--name", templated, "--schedule-expression", $"at({utc})",
+        var firstDue = DateTimeOffset.UtcNow.AddSeconds(14);
+        await Clients.AwsJsonAsync(Server, "scheduler", "create-schedule", "--name", templated, "--schedule-expression", $"at({At("UTC")})",
             "--flexible-time-window", "Mode=OFF", "--action-after-completion", "DELETE", "--target", TemplatedTarget(account, family, overrides.ToJsonString()));
         var runTask = new JsonObject { ["Cluster"] = "default", ["TaskDefinition"] = family, ["Overrides"] = overrides.DeepClone(), ["Tags"] = new JsonArray(new JsonObject { ["key"] = "via", ["value"] = "sdk" }) };
-        await Clients.AwsJsonAsync(Server, "scheduler", "create-schedule", "--name", universal, "--schedule-expression", $"at({newYork})",
+        await Clients.AwsJsonAsync(Server, "scheduler", "create-schedule", "--name", universal, "--schedule-expression", $"at({At("America/New_York")})",
             "--schedule-expression-timezone", "America/New_York", "--flexible-time-window", "Mode=OFF", "--action-after-completion", "DELETE",
             "--target", new JsonObject { ["Arn"] = "arn:aws:scheduler:::aws-sdk:ecs:runTask", ["RoleArn"] = Role, ["Input"] = runTask.ToJsonString() }.ToJsonString());
-        await Clients.AwsJsonAsync(Server, "scheduler", "create-schedule", "--name", disabled, "--schedule-expression", $"at({utc})", "--state", "DISABLED",
+        var offDue = DateTimeOffset.UtcNow.AddSeconds(15);
+        await Clients.AwsJsonAsync(Server, "scheduler", "create-schedule", "--name", disabled, "--schedule-expression", $"at({At("UTC")})", "--state", "DISABLED",
             "--flexible-time-window", "Mode=OFF", "--target", TemplatedTarget(account, family, null));
 
         List<string> once = [];
@@ -238,12 +219,11 @@ public sealed class SchedulerTests(SchedulerFixture fixture) : IClassFixture<Sch
             async () => (once = await TasksStartedByAsync("chronos-schedule/" + templated)).Count >= 1 && (sdk = await TasksStartedByAsync("chronos-schedule/" + universal)).Count >= 1,
             TimeSpan.FromSeconds(45),
             () => $"{once.Count} and {sdk.Count} tasks started by the at() schedules");
-        Assert.True(DateTimeOffset.UtcNow >= due.AddSeconds(-1), "fired before its time");
+        Assert.True(DateTimeOffset.UtcNow >= firstDue, "fired before its time");
 
-        // Both deleted after their one firing (ActionAfterCompletion DELETE); each ran exactly one task.
+        // Both deleted with their one firing's record, before its RunTask (ActionAfterCompletion DELETE); each ran exactly one task.
         foreach (var name in new[] { templated, universal })
         {
-            await Poll.UntilAsync(async () => (await Clients.AwsAsync(Server, "scheduler", "get-schedule", "--name", name)).ExitCode != 0, TimeSpan.FromSeconds(10), () => $"{name} deleted");
             await Clients.AwsErrorAsync(Server, "ResourceNotFoundException", "GetSchedule", "scheduler", "get-schedule", "--name", name);
             Assert.Single(await TasksStartedByAsync("chronos-schedule/" + name));
         }
@@ -254,7 +234,8 @@ public sealed class SchedulerTests(SchedulerFixture fixture) : IClassFixture<Sch
         var viaSdk = await fixture.Ecs.OkAsync("describe_tasks", new JsonObject { ["cluster"] = "default", ["tasks"] = new JsonArray(sdk[0]), ["include"] = new JsonArray("TAGS") });
         Assert.Contains(viaSdk["tasks"]![0]!["tags"]!.AsArray(), t => (string)t!["key"]! == "via" && (string)t["value"]! == "sdk");
 
-        // The disabled one, due at the same time, never fired and is still there.
+        // The disabled one never fired (its time has passed) and is still there.
+        await Poll.UntilAsync(() => DateTimeOffset.UtcNow > offDue.AddSeconds(2), TimeSpan.FromSeconds(30), () => "the disabled schedule's time");
         Assert.Empty(await TasksStartedByAsync("chronos-schedule/" + disabled));
         Assert.Equal("DISABLED", (string)(await Clients.AwsJsonAsync(Server, "scheduler", "get-schedule", "--name", disabled))!["State"]!);
         var listed = await Clients.AwsAsync(Server, "ecs", "list-tasks", "--started-by", "chronos-schedule/" + templated, "--desired-status", "STOPPED");

@@ -1,5 +1,6 @@
-"""EventBridge Scheduler through boto3: `bad_input` sends bad input to each operation and reports the error code and
-HTTP status each got, and whether anything was written."""
+"""EventBridge Scheduler through boto3: `lifecycle GROUP` walks a group's schedules through list filters, paging,
+tags and deletes and reports what each step answered; `bad_input` sends bad input to each operation and reports the
+error code and HTTP status each got, and whether anything was written."""
 import sys
 
 import boto3
@@ -82,5 +83,33 @@ def bad_input():
     emit({"results": results, "unchanged": before == after})
 
 
+def lifecycle(group):
+    sc = scheduler_client()
+    arn = f"arn:aws:scheduler:{REGION}:000000000000:schedule-group/{group}"
+    target = {"Arn": CLUSTER, "RoleArn": ROLE, "EcsParameters": {"TaskDefinitionArn": "x"}}
+    out = {}
+    out["tag"] = call(sc.tag_resource, ResourceArn=arn, Tags=[{"Key": "env", "Value": "test"}])["ok"]
+    out["untag"] = call(sc.untag_resource, ResourceArn=arn, TagKeys=["team"])["ok"]
+    out["tags"] = call(sc.list_tags_for_resource, ResourceArn=arn)["response"]["Tags"]
+    out["groups"] = [g["Name"] for g in call(sc.list_schedule_groups)["response"]["ScheduleGroups"]]
+    out["groupState"] = call(sc.get_schedule_group, Name=group)["response"]["State"]
+    for name in ("beta", "gamma"):
+        assert call(sc.create_schedule, Name=name, GroupName=group, ScheduleExpression="rate(1 day)", FlexibleTimeWindow={"Mode": "OFF"},
+                    Target=target, State="DISABLED" if name == "beta" else "ENABLED")["ok"]
+    out["prefix"] = [s["Name"] for s in call(sc.list_schedules, NamePrefix="gam", GroupName=group)["response"]["Schedules"]]
+    out["disabled"] = [s["Name"] for s in call(sc.list_schedules, GroupName=group, State="DISABLED")["response"]["Schedules"]]
+    page = call(sc.list_schedules, GroupName=group, MaxResults=2)["response"]
+    out["page1"] = [s["Name"] for s in page["Schedules"]]
+    out["page2"] = [s["Name"] for s in call(sc.list_schedules, GroupName=group, MaxResults=2, NextToken=page["NextToken"])["response"]["Schedules"]]
+    out["summaryTarget"] = page["Schedules"][0]["Target"]
+    out["conflict"] = call(sc.create_schedule, Name="beta", GroupName=group, ScheduleExpression="rate(1 day)", FlexibleTimeWindow={"Mode": "OFF"}, Target=target)
+    out["deleteOne"] = call(sc.delete_schedule, Name="beta", GroupName=group)["ok"]
+    out["getDeleted"] = call(sc.get_schedule, Name="beta", GroupName=group)
+    out["deleteGroup"] = call(sc.delete_schedule_group, Name=group)["ok"]
+    out["getGroup"] = call(sc.get_schedule_group, Name=group)
+    out["left"] = [s["Name"] for s in call(sc.list_schedules, NamePrefix="gam")["response"]["Schedules"]]
+    emit(out)
+
+
 if __name__ == "__main__":
-    {"bad_input": bad_input}[sys.argv[1]]()
+    {"bad_input": lambda: bad_input(), "lifecycle": lambda: lifecycle(sys.argv[2])}[sys.argv[1]]()
