@@ -4,6 +4,7 @@
 The botocore model is the spec Berth follows: member names, types and required members come from it,
 so the DTOs are generated rather than typed by hand. Usage:
     python3 tools/gen_models.py ecs 2014-11-13 Berth.Ecs.Model src/Berth.Ecs.Model/Generated
+    python3 tools/gen_models.py scheduler 2021-06-30 Berth.Scheduler.Model src/Berth.Scheduler.Model/Generated
 """
 import gzip
 import json
@@ -162,11 +163,47 @@ def main():
     ctx.append("    ];")
     ctx.append("}")
     ctx.append("")
+    if model["metadata"].get("protocol") == "rest-json":
+        ctx += rest_bindings(model, cs_name)
     with open(os.path.join(outdir, "WireJsonContext.g.cs"), "w") as f:
         f.write("\n".join(ctx))
 
     if model["metadata"].get("protocol") == "query":
         write_query(model, namespace, outdir, cs_name)
+
+
+def rest_bindings(model, cs_name):
+    """rest-json: each operation's method and URI template, and the input members bound to the URI, query or headers."""
+    shapes = model["shapes"]
+    kinds = {"string": "String", "integer": "Integer", "long": "Integer", "boolean": "Boolean", "list": "List", "timestamp": "String"}
+    locations = {"uri": "Uri", "querystring": "Query", "header": "Header"}
+    out = []
+    out.append("/// <summary>rest-json: where each operation lives and which input members come from the URI, query or headers.</summary>")
+    out.append("public static partial class WireHttp")
+    out.append("{")
+    out.append("    public static readonly (string Name, string Method, string Uri, int Code)[] Operations =")
+    out.append("    [")
+    for name in sorted(model["operations"]):
+        http = model["operations"][name]["http"]
+        out.append("        (\"%s\", \"%s\", \"%s\", %d)," % (name, http["method"], http["requestUri"], http.get("responseCode", 200)))
+    out.append("    ];")
+    out.append("")
+    out.append("    public static readonly IReadOnlyDictionary<System.Type, Berth.Protocol.RestJson.RestMember[]> Bindings = new Dictionary<System.Type, Berth.Protocol.RestJson.RestMember[]>")
+    out.append("    {")
+    inputs = sorted({op["input"]["shape"] for op in model["operations"].values() if "input" in op})
+    for i in inputs:
+        members = []
+        for mname, m in shapes[i]["members"].items():
+            if "location" in m:
+                kind = kinds[shapes[m["shape"]]["type"]]
+                members.append("new(\"%s\", Berth.Protocol.RestJson.RestLocation.%s, \"%s\", Berth.Protocol.RestJson.RestValueKind.%s)" % (
+                    mname, locations[m["location"]], m.get("locationName", mname), kind))
+        if members:
+            out.append("        [typeof(%s)] = [%s]," % (cs_name(i), ", ".join(members)))
+    out.append("    };")
+    out.append("}")
+    out.append("")
+    return out
 
 
 def write_query(model, namespace, outdir, cs_name):

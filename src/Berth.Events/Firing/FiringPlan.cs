@@ -102,4 +102,112 @@ public static class FiringPlan
 
         return new(state with { LastFired = state.LastFired.SetItem(key, due) }, [EventsCodec.Fired(key, due)], current);
     }
+
+    /// <summary>
+    /// The first scheduled time of <paramref name="schedule"/> strictly after <paramref name="after"/>, in its zone, inside
+    /// its StartDate/EndDate (recurring schedules); null when it never fires again.
+    /// </summary>
+    public static DateTimeOffset? NextDue(ScheduleRecord schedule, DateTimeOffset after, TimeSpan rateMinute)
+    {
+        if (!ScheduleExpression.TryParse(schedule.Expression, ScheduleDialect.Scheduler, out var expression, out _))
+        {
+            return null;
+        }
+
+        Scheduler.ScheduleDecisions.TryZone(schedule.Timezone, out var zone);
+        if (expression is AtExpression at)
+        {
+            return at.NextAfter(after, schedule.ScheduleAnchor, zone);
+        }
+
+        if (schedule.StartDate is { } start && after < start)
+        {
+            after = start.AddTicks(-1);
+        }
+
+        DateTimeOffset? next;
+        var anchor = schedule.StartDate ?? schedule.ScheduleAnchor;
+        if (expression is RateExpression rate && rateMinute != TimeSpan.FromMinutes(1))
+        {
+            var from = new DateTimeOffset(anchor.UtcTicks - (anchor.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+            var period = rate.PeriodMinutes * rateMinute.Ticks;
+            var elapsed = after.UtcTicks - from.UtcTicks;
+            var k = elapsed < period ? 1 : (elapsed / period) + 1;
+            next = from.AddTicks(k * period);
+        }
+        else
+        {
+            next = expression!.NextAfter(after, anchor, zone);
+        }
+
+        return next is { } n && schedule.EndDate is { } end && n > end ? null : next;
+    }
+
+    /// <summary>Where a schedule's timer starts: after its last recorded firing and the moment its settings came into force.</summary>
+    public static DateTimeOffset? FirstDue(ScheduleRecord schedule, DateTimeOffset? lastFired, TimeSpan rateMinute)
+    {
+        var from = lastFired is { } last && last > schedule.ActiveSince ? last : schedule.ActiveSince;
+        return schedule.State == RuleState.Enabled ? NextDue(schedule, from, rateMinute) : null;
+    }
+
+    /// <summary>
+    /// How far a FLEXIBLE schedule's firing for <paramref name="due"/> is put off: a random offset inside its window, drawn
+    /// from <paramref name="seed"/>, the schedule and the due time, so the same firing gets the same offset after a restart.
+    /// </summary>
+    public static TimeSpan FlexibleOffset(ScheduleRecord schedule, DateTimeOffset due, int seed)
+    {
+        if (schedule.FlexibleWindowMinutes is not { } minutes)
+        {
+            return TimeSpan.Zero;
+        }
+
+        var hash = 2166136261u;
+        foreach (var c in EventsState.KeyOf(schedule))
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        var random = new Random(seed ^ (int)hash ^ due.UtcTicks.GetHashCode());
+        return TimeSpan.FromTicks(random.NextInt64(TimeSpan.FromMinutes(minutes).Ticks));
+    }
+
+    /// <summary>Judges a firing of the schedule <paramref name="planned"/> due at <paramref name="due"/> against the newest state.</summary>
+    public static FiringVerdict Judge(EventsState state, ScheduleRecord planned, DateTimeOffset due, DateTimeOffset now)
+    {
+        var key = EventsState.KeyOf(planned);
+        if (!state.Schedules.TryGetValue(key, out var current) || !ReferenceEquals(current, planned)
+            || current.State != RuleState.Enabled || due <= current.ActiveSince)
+        {
+            return FiringVerdict.Stale;
+        }
+
+        if (state.ScheduleLastFired.TryGetValue(key, out var last) && last >= due)
+        {
+            return FiringVerdict.AlreadyFired;
+        }
+
+        return now - due > TimeSpan.FromSeconds(current.MaximumEventAgeInSeconds) ? FiringVerdict.TooOld : FiringVerdict.Fire;
+    }
+
+    /// <summary>
+    /// Records the schedule's firing for <paramref name="due"/> before its target is invoked; refused (result null,
+    /// nothing written) when the schedule changed, was disabled or deleted, or this firing is already recorded. A
+    /// schedule with ActionAfterCompletion DELETE whose last firing this is is deleted in the same commit.
+    /// </summary>
+    public static Decision<EventsState, ScheduleRecord?> Record(EventsState state, ScheduleRecord planned, DateTimeOffset due, TimeSpan rateMinute)
+    {
+        var key = EventsState.KeyOf(planned);
+        if (!state.Schedules.TryGetValue(key, out var current) || !ReferenceEquals(current, planned) || current.State != RuleState.Enabled
+            || (state.ScheduleLastFired.TryGetValue(key, out var last) && last >= due))
+        {
+            return new(state, [], null);
+        }
+
+        if (current.DeleteAfterCompletion && NextDue(current, due, rateMinute) is null)
+        {
+            return new(Scheduler.ScheduleDecisions.Without(state, current), [.. EventsCodec.DeleteAll(current)], current);
+        }
+
+        return new(state with { ScheduleLastFired = state.ScheduleLastFired.SetItem(key, due) }, [EventsCodec.ScheduleFired(key, due)], current);
+    }
 }

@@ -7,8 +7,15 @@ namespace Berth.Events.Firing;
 /// <param name="ClusterArn">The target's Arn: the cluster to run in.</param>
 /// <param name="Parameters">The target's EcsParameters.</param>
 /// <param name="Input">The target's Input: <c>{"containerOverrides": [...]}</c>, ECS's task overrides.</param>
-/// <param name="StartedBy"><c>events-rule/RULE-NAME</c>.</param>
-public sealed record RunTaskCall(string Region, string ClusterArn, EcsTargetRecord Parameters, string? Input, string StartedBy);
+/// <param name="StartedBy"><c>events-rule/RULE-NAME</c> or <c>chronos-schedule/SCHEDULE-NAME</c>.</param>
+public sealed record RunTaskCall(string Region, string ClusterArn, EcsTargetRecord Parameters, string? Input, string StartedBy)
+{
+    /// <summary>
+    /// A whole RunTask request as JSON (Scheduler's universal target <c>aws-sdk:ecs:runTask</c>): used instead of the
+    /// cluster, parameters and input; <see cref="StartedBy"/> fills its startedBy when it names none.
+    /// </summary>
+    public string? RequestJson { get; init; }
+}
 
 /// <summary>What a RunTask gave: the tasks started and the failures (reason strings), or an error.</summary>
 /// <param name="TaskArns">The tasks started.</param>

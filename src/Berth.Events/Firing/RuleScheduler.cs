@@ -12,13 +12,17 @@ public sealed record RuleSchedulerOptions
 
     /// <summary>How late a missed firing is still delivered.</summary>
     public TimeSpan DeliveryWindow { get; init; } = FiringPlan.DeliveryWindow;
+
+    /// <summary>Seeds the offsets of FLEXIBLE schedules' firings inside their windows.</summary>
+    public int FlexibleSeed { get; init; }
 }
 
 /// <summary>
-/// Fires scheduled rules: a priority queue of next due times (one entry per scheduled rule, stale entries dropped when
-/// they come up), fed by the EventBridge state's commits. Each firing is recorded durably before its targets are
-/// invoked, so a (rule, scheduled time) pair fires at most once, even across a kill -9; firings missed while the
-/// server was down are delivered on start when within the delivery window, older ones dropped with a log line.
+/// Fires scheduled rules and EventBridge Scheduler schedules: a priority queue of next due times (one entry per rule or
+/// schedule, stale entries dropped when they come up), fed by the EventBridge state's commits. Each firing is recorded
+/// durably before its targets are invoked, so a (rule or schedule, scheduled time) pair fires at most once, even across
+/// a kill -9; firings missed while the server was down are delivered on start when within the delivery window (a
+/// schedule's: its RetryPolicy's MaximumEventAgeInSeconds), older ones dropped with a log line.
 /// </summary>
 public sealed partial class RuleScheduler : IAsyncDisposable
 {
@@ -27,8 +31,10 @@ public sealed partial class RuleScheduler : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly RuleSchedulerOptions _options;
     private readonly ILogger _logger;
-    private readonly PriorityQueue<RuleRecord, DateTimeOffset> _queue = new();
+    // Entries are (rule or schedule, scheduled time), by when to act: the scheduled time, later for a FLEXIBLE window.
+    private readonly PriorityQueue<(object Source, DateTimeOffset Due), DateTimeOffset> _queue = new();
     private readonly Dictionary<string, RuleRecord> _planned = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ScheduleRecord> _plannedSchedules = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _firingLock = new();
     private readonly HashSet<Task> _firings = [];
@@ -71,10 +77,18 @@ public sealed partial class RuleScheduler : IAsyncDisposable
             var changed = _changed;
             Plan(_pipeline.Current);
             var now = _time.GetUtcNow();
-            while (_queue.TryPeek(out var rule, out var due) && due <= now)
+            while (_queue.TryPeek(out var entry, out var at) && at <= now)
             {
                 _queue.Dequeue();
-                Due(rule, due, now);
+                switch (entry.Source)
+                {
+                    case RuleRecord rule:
+                        Due(rule, entry.Due, now);
+                        break;
+                    case ScheduleRecord schedule:
+                        Due(schedule, entry.Due, now);
+                        break;
+                }
             }
 
             var wait = _queue.TryPeek(out _, out var next) ? next - now : Timeout.InfiniteTimeSpan;
@@ -114,7 +128,7 @@ public sealed partial class RuleScheduler : IAsyncDisposable
             var lastFired = state.LastFired.TryGetValue(key, out var last) ? last : (DateTimeOffset?)null;
             if (FiringPlan.FirstDue(rule, lastFired, _options.RateMinute) is { } due)
             {
-                _queue.Enqueue(rule, due);
+                _queue.Enqueue((rule, due), due);
             }
         }
 
@@ -124,6 +138,126 @@ public sealed partial class RuleScheduler : IAsyncDisposable
             {
                 _planned.Remove(key);
             }
+        }
+
+        foreach (var (key, schedule) in state.Schedules)
+        {
+            if (_plannedSchedules.TryGetValue(key, out var known) && ReferenceEquals(known, schedule))
+            {
+                continue;
+            }
+
+            _plannedSchedules[key] = schedule;
+            var lastFired = state.ScheduleLastFired.TryGetValue(key, out var last) ? last : (DateTimeOffset?)null;
+            if (FiringPlan.FirstDue(schedule, lastFired, _options.RateMinute) is { } due)
+            {
+                Enqueue(schedule, due);
+            }
+        }
+
+        if (_plannedSchedules.Count > state.Schedules.Count)
+        {
+            foreach (var key in _plannedSchedules.Keys.Where(k => !state.Schedules.ContainsKey(k)).ToList())
+            {
+                _plannedSchedules.Remove(key);
+            }
+        }
+    }
+
+    private void Enqueue(ScheduleRecord schedule, DateTimeOffset due) =>
+        _queue.Enqueue((schedule, due), due + FiringPlan.FlexibleOffset(schedule, due, _options.FlexibleSeed));
+
+    private void Due(ScheduleRecord schedule, DateTimeOffset due, DateTimeOffset now)
+    {
+        var state = _pipeline.Current;
+        switch (FiringPlan.Judge(state, schedule, due, now))
+        {
+            case FiringVerdict.Stale:
+                return;
+            case FiringVerdict.AlreadyFired:
+                Requeue(schedule, state.ScheduleLastFired[EventsState.KeyOf(schedule)]);
+                return;
+            case FiringVerdict.TooOld:
+                var resume = now - TimeSpan.FromSeconds(schedule.MaximumEventAgeInSeconds);
+                LogScheduleDropped(_logger, schedule.Name, schedule.Group, due, resume);
+                Requeue(schedule, resume.AddTicks(-1));
+                return;
+            default:
+                Requeue(schedule, due);
+                Track(FireAsync(schedule, due));
+                return;
+        }
+    }
+
+    private void Requeue(ScheduleRecord schedule, DateTimeOffset after)
+    {
+        if (FiringPlan.NextDue(schedule, after, _options.RateMinute) is { } next)
+        {
+            Enqueue(schedule, next);
+        }
+    }
+
+    private async Task FireAsync(ScheduleRecord planned, DateTimeOffset due)
+    {
+        ScheduleRecord? schedule;
+        try
+        {
+            // Durable before the target is invoked (and, for a last firing with DELETE, the schedule gone with it).
+            schedule = await _pipeline.ExecuteAsync(s => FiringPlan.Record(s, planned, due, _options.RateMinute));
+        }
+        catch (Exception ex)
+        {
+            LogRecordFailed(_logger, planned.Name, due, ex);
+            return;
+        }
+
+        if (schedule is null)
+        {
+            return;
+        }
+
+        LogScheduleFiring(_logger, schedule.Name, schedule.Group, due);
+        var startedBy = "chronos-schedule/" + schedule.Name;
+        RunTaskCall call;
+        if (schedule.TargetArn == Scheduler.ScheduleDecisions.UniversalRunTask)
+        {
+            call = new RunTaskCall(schedule.Region, "", new EcsTargetRecord { TaskDefinitionArn = "" }, null, startedBy) { RequestJson = schedule.Input };
+        }
+        else if (schedule.Ecs is { } ecs)
+        {
+            call = new RunTaskCall(schedule.Region, schedule.TargetArn, ecs, schedule.Input, startedBy);
+        }
+        else
+        {
+            Interlocked.Increment(ref _failedInvocations);
+            LogUnsupportedTarget(_logger, "Schedule", schedule.Name, "target", schedule.TargetArn);
+            return;
+        }
+
+        await InvokeAsync(call, "Schedule", schedule.Name, "target");
+    }
+
+    private async Task InvokeAsync(RunTaskCall call, string kind, string source, string target)
+    {
+        try
+        {
+            var outcome = await _ecs.RunTaskAsync(call, _stopping.Token);
+            Interlocked.Add(ref _tasksStarted, outcome.TaskArns.Count);
+            foreach (var task in outcome.TaskArns)
+            {
+                LogTaskStarted(_logger, kind, source, target, task);
+            }
+
+            if (outcome.Failures.Count > 0)
+            {
+                Interlocked.Increment(ref _failedInvocations);
+                LogInvocationFailed(_logger, kind, source, target, string.Join("; ", outcome.Failures));
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Interlocked.Increment(ref _failedInvocations);
+            LogInvocationFailed(_logger, kind, source, target, ex.Message);
         }
     }
 
@@ -156,7 +290,7 @@ public sealed partial class RuleScheduler : IAsyncDisposable
     {
         if (FiringPlan.NextDue(rule, after, _options.RateMinute) is { } next)
         {
-            _queue.Enqueue(rule, next);
+            _queue.Enqueue((rule, next), next);
         }
     }
 
@@ -205,31 +339,11 @@ public sealed partial class RuleScheduler : IAsyncDisposable
             if (target.Ecs is not { } ecs)
             {
                 Interlocked.Increment(ref _failedInvocations);
-                LogUnsupportedTarget(_logger, rule.Name, target.Id, target.Arn);
+                LogUnsupportedTarget(_logger, "Rule", rule.Name, target.Id, target.Arn);
                 continue;
             }
 
-            var call = new RunTaskCall(rule.Region, target.Arn, ecs, target.Input, "events-rule/" + rule.Name);
-            try
-            {
-                var outcome = await _ecs.RunTaskAsync(call, _stopping.Token);
-                Interlocked.Add(ref _tasksStarted, outcome.TaskArns.Count);
-                foreach (var task in outcome.TaskArns)
-                {
-                    LogTaskStarted(_logger, rule.Name, target.Id, task);
-                }
-
-                if (outcome.Failures.Count > 0)
-                {
-                    Interlocked.Increment(ref _failedInvocations);
-                    LogInvocationFailed(_logger, rule.Name, target.Id, string.Join("; ", outcome.Failures));
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Interlocked.Increment(ref _failedInvocations);
-                LogInvocationFailed(_logger, rule.Name, target.Id, ex.Message);
-            }
+            await InvokeAsync(new RunTaskCall(rule.Region, target.Arn, ecs, target.Input, "events-rule/" + rule.Name), "Rule", rule.Name, target.Id);
         }
     }
 
@@ -252,14 +366,20 @@ public sealed partial class RuleScheduler : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Information, Message = "Rule {Rule} fires for {Scheduled:o} ({TargetCount} targets)")]
     private static partial void LogFiring(ILogger logger, string rule, DateTimeOffset scheduled, int targetCount);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Rule {Rule} target {Target} started task {TaskArn}")]
-    private static partial void LogTaskStarted(ILogger logger, string rule, string target, string taskArn);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Schedule {Schedule} in group {Group} fires for {Scheduled:o}")]
+    private static partial void LogScheduleFiring(ILogger logger, string schedule, string group, DateTimeOffset scheduled);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Rule {Rule} target {Target} failed invocation: {Reason}")]
-    private static partial void LogInvocationFailed(ILogger logger, string rule, string target, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Schedule {Schedule} in group {Group}: firings from {Scheduled:o} until {Resume:o} were missed by more than its MaximumEventAgeInSeconds and are dropped")]
+    private static partial void LogScheduleDropped(ILogger logger, string schedule, string group, DateTimeOffset scheduled, DateTimeOffset resume);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Rule {Rule} target {Target} ({TargetArn}) is not an ECS target; Berth invokes only ECS targets")]
-    private static partial void LogUnsupportedTarget(ILogger logger, string rule, string target, string targetArn);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Kind} {Name} target {Target} started task {TaskArn}")]
+    private static partial void LogTaskStarted(ILogger logger, string kind, string name, string target, string taskArn);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Kind} {Name} target {Target} failed invocation: {Reason}")]
+    private static partial void LogInvocationFailed(ILogger logger, string kind, string name, string target, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Kind} {Name} target {Target} ({TargetArn}) is not an ECS target; Berth invokes only ECS targets")]
+    private static partial void LogUnsupportedTarget(ILogger logger, string kind, string name, string target, string targetArn);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rule {Rule} on bus {Bus}: firings from {Scheduled:o} until {Resume:o} were missed by more than the delivery window and are dropped")]
     private static partial void LogDropped(ILogger logger, string rule, string bus, DateTimeOffset scheduled, DateTimeOffset resume);

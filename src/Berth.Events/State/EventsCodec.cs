@@ -10,6 +10,8 @@ namespace Berth.Events.State;
 [JsonSerializable(typeof(RuleRecord))]
 [JsonSerializable(typeof(EventBusRecord))]
 [JsonSerializable(typeof(FiredDocument))]
+[JsonSerializable(typeof(ScheduleRecord))]
+[JsonSerializable(typeof(ScheduleGroupRecord))]
 internal sealed partial class EventsJsonContext : JsonSerializerContext
 {
 }
@@ -25,6 +27,34 @@ public static class EventsCodec
 
     /// <summary>Document kind of a rule's last firing (id: the rule's key).</summary>
     public const string FiredKind = "events.fired";
+
+    /// <summary>Document kind of Scheduler schedules (id: <c>region|group|name</c>).</summary>
+    public const string ScheduleKind = "scheduler.schedule";
+
+    /// <summary>Document kind of Scheduler schedule groups (id: <c>region|name</c>).</summary>
+    public const string GroupKind = "scheduler.group";
+
+    /// <summary>Document kind of a schedule's last firing (id: the schedule's key).</summary>
+    public const string ScheduleFiredKind = "scheduler.fired";
+
+    /// <summary>The mutation that records that the schedule <paramref name="key"/> fired for <paramref name="scheduled"/>.</summary>
+    public static Mutation ScheduleFired(string key, DateTimeOffset scheduled) =>
+        Mutation.Put(ScheduleFiredKind, key, JsonSerializer.SerializeToUtf8Bytes(new FiredDocument(scheduled), EventsJsonContext.Default.FiredDocument));
+
+    /// <summary>The mutation that stores <paramref name="schedule"/>.</summary>
+    public static Mutation Put(ScheduleRecord schedule) =>
+        Mutation.Put(ScheduleKind, EventsState.KeyOf(schedule), JsonSerializer.SerializeToUtf8Bytes(schedule, EventsJsonContext.Default.ScheduleRecord));
+
+    /// <summary>The mutations that remove <paramref name="schedule"/> and its firing record.</summary>
+    public static IEnumerable<Mutation> DeleteAll(ScheduleRecord schedule) =>
+        [Mutation.Delete(ScheduleKind, EventsState.KeyOf(schedule)), Mutation.Delete(ScheduleFiredKind, EventsState.KeyOf(schedule))];
+
+    /// <summary>The mutation that stores <paramref name="group"/>.</summary>
+    public static Mutation Put(ScheduleGroupRecord group) =>
+        Mutation.Put(GroupKind, EventsState.GroupKey(group.Region, group.Name), JsonSerializer.SerializeToUtf8Bytes(group, EventsJsonContext.Default.ScheduleGroupRecord));
+
+    /// <summary>The mutation that removes <paramref name="group"/>.</summary>
+    public static Mutation Delete(ScheduleGroupRecord group) => Mutation.Delete(GroupKind, EventsState.GroupKey(group.Region, group.Name));
 
     /// <summary>The mutation that records that the rule <paramref name="ruleKey"/> fired for <paramref name="scheduled"/>.</summary>
     public static Mutation Fired(string ruleKey, DateTimeOffset scheduled) =>
@@ -53,6 +83,9 @@ public static class EventsCodec
         var rules = ImmutableSortedDictionary.CreateBuilder<string, RuleRecord>(StringComparer.Ordinal);
         var buses = ImmutableSortedDictionary.CreateBuilder<string, EventBusRecord>(StringComparer.Ordinal);
         var fired = ImmutableSortedDictionary.CreateBuilder<string, DateTimeOffset>(StringComparer.Ordinal);
+        var schedules = ImmutableSortedDictionary.CreateBuilder<string, ScheduleRecord>(StringComparer.Ordinal);
+        var groups = ImmutableSortedDictionary.CreateBuilder<string, ScheduleGroupRecord>(StringComparer.Ordinal);
+        var scheduleFired = ImmutableSortedDictionary.CreateBuilder<string, DateTimeOffset>(StringComparer.Ordinal);
         foreach (var document in documents)
         {
             switch (document.Kind)
@@ -64,6 +97,16 @@ public static class EventsCodec
                 case FiredKind:
                     fired[document.Id] = JsonSerializer.Deserialize(document.Body, EventsJsonContext.Default.FiredDocument)!.Scheduled;
                     break;
+                case ScheduleKind:
+                    schedules[document.Id] = JsonSerializer.Deserialize(document.Body, EventsJsonContext.Default.ScheduleRecord)!;
+                    break;
+                case GroupKind:
+                    var group = JsonSerializer.Deserialize(document.Body, EventsJsonContext.Default.ScheduleGroupRecord)!;
+                    groups[document.Id] = group with { Tags = group.Tags.WithComparers(StringComparer.Ordinal) };
+                    break;
+                case ScheduleFiredKind:
+                    scheduleFired[document.Id] = JsonSerializer.Deserialize(document.Body, EventsJsonContext.Default.FiredDocument)!.Scheduled;
+                    break;
                 case BusKind:
                     var bus = JsonSerializer.Deserialize(document.Body, EventsJsonContext.Default.EventBusRecord)!;
                     buses[document.Id] = bus with { Tags = bus.Tags.WithComparers(StringComparer.Ordinal) };
@@ -71,7 +114,15 @@ public static class EventsCodec
             }
         }
 
-        return new EventsState { Rules = rules.ToImmutable(), Buses = buses.ToImmutable(), LastFired = fired.ToImmutable() };
+        return new EventsState
+        {
+            Rules = rules.ToImmutable(),
+            Buses = buses.ToImmutable(),
+            LastFired = fired.ToImmutable(),
+            Schedules = schedules.ToImmutable(),
+            ScheduleGroups = groups.ToImmutable(),
+            ScheduleLastFired = scheduleFired.ToImmutable(),
+        };
     }
 
 }

@@ -187,6 +187,27 @@ public sealed record EventsState
     /// <summary>The scheduled time of the last firing of each rule, by rule key: a firing at or before it never happens again.</summary>
     public ImmutableSortedDictionary<string, DateTimeOffset> LastFired { get; init; } = ImmutableSortedDictionary.Create<string, DateTimeOffset>(StringComparer.Ordinal);
 
+    /// <summary>The name of the schedule group every region has.</summary>
+    public const string DefaultGroup = "default";
+
+    /// <summary>Scheduler schedule groups by <c>region|name</c> (the default group only once tagged).</summary>
+    public ImmutableSortedDictionary<string, ScheduleGroupRecord> ScheduleGroups { get; init; } = ImmutableSortedDictionary.Create<string, ScheduleGroupRecord>(StringComparer.Ordinal);
+
+    /// <summary>Scheduler schedules by <c>region|group|name</c>.</summary>
+    public ImmutableSortedDictionary<string, ScheduleRecord> Schedules { get; init; } = ImmutableSortedDictionary.Create<string, ScheduleRecord>(StringComparer.Ordinal);
+
+    /// <summary>The scheduled time of the last firing of each schedule, by schedule key.</summary>
+    public ImmutableSortedDictionary<string, DateTimeOffset> ScheduleLastFired { get; init; } = ImmutableSortedDictionary.Create<string, DateTimeOffset>(StringComparer.Ordinal);
+
+    /// <summary>The key of a schedule group.</summary>
+    public static string GroupKey(string region, string group) => region + "|" + group;
+
+    /// <summary>The key of a schedule.</summary>
+    public static string ScheduleKey(string region, string group, string name) => region + "|" + group + "|" + name;
+
+    /// <summary>The key of a schedule record.</summary>
+    public static string KeyOf(ScheduleRecord schedule) => ScheduleKey(schedule.Region, schedule.Group, schedule.Name);
+
     /// <summary>The key of a bus.</summary>
     public static string BusKey(string region, string bus) => region + "|" + bus;
 

@@ -9,9 +9,10 @@ public static class RequiredMembers
 {
     /// <summary>
     /// Throws InvalidParameterException naming the first required member that is missing.
-    /// <paramref name="required"/> maps a shape's type to its required wire member names.
+    /// <paramref name="required"/> maps a shape's type to its required wire member names; <paramref name="missing"/>
+    /// makes the error from the member's path instead (services whose error for a missing member is not ECS's).
     /// </summary>
-    public static void Check(object value, JsonTypeInfo typeInfo, IReadOnlyDictionary<Type, string[]> required, string path = "")
+    public static void Check(object value, JsonTypeInfo typeInfo, IReadOnlyDictionary<Type, string[]> required, string path = "", Func<string, AwsException>? missing = null)
     {
         if (typeInfo.Kind != JsonTypeInfoKind.Object)
         {
@@ -26,7 +27,7 @@ public static class RequiredMembers
             {
                 if (names is not null && Array.IndexOf(names, property.Name) >= 0)
                 {
-                    throw AwsException.InvalidParameter($"{path}{property.Name} can not be null.");
+                    throw missing is null ? AwsException.InvalidParameter($"{path}{property.Name} can not be null.") : missing(path + property.Name);
                 }
 
                 continue;
@@ -36,7 +37,7 @@ public static class RequiredMembers
             switch (memberInfo.Kind)
             {
                 case JsonTypeInfoKind.Object:
-                    Check(member, memberInfo, required, $"{path}{property.Name}.");
+                    Check(member, memberInfo, required, $"{path}{property.Name}.", missing);
                     break;
                 case JsonTypeInfoKind.Enumerable when memberInfo.ElementType is { } element && member is IEnumerable items:
                     var elementInfo = typeInfo.Options.GetTypeInfo(element);
@@ -47,7 +48,7 @@ public static class RequiredMembers
                         {
                             if (item is not null)
                             {
-                                Check(item, elementInfo, required, $"{path}{property.Name}[{index}].");
+                                Check(item, elementInfo, required, $"{path}{property.Name}[{index}].", missing);
                             }
 
                             index++;

@@ -14,6 +14,13 @@ public sealed class EcsRunTaskTarget(DispatchTable table, string accountId) : IR
 {
     private static readonly WireJsonContext Json = WireJsonContext.Default;
 
+    // The universal target's Input is RunTask's request as the SDKs name it: members in either case (cluster or Cluster).
+    private static readonly WireJsonContext Lenient = new(new JsonSerializerOptions
+    {
+        PropertyNameCaseInsensitive = true,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    });
+
     /// <inheritdoc />
     public async Task<RunTaskOutcome> RunTaskAsync(RunTaskCall call, CancellationToken cancellationToken)
     {
@@ -24,7 +31,7 @@ public sealed class EcsRunTaskTarget(DispatchTable table, string accountId) : IR
         }
         catch (JsonException e)
         {
-            return new RunTaskOutcome([], [$"Input is not ECS task overrides: {e.Message}"]);
+            return new RunTaskOutcome([], [call.RequestJson is null ? $"Input is not ECS task overrides: {e.Message}" : $"Input is not a RunTask request: {e.Message}"]);
         }
 
         if (!table.TryGet(WireOperations.TargetPrefix + ".RunTask", out var runTask))
@@ -50,6 +57,13 @@ public sealed class EcsRunTaskTarget(DispatchTable table, string accountId) : IR
     /// <summary>ECS's RunTask request for a firing: the target's EcsParameters, its Input as overrides, its startedBy.</summary>
     internal static RunTaskRequest Request(RunTaskCall call)
     {
+        if (call.RequestJson is { } json)
+        {
+            var request = JsonSerializer.Deserialize(json, Lenient.RunTaskRequest) ?? throw new JsonException("null is not a RunTask request");
+            request.StartedBy ??= call.StartedBy;
+            return request;
+        }
+
         var p = call.Parameters;
         return new RunTaskRequest
         {

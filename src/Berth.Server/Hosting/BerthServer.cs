@@ -14,6 +14,7 @@ using Berth.Ecs.Tasks;
 using Berth.Elb;
 using Berth.Events;
 using Berth.Events.Firing;
+using Berth.Events.Scheduler;
 using Berth.LoadBalancing;
 using Berth.Logs;
 using Berth.Logs.Retention;
@@ -21,6 +22,7 @@ using Berth.Logs.Storage;
 using Berth.Protocol.Auth;
 using Berth.Protocol.Dispatch;
 using Berth.Protocol.Query;
+using Berth.Protocol.RestJson;
 using Berth.Registry;
 using Berth.Registry.Auth;
 using Berth.Registry.Distribution;
@@ -109,6 +111,9 @@ public static partial class BerthServer
             await using var feed = new DataPlaneFeed(elb.Pipeline, plane, AddressPool.AddressOf, id => InstanceHost(pipeline.Current, id), time, options.LoadBalancerResync, stateLoggers.CreateLogger<DataPlaneFeed>());
             new ElbApi(elb.Pipeline, time, new Random()) { DnsName = addresses.DnsName, Health = feed }.Register(queryTable);
             queryTable.Freeze();
+            var restTable = new RestJsonDispatchTable();
+            new SchedulerApi(events.Pipeline, options.AccountId, time).Register(restTable);
+            restTable.Freeze();
 
             // The default cluster exists from the first start, as in ECS, so the one command gives a working cluster.
             await pipeline.ExecuteAsync(s => ClusterDecisions.Create(s, new Scope(options.Region, options.AccountId), new CreateClusterRequest()));
@@ -147,6 +152,7 @@ public static partial class BerthServer
                 LargeBodyBytes = ServerOptions.LogsMaxBodyBytes,
             };
             var queryEdge = new QueryEdge(queryTable, verifier, options.AccountId, options.MaxBodyBytes, app.Services.GetRequiredService<ILogger<QueryEdge>>());
+            var restEdge = new RestJsonEdge(restTable, verifier, options.AccountId, options.MaxBodyBytes, app.Services.GetRequiredService<ILogger<RestJsonEdge>>());
             var loggers = app.Services.GetRequiredService<ILoggerFactory>();
             var logger = loggers.CreateLogger("Berth.Server");
             await using var hub = new AgentHub(pipeline, verifier, options.AccountId, time, new AgentHubOptions { LostAfter = options.AgentLostAfter, RegistryCredentials = RegistryCredentialsFor(registry) }, loggers.CreateLogger<AgentHub>());
@@ -154,7 +160,7 @@ public static partial class BerthServer
             services.Start();
             await using var expiry = new ExpiryController(pipeline, time, RetentionPeriods.Of(options.StoppedTaskRetention), loggers.CreateLogger<ExpiryController>());
             expiry.Start();
-            await using var rules = new RuleScheduler(events.Pipeline, runTaskTarget, time, new RuleSchedulerOptions { RateMinute = options.EventsRateMinute }, loggers.CreateLogger<RuleScheduler>());
+            await using var rules = new RuleScheduler(events.Pipeline, runTaskTarget, time, new RuleSchedulerOptions { RateMinute = options.EventsRateMinute, FlexibleSeed = Random.Shared.Next() }, loggers.CreateLogger<RuleScheduler>());
             rules.Start();
             delivery.Start();
             await using var ecsEvents = new EcsEventSource(pipeline, delivery, time);
@@ -163,7 +169,7 @@ public static partial class BerthServer
             logRetention.Start();
             var metering = new MeteringEndpoint(pipeline, verifier, options.AccountId, time);
             var distribution = new DistributionHandler(registry, app.Services.GetRequiredService<ILogger<DistributionHandler>>());
-            app.Run(http => Route(http, edge, queryEdge, hub, metering, distribution));
+            app.Run(http => Route(http, edge, queryEdge, restEdge, hub, metering, distribution));
             await using var targets = new ServiceTargetsController(pipeline, elb.Pipeline, feed, time, IdSource.Random, new ServiceTargetsOptions(), loggers.CreateLogger<ServiceTargetsController>());
             plane.HealthChanged += (_, _) => targets.Wake();
             await app.StartAsync(stopping);
@@ -249,7 +255,7 @@ public static partial class BerthServer
         return [new AgentRegistryCredential { Registry = host, Username = RegistryTokens.UserName, Password = password }];
     };
 
-    private static Task Route(HttpContext http, AwsJsonEdge edge, QueryEdge queryEdge, AgentHub hub, MeteringEndpoint metering, DistributionHandler distribution)
+    private static Task Route(HttpContext http, AwsJsonEdge edge, QueryEdge queryEdge, RestJsonEdge restEdge, AgentHub hub, MeteringEndpoint metering, DistributionHandler distribution)
     {
         var path = http.Request.Path.Value;
         if (path is not null && (path == "/v2" || path.StartsWith("/v2/", StringComparison.Ordinal)))
@@ -262,6 +268,12 @@ public static partial class BerthServer
         {
             http.Response.ContentType = "application/json";
             return http.Response.WriteAsync("{\"status\":\"ok\"}");
+        }
+
+        if (restEdge.TryAccept(http, out var restService))
+        {
+            // Signed for a rest-json service (EventBridge Scheduler): the method and path name the operation.
+            return restEdge.HandleAsync(http, restService);
         }
 
         if (path == "/" && HttpMethods.IsPost(http.Request.Method))
