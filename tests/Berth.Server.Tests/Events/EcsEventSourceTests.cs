@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Berth.Ecs.ContainerInstances;
+using Berth.Ecs.Services;
 using Berth.Ecs.State;
 using Berth.Ecs.Tasks;
 using Berth.Server.Events;
@@ -54,5 +56,58 @@ public class EcsEventSourceTests
         Assert.Empty(EcsEventSource.Changes(With(running), With(running with { Version = 4, HealthStatus = HealthStatus.Healthy }), Now));
         var state = With(running);
         Assert.Empty(EcsEventSource.Changes(state, state, Now));
+    }
+
+    private static ServiceRecord Service(RolloutState rollout, bool steady = false, int desired = 2) => new()
+    {
+        ServiceArn = "arn:aws:ecs:eu-west-1:123456789012:service/default/web",
+        ServiceName = "web",
+        ClusterArn = "arn:aws:ecs:eu-west-1:123456789012:cluster/default",
+        TaskDefinition = "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:1",
+        DeploymentConfiguration = new DeploymentSettings { MaximumPercent = 200, MinimumHealthyPercent = 100 },
+        DesiredCount = desired,
+        Deployments = [new DeploymentRecord { Id = "ecs-svc/1234567890123456789", Status = DeploymentStatus.Primary, TaskDefinition = "arn:aws:ecs:eu-west-1:123456789012:task-definition/web:1", RolloutState = rollout, RolloutStateReason = "ECS deployment ecs-svc/1234567890123456789 completed." }],
+        Controller = new ControllerMemory { SteadyReported = steady },
+    };
+
+    private static EcsState WithService(ServiceRecord service)
+    {
+        var edit = new StateEdit(EcsState.Empty);
+        edit.Put(service);
+        return edit.State;
+    }
+
+    [Fact]
+    public void A_completed_deployment_and_a_steady_state_are_ECSs_deployment_and_service_events()
+    {
+        var before = WithService(Service(RolloutState.InProgress));
+        var after = WithService(Service(RolloutState.Completed, steady: true, desired: 3));
+        var events = EcsEventSource.Changes(before, after, Now).Select(e => JsonNode.Parse(e.Json)!).ToList();
+        var deployment = Assert.Single(events, e => (string?)e["detail-type"] == "ECS Deployment State Change")["detail"]!;
+        Assert.Equal(("INFO", "SERVICE_DEPLOYMENT_COMPLETED", "ecs-svc/1234567890123456789"), ((string?)deployment["eventType"], (string?)deployment["eventName"], (string?)deployment["deploymentId"]));
+        var actions = events.Where(e => (string?)e["detail-type"] == "ECS Service Action").Select(e => (string?)e["detail"]!["eventName"]).Order().ToList();
+        Assert.Equal(["SERVICE_DESIRED_COUNT_UPDATED", "SERVICE_STEADY_STATE"], actions);
+        Assert.All(events, e => Assert.Equal("arn:aws:ecs:eu-west-1:123456789012:service/default/web", (string?)e["resources"]![0]));
+        Assert.Empty(EcsEventSource.Changes(after, after, Now));
+    }
+
+    [Fact]
+    public void An_instance_draining_is_a_container_instance_state_change()
+    {
+        var instance = new InstanceRecord
+        {
+            ContainerInstanceArn = "arn:aws:ecs:eu-west-1:123456789012:container-instance/default/abc",
+            Ec2InstanceId = "i-0123456789abcdef0",
+            Status = InstanceStatus.Active,
+            AgentConnected = true,
+            Health = new InstanceHealth("OK", Now, Now),
+        };
+        var edit = new StateEdit(EcsState.Empty);
+        edit.Put(instance);
+        var before = edit.State;
+        edit.Put(instance with { Status = InstanceStatus.Draining });
+        var @event = JsonNode.Parse(Assert.Single(EcsEventSource.Changes(before, edit.State, Now)).Json)!;
+        Assert.Equal("ECS Container Instance State Change", (string?)@event["detail-type"]);
+        Assert.Equal(("DRAINING", "arn:aws:ecs:eu-west-1:123456789012:cluster/default"), ((string?)@event["detail"]!["status"], (string?)@event["detail"]!["clusterArn"]));
     }
 }
