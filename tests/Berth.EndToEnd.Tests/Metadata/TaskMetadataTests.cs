@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Berth.EndToEnd.Tests.Infrastructure;
-using Berth.EndToEnd.Tests.Tasks;
 using Xunit.Abstractions;
 using static Berth.EndToEnd.Tests.Tasks.TaskTestKit;
 
