@@ -171,6 +171,30 @@ public sealed class TaskMetadataTests(TaskMetadataFixture fixture, ITestOutputHe
     }
 
     [Fact]
+    public async Task A_host_mode_container_reads_its_task_over_loopback()
+    {
+        var family = "meta-host-" + fixture.RunId;
+        await RegisterAsync(family, "host");
+        var arn = Assert.Single(TaskArns(await Ecs.OkAsync("run_task", new JsonObject { ["cluster"] = Cluster, ["taskDefinition"] = family })));
+        fixture.SeenTasks.Add(arn);
+        var described = await Ecs.WaitStatusAsync(Cluster, arn, "RUNNING");
+        var sections = await SectionsAsync((string)Container(described, "app")["runtimeId"]!);
+
+        // A host-mode container shares the host's loopback, where the agent listens too.
+        Assert.StartsWith($"http://127.0.0.1:{fixture.MetadataPort}/v4/", sections["URI"], StringComparison.Ordinal);
+        AssertTask(JsonNode.Parse(sections["/task"])!, described, family);
+        Assert.Equal("host", (string?)Assert.Single(JsonNode.Parse(sections[string.Empty])!["Networks"]!.AsArray())!["NetworkMode"]);
+        Assert.Contains("404", sections["wrong"], StringComparison.Ordinal);
+
+        // Each agent knows only its own tasks: the FARGATE capacity agent does not answer for this container's id.
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var elsewhere = sections["URI"].Replace($":{fixture.MetadataPort}/", $":{fixture.FargateMetadataPort}/", StringComparison.Ordinal) + "/task";
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync(new Uri(elsewhere))).StatusCode);
+
+        await StopAndWaitAsync(Ecs, Cluster, [arn]);
+    }
+
+    [Fact]
     public async Task An_awsvpc_FARGATE_container_reads_its_task_and_interface_and_the_capacity_agent_lists_it()
     {
         var family = "meta-vpc-" + fixture.RunId;
