@@ -130,4 +130,11 @@ public sealed partial class DockerClient
                 PidsCurrent = wire.PidsStats?.Current ?? 0,
             };
         }, cancellationToken);
+
+    public Task<byte[]> ContainerStatsJsonAsync(string id, CancellationToken cancellationToken = default) =>
+        CallAsync(nameof(DockerTimeouts.Stats), Timeouts.Stats, async ct =>
+        {
+            using var response = await SendAsync(HttpMethod.Get, $"containers/{Escape(id)}/stats?stream=false", null, nameof(DockerTimeouts.Stats), ct);
+            return await response.Content.ReadAsByteArrayAsync(ct);
+        }, cancellationToken);
 }

@@ -62,6 +62,10 @@ public interface IDockerEngine
     /// <summary>One resource sample (no streaming).</summary>
     Task<ContainerStats> ContainerStatsAsync(string id, CancellationToken cancellationToken = default);
 
+    /// <summary>Docker's own stats JSON for one sample (<c>stream=false</c>: with <c>precpu_stats</c> a second earlier), as the engine sent it.</summary>
+    Task<byte[]> ContainerStatsJsonAsync(string id, CancellationToken cancellationToken = default)
+        => throw new NotSupportedException("This engine does not serve raw stats.");
+
     // Events
 
     /// <summary>

@@ -29,6 +29,9 @@ public sealed class OptionsValidationTests : IDisposable
         { ["server", "--bind", "localhost"], [], "berth server: --bind must be an IP address such as 127.0.0.1 or 0.0.0.0 (got 'localhost')." },
         { ["server", "--agent-lost-after", "-5"], [], "berth server: --agent-lost-after must be a number of seconds from 1 to 2147483 (got '-5')." },
         { ["server", "--agent-lost-after", "soon"], [], "berth server: --agent-lost-after must be a number of seconds from 1 to 2147483 (got 'soon')." },
+        { ["server", "--metadata-port", "65536"], [], "berth server: --metadata-port must be a whole number from 0 (off) to 65535 (got '65536')." },
+        { ["server", "--fargate-introspection-port", "-1"], [], "berth server: --fargate-introspection-port must be a whole number from 0 (off) to 65535 (got '-1')." },
+        { ["agent", "--data-dir", "{home}/agent", "--introspection-bind", "localhost"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth agent: --introspection-bind must be an IP address such as 127.0.0.1 or 0.0.0.0 (got 'localhost')." },
         { ["server", "--lb-addresses", "127.1.0.1"], [], "berth server: --lb-addresses must be an IPv4 network such as 127.1.0.0/16, /30 or larger (got '127.1.0.1')." },
         { ["server", "--lb-addresses", "127.1.0.0/31"], [], "berth server: --lb-addresses must be an IPv4 network such as 127.1.0.0/16, /30 or larger (got '127.1.0.0/31')." },
         { ["server", "--stopped-task-retention", "0"], [], "berth server: --stopped-task-retention must be a number of seconds from 1 to 315360000 (got '0')." },
@@ -105,6 +108,9 @@ public sealed class OptionsValidationTests : IDisposable
             },
             run.Server);
 
+        // The ECS agent's ports for the local agent; the FARGATE capacity agent's own beside them.
+        Assert.Equal((51679, 51678, 51681, 51680), (run.Server!.MetadataPort, run.Server.IntrospectionPort, run.Server.FargateMetadataPort, run.Server.FargateIntrospectionPort));
+
         // The data dir exists once the options are accepted: the check created it.
         Assert.True(Directory.Exists(Path.Combine(_home, ".berth")));
     }
@@ -118,6 +124,7 @@ public sealed class OptionsValidationTests : IDisposable
                 "--docker-host", "tcp://127.0.0.1:2375", "--agent-lost-after", "5", "--stopped-task-retention", "1",
                 "--service-resync", "0.5", "--service-debounce", "0", "--docker-timeout", "pull-image=1200", "--docker-timeout", "Events=30",
                 "--docker-timeout", "logs=infinite", "--lb-addresses", "10.9.0.0/24", "--events-rate-minute", "2",
+                "--metadata-port", "0", "--introspection-port", "6000", "--fargate-metadata-port", "6001", "--fargate-introspection-port", "0",
             ],
             ["BERTH_ACCOUNT_ID=123456789012", "BERTH_REGION=eu-west-3", "AWS_DEFAULT_REGION=ap-south-1", "BERTH_ACCESS_KEY_ID=AKIACHOSEN", "BERTH_SECRET_ACCESS_KEY=chosen-secret", "DOCKER_HOST=unix:///ignored.sock"]);
 
@@ -142,6 +149,10 @@ public sealed class OptionsValidationTests : IDisposable
                 ServiceResync = TimeSpan.FromSeconds(0.5),
                 ServiceDebounce = TimeSpan.Zero,
                 EventsRateMinute = TimeSpan.FromSeconds(2),
+                MetadataPort = 0,
+                IntrospectionPort = 6000,
+                FargateMetadataPort = 6001,
+                FargateIntrospectionPort = 0,
             },
             run.Server);
     }
@@ -171,6 +182,7 @@ public sealed class OptionsValidationTests : IDisposable
             [
                 "agent", "--cluster", "web", "--endpoint", "http://10.1.2.3:4580", "--data-dir", "{home}/agent", "--availability-zone", "zone-b",
                 "--instance-type", "big", "--attribute", "disk=ssd", "--attribute", "gpu", "--docker-timeout", "pull-image=60",
+                "--metadata-port", "7001", "--introspection-port", "7000", "--introspection-bind", "0.0.0.0",
             ],
             ["AWS_ACCESS_KEY_ID=AKIAAGENT", "AWS_SECRET_ACCESS_KEY=agent-secret", "AWS_SESSION_TOKEN=token", "AWS_DEFAULT_REGION=us-west-2", "DOCKER_HOST=unix:///run/other.sock"]);
 
@@ -188,6 +200,7 @@ public sealed class OptionsValidationTests : IDisposable
         Assert.Equal(new Dictionary<string, string?> { ["disk"] = "ssd", ["gpu"] = null }, options.Attributes);
         Assert.Equal(("AKIAAGENT", "agent-secret", "token"), (options.Credential.AccessKeyId, options.Credential.SecretAccessKey, options.Credential.SessionToken));
         Assert.Equal(DockerTimeouts.Default with { PullImage = TimeSpan.FromSeconds(60) }, timeouts);
+        Assert.Equal((7001, 7000, System.Net.IPAddress.Any), (options.MetadataPort, options.IntrospectionPort, options.IntrospectionAddress));
     }
 
     [Fact]

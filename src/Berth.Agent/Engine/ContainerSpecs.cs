@@ -14,6 +14,8 @@ namespace Berth.Agent.Engine;
 /// <param name="ContainerIds">Docker ids of containers already created (for volumesFrom).</param>
 /// <param name="HostIp">Where static and dynamic host ports are bound (127.0.0.1 unless the agent is told otherwise).</param>
 /// <param name="CgroupParent">The task's cgroup holding its task-level limits, when the host supports one.</param>
+/// <param name="Metadata">Where the agent serves the task metadata endpoint, if it does.</param>
+/// <param name="MetadataIds">Each container's secret id in its metadata endpoint path, by container name.</param>
 public sealed record TaskSpecContext(
     string ClusterArn,
     string TaskArn,
@@ -23,7 +25,9 @@ public sealed record TaskSpecContext(
     string? PauseContainerId,
     IReadOnlyDictionary<string, string> ContainerIds,
     string HostIp = "127.0.0.1",
-    string? CgroupParent = null);
+    string? CgroupParent = null,
+    Metadata.MetadataEndpoint? Metadata = null,
+    IReadOnlyDictionary<string, string>? MetadataIds = null);
 
 /// <summary>
 /// Expresses an ECS container definition on Docker, as a pure function, with the labels the ECS agent sets
@@ -121,7 +125,7 @@ public static class ContainerSpecs
             Image = definition.Image!,
             Cmd = overrides?.Command ?? definition.Command,
             Entrypoint = definition.EntryPoint,
-            Env = Environment(definition.Environment, overrides?.Environment),
+            Env = Environment(definition.Environment, overrides?.Environment, MetadataEnvironment(task, name)),
             WorkingDir = definition.WorkingDirectory,
             User = definition.User,
             Hostname = networkMode is "bridge" ? definition.Hostname : null,
@@ -214,9 +218,24 @@ public static class ContainerSpecs
         return bindings;
     }
 
-    private static List<string>? Environment(List<Ecs.Model.KeyValuePair>? environment, List<Ecs.Model.KeyValuePair>? overrides)
+    /// <summary>The task metadata endpoint variables ECS sets in every container (v4 and v3), when the agent serves it.</summary>
+    public static Dictionary<string, string>? MetadataEnvironment(TaskSpecContext task, string container)
     {
-        if (environment is null && overrides is null)
+        if (task.Metadata?.BaseFor(task.Definition.NetworkMode) is not { } endpoint || task.MetadataIds?.GetValueOrDefault(container) is not { } id)
+        {
+            return null;
+        }
+
+        return new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["ECS_CONTAINER_METADATA_URI_V4"] = $"{endpoint}/v4/{id}",
+            ["ECS_CONTAINER_METADATA_URI"] = $"{endpoint}/v3/{id}",
+        };
+    }
+
+    private static List<string>? Environment(List<Ecs.Model.KeyValuePair>? environment, List<Ecs.Model.KeyValuePair>? overrides, Dictionary<string, string>? agent)
+    {
+        if (environment is null && overrides is null && agent is null)
         {
             return null;
         }
@@ -228,6 +247,12 @@ public static class ContainerSpecs
             {
                 merged[variable.Name] = variable.Value ?? string.Empty;
             }
+        }
+
+        // The agent's own variables win, as ECS's do: they point at the endpoint that answers for this container.
+        foreach (var (name, value) in agent ?? [])
+        {
+            merged[name] = value;
         }
 
         return [.. merged.Select(v => $"{v.Key}={v.Value}")];

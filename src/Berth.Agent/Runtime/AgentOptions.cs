@@ -36,6 +36,21 @@ public sealed record AgentOptions
     /// <summary>Address host ports are bound on.</summary>
     public string HostIp { get; init; } = "127.0.0.1";
 
+    /// <summary>The ECS agent's introspection port.</summary>
+    public const int DefaultIntrospectionPort = 51678;
+
+    /// <summary>The port the ECS agent serves the task metadata endpoint on (behind 169.254.170.2:80).</summary>
+    public const int DefaultMetadataPort = 51679;
+
+    /// <summary>The task metadata endpoint's port, on the Docker bridge's gateway and on loopback (0: not served).</summary>
+    public int MetadataPort { get; init; } = DefaultMetadataPort;
+
+    /// <summary>The introspection API's port (0: not served).</summary>
+    public int IntrospectionPort { get; init; } = DefaultIntrospectionPort;
+
+    /// <summary>The introspection API's address.</summary>
+    public System.Net.IPAddress IntrospectionAddress { get; init; } = System.Net.IPAddress.Loopback;
+
     /// <summary>Ports the instance reserves (the ECS agent's defaults).</summary>
     public IReadOnlyList<int> ReservedPorts { get; init; } = [22, 2375, 2376, 51678, 51679];
 

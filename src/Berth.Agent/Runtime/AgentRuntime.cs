@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Berth.Agent.Client;
 using Berth.Agent.Engine;
+using Berth.Agent.Metadata;
 using Berth.Docker;
 using Berth.Ecs.Model;
 using Berth.Ecs.Model.Agent;
@@ -25,7 +26,7 @@ namespace Berth.Agent.Runtime;
 /// <param name="time">The clock of every wait and timeout.</param>
 /// <param name="logger">Where the agent logs.</param>
 /// <param name="random">The jitter of retries; used from several threads at once (<see cref="Random.Shared"/> when null).</param>
-public sealed partial class AgentRuntime(AgentOptions options, IDockerEngine docker, EcsClient ecs, TimeProvider time, ILogger<AgentRuntime> logger, Random? random = null)
+public sealed partial class AgentRuntime(AgentOptions options, IDockerEngine docker, EcsClient ecs, TimeProvider time, ILogger<AgentRuntime> logger, Random? random = null) : IAgentState
 {
     /// <summary>The agent's version as it reports it.</summary>
     public const string Version = "berth-agent-0.1.0";
@@ -38,8 +39,17 @@ public sealed partial class AgentRuntime(AgentOptions options, IDockerEngine doc
     private readonly ConcurrentDictionary<string, byte> _finished = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskReporter> _reporters = new(StringComparer.Ordinal);
 
+    private MetadataEndpoint? _metadata;
+    private MetadataIds? _metadataIds;
+
     /// <summary>The registered instance's ARN, once registered.</summary>
     public string? ContainerInstanceArn { get; private set; }
+
+    /// <inheritdoc />
+    public string Cluster => options.Cluster;
+
+    /// <inheritdoc />
+    public IEnumerable<TaskSnapshot> Tasks => _actors.Values.Select(a => a.Snapshot);
 
     /// <summary>Tasks whose actor is running (until its containers are cleaned up).</summary>
     internal int ActiveActors => _actors.Count;
@@ -51,6 +61,11 @@ public sealed partial class AgentRuntime(AgentOptions options, IDockerEngine doc
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        // The endpoints are up before any task is started, so every container is created with their variables.
+        _metadataIds = MetadataIds.LoadOrCreate(options.DataDir);
+        await using var endpoints = await AgentEndpoints.StartAsync(new EndpointOptions(options.MetadataPort, options.IntrospectionPort, options.IntrospectionAddress), this, docker, Version, logger, cancellationToken);
+        _metadata = endpoints.Metadata;
         var events = Task.Run(() => ContainerEvents.RunAsync(docker, options.ReconnectRetry, time, _random, Route, Resync, logger, stopping.Token), CancellationToken.None);
         try
         {
@@ -193,7 +208,7 @@ public sealed partial class AgentRuntime(AgentOptions options, IDockerEngine doc
         var taskArn = assignment.Task!.TaskArn!;
         var clusterArn = assignment.Task.ClusterArn!;
         var reporter = new TaskReporter(taskArn, (report, token) => SubmitAsync(clusterArn, report, token), options.ReportRetry, time, _random, logger);
-        var actor = new TaskActor(assignment, arn, docker, reporter.Enqueue, options, adopted, time, logger, _random, _logs);
+        var actor = new TaskActor(assignment, arn, docker, reporter.Enqueue, options, adopted, time, logger, _random, _logs, _metadata, _metadataIds);
         if (!_reporters.TryAdd(taskArn, reporter))
         {
             return;

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Berth.Agent.Client;
 using Berth.Agent.Engine;
 using Berth.Agent.Logs;
+using Berth.Agent.Metadata;
 using Berth.Docker;
 using Berth.Ecs.Model;
 using Berth.Ecs.Model.Agent;
@@ -45,6 +46,9 @@ public sealed partial class TaskActor
     private readonly string? _attachmentId;
     private readonly List<AgentRegistryCredential> _registryCredentials;
     private readonly LogShipping? _logs;
+    private readonly EcsTask _task0;
+    private readonly Dictionary<string, string> _containerArns = new(StringComparer.Ordinal);
+    private TaskSnapshot _snapshot;
 
     // Owned by the loop: nothing off the loop reads or writes these.
     private readonly Dictionary<string, ContainerKnown> _known = new(StringComparer.Ordinal);
@@ -62,7 +66,11 @@ public sealed partial class TaskActor
     private DateTimeOffset? _pullStoppedAt;
 
     /// <summary>Creates the actor for an assignment; <paramref name="adopted"/> are the task's containers already on the engine.</summary>
-    public TaskActor(AgentAssignment assignment, string containerInstanceArn, IDockerEngine docker, Func<TaskReport, CancellationToken, Task> report, AgentOptions options, IEnumerable<ContainerSummary> adopted, TimeProvider time, ILogger logger, Random? random = null, LogShipping? logs = null)
+    /// <remarks>
+    /// With <paramref name="metadata"/> and <paramref name="metadataIds"/> every container gets the task metadata
+    /// endpoint's variables, each with its own id.
+    /// </remarks>
+    public TaskActor(AgentAssignment assignment, string containerInstanceArn, IDockerEngine docker, Func<TaskReport, CancellationToken, Task> report, AgentOptions options, IEnumerable<ContainerSummary> adopted, TimeProvider time, ILogger logger, Random? random = null, LogShipping? logs = null, MetadataEndpoint? metadata = null, MetadataIds? metadataIds = null)
     {
         _logs = logs;
         var task = assignment.Task!;
@@ -78,7 +86,17 @@ public sealed partial class TaskActor
         TaskArn = task.TaskArn!;
 
         // Steps get the ids of the containers created so far as a copy taken on the loop, never this context's.
-        _context = new TaskSpecContext(task.ClusterArn!, TaskArn, containerInstanceArn, _definition, task.Overrides, null, new Dictionary<string, string>(), options.HostIp);
+        _task0 = task;
+        var ids = metadataIds is null ? null : _definition.ContainerDefinitions!.ToDictionary(c => c.Name!, c => metadataIds.For(TaskArn, c.Name!), StringComparer.Ordinal);
+        _context = new TaskSpecContext(task.ClusterArn!, TaskArn, containerInstanceArn, _definition, task.Overrides, null, new Dictionary<string, string>(), options.HostIp, Metadata: metadata, MetadataIds: ids);
+        foreach (var container in task.Containers ?? [])
+        {
+            if (container.Name is not null && container.ContainerArn is not null)
+            {
+                _containerArns[container.Name] = container.ContainerArn;
+            }
+        }
+
         _plans = [.. _definition.ContainerDefinitions!.Select(c => new ContainerPlan(
             c.Name!,
             c.Essential ?? true,
@@ -98,6 +116,7 @@ public sealed partial class TaskActor
         _task = new TaskKnown(task.DesiredStatus != "STOPPED");
         _attachmentId = task.Attachments?.FirstOrDefault(a => a.Type == "ElasticNetworkInterface")?.Id;
         _reported = ParseStatus(task.LastStatus);
+        _snapshot = BuildSnapshot();
     }
 
     private enum Step
@@ -114,6 +133,9 @@ public sealed partial class TaskActor
 
     /// <summary>The task this actor runs.</summary>
     public string TaskArn { get; }
+
+    /// <summary>What the actor knew of its task when it last decided: safe to read from any thread.</summary>
+    public TaskSnapshot Snapshot => Volatile.Read(ref _snapshot);
 
     /// <summary>Tells the actor what the control plane wants now.</summary>
     public void Desire(EcsTask task) => _mailbox.Writer.TryWrite(new DesiredChanged(task.DesiredStatus != "STOPPED"));
@@ -155,6 +177,7 @@ public sealed partial class TaskActor
                 }
 
                 Launch(decision, token);
+                Publish();
                 Apply(await _mailbox.Reader.ReadAsync(token), token);
                 while (_mailbox.Reader.TryRead(out var more))
                 {
@@ -171,6 +194,7 @@ public sealed partial class TaskActor
             await AbortAsync(_stopReason, token);
         }
 
+        Publish();
         LogStopped(_logger, TaskArn, _stopReason ?? "stopped as desired");
         try
         {
@@ -792,6 +816,56 @@ public sealed partial class TaskActor
                 Details = _pauseAddress is null ? null : [new Ecs.Model.KeyValuePair { Name = "privateIPv4Address", Value = _pauseAddress }],
             },
         ];
+    }
+
+    private void Publish() => Volatile.Write(ref _snapshot, BuildSnapshot());
+
+    // On the loop (or in the constructor): a copy of what is known now.
+    private TaskSnapshot BuildSnapshot()
+    {
+        var (cpu, memory) = ContainerSpecs.TaskLimits(_context);
+        var containers = _plans.Select(plan =>
+        {
+            var definition = _definitions[plan.Name];
+            var overrides = _context.Overrides?.ContainerOverrides?.FirstOrDefault(o => o.Name == plan.Name);
+            var known = _known[plan.Name];
+            var ports = _bindings.TryGetValue(plan.Name, out var bound) && bound.Count > 0
+                ? bound.Select(b => new PortSnapshot(b.ContainerPort ?? 0, b.Protocol ?? "tcp", b.HostPort, b.BindIP)).ToList()
+                : (definition.PortMappings ?? []).Where(p => p.ContainerPort is not null).Select(p => new PortSnapshot(p.ContainerPort!.Value, p.Protocol ?? "tcp", p.HostPort is > 0 ? p.HostPort : null, null)).ToList();
+            return new ContainerSnapshot(
+                plan.Name,
+                _context.MetadataIds?.GetValueOrDefault(plan.Name) ?? string.Empty,
+                _ids.GetValueOrDefault(plan.Name),
+                ContainerSpecs.DockerName(_context, plan.Name),
+                definition.Image ?? string.Empty,
+                _containerArns.GetValueOrDefault(plan.Name),
+                known.Status,
+                known.ExitCode,
+                known.Health,
+                plan.HasHealthCheck,
+                overrides?.Cpu ?? definition.Cpu ?? 0,
+                overrides?.Memory ?? definition.Memory ?? 0,
+                definition.LogConfiguration?.LogDriver,
+                definition.LogConfiguration?.Options,
+                ports);
+        }).ToList();
+        return new TaskSnapshot(
+            TaskArn,
+            _context.ClusterArn,
+            _definition.Family ?? string.Empty,
+            _definition.Revision ?? 0,
+            _task.DesiredRunning,
+            _reported,
+            _definition.NetworkMode ?? "bridge",
+            _task0.LaunchType,
+            _task0.AvailabilityZone ?? _options.AvailabilityZone,
+            cpu,
+            memory,
+            _pullStartedAt,
+            _pullStoppedAt,
+            _pauseAddress,
+            _pauseId,
+            containers);
     }
 
     private ContainerStateChange Change(string name)

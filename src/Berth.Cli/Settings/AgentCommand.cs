@@ -21,6 +21,9 @@ internal sealed class AgentCommand
     private readonly Option<string[]> _attributes = new("--attribute") { Description = "A custom attribute, name=value (repeatable).", HelpName = "NAME=VALUE", AllowMultipleArgumentsPerToken = false };
     private readonly Option<string> _dockerHost;
     private readonly Option<DockerTimeouts> _dockerTimeouts = Flags.DockerTimeoutOverrides();
+    private readonly Option<int> _metadataPort = Flags.ListenPort("--metadata-port", AgentOptions.DefaultMetadataPort, $"The task metadata endpoint's port, on the Docker bridge gateway and 127.0.0.1; 0 turns it off (default {AgentOptions.DefaultMetadataPort}).");
+    private readonly Option<int> _introspectionPort = Flags.ListenPort("--introspection-port", AgentOptions.DefaultIntrospectionPort, $"The introspection API's port; 0 turns it off (default {AgentOptions.DefaultIntrospectionPort}).");
+    private readonly Option<System.Net.IPAddress> _introspectionBind = Flags.Address("--introspection-bind", System.Net.IPAddress.Loopback, "The introspection API's address (default 127.0.0.1).");
 
     /// <summary>The command, with <paramref name="run"/> as what it does once its options are valid.</summary>
     public AgentCommand(BerthEnvironment environment, Func<AgentSettings, CancellationToken, Task<int>> run)
@@ -30,7 +33,7 @@ internal sealed class AgentCommand
         _dockerHost = Flags.DockerHost(environment);
         Command = new Command("agent", "Run a Berth agent: register a container instance and run its tasks on Docker Engine. Credentials and region come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and AWS_DEFAULT_REGION.")
         {
-            _cluster, _endpoint, _dataDir, _dockerHost, _zone, _instanceType, _attributes, _dockerTimeouts,
+            _cluster, _endpoint, _dataDir, _dockerHost, _zone, _instanceType, _attributes, _dockerTimeouts, _metadataPort, _introspectionPort, _introspectionBind,
         };
         Command.SetAction(async (parse, cancellation) =>
         {
@@ -83,6 +86,9 @@ internal sealed class AgentCommand
             DockerHost = dockerHost,
             AvailabilityZone = parse.GetValue(_zone)!,
             InstanceType = parse.GetValue(_instanceType)!,
+            MetadataPort = parse.GetValue(_metadataPort),
+            IntrospectionPort = parse.GetValue(_introspectionPort),
+            IntrospectionAddress = parse.GetValue(_introspectionBind)!,
             Attributes = attributes.Select(a => a.Split('=', 2)).GroupBy(a => a[0]).ToDictionary(g => g.Key, g => g.Last() is { Length: > 1 } last ? last[1] : null),
         };
         return (new AgentSettings(options, parse.GetValue(_dockerTimeouts)!), null);

@@ -35,6 +35,25 @@ internal static class Flags
         },
     };
 
+    /// <summary>A TCP port an endpoint listens on, 1–65535, or 0 for "not served".</summary>
+    public static Option<int> ListenPort(string name, int defaultValue, string description) => new(name)
+    {
+        Description = description,
+        HelpName = "PORT",
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result =>
+        {
+            var text = Single(result);
+            if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 0 and <= 65535)
+            {
+                return port;
+            }
+
+            result.AddError($"{name} must be a whole number from 0 (off) to 65535 (got '{text}').");
+            return 0;
+        },
+    };
+
     /// <summary>A duration in seconds (fractions allowed) from <paramref name="minimum"/> to <paramref name="maximum"/>.</summary>
     public static Option<TimeSpan> Seconds(string name, TimeSpan defaultValue, TimeSpan minimum, TimeSpan maximum, string description) => new(name)
     {

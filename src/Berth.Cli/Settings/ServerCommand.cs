@@ -23,6 +23,10 @@ internal sealed class ServerCommand
     private readonly Option<IPNetwork> _lbAddresses = Flags.Network("--lb-addresses", ServerOptions.DefaultLoadBalancerAddresses, "Addresses given to load balancers, one each, as their DNSName (default 127.1.0.0/16, on loopback).");
     private readonly Option<TimeSpan> _rateMinute = Flags.Seconds("--events-rate-minute", TimeSpan.FromMinutes(1), TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1), "Seconds an EventBridge rate() minute lasts: rate(1 minute) fires this often (default 60; shorter for tests).");
     private readonly Option<Docker.DockerTimeouts> _dockerTimeouts = Flags.DockerTimeoutOverrides();
+    private readonly Option<int> _metadataPort = Flags.ListenPort("--metadata-port", Agent.Runtime.AgentOptions.DefaultMetadataPort, $"The local agent's task metadata endpoint port, on the Docker bridge gateway and 127.0.0.1; 0 turns it off (default {Agent.Runtime.AgentOptions.DefaultMetadataPort}).");
+    private readonly Option<int> _introspectionPort = Flags.ListenPort("--introspection-port", Agent.Runtime.AgentOptions.DefaultIntrospectionPort, $"The local agent's introspection API port on 127.0.0.1; 0 turns it off (default {Agent.Runtime.AgentOptions.DefaultIntrospectionPort}).");
+    private readonly Option<int> _fargateMetadataPort = Flags.ListenPort("--fargate-metadata-port", ServerOptions.DefaultFargateMetadataPort, $"The FARGATE capacity agent's task metadata endpoint port; 0 turns it off (default {ServerOptions.DefaultFargateMetadataPort}).");
+    private readonly Option<int> _fargateIntrospectionPort = Flags.ListenPort("--fargate-introspection-port", ServerOptions.DefaultFargateIntrospectionPort, $"The FARGATE capacity agent's introspection API port on 127.0.0.1; 0 turns it off (default {ServerOptions.DefaultFargateIntrospectionPort}).");
 
     /// <summary>The command, with <paramref name="run"/> as what it does once its options are valid.</summary>
     public ServerCommand(BerthEnvironment environment, Func<ServerOptions, CancellationToken, Task<int>> run)
@@ -33,6 +37,7 @@ internal sealed class ServerCommand
         Command = new Command("server", "Run the Berth server (ECS API) with its embedded SQLite state and an agent for the local Docker Engine.")
         {
             _port, _bind, _dataDir, _noLocalAgent, _noFargate, _dockerHost, _lostAfter, _retention, _resync, _debounce, _logsSweep, _lbAddresses, _rateMinute, _dockerTimeouts,
+            _metadataPort, _introspectionPort, _fargateMetadataPort, _fargateIntrospectionPort,
         };
         Command.SetAction(async (parse, cancellation) =>
         {
@@ -97,6 +102,10 @@ internal sealed class ServerCommand
             LogsRetentionSweep = parse.GetValue(_logsSweep),
             LoadBalancerAddresses = parse.GetValue(_lbAddresses),
             EventsRateMinute = parse.GetValue(_rateMinute),
+            MetadataPort = parse.GetValue(_metadataPort),
+            IntrospectionPort = parse.GetValue(_introspectionPort),
+            FargateMetadataPort = parse.GetValue(_fargateMetadataPort),
+            FargateIntrospectionPort = parse.GetValue(_fargateIntrospectionPort),
         }, null);
     }
 

@@ -186,10 +186,10 @@ public static partial class BerthServer
                 agentStopping.Cancel();
             });
             var agent = options.LocalAgent
-                ? Task.Run(() => RunLocalAgentAsync(options, root, url, time, loggers, ClusterRules.DefaultName, "agent", "berth.local", agentStopping.Token), CancellationToken.None)
+                ? Task.Run(() => RunLocalAgentAsync(options, root, url, time, loggers, ClusterRules.DefaultName, "agent", "berth.local", (options.MetadataPort, options.IntrospectionPort), agentStopping.Token), CancellationToken.None)
                 : Task.CompletedTask;
             var fargate = options.FargateCapacity
-                ? Task.Run(() => RunLocalAgentAsync(options, root, url, time, loggers, FargateCapacity.ClusterName, "fargate-agent", "berth.fargate", agentStopping.Token), CancellationToken.None)
+                ? Task.Run(() => RunLocalAgentAsync(options, root, url, time, loggers, FargateCapacity.ClusterName, "fargate-agent", "berth.fargate", (options.FargateMetadataPort, options.FargateIntrospectionPort), agentStopping.Token), CancellationToken.None)
                 : Task.CompletedTask;
             await app.WaitForShutdownAsync(stopping);
             LogStopping(logger);
@@ -215,8 +215,9 @@ public static partial class BerthServer
     private static string? InstanceHost(EcsState state, string instanceId)
         => state.ContainerInstances.Values.Any(i => i.Ec2InstanceId == instanceId) ? "127.0.0.1" : null;
 
-    // The in-process agent is an ordinary agent that happens to share the process: same channel, same API.
-    private static async Task RunLocalAgentAsync(ServerOptions options, SigningCredential root, string url, TimeProvider time, ILoggerFactory loggers, string cluster, string dataSubdir, string instanceType, CancellationToken cancellationToken)
+    // The in-process agent is an ordinary agent that happens to share the process: same channel, same API. Each of the
+    // two has its own metadata and introspection ports, as two agents on one host would.
+    private static async Task RunLocalAgentAsync(ServerOptions options, SigningCredential root, string url, TimeProvider time, ILoggerFactory loggers, string cluster, string dataSubdir, string instanceType, (int Metadata, int Introspection) ports, CancellationToken cancellationToken)
     {
         using var docker = new DockerClient(options.DockerHost, options.DockerTimeouts);
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
@@ -229,6 +230,8 @@ public static partial class BerthServer
             DataDir = Path.Combine(options.DataDir, dataSubdir),
             DockerHost = options.DockerHost,
             InstanceType = instanceType,
+            MetadataPort = ports.Metadata,
+            IntrospectionPort = ports.Introspection,
         };
         var ecs = new EcsClient(http, agentOptions.Endpoint, agentOptions.Region, root, time);
         try

@@ -51,6 +51,24 @@ public sealed record ServerOptions
     /// <summary>Run a FARGATE capacity agent for the local Docker Engine in process (cluster <c>berth-fargate</c>).</summary>
     public bool FargateCapacity { get; init; } = true;
 
+    /// <summary>The FARGATE capacity agent's introspection port: its own, beside the local agent's (0: not served).</summary>
+    public const int DefaultFargateIntrospectionPort = 51680;
+
+    /// <summary>The FARGATE capacity agent's task metadata port (0: not served).</summary>
+    public const int DefaultFargateMetadataPort = 51681;
+
+    /// <summary>The local agent's introspection port (0: not served).</summary>
+    public int IntrospectionPort { get; init; } = Berth.Agent.Runtime.AgentOptions.DefaultIntrospectionPort;
+
+    /// <summary>The local agent's task metadata port (0: not served).</summary>
+    public int MetadataPort { get; init; } = Berth.Agent.Runtime.AgentOptions.DefaultMetadataPort;
+
+    /// <summary>The FARGATE capacity agent's introspection port (0: not served).</summary>
+    public int FargateIntrospectionPort { get; init; } = DefaultFargateIntrospectionPort;
+
+    /// <summary>The FARGATE capacity agent's task metadata port (0: not served).</summary>
+    public int FargateMetadataPort { get; init; } = DefaultFargateMetadataPort;
+
     /// <summary>The Docker Engine of the in-process agents.</summary>
     public string DockerHost { get; init; } = DockerClient.DefaultHost;
 
