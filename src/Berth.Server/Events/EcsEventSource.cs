@@ -11,6 +11,7 @@ using Berth.Events.Delivery;
 using Berth.Events.State;
 using Berth.Server.Hosting;
 using Berth.Storage.Commit;
+using Microsoft.Extensions.Logging;
 
 namespace Berth.Server.Events;
 
@@ -19,21 +20,23 @@ namespace Berth.Server.Events;
 /// compares tasks, instances and services with the state it saw last (reference equality first, so what did not
 /// change costs a lookup) — and only while some rule listens by pattern; otherwise it just remembers the newest state.
 /// </summary>
-public sealed class EcsEventSource : ControllerLoop
+public sealed partial class EcsEventSource : ControllerLoop
 {
     private static readonly string[] Timestamps = ["createdAt", "startedAt", "stoppedAt", "stoppingAt", "pullStartedAt", "pullStoppedAt", "connectivityAt", "executionStoppedAt"];
     private readonly CommitPipeline<EcsState> _ecs;
     private readonly EventDelivery _delivery;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     private TaskCompletionSource _pulse = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private EcsState _seen;
 
     /// <summary>A source over <paramref name="ecs"/> publishing to <paramref name="delivery"/>; call <see cref="Start"/> to run it.</summary>
-    public EcsEventSource(CommitPipeline<EcsState> ecs, EventDelivery delivery, TimeProvider time)
+    public EcsEventSource(CommitPipeline<EcsState> ecs, EventDelivery delivery, TimeProvider time, ILogger logger)
     {
         _ecs = ecs;
         _delivery = delivery;
         _time = time;
+        _logger = logger;
         _seen = ecs.Current;
     }
 
@@ -216,15 +219,26 @@ public sealed class EcsEventSource : ControllerLoop
             await pulse.Task.WaitAsync(cancellationToken);
             Volatile.Write(ref _pulse, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
             var now = _ecs.Current;
-            if (_delivery.Listening)
+            try
             {
-                foreach (var @event in Changes(_seen, now, _time.GetUtcNow()))
+                if (_delivery.Listening)
                 {
-                    _delivery.Publish(@event);
+                    foreach (var @event in Changes(_seen, now, _time.GetUtcNow()))
+                    {
+                        _delivery.Publish(@event);
+                    }
                 }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The changes of this commit are lost to the bus; the next commit is compared with this state.
+                LogFailed(_logger, e);
             }
 
             _seen = now;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Building ECS events failed")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
 }

@@ -163,7 +163,7 @@ public static partial class BerthServer
             await using var rules = new RuleScheduler(events.Pipeline, runTaskTarget, time, new RuleSchedulerOptions { RateMinute = options.EventsRateMinute, FlexibleSeed = Random.Shared.Next() }, loggers.CreateLogger<RuleScheduler>());
             rules.Start();
             delivery.Start();
-            await using var ecsEvents = new EcsEventSource(pipeline, delivery, time);
+            await using var ecsEvents = new EcsEventSource(pipeline, delivery, time, loggers.CreateLogger<EcsEventSource>());
             ecsEvents.Start();
             await using var logRetention = new RetentionSweeper(logs, time, options.LogsRetentionSweep, loggers.CreateLogger<RetentionSweeper>());
             logRetention.Start();
