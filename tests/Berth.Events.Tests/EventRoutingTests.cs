@@ -90,4 +90,79 @@ public sealed class EventRoutingTests
             ((string?)envelope["version"], (string?)envelope["id"], (string?)envelope["detail-type"], (string?)envelope["source"], (string?)envelope["account"], (string?)envelope["time"], (string?)envelope["region"]));
         Assert.Equal("arn:aws:ecs:us-east-1:000000000000:task/default/abc", (string?)envelope["resources"]![0]);
     }
+
+    private static EventsState WithTransformer(Dictionary<string, string> paths, string template)
+    {
+        var s = RuleDecisions.PutRule(EventsState.Empty, Scope, Now, new PutRuleRequest { Name = "cleanup", EventPattern = StoppedWithError }).State;
+        var put = RuleDecisions.PutTargets(s, Scope, new PutTargetsRequest
+        {
+            Rule = "cleanup",
+            Targets =
+            [
+                new Target
+                {
+                    Id = "ecs",
+                    Arn = "arn:aws:ecs:us-east-1:000000000000:cluster/default",
+                    InputTransformer = new InputTransformer { InputPathsMap = paths, InputTemplate = template },
+                    EcsParameters = new EcsParameters { TaskDefinitionArn = "cleanup" },
+                },
+            ],
+        });
+        Assert.Equal(0, put.Result.FailedEntryCount);
+        return put.State;
+    }
+
+    [Fact]
+    public void An_input_transformer_fills_its_template_from_the_event_as_JSON_outside_strings_and_as_text_inside()
+    {
+        const string template = """
+            {"containerOverrides":[{"name":"app","environment":[{"name":"TASK","value":<task>},{"name":"WHY","value":"<rule> saw <status> (exit <code>)<none>"}],"command":<command>,"memory":<none>}]}
+            """;
+        var state = WithTransformer(new() { ["task"] = "$.resources[0]", ["status"] = "$.detail.lastStatus", ["code"] = "$.detail.containers[0].exitCode", ["command"] = "$.detail.overrides.containerOverrides[0].command", ["none"] = "$.detail.nothing" }, template.Replace("<rule>", "<aws.events.rule-name>", StringComparison.Ordinal));
+        var input = Assert.Single(EventRouting.Route(state, Stopped(3))).Input!;
+        var parsed = JsonNode.Parse(input)!["containerOverrides"]![0]!;
+        Assert.Equal("arn:aws:ecs:us-east-1:000000000000:task/default/abc", (string?)parsed["environment"]![0]!["value"]);
+        Assert.Equal("cleanup saw STOPPED (exit 3)", (string?)parsed["environment"]![1]!["value"]);
+        Assert.Equal("""["echo","again"]""", parsed["command"]!.ToJsonString());
+        Assert.Null(parsed["memory"]);
+    }
+
+    [Fact]
+    public void A_scheduled_rules_transformer_sees_EventBridges_scheduled_event()
+    {
+        var s = RuleDecisions.PutRule(EventsState.Empty, Scope, Now, new PutRuleRequest { Name = "nightly", ScheduleExpression = "rate(1 day)" }).State;
+        s = RuleDecisions.PutTargets(s, Scope, new PutTargetsRequest
+        {
+            Rule = "nightly",
+            Targets = [new Target { Id = "ecs", Arn = "arn:aws:ecs:us-east-1:000000000000:cluster/default", InputTransformer = new InputTransformer { InputPathsMap = new() { ["at"] = "$.time", ["from"] = "$.detail-type" }, InputTemplate = """{"containerOverrides":[{"name":"app","command":["echo","<from> at <at>"]}]}""" }, EcsParameters = new EcsParameters { TaskDefinitionArn = "job" } }],
+        }).State;
+        var rule = s.Rules.Values.Single();
+        var input = EventRouting.ScheduledInput(rule, rule.Targets[0], Now);
+        Assert.Equal("""{"containerOverrides":[{"name":"app","command":["echo","Scheduled Event at 2026-12-02T10:00:00Z"]}]}""", input);
+    }
+
+    [Theory]
+    [InlineData(true, "{}", "ecs", "Only one of Input, InputPath, or InputTransformer can be specified.")]
+    [InlineData(false, "", "ecs", "InputTemplate must be between 1 and 8192 characters long.")]
+    [InlineData(false, "{}", "AWS.reserved", "InputPathsMap has an invalid key: 'AWS.reserved'.")]
+    public void A_bad_input_transformer_is_a_failed_entry_and_writes_nothing(bool withInput, string template, string key, string message)
+    {
+        var s = RuleDecisions.PutRule(EventsState.Empty, Scope, Now, new PutRuleRequest { Name = "r", EventPattern = StoppedWithError }).State;
+        var put = RuleDecisions.PutTargets(s, Scope, new PutTargetsRequest
+        {
+            Rule = "r",
+            Targets = [new Target { Id = "ecs", Arn = "arn:aws:ecs:us-east-1:000000000000:cluster/default", Input = withInput ? "{}" : null, InputTransformer = new InputTransformer { InputPathsMap = new() { [key] = "$.detail" }, InputTemplate = template }, EcsParameters = new EcsParameters { TaskDefinitionArn = "job" } }],
+        });
+        var failed = Assert.Single(put.Result.FailedEntries!);
+        Assert.Equal(("ValidationException", message), (failed.ErrorCode, failed.ErrorMessage));
+        Assert.Empty(put.Mutations);
+    }
+
+    [Fact]
+    public void ListTargetsByRule_shows_the_input_transformer()
+    {
+        var state = WithTransformer(new() { ["s"] = "$.detail.lastStatus" }, "\"<s>\"");
+        var wire = RuleDecisions.ToWire(state.Rules.Values.Single().Targets[0]);
+        Assert.Equal(("$.detail.lastStatus", "\"<s>\""), (wire.InputTransformer!.InputPathsMap!["s"], wire.InputTransformer.InputTemplate));
+    }
 }

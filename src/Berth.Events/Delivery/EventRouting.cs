@@ -36,9 +36,8 @@ public sealed record BusEvent(string Region, string Bus, string Json)
 
 /// <summary>
 /// Which targets an event reaches, as a pure function of the rules: every ENABLED rule on the event's bus whose
-/// event pattern matches it, each of its ECS targets once. The target's input is its <c>Input</c> as given, or the
-/// part of the event its <c>InputPath</c> selects; with neither, ECS gets no overrides (the event itself is not a
-/// task override).
+/// event pattern matches it, each of its ECS targets once, with the input <see cref="InputOf"/> gives (with none,
+/// ECS gets no overrides: the event itself is not a task override).
 /// </summary>
 public static class EventRouting
 {
@@ -65,12 +64,29 @@ public static class EventRouting
             {
                 if (target.Ecs is { } ecs)
                 {
-                    calls.Add(new RunTaskCall(rule.Region, target.Arn, ecs, InputOf(target, root), "events-rule/" + rule.Name));
+                    calls.Add(new RunTaskCall(rule.Region, target.Arn, ecs, InputOf(target, rule, root), "events-rule/" + rule.Name));
                 }
             }
         }
 
         return calls;
+    }
+
+    /// <summary>
+    /// What a target of a scheduled rule gets for the firing due at <paramref name="due"/>: as <see cref="InputOf"/>,
+    /// over EventBridge's "Scheduled Event" (source <c>aws.events</c>, the rule as its resource, an empty detail).
+    /// </summary>
+    public static string? ScheduledInput(RuleRecord rule, TargetRecord target, DateTimeOffset due)
+    {
+        if (target.Input is not null || (target.InputPath is null && target.InputTransformer is null))
+        {
+            return target.Input;
+        }
+
+        var account = rule.Arn.Split(':') is { Length: > 4 } parts ? parts[4] : string.Empty;
+        var scheduled = BusEvent.Envelope(rule.Region, account, rule.Bus, Guid.NewGuid().ToString(), due, "aws.events", "Scheduled Event", [rule.Arn], new JsonObject());
+        using var document = JsonDocument.Parse(scheduled.Json);
+        return InputOf(target, rule, document.RootElement);
     }
 
     /// <summary>The part of <paramref name="event"/> a JSONPath such as <c>$.detail.overrides</c> selects, as JSON; null when it selects nothing.</summary>
@@ -87,19 +103,57 @@ public static class EventRouting
         }
 
         var node = @event;
-        foreach (var name in path[2..].Split('.'))
+        foreach (var step in path[2..].Split('.'))
         {
-            if (node.ValueKind != JsonValueKind.Object || !node.TryGetProperty(name, out node))
+            // A step is a member name, optionally followed by array indices: items[0][1].
+            var bracket = step.IndexOf('[', StringComparison.Ordinal);
+            var name = bracket < 0 ? step : step[..bracket];
+            if (name.Length > 0 && (node.ValueKind != JsonValueKind.Object || !node.TryGetProperty(name, out node)))
             {
                 return null;
+            }
+
+            for (var rest = bracket < 0 ? string.Empty : step[bracket..]; rest.Length > 0;)
+            {
+                var end = rest.IndexOf(']', StringComparison.Ordinal);
+                if (rest[0] != '[' || end < 0 || !int.TryParse(rest[1..end], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index)
+                    || node.ValueKind != JsonValueKind.Array || index >= node.GetArrayLength())
+                {
+                    return null;
+                }
+
+                node = node[index];
+                rest = rest[(end + 1)..];
             }
         }
 
         return node.GetRawText();
     }
 
-    private static string? InputOf(TargetRecord target, JsonElement @event)
-        => target.Input ?? (target.InputPath is { } path ? Select(@event, path) : null);
+    /// <summary>
+    /// What <paramref name="target"/> of <paramref name="rule"/> gets for <paramref name="event"/>: its Input as given,
+    /// the part of the event its InputPath selects, its input transformer's template filled in, or nothing.
+    /// </summary>
+    public static string? InputOf(TargetRecord target, RuleRecord rule, JsonElement @event)
+    {
+        if (target.Input is { } input)
+        {
+            return input;
+        }
+
+        if (target.InputPath is { } path)
+        {
+            return Select(@event, path);
+        }
+
+        if (target.InputTransformer is { } transformer)
+        {
+            var time = @event.TryGetProperty("time", out var t) && t.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(t.GetString(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed) ? parsed : DateTimeOffset.UnixEpoch;
+            return InputTransform.Apply(transformer, @event, rule.Arn, rule.Name, time);
+        }
+
+        return null;
+    }
 
     private static EventPattern? Parse(string json)
     {

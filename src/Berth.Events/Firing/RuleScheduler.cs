@@ -343,7 +343,7 @@ public sealed partial class RuleScheduler : IAsyncDisposable
                 continue;
             }
 
-            await InvokeAsync(new RunTaskCall(rule.Region, target.Arn, ecs, target.Input, "events-rule/" + rule.Name), "Rule", rule.Name, target.Id);
+            await InvokeAsync(new RunTaskCall(rule.Region, target.Arn, ecs, Delivery.EventRouting.ScheduledInput(rule, target, due), "events-rule/" + rule.Name), "Rule", rule.Name, target.Id);
         }
     }
 

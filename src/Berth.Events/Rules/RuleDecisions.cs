@@ -339,10 +339,12 @@ public static partial class RuleDecisions
             throw new TargetException("Parameter(s) EcsParameters must be specified for target " + entry.Arn + ".");
         }
 
-        if (entry.Input is not null && entry.InputPath is not null)
+        if ((entry.Input is null ? 0 : 1) + (entry.InputPath is null ? 0 : 1) + (entry.InputTransformer is null ? 0 : 1) > 1)
         {
             throw new TargetException("Only one of Input, InputPath, or InputTransformer can be specified.");
         }
+
+        var transformer = entry.InputTransformer is { } given ? ToRecord(given) : null;
 
         if (entry.Input is { } input)
         {
@@ -363,9 +365,39 @@ public static partial class RuleDecisions
             RoleArn = entry.RoleArn,
             Input = entry.Input,
             InputPath = entry.InputPath,
+            InputTransformer = transformer,
             MaximumEventAgeInSeconds = entry.RetryPolicy?.MaximumEventAgeInSeconds,
             Ecs = ecs is null ? null : ToRecord(ecs),
         };
+    }
+
+    private static InputTransformerRecord ToRecord(InputTransformer transformer)
+    {
+        if (transformer.InputTemplate is not { Length: >= 1 and <= Delivery.InputTransform.MaxTemplate } template)
+        {
+            throw new TargetException($"InputTemplate must be between 1 and {Delivery.InputTransform.MaxTemplate} characters long.");
+        }
+
+        var paths = transformer.InputPathsMap ?? [];
+        if (paths.Count > Delivery.InputTransform.MaxPaths)
+        {
+            throw new TargetException($"InputPathsMap can have at most {Delivery.InputTransform.MaxPaths} entries.");
+        }
+
+        foreach (var (key, path) in paths)
+        {
+            if (string.IsNullOrEmpty(key) || key.StartsWith("AWS.", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new TargetException($"InputPathsMap has an invalid key: '{key}'.");
+            }
+
+            if (path is null || !path.StartsWith('$'))
+            {
+                throw new TargetException($"Invalid InputPathsMap value for key '{key}': '{path}' is not a JSON path.");
+            }
+        }
+
+        return new InputTransformerRecord(paths.ToImmutableSortedDictionary(StringComparer.Ordinal), template);
     }
 
     private static EcsTargetRecord ToRecord(EcsParameters ecs)
@@ -431,6 +463,7 @@ public static partial class RuleDecisions
         RoleArn = t.RoleArn,
         Input = t.Input,
         InputPath = t.InputPath,
+        InputTransformer = t.InputTransformer is not { } x ? null : new InputTransformer { InputPathsMap = x.Paths.ToDictionary(StringComparer.Ordinal), InputTemplate = x.Template },
         RetryPolicy = t.MaximumEventAgeInSeconds is { } age ? new RetryPolicy { MaximumEventAgeInSeconds = age } : null,
         EcsParameters = t.Ecs is not { } e ? null : new EcsParameters
         {

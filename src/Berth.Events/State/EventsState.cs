@@ -101,12 +101,20 @@ public sealed record TargetRecord
     /// <summary>A JSONPath into the event as input.</summary>
     public string? InputPath { get; init; }
 
+    /// <summary>Its input transformer, if any.</summary>
+    public InputTransformerRecord? InputTransformer { get; init; }
+
     /// <summary>How an ECS target runs its task.</summary>
     public EcsTargetRecord? Ecs { get; init; }
 
     /// <summary>Oldest a firing may be and still be delivered (EventBridge's default: 24 h).</summary>
     public int? MaximumEventAgeInSeconds { get; init; }
 }
+
+/// <summary>A target's input transformer.</summary>
+/// <param name="Paths">Variable name → JSON path into the event.</param>
+/// <param name="Template">The input template with <c>&lt;name&gt;</c> placeholders.</param>
+public sealed record InputTransformerRecord(ImmutableSortedDictionary<string, string> Paths, string Template);
 
 /// <summary>EcsParameters of a target: the RunTask it makes.</summary>
 public sealed record EcsTargetRecord

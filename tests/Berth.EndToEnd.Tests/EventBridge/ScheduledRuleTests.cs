@@ -4,10 +4,12 @@ using Berth.EndToEnd.Tests.Tasks;
 
 namespace Berth.EndToEnd.Tests.EventBridge;
 
-/// <summary>A server whose rate() minute lasts 2 s (<c>--events-rate-minute 2</c>), its local agent, the busybox image.</summary>
-public sealed class ScheduledRuleFixture : IAsyncLifetime
+/// <summary>A server with its local agent (no FARGATE capacity) and the busybox image, for the EventBridge classes.</summary>
+/// <param name="name">Names the data dir, the scratch dir and the image tag.</param>
+/// <param name="arguments">The server's arguments beyond <c>--no-fargate</c>.</param>
+public abstract class EventsServerFixture(string name, params string[] arguments) : IAsyncLifetime
 {
-    private readonly TempDir _dataDir = new("berth-e2e-events-");
+    private readonly TempDir _dataDir = new($"berth-e2e-{name}-");
     private TestImage? _image;
 
     /// <summary>Unique to this run.</summary>
@@ -23,13 +25,13 @@ public sealed class ScheduledRuleFixture : IAsyncLifetime
     public string Image => _image!.Name;
 
     /// <summary>A scratch directory for cli-input files.</summary>
-    public TempDir Scratch { get; } = new("berth-e2e-events-scratch-");
+    public TempDir Scratch { get; } = new($"berth-e2e-{name}-scratch-");
 
     /// <inheritdoc />
     public async Task InitializeAsync()
     {
-        var image = TestImage.BuildAsync("events-" + RunId);
-        Server = await BerthServer.StartAsync(_dataDir.Path, extraArguments: ["--no-fargate", "--events-rate-minute", "2"]);
+        var image = TestImage.BuildAsync(name + "-" + RunId);
+        Server = await BerthServer.StartAsync(_dataDir.Path, extraArguments: ["--no-fargate", .. arguments]);
         _image = await image;
         Ecs = EcsSession.Start(Server);
         await TaskTestKit.WaitForInstanceAsync(Ecs, "default");
@@ -59,6 +61,9 @@ public sealed class ScheduledRuleFixture : IAsyncLifetime
         Scratch.Dispose();
     }
 }
+
+/// <summary>A server whose rate() minute lasts 2 s (<c>--events-rate-minute 2</c>).</summary>
+public sealed class ScheduledRuleFixture() : EventsServerFixture("events", "--events-rate-minute", "2");
 
 /// <summary>EventBridge rules with the real AWS CLI and boto3: a scheduled rule runs ECS tasks; bad input gets AWS's errors.</summary>
 public sealed class ScheduledRuleTests(ScheduledRuleFixture fixture) : IClassFixture<ScheduledRuleFixture>

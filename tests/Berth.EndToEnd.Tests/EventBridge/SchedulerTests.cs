@@ -1,65 +1,11 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Berth.EndToEnd.Tests.Infrastructure;
-using Berth.EndToEnd.Tests.Tasks;
 
 namespace Berth.EndToEnd.Tests.EventBridge;
 
-/// <summary>A server with its local agent and the busybox image, for EventBridge Scheduler.</summary>
-public sealed class SchedulerFixture : IAsyncLifetime
-{
-    private readonly TempDir _dataDir = new("berth-e2e-scheduler-");
-    private TestImage? _image;
-
-    /// <summary>Unique to this run.</summary>
-    public string RunId { get; } = Guid.NewGuid().ToString("N")[..10];
-
-    /// <summary>The server.</summary>
-    public BerthServer Server { get; private set; } = null!;
-
-    /// <summary>A boto3 ECS session on it.</summary>
-    public EcsSession Ecs { get; private set; } = null!;
-
-    /// <summary>The busybox image.</summary>
-    public string Image => _image!.Name;
-
-    /// <summary>A scratch directory for cli-input files.</summary>
-    public TempDir Scratch { get; } = new("berth-e2e-scheduler-scratch-");
-
-    /// <inheritdoc />
-    public async Task InitializeAsync()
-    {
-        var image = TestImage.BuildAsync("scheduler-" + RunId);
-        Server = await BerthServer.StartAsync(_dataDir.Path, extraArguments: ["--no-fargate"]);
-        _image = await image;
-        Ecs = EcsSession.Start(Server);
-        await TaskTestKit.WaitForInstanceAsync(Ecs, "default");
-    }
-
-    /// <inheritdoc />
-    public async Task DisposeAsync()
-    {
-        var instances = Server is not null && !Server.HasExited && Ecs is not null ? await TaskTestKit.AllInstanceArnsAsync(Ecs) : [];
-        if (Ecs is not null)
-        {
-            await Ecs.DisposeAsync();
-        }
-
-        if (Server is not null)
-        {
-            await Server.DisposeAsync();
-        }
-
-        await TaskTestKit.RemoveLeftoversAsync(instances, RunId);
-        if (_image is not null)
-        {
-            await _image.DisposeAsync();
-        }
-
-        _dataDir.Dispose();
-        Scratch.Dispose();
-    }
-}
+/// <summary>A server for EventBridge Scheduler.</summary>
+public sealed class SchedulerFixture() : EventsServerFixture("scheduler");
 
 /// <summary>EventBridge Scheduler with the real AWS CLI and boto3: groups and schedules, AWS's errors, and at() schedules that run ECS tasks.</summary>
 public sealed class SchedulerTests(SchedulerFixture fixture) : IClassFixture<SchedulerFixture>
