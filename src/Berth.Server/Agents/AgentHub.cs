@@ -68,7 +68,7 @@ public sealed partial class AgentHub : IAsyncDisposable
         string arn;
         try
         {
-            var identity = _verifier.Verify(AwsJsonEdge.ToSigV4Request(http, ReadOnlyMemory<byte>.Empty));
+            var identity = _verifier.Verify(EdgeFrame.ToSigV4Request(http, ReadOnlyMemory<byte>.Empty));
             identity.RequireService("ecs");
             var scope = new Scope(identity.Region, _accountId);
             var state = _pipeline.Current;

@@ -1,7 +1,5 @@
-using System.Buffers;
 using Berth.Protocol.Auth;
 using Berth.Protocol.Dispatch;
-using Berth.Protocol.Errors;
 using Berth.Protocol.Query;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -13,9 +11,11 @@ namespace Berth.Server.Edge;
 /// one of them. Reads the body (bounded), verifies SigV4, runs the form's <c>Action</c> and answers XML, errors as
 /// the query protocol's <c>ErrorResponse</c>.
 /// </summary>
-public sealed partial class QueryEdge(QueryDispatchTable table, SigV4Verifier verifier, string accountId, long maxBodyBytes, ILogger<QueryEdge> logger)
+public sealed class QueryEdge(QueryDispatchTable table, SigV4Verifier verifier, string accountId, long maxBodyBytes, ILogger<QueryEdge> logger)
 {
     private const string ContentType = "text/xml";
+
+    private static readonly EdgeCodes Codes = new("RequestEntityTooLarge", "MalformedQueryString", "InternalFailure");
 
     /// <summary>
     /// The query service <paramref name="http"/> is for: a form-encoded body without <c>X-Amz-Target</c> whose credential
@@ -36,24 +36,14 @@ public sealed partial class QueryEdge(QueryDispatchTable table, SigV4Verifier ve
     }
 
     /// <summary>Handles one request <see cref="TryAccept"/> took.</summary>
-    public async Task HandleAsync(HttpContext http, QueryService service)
+    public Task HandleAsync(HttpContext http, QueryService service)
     {
         var requestId = Guid.NewGuid().ToString();
         http.Response.Headers["x-amzn-RequestId"] = requestId;
-        byte[]? rented = null;
         var action = "-";
-        try
+        return EdgeFrame.RunAsync(http, maxBodyBytes, Codes, logger, () => action, async body =>
         {
-            var length = http.Request.ContentLength ?? -1;
-            if (length > maxBodyBytes)
-            {
-                throw new AwsException("RequestEntityTooLarge", $"Request body is larger than the maximum of {maxBodyBytes} bytes.", 413);
-            }
-
-            var (buffer, count) = await AwsJsonEdge.ReadBodyAsync(http.Request, length, maxBodyBytes, http.RequestAborted);
-            rented = buffer;
-            var body = new ReadOnlyMemory<byte>(buffer, 0, count);
-            var identity = verifier.Verify(AwsJsonEdge.ToSigV4Request(http, body));
+            var identity = verifier.Verify(EdgeFrame.ToSigV4Request(http, body));
             identity.RequireService(service.SigningName);
             var form = QueryForm.Parse(body.Span);
             action = form.GetValueOrDefault("Action") ?? "-";
@@ -63,33 +53,7 @@ public sealed partial class QueryEdge(QueryDispatchTable table, SigV4Verifier ve
             http.Response.ContentType = ContentType;
             http.Response.ContentLength = response.Length;
             await http.Response.Body.WriteAsync(response, http.RequestAborted);
-        }
-        catch (AwsException ex)
-        {
-            LogRefused(logger, action, ex.ErrorType, ex.Message);
-            await WriteErrorAsync(http, service, requestId, ex.StatusCode, ex.ErrorType, ex.Message);
-        }
-        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
-        {
-            // The client went away; there is nobody to answer.
-        }
-        catch (Exception ex) when (ex is BadHttpRequestException or IOException)
-        {
-            LogRefused(logger, action, "MalformedQueryString", ex.Message);
-            await WriteErrorAsync(http, service, requestId, 400, "MalformedQueryString", "The request body could not be read.");
-        }
-        catch (Exception ex)
-        {
-            LogFailed(logger, action, ex);
-            await WriteErrorAsync(http, service, requestId, 500, "InternalFailure", "An internal error occurred.");
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
+        }, (status, code, message) => WriteErrorAsync(http, service, requestId, status, code, message));
     }
 
     /// <summary>The service of <c>Credential=AKID/DATE/REGION/SERVICE/aws4_request</c> in an Authorization header.</summary>
@@ -120,10 +84,4 @@ public sealed partial class QueryEdge(QueryDispatchTable table, SigV4Verifier ve
         http.Response.ContentLength = body.Length;
         await http.Response.Body.WriteAsync(body);
     }
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Refused {Target}: {ErrorType}: {ErrorMessage}")]
-    private static partial void LogRefused(ILogger logger, string target, string errorType, string errorMessage);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Failed {Target}")]
-    private static partial void LogFailed(ILogger logger, string target, Exception exception);
 }

@@ -15,9 +15,11 @@ namespace Berth.Server.Edge;
 /// the body, path and query, and answers JSON; errors as rest-json sends them (<c>x-amzn-ErrorType</c> and
 /// <c>{"Message": ...}</c>, with the status the model gives the error).
 /// </summary>
-public sealed partial class RestJsonEdge(RestJsonDispatchTable table, SigV4Verifier verifier, string accountId, long maxBodyBytes, ILogger<RestJsonEdge> logger)
+public sealed class RestJsonEdge(RestJsonDispatchTable table, SigV4Verifier verifier, string accountId, long maxBodyBytes, ILogger<RestJsonEdge> logger)
 {
     private const string ContentType = "application/json";
+
+    private static readonly EdgeCodes Codes = new("RequestEntityTooLargeException", "SerializationException", "InternalServerException");
 
     /// <summary>The rest-json service <paramref name="http"/> is signed for, if any: everything else stays with the other edges.</summary>
     public bool TryAccept(HttpContext http, out string service)
@@ -27,24 +29,14 @@ public sealed partial class RestJsonEdge(RestJsonDispatchTable table, SigV4Verif
     }
 
     /// <summary>Handles one request <see cref="TryAccept"/> took.</summary>
-    public async Task HandleAsync(HttpContext http, string service)
+    public Task HandleAsync(HttpContext http, string service)
     {
         var requestId = Guid.NewGuid().ToString();
         http.Response.Headers["x-amzn-RequestId"] = requestId;
-        byte[]? rented = null;
         var name = $"{http.Request.Method} {http.Request.Path}";
-        try
+        return EdgeFrame.RunAsync(http, maxBodyBytes, Codes, logger, () => name, async body =>
         {
-            var length = http.Request.ContentLength ?? -1;
-            if (length > maxBodyBytes)
-            {
-                throw new AwsException("RequestEntityTooLargeException", $"Request body is larger than the maximum of {maxBodyBytes} bytes.", 413);
-            }
-
-            var (buffer, count) = await AwsJsonEdge.ReadBodyAsync(http.Request, length, maxBodyBytes, http.RequestAborted);
-            rented = buffer;
-            var body = new ReadOnlyMemory<byte>(buffer, 0, count);
-            var identity = verifier.Verify(AwsJsonEdge.ToSigV4Request(http, body));
+            var identity = verifier.Verify(EdgeFrame.ToSigV4Request(http, body));
             identity.RequireService(service);
             var rawTarget = http.Features.Get<IHttpRequestFeature>()?.RawTarget ?? http.Request.Path.ToString();
             var question = rawTarget.IndexOf('?', StringComparison.Ordinal);
@@ -65,33 +57,7 @@ public sealed partial class RestJsonEdge(RestJsonDispatchTable table, SigV4Verif
             http.Response.ContentType = ContentType;
             http.Response.ContentLength = response.Length;
             await http.Response.Body.WriteAsync(response, http.RequestAborted);
-        }
-        catch (AwsException ex)
-        {
-            LogRefused(logger, name, ex.ErrorType, ex.Message);
-            await WriteErrorAsync(http, ex.StatusCode, ex.ErrorType, ex.Message);
-        }
-        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
-        {
-            // The client went away; there is nobody to answer.
-        }
-        catch (Exception ex) when (ex is BadHttpRequestException or IOException)
-        {
-            LogRefused(logger, name, "SerializationException", ex.Message);
-            await WriteErrorAsync(http, 400, "SerializationException", "The request body could not be read.");
-        }
-        catch (Exception ex)
-        {
-            LogFailed(logger, name, ex);
-            await WriteErrorAsync(http, 500, "InternalServerException", "An internal error occurred.");
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
+        }, (status, type, message) => WriteErrorAsync(http, status, type, message));
     }
 
     /// <summary>Writes a rest-json error: the type in <c>x-amzn-ErrorType</c>, the body <c>{"Message": ...}</c>.</summary>
@@ -116,10 +82,4 @@ public sealed partial class RestJsonEdge(RestJsonDispatchTable table, SigV4Verif
         http.Response.ContentLength = buffer.WrittenCount;
         await http.Response.Body.WriteAsync(buffer.WrittenMemory);
     }
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Refused {Target}: {ErrorType}: {ErrorMessage}")]
-    private static partial void LogRefused(ILogger logger, string target, string errorType, string errorMessage);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Failed {Target}")]
-    private static partial void LogFailed(ILogger logger, string target, Exception exception);
 }

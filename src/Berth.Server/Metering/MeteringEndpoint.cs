@@ -26,7 +26,7 @@ public sealed class MeteringEndpoint(CommitPipeline<EcsState> pipeline, SigV4Ver
         MeteringReport report;
         try
         {
-            var identity = verifier.Verify(AwsJsonEdge.ToSigV4Request(http, ReadOnlyMemory<byte>.Empty));
+            var identity = verifier.Verify(EdgeFrame.ToSigV4Request(http, ReadOnlyMemory<byte>.Empty));
             identity.RequireService("ecs");
             var state = pipeline.Current;
             var cluster = http.Request.Query["cluster"].ToString();
