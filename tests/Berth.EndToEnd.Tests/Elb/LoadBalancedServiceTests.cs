@@ -31,6 +31,19 @@ public sealed class LoadBalancedServiceTests(ITestOutputHelper output) : IAsyncL
 
     public async Task DisposeAsync()
     {
+        // Every task this server ran, including replacements started after a test last listed them.
+        if (!_server.HasExited)
+        {
+            foreach (var status in new[] { "RUNNING", "STOPPED" })
+            {
+                var listed = await Clients.AwsAsync(_server, "ecs", "list-tasks", "--cluster", "default", "--desired-status", status);
+                if (listed.ExitCode == 0 && JsonNode.Parse(listed.Stdout)?["taskArns"] is JsonArray arns)
+                {
+                    _tasks.UnionWith(arns.Select(a => (string)a!));
+                }
+            }
+        }
+
         await _server.DisposeAsync();
         foreach (var task in _tasks)
         {
