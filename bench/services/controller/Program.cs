@@ -89,16 +89,19 @@ var passes = 0;
 var controllerWall = TimeSpan.Zero;
 var controllerCpu = TimeSpan.Zero;
 var agentWall = TimeSpan.Zero;
+var gcLines = new List<string>();
 var total = Stopwatch.StartNew();
 while (true)
 {
     process.Refresh();
     var cpuBefore = process.TotalProcessorTime;
+    var gcBefore = (Gen0: GC.CollectionCount(0), Gen1: GC.CollectionCount(1), Gen2: GC.CollectionCount(2), Pause: GC.GetTotalPauseDuration(), Bytes: GC.GetTotalAllocatedBytes());
     var wall = Stopwatch.StartNew();
     var pass = ServicePass.Run(state, now, ids, rng);
     wall.Stop();
     process.Refresh();
     var cpu = process.TotalProcessorTime - cpuBefore;
+    gcLines.Add(string.Create(CultureInfo.InvariantCulture, $"pass {passes + 1}: GC gen0 {GC.CollectionCount(0) - gcBefore.Gen0}, gen1 {GC.CollectionCount(1) - gcBefore.Gen1}, gen2 {GC.CollectionCount(2) - gcBefore.Gen2}, paused {(GC.GetTotalPauseDuration() - gcBefore.Pause).TotalMilliseconds:F0} ms, allocated {(GC.GetTotalAllocatedBytes() - gcBefore.Bytes) / 1048576.0:F0} MiB"));
     state = pass.State;
     passes++;
     controllerWall += wall.Elapsed;
@@ -135,5 +138,6 @@ total.Stop();
 var running = state.Tasks.Values.Count(t => t.LastStatus == EcsTaskStatus.Running);
 Console.WriteLine();
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Steady: {services:N0} services, {running:N0} tasks RUNNING, every deployment COMPLETED, after {passes} passes."));
+gcLines.ForEach(Console.WriteLine);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Controller (ServicePass.Run only): wall {controllerWall.TotalSeconds:F2} s, CPU {controllerCpu.TotalSeconds:F2} s; {controllerWall.TotalMilliseconds / passes:F0} ms per pass."));
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Simulated agent (SubmitTaskStateChange decisions): wall {agentWall.TotalSeconds:F2} s. Whole loop: {total.Elapsed.TotalSeconds:F2} s."));

@@ -52,7 +52,6 @@ public static class ServicePass
     /// </summary>
     public static ServicePassPlan Plan(EcsState state, DateTimeOffset now, IdSource ids, Random rng)
     {
-        var edit = new StateEdit(state);
         var changes = new List<ServiceChange>();
         var sessions = new Dictionary<string, PlacementSession>(StringComparer.Ordinal);
         var started = 0;
@@ -66,7 +65,7 @@ public static class ServicePass
             }
 
             var tasks = state.TasksOfGroup(stored.ClusterArn, ServiceModel.Group(stored)).ToList();
-            var recorder = new ChangeRecorder(edit);
+            var recorder = new ChangeRecorder(state);
             var (s, p, next) = Reconcile(recorder, stored, tasks, sessions, now, ids, rng);
             if (recorder.Any)
             {
@@ -262,7 +261,7 @@ public static class ServicePass
         var draining = 0;
         foreach (var stop in plan.Stops)
         {
-            if (edit.State.Tasks.TryGetValue(stop.TaskArn, out var task) && TaskLifecycle.RequestStop(task, now, StopCode.ServiceSchedulerInitiated, stop.Reason) is { } stopping)
+            if (edit.TryGetTask(stop.TaskArn, out var task) && TaskLifecycle.RequestStop(task, now, StopCode.ServiceSchedulerInitiated, stop.Reason) is { } stopping)
             {
                 // A running task behind a load balancer is DEACTIVATING first: its targets are deregistered and drain,
                 // and only then is the agent told to stop it (the load balancing controller moves it on).
@@ -321,7 +320,7 @@ public static class ServicePass
         // Counts, per deployment and for the service, from the tasks as they are after this pass: the service's
         // tasks found at the start of the pass (as this pass left them) and those it started. Not a scan of every
         // task in the state per service, which made a pass over many services quadratic.
-        var after = tasks.Select(t => edit.State.Tasks.TryGetValue(t.TaskArn, out var latest) ? latest : t).Concat(startedTasks).ToList();
+        var after = tasks.Select(t => edit.TryGetTask(t.TaskArn, out var latest) ? latest : t).Concat(startedTasks).ToList();
         var current = after.Where(t => t.DesiredStatus == EcsTaskStatus.Running).ToList();
         service = SetCounts(service, current, now);
 
@@ -634,29 +633,34 @@ public static class ServicePass
 
     private static string IdOf(string arn) => arn[(arn.LastIndexOf('/') + 1)..];
 
-    /// <summary>Collects what one service's reconcile puts, as typed objects with their encoded documents.</summary>
-    private sealed class ChangeRecorder(StateEdit edit)
+    /// <summary>
+    /// Collects what one service's reconcile puts, as typed objects with their encoded documents. The plan reads the
+    /// snapshot it started from: a service's reconcile reads only its own tasks (seen here as it left them) and the
+    /// clusters, instances and definitions no pass changes, so the whole state is not rebuilt per put (that is the
+    /// writer's job, once, in <see cref="Apply"/>).
+    /// </summary>
+    private sealed class ChangeRecorder(EcsState state)
     {
         private readonly List<(TaskRecord Task, Mutation Document)> _tasks = [];
+        private readonly Dictionary<string, TaskRecord> _put = new(StringComparer.Ordinal);
         private (ServiceRecord Service, Mutation Document)? _next;
 
-        public EcsState State => edit.State;
+        public EcsState State => state;
 
         public PlannedStarts? Starts { get; set; }
 
         public bool Any => _tasks.Count > 0 || _next is not null;
 
+        public bool TryGetTask(string arn, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TaskRecord task)
+            => _put.TryGetValue(arn, out task) || state.Tasks.TryGetValue(arn, out task);
+
         public void Put(TaskRecord task)
         {
-            edit.Put(task);
-            _tasks.Add((task, edit.Mutations[^1]));
+            _put[task.TaskArn] = task;
+            _tasks.Add((task, StateCodec.Document(task)));
         }
 
-        public void Put(ServiceRecord service)
-        {
-            edit.Put(service);
-            _next = (service, edit.Mutations[^1]);
-        }
+        public void Put(ServiceRecord service) => _next = (service, StateCodec.Document(service));
 
         public ServiceChange Done(ServiceRecord read, List<TaskRecord> tasksRead)
             => new(read.ServiceArn, read, tasksRead, _tasks, _next, Starts);

@@ -10,7 +10,10 @@ namespace Berth.Ecs.State;
 
 /// <summary>The JSON of stored documents: the wire shapes themselves, so what is stored is what ECS returns.</summary>
 // Domain records are stored with the wire's camelCase names and enum texts, so a stored document reads as ECS's shape.
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, PropertyNameCaseInsensitive = true, UseStringEnumConverter = true, Converters = [typeof(Berth.Protocol.Json.EpochSecondsConverter)])]
+// No converter in the options and no number handling on a member: either makes System.Text.Json skip the generated
+// fast path, and encoding documents is most of what a service pass that places thousands of tasks spends. Times are
+// therefore stored as ISO 8601 text; StateCodec.Load also reads the epoch seconds and quoted numbers of older documents.
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, PropertyNameCaseInsensitive = true, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(Berth.Ecs.Clusters.ClusterRecord))]
 [JsonSerializable(typeof(Berth.Ecs.TaskDefinitions.TaskDefinitionRecord))]
 [JsonSerializable(typeof(Berth.Ecs.ContainerInstances.InstanceRecord))]
@@ -60,10 +63,21 @@ public static class StateCodec
     /// <summary>The stored document of a task.</summary>
     public static Mutation Document(Berth.Ecs.Tasks.TaskRecord task) => Mutation.Put(TaskKind, task.TaskArn, Encode(task, StoredJsonContext.Default.TaskRecord));
 
+    /// <summary>The stored document of a service.</summary>
+    public static Mutation Document(Berth.Ecs.Services.ServiceRecord service) => Mutation.Put(ServiceKind, service.ServiceArn, Encode(service, StoredJsonContext.Default.ServiceRecord));
+
+    // What Load reads with: the stored shapes, also as older versions wrote them (times as epoch seconds, a task's
+    // cpu and memory as quoted numbers).
+    private static readonly StoredJsonContext Reading = new(new JsonSerializerOptions(StoredJsonContext.Default.Options)
+    {
+        Converters = { new Berth.Protocol.Json.EpochSecondsConverter() },
+        NumberHandling = JsonNumberHandling.AllowReadingFromString,
+    });
+
     /// <summary>Rebuilds the state from every stored document.</summary>
     public static EcsState Load(IEnumerable<StoredDocument> documents)
     {
-        var ctx = StoredJsonContext.Default;
+        var ctx = Reading;
         var clusters = ImmutableSortedDictionary.CreateBuilder<string, ClusterRecord>(StringComparer.Ordinal);
         var instances = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.ContainerInstances.InstanceRecord>(StringComparer.Ordinal);
         var tasks = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.Tasks.TaskRecord>(StringComparer.Ordinal);
@@ -218,7 +232,7 @@ public sealed class StateEdit(EcsState state)
     {
         var arn = service.ServiceArn;
         State = State with { Services = State.Services.SetItem(arn, service) };
-        _mutations.Add(Mutation.Put(StateCodec.ServiceKind, arn, StateCodec.Encode(service, StoredJsonContext.Default.ServiceRecord)));
+        _mutations.Add(StateCodec.Document(service));
     }
 
     /// <summary>Puts a RunTask idempotency token under <paramref name="key"/>.</summary>

@@ -143,11 +143,9 @@ public sealed record TaskRecord
     public Connectivity? Connectivity { get; init; }
 
     /// <summary>CPU units it holds.</summary>
-    [JsonNumberHandling(JsonNumberHandling.AllowReadingFromString | JsonNumberHandling.WriteAsString)]
     public int Cpu { get; init; }
 
     /// <summary>MiB it holds.</summary>
-    [JsonNumberHandling(JsonNumberHandling.AllowReadingFromString | JsonNumberHandling.WriteAsString)]
     public int Memory { get; init; }
 
     /// <summary>Its task group (<c>service:NAME</c> for a service's tasks, <c>family:NAME</c> by default).</summary>

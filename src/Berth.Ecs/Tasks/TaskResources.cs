@@ -1,4 +1,3 @@
-using Berth.Ecs.Arns;
 using Berth.Ecs.Model;
 using Berth.Ecs.State;
 using Berth.Ecs.TaskDefinitions;
@@ -9,15 +8,25 @@ namespace Berth.Ecs.Tasks;
 public static class TaskResources
 {
     /// <summary>The revision a task runs, or null when it is gone from the state.</summary>
-    public static TaskDefinition? DefinitionOf(EcsState state, TaskRecord task)
+    public static TaskDefinition? DefinitionOf(EcsState state, TaskRecord task) => RevisionOf(state, task.TaskDefinitionArn)?.Definition;
+
+    /// <summary>
+    /// The revision a task definition ARN names, or null. A revision's ARN is its family's key, a colon and the
+    /// number, so the lookup needs no parse (every pass asks this once per task).
+    /// </summary>
+    public static TaskDefinitionRecord? RevisionOf(EcsState state, string? revisionArn)
     {
-        if (!EcsArn.TryParse(task.TaskDefinitionArn, out var arn))
+        var colon = revisionArn?.LastIndexOf(':') ?? -1;
+        if (colon < 0
+            || !int.TryParse(revisionArn.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number)
+            || !state.Families.TryGetValue(revisionArn![..colon], out var family)
+            || number < 1 || number > family.Revisions.Count)
         {
             return null;
         }
 
-        var reference = TaskDefinitionLookup.Parse(new Scope(arn.Region, arn.AccountId), task.TaskDefinitionArn);
-        return TaskDefinitionLookup.Find(state, reference)?.Definition;
+        var revision = family.Revisions[number - 1];
+        return revision.Arn == revisionArn ? revision : null;
     }
 
     /// <summary>

@@ -113,6 +113,7 @@ public class DomainRecordTests
         var task = Assert.Single(state.Tasks.Values);
         Assert.Equal((EcsTaskStatus.Running, EcsTaskStatus.Running, LaunchType.Ec2, 256, 512, 3L), (task.LastStatus, task.DesiredStatus, task.LaunchType, task.Cpu, task.Memory, task.Version));
         Assert.Equal((HealthStatus.Healthy, Connectivity.Connected), (task.HealthStatus, task.Connectivity));
+        Assert.Equal((DateTimeOffset.FromUnixTimeSeconds(1764600000), DateTimeOffset.FromUnixTimeMilliseconds(1764600005500)), (task.CreatedAt, task.StartedAt));
         var container = Assert.Single(task.Containers);
         Assert.Equal((ContainerStatus.Running, HealthStatus.Healthy, 32768), (container.LastStatus, container.HealthStatus, container.NetworkBindings.Single().HostPort));
         Assert.Equal(new ResourceTag("team", "a"), Assert.Single(task.Tags));
@@ -122,6 +123,30 @@ public class DomainRecordTests
         var wire = TaskViews.ToWire(task);
         Assert.Equal(("RUNNING", "EC2", "256", "tcp"), (wire.LastStatus, wire.LaunchType, wire.Cpu, wire.Containers![0].NetworkBindings![0].Protocol));
         Assert.Equal([], wire.Overrides!.ContainerOverrides!);
+    }
+
+    [Fact]
+    public void ATaskIsStoredWithItsTimesAsIsoTextAndNumbersAsNumbersAndLoadsBackUnchanged()
+    {
+        var created = new DateTimeOffset(2026, 12, 2, 7, 0, 0, TimeSpan.Zero).AddTicks(1234567);
+        var task = new TaskRecord
+        {
+            TaskArn = "arn:aws:ecs:us-east-1:000000000000:task/web/t2",
+            ClusterArn = "arn:aws:ecs:us-east-1:000000000000:cluster/web",
+            TaskDefinitionArn = "arn:aws:ecs:us-east-1:000000000000:task-definition/web:1",
+            Cpu = 256,
+            Memory = 512,
+            CreatedAt = created,
+            StartedAt = created.AddSeconds(5),
+        };
+
+        var document = StateCodec.Document(task);
+        var json = Encoding.UTF8.GetString(document.Body!);
+        Assert.Contains("\"cpu\":256", json, StringComparison.Ordinal);
+        Assert.Contains("\"createdAt\":\"2026-12-02T07:00:00.1234567+00:00\"", json, StringComparison.Ordinal);
+
+        var loaded = Assert.Single(StateCodec.Load([new StoredDocument(StateCodec.TaskKind, task.TaskArn, document.Body!)]).Tasks.Values);
+        Assert.Equal(task, loaded with { Containers = task.Containers, Attachments = task.Attachments, Tags = task.Tags });
     }
 
     [Fact]
