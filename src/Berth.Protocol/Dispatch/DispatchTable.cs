@@ -54,10 +54,7 @@ public sealed class DispatchTable
         _building.Add(target, new Operation(target, signingName, async (context, body) =>
         {
             var request = WireInput.Read(body, input);
-            if (requiredMembers is not null)
-            {
-                RequiredMembers.Check(request, input, requiredMembers);
-            }
+            RequiredMembers.Check(request, input, requiredMembers ?? RequiredMembers.None);
 
             var response = await handler(context, request);
             return JsonSerializer.SerializeToUtf8Bytes(response, output);

@@ -9,13 +9,22 @@ namespace Berth.Protocol.Json;
 /// </summary>
 public sealed class EpochSecondsConverter : JsonConverter<DateTimeOffset>
 {
+    private static readonly double MinMilliseconds = DateTimeOffset.MinValue.ToUnixTimeMilliseconds();
+    private static readonly double MaxMilliseconds = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
     /// <inheritdoc />
     public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         if (reader.TokenType == JsonTokenType.Number)
         {
-            var seconds = reader.GetDouble();
-            return DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(seconds * 1000));
+            // A time no clock can hold (past year 9999, before year 1, or not finite) is the client's mistake.
+            var milliseconds = Math.Round(reader.GetDouble() * 1000);
+            if (!(milliseconds >= MinMilliseconds && milliseconds <= MaxMilliseconds))
+            {
+                throw new JsonException("The timestamp is outside the range of representable times.");
+            }
+
+            return DateTimeOffset.FromUnixTimeMilliseconds((long)milliseconds);
         }
 
         // Clients may send ISO 8601 strings; botocore accepts both on input.

@@ -78,10 +78,7 @@ public sealed class RestJsonDispatchTable
         var operation = new RestOperation(http.Name, signingName, http.Method, new UriTemplate(http.Uri), http.Code, async (context, request, body) =>
         {
             var value = RestInput.Read(body, request, members ?? [], input);
-            if (requiredMembers is not null)
-            {
-                RequiredMembers.Check(value, input, requiredMembers, missing: missing);
-            }
+            RequiredMembers.Check(value, input, requiredMembers ?? RequiredMembers.None, missing: missing);
 
             var response = await handler(context, value);
             return System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(response, output);

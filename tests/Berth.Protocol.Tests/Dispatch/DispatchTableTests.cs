@@ -16,6 +16,15 @@ public sealed class EchoRequest
 
     [JsonPropertyName("items")]
     public List<EchoItem>? Items { get; set; }
+
+    [JsonPropertyName("names")]
+    public List<string>? Names { get; set; }
+
+    [JsonPropertyName("labels")]
+    public Dictionary<string, string>? Labels { get; set; }
+
+    [JsonPropertyName("since")]
+    public DateTimeOffset? Since { get; set; }
 }
 
 public sealed class EchoItem
@@ -89,6 +98,13 @@ public class DispatchTableTests
     [InlineData("""{"name":"a","count":1.5}""")]
     [InlineData("""{"name":"a","count":99999999999}""")]
     [InlineData("""{"name":"a","items":{}}""")]
+    [InlineData("""{"name":"a","items":[null]}""")]
+    [InlineData("""{"name":"a","names":["x",null]}""")]
+    [InlineData("""{"name":"a","labels":{"k":null}}""")]
+    [InlineData("""{"name":"a","since":253402300800}""")]
+    [InlineData("""{"name":"a","since":-62135596801}""")]
+    [InlineData("""{"name":"a","since":1e300}""")]
+    [InlineData("""{"name":"a","since":-1e300}""")]
     public async Task MalformedOrMistypedBodiesAreSerializationErrors(string body)
     {
         var ex = await Assert.ThrowsAsync<AwsException>(() => Invoke(body));
@@ -120,5 +136,7 @@ public class DispatchTableTests
         var options = new JsonSerializerOptions { Converters = { new Berth.Protocol.Json.EpochSecondsConverter() } };
         Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1_500), JsonSerializer.Deserialize<DateTimeOffset>("1.5", options));
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(0), JsonSerializer.Deserialize<DateTimeOffset>("\"1970-01-01T00:00:00Z\"", options));
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(253402300799), JsonSerializer.Deserialize<DateTimeOffset>("253402300799", options));
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<DateTimeOffset>("253402300800", options));
     }
 }
