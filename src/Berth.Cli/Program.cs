@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Berth.Agent.Client;
 using Berth.Agent.Runtime;
+using Berth.Cli.Files;
 using Berth.Cli.Settings;
 using Berth.Docker;
 using Berth.Server.Hosting;
@@ -12,6 +13,7 @@ return await cli.InvokeAsync(args, Console.Out, Console.Error);
 
 static async Task<int> RunServerAsync(ServerOptions options, CancellationToken cancellation)
 {
+    PrivateFiles.Restrict(options.DataDir);
     try
     {
         return await BerthServer.RunAsync(options, cancellation);
@@ -27,6 +29,7 @@ static async Task<int> RunServerAsync(ServerOptions options, CancellationToken c
 static async Task<int> RunAgentAsync(AgentSettings settings, CancellationToken cancellation)
 {
     var options = settings.Options;
+    PrivateFiles.Restrict(options.DataDir);
     using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
     using var docker = new DockerClient(options.DockerHost, settings.DockerTimeouts);
     using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };

@@ -7,7 +7,8 @@ namespace Berth.EndToEnd.Tests;
 /// Every AWS JSON operation the server routes, fuzzed from botocore's own models (scripts/fuzz.py): malformed bodies,
 /// a wrong JSON type at every member path, numbers and timestamps out of range, null list elements and map values —
 /// all answered 4xx with nothing committed to any store — and a null at every member path, never a 5xx. The operations
-/// are found by asking the server, so a service added later is fuzzed without touching this test.
+/// are found by asking the server, so a service added later is fuzzed without touching this test. Also: what the
+/// server writes is its own user's alone.
 /// </summary>
 public sealed class FuzzTests : IAsyncLifetime
 {
@@ -42,5 +43,36 @@ public sealed class FuzzTests : IAsyncLifetime
         Assert.True(report["accepted"]!.AsArray().Count == 0, "accepted: " + report["accepted"]!.ToJsonString());
         Assert.True(report["changedFiles"]!.AsArray().Count == 0, "written during the reject phase: " + report["changedFiles"]!.ToJsonString());
         Assert.False(_server.HasExited, _server.Output());
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task The_data_dir_and_every_file_the_server_writes_are_its_own_users_alone()
+    {
+        // Something in every store: a cluster (ecs), a repository (registry), a log group (logs), a rule (events).
+        var calls = """
+            [{"op": "create_cluster", "args": {"clusterName": "e2e-modes"}}]
+            """;
+        Expect.Ok((await Clients.OpsAsync(_server, calls))[0]);
+        foreach (var command in new[]
+        {
+            new[] { "ecr", "create-repository", "--repository-name", "e2e-modes" },
+            ["logs", "create-log-group", "--log-group-name", "e2e-modes"],
+            ["events", "put-rule", "--name", "e2e-modes", "--schedule-expression", "rate(5 minutes)"],
+        })
+        {
+            var result = await Clients.AwsAsync(_server, command);
+            Assert.True(result.ExitCode == 0, result.ToString());
+        }
+
+        const UnixFileMode OwnerAll = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        Assert.Equal(OwnerAll, File.GetUnixFileMode(_dataDir.Path));
+        var entries = Directory.EnumerateFileSystemEntries(_dataDir.Path, "*", SearchOption.AllDirectories).ToList();
+        Assert.Contains(entries, e => e.EndsWith(".db-wal", StringComparison.Ordinal));
+        foreach (var entry in entries)
+        {
+            var mode = File.GetUnixFileMode(entry);
+            Assert.True((mode & ~OwnerAll) == 0, $"{entry} is {mode}");
+        }
     }
 }
