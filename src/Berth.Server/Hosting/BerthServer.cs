@@ -16,11 +16,14 @@ using Berth.Events;
 using Berth.Events.Firing;
 using Berth.Events.Scheduler;
 using Berth.LoadBalancing;
+using Berth.CloudWatch;
+using Berth.CloudWatch.Store;
 using Berth.Logs;
 using Berth.Logs.Retention;
 using Berth.Logs.Storage;
 using Berth.Protocol.Auth;
 using Berth.Protocol.Dispatch;
+using Berth.Protocol.Cbor;
 using Berth.Protocol.Query;
 using Berth.Protocol.RestJson;
 using Berth.Registry;
@@ -30,6 +33,7 @@ using Berth.Registry.Ecr;
 using Berth.Server.Agents;
 using Berth.Server.Credentials;
 using Berth.Server.Edge;
+using Berth.Server.Metrics;
 using Berth.Server.Events;
 using Berth.Server.Expiry;
 using Berth.Server.LoadBalancing;
@@ -101,6 +105,12 @@ public static partial class BerthServer
                 stopping);
             new EcrApi(registry).Register(table);
             new LogsApi(logs, time).Register(table);
+
+            // CloudWatch metrics live in memory, beside the ECS state and off its writer (see MetricStore).
+            var metricStore = new MetricStore(options.MetricPeriod);
+            new CloudWatchApi(metricStore, time).Register(table);
+            new TaskMetricsIngest(pipeline, metricStore, time).Register(table);
+            using var metricSweep = time.CreateTimer(_ => metricStore.Sweep(time.GetUtcNow()), null, TimeSpan.FromHours(1), TimeSpan.FromHours(1));
             var runTaskTarget = new EcsRunTaskTarget(table, options.AccountId);
             await using var delivery = new EventDelivery(events.Pipeline, runTaskTarget, stateLoggers.CreateLogger<EventDelivery>());
             new EventsApi(events.Pipeline, options.AccountId, time) { Published = delivery.Publish }.Register(table);
@@ -153,6 +163,13 @@ public static partial class BerthServer
             };
             var queryEdge = new QueryEdge(queryTable, verifier, options.AccountId, options.MaxBodyBytes, app.Services.GetRequiredService<ILogger<QueryEdge>>());
             var restEdge = new RestJsonEdge(restTable, verifier, options.AccountId, options.MaxBodyBytes, app.Services.GetRequiredService<ILogger<RestJsonEdge>>());
+            var cborServices = new Dictionary<string, CborService>(StringComparer.Ordinal)
+            {
+                [Berth.CloudWatch.Model.WireCbor.ServiceShape] = new(
+                    new CborMembers(Berth.CloudWatch.Model.WireCbor.TimestampMembers, Berth.CloudWatch.Model.WireCbor.DoubleMembers, Berth.CloudWatch.Model.WireCbor.BlobMembers),
+                    Berth.CloudWatch.Model.WireCbor.Errors),
+            };
+            var cborEdge = new CborEdge(table, verifier, options.AccountId, options.MaxBodyBytes, cborServices, app.Services.GetRequiredService<ILogger<CborEdge>>());
             var loggers = app.Services.GetRequiredService<ILoggerFactory>();
             var logger = loggers.CreateLogger("Berth.Server");
             await using var hub = new AgentHub(pipeline, verifier, options.AccountId, time, new AgentHubOptions { LostAfter = options.AgentLostAfter, RegistryCredentials = RegistryCredentialsFor(registry) }, loggers.CreateLogger<AgentHub>());
@@ -169,7 +186,7 @@ public static partial class BerthServer
             logRetention.Start();
             var metering = new MeteringEndpoint(pipeline, verifier, options.AccountId, time);
             var distribution = new DistributionHandler(registry, app.Services.GetRequiredService<ILogger<DistributionHandler>>());
-            app.Run(http => Route(http, edge, queryEdge, restEdge, hub, metering, distribution));
+            app.Run(http => Route(http, edge, queryEdge, restEdge, cborEdge, hub, metering, distribution));
             await using var targets = new ServiceTargetsController(pipeline, elb.Pipeline, feed, time, IdSource.Random, new ServiceTargetsOptions(), loggers.CreateLogger<ServiceTargetsController>());
             plane.HealthChanged += (_, _) => targets.Wake();
             await app.StartAsync(stopping);
@@ -232,6 +249,7 @@ public static partial class BerthServer
             InstanceType = instanceType,
             MetadataPort = ports.Metadata,
             IntrospectionPort = ports.Introspection,
+            MetricPeriod = options.MetricPeriod,
         };
         var ecs = new EcsClient(http, agentOptions.Endpoint, agentOptions.Region, root, time);
         try
@@ -258,7 +276,7 @@ public static partial class BerthServer
         return [new AgentRegistryCredential { Registry = host, Username = RegistryTokens.UserName, Password = password }];
     };
 
-    private static Task Route(HttpContext http, AwsJsonEdge edge, QueryEdge queryEdge, RestJsonEdge restEdge, AgentHub hub, MeteringEndpoint metering, DistributionHandler distribution)
+    private static Task Route(HttpContext http, AwsJsonEdge edge, QueryEdge queryEdge, RestJsonEdge restEdge, CborEdge cborEdge, AgentHub hub, MeteringEndpoint metering, DistributionHandler distribution)
     {
         var path = http.Request.Path.Value;
         if (path is not null && (path == "/v2" || path.StartsWith("/v2/", StringComparison.Ordinal)))
@@ -271,6 +289,12 @@ public static partial class BerthServer
         {
             http.Response.ContentType = "application/json";
             return http.Response.WriteAsync("{\"status\":\"ok\"}");
+        }
+
+        if (cborEdge.TryAccept(http, out var cborService, out var cborOperation))
+        {
+            // Smithy RPC v2 CBOR (CloudWatch): the path names the service and the operation.
+            return cborEdge.HandleAsync(http, cborService, cborOperation);
         }
 
         if (restEdge.TryAccept(http, out var restService))
