@@ -60,7 +60,22 @@ public sealed class MetricStore(TimeSpan period)
             }
 
             series.LastPut = now;
-            series.Periods[start] = series.Periods.TryGetValue(start, out var had) ? (had.Values.Merge(values), unit) : (values, unit);
+            if (!series.Periods.TryGetValue(start, out var units))
+            {
+                units = [];
+                series.Periods.Add(start, units);
+            }
+
+            // Values reported with different units stay apart, as CloudWatch keeps them (a unit filter picks one).
+            var index = units.FindIndex(u => u.Unit == unit);
+            if (index < 0)
+            {
+                units.Add((values, unit));
+            }
+            else
+            {
+                units[index] = (units[index].Values.Merge(values), unit);
+            }
             while (series.Periods.Count > 0 && series.Periods.Keys[0] < oldest)
             {
                 series.Periods.RemoveAt(0);
@@ -85,8 +100,10 @@ public sealed class MetricStore(TimeSpan period)
             var index = LowerBound(keys, from);
             for (; index < keys.Count && keys[index] < to; index++)
             {
-                var (values, unit) = series.Periods.Values[index];
-                result.Add(new StoredPeriod(DateTimeOffset.FromUnixTimeSeconds(keys[index]), values, unit));
+                foreach (var (values, unit) in series.Periods.Values[index])
+                {
+                    result.Add(new StoredPeriod(DateTimeOffset.FromUnixTimeSeconds(keys[index]), values, unit));
+                }
             }
 
             return result;
@@ -146,7 +163,7 @@ public sealed class MetricStore(TimeSpan period)
 
     private sealed class Series
     {
-        public SortedList<long, (Statistics Values, string Unit)> Periods { get; } = [];
+        public SortedList<long, List<(Statistics Values, string Unit)>> Periods { get; } = [];
 
         public DateTimeOffset LastPut { get; set; }
     }
