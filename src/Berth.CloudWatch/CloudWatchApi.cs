@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Serialization.Metadata;
+using Berth.CloudWatch.Alarms;
 using Berth.CloudWatch.Api;
 using Berth.CloudWatch.Model;
 using Berth.CloudWatch.Store;
@@ -10,7 +11,7 @@ namespace Berth.CloudWatch;
 /// <summary>
 /// CloudWatch's metric operations on the dispatch table (target prefix <c>GraniteServiceVersion20100801</c>, signing
 /// name <c>monitoring</c>): PutMetricData, GetMetricStatistics, GetMetricData (MetricStat queries) and ListMetrics over
-/// one <see cref="MetricStore"/>. The Smithy RPC v2 CBOR edge and AWS JSON 1.0 both reach them through the table.
+/// one <see cref="MetricStore"/>, and PutMetricAlarm, DescribeAlarms and DeleteAlarms over an <see cref="AlarmBook"/>. The Smithy RPC v2 CBOR edge and AWS JSON 1.0 both reach them through the table.
 /// </summary>
 public sealed class CloudWatchApi(MetricStore store, TimeProvider time)
 {
@@ -22,6 +23,9 @@ public sealed class CloudWatchApi(MetricStore store, TimeProvider time)
 
     private static readonly WireJsonContext Json = WireJsonContext.Default;
 
+    /// <summary>The alarms; without them the alarm operations are not registered.</summary>
+    public AlarmBook? Alarms { get; init; }
+
     /// <summary>Adds the operations to <paramref name="table"/>.</summary>
     public void Register(DispatchTable table)
     {
@@ -29,6 +33,13 @@ public sealed class CloudWatchApi(MetricStore store, TimeProvider time)
         Add(table, "GetMetricStatistics", Json.GetMetricStatisticsInput, Json.GetMetricStatisticsOutput, (_, input) => ValueTask.FromResult(GetMetricStatistics(input)));
         Add(table, "GetMetricData", Json.GetMetricDataInput, Json.GetMetricDataOutput, (_, input) => ValueTask.FromResult(GetMetricData(input)));
         Add(table, "ListMetrics", Json.ListMetricsInput, Json.ListMetricsOutput, (_, input) => ValueTask.FromResult(ListMetrics(input)));
+        if (Alarms is { } alarms)
+        {
+            var empty = EmptyResultJsonContext.Default.EmptyResult;
+            Add(table, "PutMetricAlarm", Json.PutMetricAlarmInput, empty, (context, input) => ValueTask.FromResult(alarms.Put(input, context.Region, context.AccountId)));
+            Add(table, "DescribeAlarms", Json.DescribeAlarmsInput, Json.DescribeAlarmsOutput, (_, input) => ValueTask.FromResult(alarms.Describe(input)));
+            Add(table, "DeleteAlarms", Json.DeleteAlarmsInput, empty, (_, input) => ValueTask.FromResult(alarms.Delete(input)));
+        }
     }
 
     /// <summary>PutMetricData: every value checked first, then all stored.</summary>

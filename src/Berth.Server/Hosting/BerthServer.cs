@@ -17,6 +17,7 @@ using Berth.Events.Firing;
 using Berth.Events.Scheduler;
 using Berth.LoadBalancing;
 using Berth.CloudWatch;
+using Berth.CloudWatch.Alarms;
 using Berth.CloudWatch.Store;
 using Berth.Logs;
 using Berth.Logs.Retention;
@@ -108,9 +109,29 @@ public static partial class BerthServer
 
             // CloudWatch metrics live in memory, beside the ECS state and off its writer (see MetricStore).
             var metricStore = new MetricStore(options.MetricPeriod);
-            new CloudWatchApi(metricStore, time).Register(table);
+            var alarms = new AlarmBook(metricStore, time);
+            new CloudWatchApi(metricStore, time) { Alarms = alarms }.Register(table);
             new TaskMetricsIngest(pipeline, metricStore, time).Register(table);
             using var metricSweep = time.CreateTimer(_ => metricStore.Sweep(time.GetUtcNow()), null, TimeSpan.FromHours(1), TimeSpan.FromHours(1));
+
+            // Alarms are evaluated once per metric period, on the timer's thread (a read of the store per alarm).
+            var alarmLogger = stateLoggers.CreateLogger("Berth.CloudWatch");
+            using var alarmEvaluation = time.CreateTimer(
+                _ =>
+                {
+                    try
+                    {
+                        alarms.EvaluateAll();
+                    }
+                    catch (Exception ex)
+                    {
+                        // A timer callback that throws would end the process: logged, and the next period tries again.
+                        LogAlarmEvaluationFailed(alarmLogger, ex);
+                    }
+                },
+                null,
+                options.MetricPeriod,
+                options.MetricPeriod);
             var runTaskTarget = new EcsRunTaskTarget(table, options.AccountId);
             await using var delivery = new EventDelivery(events.Pipeline, runTaskTarget, stateLoggers.CreateLogger<EventDelivery>());
             new EventsApi(events.Pipeline, options.AccountId, time) { Published = delivery.Publish }.Register(table);
@@ -324,6 +345,9 @@ public static partial class BerthServer
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Berth listening on {Url} (data dir {DataDir})")]
     private static partial void LogListening(ILogger logger, string url, string dataDir);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Alarm evaluation failed")]
+    private static partial void LogAlarmEvaluationFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Berth stopping")]
     private static partial void LogStopping(ILogger logger);
