@@ -49,6 +49,8 @@ public sealed class OptionsValidationTests : IDisposable
         { ["server"], ["BERTH_ACCOUNT_ID=12345678901x"], "berth server: BERTH_ACCOUNT_ID must be 12 digits, such as 000000000000 (got '12345678901x')." },
         { ["server"], ["BERTH_REGION=US East"], "berth server: BERTH_REGION must be a region name such as us-east-1 (got 'US East')." },
         { ["server"], ["AWS_DEFAULT_REGION=eu_west_1"], "berth server: AWS_DEFAULT_REGION must be a region name such as us-east-1 (got 'eu_west_1')." },
+        { ["server"], ["BERTH_METRIC_PERIOD_SECONDS=7"], "berth server: BERTH_METRIC_PERIOD_SECONDS must be a whole number of seconds that divides 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60), not '7'." },
+        { ["server"], ["BERTH_METRIC_PERIOD_SECONDS=0.5"], "berth server: BERTH_METRIC_PERIOD_SECONDS must be a whole number of seconds that divides 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60), not '0.5'." },
         { ["server"], ["BERTH_ACCESS_KEY_ID=AKIAONLYHALF"], "berth server: set both BERTH_ACCESS_KEY_ID and BERTH_SECRET_ACCESS_KEY, or neither." },
         { ["server", "--data-dir", "{file}"], [], "berth server: data dir '{file}' cannot be used: The file '{file}' already exists." },
         { ["server", "--data-dir", "{file}/state"], [], "berth server: data dir '{file}/state' cannot be used: " },
@@ -126,7 +128,7 @@ public sealed class OptionsValidationTests : IDisposable
                 "--docker-timeout", "logs=infinite", "--lb-addresses", "10.9.0.0/24", "--events-rate-minute", "2",
                 "--metadata-port", "0", "--introspection-port", "6000", "--fargate-metadata-port", "6001", "--fargate-introspection-port", "0",
             ],
-            ["BERTH_ACCOUNT_ID=123456789012", "BERTH_REGION=eu-west-3", "AWS_DEFAULT_REGION=ap-south-1", "BERTH_ACCESS_KEY_ID=AKIACHOSEN", "BERTH_SECRET_ACCESS_KEY=chosen-secret", "DOCKER_HOST=unix:///ignored.sock"]);
+            ["BERTH_ACCOUNT_ID=123456789012", "BERTH_REGION=eu-west-3", "AWS_DEFAULT_REGION=ap-south-1", "BERTH_ACCESS_KEY_ID=AKIACHOSEN", "BERTH_SECRET_ACCESS_KEY=chosen-secret", "DOCKER_HOST=unix:///ignored.sock", "BERTH_METRIC_PERIOD_SECONDS=5"]);
 
         Assert.Equal(0, run.ExitCode);
         Assert.Empty(run.Stderr);
@@ -149,6 +151,7 @@ public sealed class OptionsValidationTests : IDisposable
                 ServiceResync = TimeSpan.FromSeconds(0.5),
                 ServiceDebounce = TimeSpan.Zero,
                 EventsRateMinute = TimeSpan.FromSeconds(2),
+                MetricPeriod = TimeSpan.FromSeconds(5),
                 MetadataPort = 0,
                 IntrospectionPort = 6000,
                 FargateMetadataPort = 6001,
@@ -173,6 +176,7 @@ public sealed class OptionsValidationTests : IDisposable
         // An empty variable counts as unset, as it always has.
         Assert.Equal("000000000000", options.AccountId);
         Assert.Equal(TimeSpan.FromDays(1), options.StoppedTaskRetention);
+        Assert.Equal(TimeSpan.FromMinutes(1), options.MetricPeriod);
     }
 
     [Fact]

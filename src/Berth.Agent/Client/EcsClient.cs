@@ -28,6 +28,10 @@ public sealed class EcsClient(HttpClient http, Uri endpoint, string region, Sign
     public Task<TOut> CallAsync<TIn, TOut>(string operation, TIn input, JsonTypeInfo<TIn> inputInfo, JsonTypeInfo<TOut> outputInfo, CancellationToken cancellationToken)
         => _client.CallAsync(WireOperations.TargetPrefix + "." + operation, input, inputInfo, outputInfo, cancellationToken);
 
+    /// <summary>Calls one of Berth's own agent operations by its full target (<c>BerthAgentV1.*</c>), signed for <c>ecs</c> like the rest.</summary>
+    public Task<TOut> CallTargetAsync<TIn, TOut>(string target, TIn input, JsonTypeInfo<TIn> inputInfo, JsonTypeInfo<TOut> outputInfo, CancellationToken cancellationToken)
+        => _client.CallAsync(target, input, inputInfo, outputInfo, cancellationToken);
+
     /// <summary>Opens the agent channel of <paramref name="containerInstanceArn"/> and yields its messages until it ends.</summary>
     public async IAsyncEnumerable<AgentChannelMessage> ChannelAsync(string cluster, string containerInstanceArn, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -63,6 +63,9 @@ public sealed record AgentOptions
     /// <summary>A channel silent for this long is dead (the server heartbeats every 10 s).</summary>
     public TimeSpan ChannelSilenceLimit { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often the tasks' containers are sampled (Docker stats) and their use sent to the server; zero: never.</summary>
+    public TimeSpan MetricPeriod { get; init; } = TimeSpan.FromMinutes(1);
+
     /// <summary>How long one call to the server (registration, a state report) may take before it counts as failed.</summary>
     public TimeSpan ServerCallTimeout { get; init; } = TimeSpan.FromSeconds(15);
 

@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using Berth.Agent.Client;
 using Berth.Agent.Engine;
 using Berth.Agent.Metadata;
+using Berth.Agent.Metrics;
 using Berth.Docker;
 using Berth.Ecs.Model;
 using Berth.Ecs.Model.Agent;
@@ -67,6 +68,9 @@ public sealed partial class AgentRuntime(AgentOptions options, IDockerEngine doc
         await using var endpoints = await AgentEndpoints.StartAsync(new EndpointOptions(options.MetadataPort, options.IntrospectionPort, options.IntrospectionAddress), this, docker, Version, logger, cancellationToken);
         _metadata = endpoints.Metadata;
         var events = Task.Run(() => ContainerEvents.RunAsync(docker, options.ReconnectRetry, time, _random, Route, Resync, logger, stopping.Token), CancellationToken.None);
+        var metrics = options.MetricPeriod > TimeSpan.Zero
+            ? Task.Run(() => new TaskMetricsSampler(() => Tasks, () => ContainerInstanceArn, docker, ecs, time, options.MetricPeriod, logger).RunAsync(stopping.Token), CancellationToken.None)
+            : Task.CompletedTask;
         try
         {
             await ServeAsync(cancellationToken);
@@ -75,6 +79,7 @@ public sealed partial class AgentRuntime(AgentOptions options, IDockerEngine doc
         {
             await stopping.CancelAsync();
             await events;
+            await metrics;
         }
     }
 

@@ -38,6 +38,9 @@ public sealed class BerthEnvironment(IReadOnlyDictionary<string, string?> variab
     /// <summary><c>BERTH_SECRET_ACCESS_KEY</c>: the matching secret.</summary>
     public string? RootSecretAccessKey => Get("BERTH_SECRET_ACCESS_KEY");
 
+    /// <summary><c>BERTH_METRIC_PERIOD_SECONDS</c>: the server's metric period (CloudWatch's 60 s unless shortened).</summary>
+    public string? MetricPeriodSeconds => Get("BERTH_METRIC_PERIOD_SECONDS");
+
     /// <summary><c>AWS_ACCESS_KEY_ID</c>: what an agent or <c>berth metering</c> signs with.</summary>
     public string? AwsAccessKeyId => Get("AWS_ACCESS_KEY_ID");
 

@@ -68,9 +68,11 @@ internal sealed class ServerCommand
         var accountId = _environment.AccountId ?? ServerOptions.DefaultAccountId;
         var region = _environment.Region ?? ServerOptions.DefaultRegion;
         var dockerHost = parse.GetValue(_dockerHost)!;
+        var metricPeriodProblem = MetricPeriodProblem(_environment, out var metricPeriod);
         var problem = Checks.AccountIdProblem(accountId)
             ?? Checks.RegionProblem(region, _environment.RegionVariable)
             ?? RootKeysProblem(_environment)
+            ?? metricPeriodProblem
             ?? Flags.DockerHostProblem(dockerHost, parse.GetResult(_dockerHost) is { Implicit: false } ? "--docker-host" : "DOCKER_HOST");
         if (problem is not null)
         {
@@ -102,11 +104,30 @@ internal sealed class ServerCommand
             LogsRetentionSweep = parse.GetValue(_logsSweep),
             LoadBalancerAddresses = parse.GetValue(_lbAddresses),
             EventsRateMinute = parse.GetValue(_rateMinute),
+            MetricPeriod = metricPeriod,
             MetadataPort = parse.GetValue(_metadataPort),
             IntrospectionPort = parse.GetValue(_introspectionPort),
             FargateMetadataPort = parse.GetValue(_fargateMetadataPort),
             FargateIntrospectionPort = parse.GetValue(_fargateIntrospectionPort),
         }, null);
+    }
+
+    // A whole number of seconds that divides CloudWatch's minute, so periods of 60 s and longer are made of whole ones.
+    private static string? MetricPeriodProblem(BerthEnvironment environment, out TimeSpan period)
+    {
+        period = ServerOptions.DefaultMetricPeriod;
+        if (environment.MetricPeriodSeconds is not { } text)
+        {
+            return null;
+        }
+
+        if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || seconds < 1 || 60 % seconds != 0)
+        {
+            return $"BERTH_METRIC_PERIOD_SECONDS must be a whole number of seconds that divides 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60), not '{text}'.";
+        }
+
+        period = TimeSpan.FromSeconds(seconds);
+        return null;
     }
 
     // One half of a key pair would silently fall back to generated credentials: refused instead.

@@ -60,9 +60,57 @@ public sealed class AgentChannelMessage
     public DateTimeOffset? At { get; set; }
 }
 
+/// <summary>
+/// What an agent measured of its tasks in one metric period (<c>BerthAgentV1.SubmitTaskMetrics</c>, a signed AWS JSON
+/// call like the agent's ECS calls): the server turns it into the AWS/ECS CloudWatch metrics.
+/// </summary>
+public sealed class AgentTaskMetrics
+{
+    /// <summary>The operation's target.</summary>
+    public const string Target = "BerthAgentV1.SubmitTaskMetrics";
+
+    /// <summary>The reporting instance.</summary>
+    [JsonPropertyName("containerInstanceArn")]
+    public string? ContainerInstanceArn { get; set; }
+
+    /// <summary>One sample per running task.</summary>
+    [JsonPropertyName("samples")]
+    public List<AgentTaskSample>? Samples { get; set; }
+}
+
+/// <summary>One task's use over the last sampling interval.</summary>
+public sealed class AgentTaskSample
+{
+    /// <summary>The task.</summary>
+    [JsonPropertyName("taskArn")]
+    public string? TaskArn { get; set; }
+
+    /// <summary>When it was taken.</summary>
+    [JsonPropertyName("at")]
+    public DateTimeOffset? At { get; set; }
+
+    /// <summary>CPU units used over the interval (1,024 per core), absent on a container's first sample.</summary>
+    [JsonPropertyName("cpuUnitsUsed")]
+    public double? CpuUnitsUsed { get; set; }
+
+    /// <summary>Memory in use (page cache excluded), in MiB.</summary>
+    [JsonPropertyName("memoryMiBUsed")]
+    public double? MemoryMiBUsed { get; set; }
+}
+
+/// <summary>The answer to <see cref="AgentTaskMetrics"/>: how many samples counted (tasks the server knows).</summary>
+public sealed class AgentTaskMetricsResult
+{
+    /// <summary>Samples counted.</summary>
+    [JsonPropertyName("accepted")]
+    public int? Accepted { get; set; }
+}
+
 /// <summary>JSON of the agent channel.</summary>
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(Berth.Protocol.Json.EpochSecondsConverter)])]
 [JsonSerializable(typeof(AgentChannelMessage))]
+[JsonSerializable(typeof(AgentTaskMetrics))]
+[JsonSerializable(typeof(AgentTaskMetricsResult))]
 public sealed partial class AgentJsonContext : JsonSerializerContext
 {
 }

@@ -1,6 +1,9 @@
 using System.Net;
 using Berth.Agent.Client;
 using Berth.Agent.Runtime;
+using Berth.CloudWatch;
+using Berth.CloudWatch.Alarms;
+using Berth.CloudWatch.Store;
 using Berth.Docker;
 using Berth.Ecs;
 using Berth.Ecs.Arns;
@@ -20,6 +23,7 @@ using Berth.Logs;
 using Berth.Logs.Retention;
 using Berth.Logs.Storage;
 using Berth.Protocol.Auth;
+using Berth.Protocol.Cbor;
 using Berth.Protocol.Dispatch;
 using Berth.Protocol.Query;
 using Berth.Protocol.RestJson;
@@ -34,6 +38,7 @@ using Berth.Server.Events;
 using Berth.Server.Expiry;
 using Berth.Server.LoadBalancing;
 using Berth.Server.Metering;
+using Berth.Server.Metrics;
 using Berth.Server.Services;
 using Berth.Storage.Commit;
 using Berth.Storage.Sqlite;
@@ -101,6 +106,32 @@ public static partial class BerthServer
                 stopping);
             new EcrApi(registry).Register(table);
             new LogsApi(logs, time).Register(table);
+
+            // CloudWatch metrics live in memory, beside the ECS state and off its writer (see MetricStore).
+            var metricStore = new MetricStore(options.MetricPeriod);
+            var alarms = new AlarmBook(metricStore, time);
+            new CloudWatchApi(metricStore, time) { Alarms = alarms }.Register(table);
+            new TaskMetricsIngest(pipeline, metricStore, time).Register(table);
+            using var metricSweep = time.CreateTimer(_ => metricStore.Sweep(time.GetUtcNow()), null, TimeSpan.FromHours(1), TimeSpan.FromHours(1));
+
+            // Alarms are evaluated once per metric period, on the timer's thread (a read of the store per alarm).
+            var alarmLogger = stateLoggers.CreateLogger("Berth.CloudWatch");
+            using var alarmEvaluation = time.CreateTimer(
+                _ =>
+                {
+                    try
+                    {
+                        alarms.EvaluateAll();
+                    }
+                    catch (Exception ex)
+                    {
+                        // A timer callback that throws would end the process: logged, and the next period tries again.
+                        LogAlarmEvaluationFailed(alarmLogger, ex);
+                    }
+                },
+                null,
+                options.MetricPeriod,
+                options.MetricPeriod);
             var runTaskTarget = new EcsRunTaskTarget(table, options.AccountId);
             await using var delivery = new EventDelivery(events.Pipeline, runTaskTarget, stateLoggers.CreateLogger<EventDelivery>());
             new EventsApi(events.Pipeline, options.AccountId, time) { Published = delivery.Publish }.Register(table);
@@ -153,6 +184,13 @@ public static partial class BerthServer
             };
             var queryEdge = new QueryEdge(queryTable, verifier, options.AccountId, options.MaxBodyBytes, app.Services.GetRequiredService<ILogger<QueryEdge>>());
             var restEdge = new RestJsonEdge(restTable, verifier, options.AccountId, options.MaxBodyBytes, app.Services.GetRequiredService<ILogger<RestJsonEdge>>());
+            var cborServices = new Dictionary<string, CborService>(StringComparer.Ordinal)
+            {
+                [Berth.CloudWatch.Model.WireCbor.ServiceShape] = new(
+                    new CborMembers(Berth.CloudWatch.Model.WireCbor.TimestampMembers, Berth.CloudWatch.Model.WireCbor.DoubleMembers, Berth.CloudWatch.Model.WireCbor.BlobMembers),
+                    Berth.CloudWatch.Model.WireCbor.Errors),
+            };
+            var cborEdge = new CborEdge(table, verifier, options.AccountId, options.MaxBodyBytes, cborServices, app.Services.GetRequiredService<ILogger<CborEdge>>());
             var loggers = app.Services.GetRequiredService<ILoggerFactory>();
             var logger = loggers.CreateLogger("Berth.Server");
             await using var hub = new AgentHub(pipeline, verifier, options.AccountId, time, new AgentHubOptions { LostAfter = options.AgentLostAfter, RegistryCredentials = RegistryCredentialsFor(registry) }, loggers.CreateLogger<AgentHub>());
@@ -169,7 +207,7 @@ public static partial class BerthServer
             logRetention.Start();
             var metering = new MeteringEndpoint(pipeline, verifier, options.AccountId, time);
             var distribution = new DistributionHandler(registry, app.Services.GetRequiredService<ILogger<DistributionHandler>>());
-            app.Run(http => Route(http, edge, queryEdge, restEdge, hub, metering, distribution));
+            app.Run(http => Route(http, edge, queryEdge, restEdge, cborEdge, hub, metering, distribution));
             await using var targets = new ServiceTargetsController(pipeline, elb.Pipeline, feed, time, IdSource.Random, new ServiceTargetsOptions(), loggers.CreateLogger<ServiceTargetsController>());
             plane.HealthChanged += (_, _) => targets.Wake();
             await app.StartAsync(stopping);
@@ -232,6 +270,7 @@ public static partial class BerthServer
             InstanceType = instanceType,
             MetadataPort = ports.Metadata,
             IntrospectionPort = ports.Introspection,
+            MetricPeriod = options.MetricPeriod,
         };
         var ecs = new EcsClient(http, agentOptions.Endpoint, agentOptions.Region, root, time);
         try
@@ -258,7 +297,7 @@ public static partial class BerthServer
         return [new AgentRegistryCredential { Registry = host, Username = RegistryTokens.UserName, Password = password }];
     };
 
-    private static Task Route(HttpContext http, AwsJsonEdge edge, QueryEdge queryEdge, RestJsonEdge restEdge, AgentHub hub, MeteringEndpoint metering, DistributionHandler distribution)
+    private static Task Route(HttpContext http, AwsJsonEdge edge, QueryEdge queryEdge, RestJsonEdge restEdge, CborEdge cborEdge, AgentHub hub, MeteringEndpoint metering, DistributionHandler distribution)
     {
         var path = http.Request.Path.Value;
         if (path is not null && (path == "/v2" || path.StartsWith("/v2/", StringComparison.Ordinal)))
@@ -271,6 +310,12 @@ public static partial class BerthServer
         {
             http.Response.ContentType = "application/json";
             return http.Response.WriteAsync("{\"status\":\"ok\"}");
+        }
+
+        if (cborEdge.TryAccept(http, out var cborService, out var cborOperation))
+        {
+            // Smithy RPC v2 CBOR (CloudWatch): the path names the service and the operation.
+            return cborEdge.HandleAsync(http, cborService, cborOperation);
         }
 
         if (restEdge.TryAccept(http, out var restService))
@@ -300,6 +345,9 @@ public static partial class BerthServer
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Berth listening on {Url} (data dir {DataDir})")]
     private static partial void LogListening(ILogger logger, string url, string dataDir);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Alarm evaluation failed")]
+    private static partial void LogAlarmEvaluationFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Berth stopping")]
     private static partial void LogStopping(ILogger logger);

@@ -98,6 +98,16 @@ public sealed record ServerOptions
 
     /// <summary>How often the data plane is rebuilt from the load balancing state even without a change (instance targets whose host became known).</summary>
     public TimeSpan LoadBalancerResync { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>CloudWatch's metric period, 60 s.</summary>
+    public static readonly TimeSpan DefaultMetricPeriod = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// The metric period (<c>BERTH_METRIC_PERIOD_SECONDS</c>): how often the in-process agents sample their tasks'
+    /// containers and the storage period of every metric. CloudWatch's 60 s unless shortened; it divides 60.
+    /// </summary>
+    public TimeSpan MetricPeriod { get; init; } = DefaultMetricPeriod;
+
     /// <summary>How long an EventBridge <c>rate()</c> minute lasts (60 s; tests shorten it).</summary>
     public TimeSpan EventsRateMinute { get; init; } = TimeSpan.FromMinutes(1);
 }

@@ -91,7 +91,7 @@ public sealed class BerthServer : IAsyncDisposable
     /// without, the server generates (or reloads) <c>credentials.json</c> and the clients use that.
     /// <paramref name="extraArguments"/> are further server flags (e.g. <c>--agent-lost-after 5</c>, <c>--no-local-agent</c>).
     /// </summary>
-    public static async Task<BerthServer> StartAsync(string dataDir, bool environmentCredentials = true, IEnumerable<string>? extraArguments = null, int? port = null)
+    public static async Task<BerthServer> StartAsync(string dataDir, bool environmentCredentials = true, IEnumerable<string>? extraArguments = null, int? port = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var chosenPort = port ?? FreePort();
         var start = new ProcessStartInfo(Repo.Launcher)
@@ -127,6 +127,11 @@ public sealed class BerthServer : IAsyncDisposable
         {
             start.Environment["BERTH_ACCESS_KEY_ID"] = TestAccessKeyId;
             start.Environment["BERTH_SECRET_ACCESS_KEY"] = TestSecretAccessKey;
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
         }
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
