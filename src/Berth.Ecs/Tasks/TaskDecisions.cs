@@ -96,7 +96,13 @@ public static class TaskDecisions
             // A strategy splits RunTask's own tasks (ECS counts nothing else for a RunTask); spot and on-demand
             // tasks take the same room, so the split is by position and placement is one.
             var providers = strategy is null ? null : StrategyRules.Assign(strategy, new Dictionary<string, int>(), count);
-            return new RunPlan(state, cluster, capacity, launch, Placement.Place(hosts, fargateDemand, rng), tokenKey, fingerprint, fargateDemand) { Providers = providers };
+            var placements = Placement.Place(hosts, fargateDemand, rng);
+
+            // On-demand tasks that found no room take it from FARGATE_SPOT tasks: those are interrupted (the
+            // on-demand tasks fail now, as ECS says "try again later", and find the room once the spot tasks stop).
+            var unplaced = placements.Select((p, i) => (p, i)).Count(x => !x.p.Placed && (providers is null || (x.i < providers.Count && providers[x.i] == CapacityProviderRules.Fargate)));
+            var interrupt = capacity is null || unplaced == 0 ? [] : SpotInterruptions.ForPressure(state, capacity, [.. Enumerable.Repeat((launch.Cpu, launch.Memory), unplaced)]);
+            return new RunPlan(state, cluster, capacity, launch, placements, tokenKey, fingerprint, fargateDemand) { Providers = providers, Interrupt = interrupt };
         }
 
         var snapshot = PlacementSnapshot.Of(state, cluster);
@@ -140,6 +146,7 @@ public static class TaskDecisions
             Record(plan.Placements[i], launch, scope, plan.Cluster, ids, now, edit, response);
         }
 
+        SpotInterruptions.Interrupt(edit, plan.Interrupt, now);
         if (plan.TokenKey is not null)
         {
             edit.Put(plan.TokenKey, new StoredClientToken(request.ClientToken!, plan.Fingerprint!, [.. response.Tasks.Select(t => t.TaskArn!)], response.Failures, now));
@@ -368,4 +375,7 @@ public sealed class RunPlan
 
     /// <summary>The capacity provider of each task, in order, when a strategy chose them.</summary>
     internal IReadOnlyList<string>? Providers { get; init; }
+
+    /// <summary>The FARGATE_SPOT tasks interrupted to make room for on-demand tasks that found none.</summary>
+    internal IReadOnlyList<TaskRecord> Interrupt { get; init; } = [];
 }
