@@ -8,7 +8,7 @@ using Berth.Server.Hosting;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 
-var cli = new BerthCli(BerthEnvironment.FromProcess(), new CommandRunners(RunServerAsync, RunAgentAsync, RunMeteringAsync, RunLogsAsync));
+var cli = new BerthCli(BerthEnvironment.FromProcess(), new CommandRunners(RunServerAsync, RunAgentAsync, RunMeteringAsync, RunLogsAsync, RunSpotAsync));
 return await cli.InvokeAsync(args, Console.Out, Console.Error);
 
 static async Task<int> RunServerAsync(ServerOptions options, CancellationToken cancellation)
@@ -52,6 +52,23 @@ static async Task<int> RunMeteringAsync(MeteringSettings settings, TextWriter ou
     var json = await ecs.GetAsync("/_berth/metering", settings.Cluster is null ? string.Empty : "cluster=" + Uri.EscapeDataString(settings.Cluster), cancellation);
     await output.WriteLineAsync(settings.Json ? json : MeteringCommand.Table(json));
     return 0;
+}
+
+static async Task<int> RunSpotAsync(SpotSettings settings, TextWriter output, CancellationToken cancellation)
+{
+    using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+    var ecs = new EcsClient(http, settings.Endpoint, settings.Region, settings.Credential, TimeProvider.System);
+    var query = settings.Task is { } task ? "task=" + Uri.EscapeDataString(task) : "count=" + (settings.Count ?? 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    try
+    {
+        await output.WriteLineAsync(await ecs.PostAsync("/_berth/spot/interrupt", query, cancellation));
+        return 0;
+    }
+    catch (EcsClientException ex)
+    {
+        await Console.Error.WriteLineAsync($"berth spot interrupt: {ex.Message}");
+        return 1;
+    }
 }
 
 static Task<int> RunLogsAsync(LogsSettings settings, TextWriter output, CancellationToken cancellation)

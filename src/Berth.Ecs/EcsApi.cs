@@ -1,6 +1,7 @@
 using Berth.Ecs.AccountSettings;
 using Berth.Ecs.Arns;
 using Berth.Ecs.Attributes;
+using Berth.Ecs.CapacityProviders;
 using Berth.Ecs.Clusters;
 using Berth.Ecs.ContainerInstances;
 using Berth.Ecs.Model;
@@ -54,6 +55,17 @@ public sealed class EcsApi(CommitPipeline<EcsState> pipeline, TimeProvider time)
             (s, c, r) => ClusterDecisions.UpdateSettings(s, Scope(c), r), cluster => new UpdateClusterSettingsResponse { Cluster = ClusterViews.Render(pipeline.Current, cluster, null, full: true) });
         Write(table, "DeleteCluster", Json.DeleteClusterRequest, Json.DeleteClusterResponse,
             (s, c, r) => ClusterDecisions.Delete(s, Scope(c), r), cluster => new DeleteClusterResponse { Cluster = ClusterViews.Render(pipeline.Current, cluster, null, full: true) });
+
+        // Capacity providers
+        Write(table, "CreateCapacityProvider", Json.CreateCapacityProviderRequest, Json.CreateCapacityProviderResponse,
+            (s, c, r) => CapacityProviderDecisions.Create(s, Scope(c), r), x => new CreateCapacityProviderResponse { CapacityProvider = x });
+        Write(table, "UpdateCapacityProvider", Json.UpdateCapacityProviderRequest, Json.UpdateCapacityProviderResponse,
+            (s, c, r) => CapacityProviderDecisions.Update(s, Scope(c), r), x => new UpdateCapacityProviderResponse { CapacityProvider = x });
+        Write(table, "DeleteCapacityProvider", Json.DeleteCapacityProviderRequest, Json.DeleteCapacityProviderResponse,
+            (s, c, r) => CapacityProviderDecisions.Delete(s, Scope(c), r), x => new DeleteCapacityProviderResponse { CapacityProvider = x });
+        Read(table, "DescribeCapacityProviders", Json.DescribeCapacityProvidersRequest, Json.DescribeCapacityProvidersResponse, CapacityProviderDecisions.Describe);
+        Write(table, "PutClusterCapacityProviders", Json.PutClusterCapacityProvidersRequest, Json.PutClusterCapacityProvidersResponse,
+            (s, c, r) => CapacityProviderDecisions.PutCluster(s, Scope(c), r), cluster => new PutClusterCapacityProvidersResponse { Cluster = ClusterViews.Render(pipeline.Current, cluster, null, full: true) });
 
         // Task definitions
         Write(table, "RegisterTaskDefinition", Json.RegisterTaskDefinitionRequest, Json.RegisterTaskDefinitionResponse,

@@ -4,7 +4,7 @@ using Berth.Server.Hosting;
 namespace Berth.Cli.Tests;
 
 /// <summary>What one run of the <c>berth</c> command line did, with the options a command would have started with.</summary>
-internal sealed record CliRun(int ExitCode, string Stdout, string Stderr, ServerOptions? Server, AgentSettings? Agent, MeteringSettings? Metering)
+internal sealed record CliRun(int ExitCode, string Stdout, string Stderr, ServerOptions? Server, AgentSettings? Agent, MeteringSettings? Metering, SpotSettings? Spot = null)
 {
     /// <summary>The stderr lines.</summary>
     public string[] ErrorLines => Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -18,6 +18,7 @@ internal sealed record CliRun(int ExitCode, string Stdout, string Stderr, Server
         ServerOptions? server = null;
         AgentSettings? agent = null;
         MeteringSettings? metering = null;
+        SpotSettings? spot = null;
         var cli = new BerthCli(
             new BerthEnvironment(environment, home),
             new CommandRunners(
@@ -35,10 +36,16 @@ internal sealed record CliRun(int ExitCode, string Stdout, string Stderr, Server
                 {
                     metering = settings;
                     return Task.FromResult(0);
+                },
+                null,
+                (settings, _, _) =>
+                {
+                    spot = settings;
+                    return Task.FromResult(0);
                 }));
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
         var exit = await cli.InvokeAsync(args, stdout, stderr);
-        return new CliRun(exit, stdout.ToString(), stderr.ToString(), server, agent, metering);
+        return new CliRun(exit, stdout.ToString(), stderr.ToString(), server, agent, metering, spot);
     }
 }

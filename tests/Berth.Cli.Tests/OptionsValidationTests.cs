@@ -29,6 +29,12 @@ public sealed class OptionsValidationTests : IDisposable
         { ["server", "--bind", "localhost"], [], "berth server: --bind must be an IP address such as 127.0.0.1 or 0.0.0.0 (got 'localhost')." },
         { ["server", "--agent-lost-after", "-5"], [], "berth server: --agent-lost-after must be a number of seconds from 1 to 2147483 (got '-5')." },
         { ["server", "--agent-lost-after", "soon"], [], "berth server: --agent-lost-after must be a number of seconds from 1 to 2147483 (got 'soon')." },
+        { ["server", "--fargate-cpu", "128"], [], "berth server: --fargate-cpu must be a whole number from 256 to 1048576 (got '128')." },
+        { ["server", "--fargate-memory", "lots"], [], "berth server: --fargate-memory must be a whole number from 512 to 67108864 (got 'lots')." },
+        { ["server", "--spot-pressure-interval", "0"], [], "berth server: --spot-pressure-interval must be a number of seconds from 0.01 to 2147483 (got '0')." },
+        { ["spot", "interrupt", "--count", "0"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth spot interrupt: --count must be a whole number from 1 to 1000 (got '0')." },
+        { ["spot", "interrupt", "--count", "2", "--task", "arn:x"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth spot interrupt: give --task or --count, not both." },
+        { ["spot", "interrupt", "--data-dir", "{home}/none"], [], "berth spot interrupt: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or point --data-dir at the server's data dir." },
         { ["server", "--metadata-port", "65536"], [], "berth server: --metadata-port must be a whole number from 0 (off) to 65535 (got '65536')." },
         { ["server", "--fargate-introspection-port", "-1"], [], "berth server: --fargate-introspection-port must be a whole number from 0 (off) to 65535 (got '-1')." },
         { ["agent", "--data-dir", "{home}/agent", "--introspection-bind", "localhost"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth agent: --introspection-bind must be an IP address such as 127.0.0.1 or 0.0.0.0 (got 'localhost')." },
@@ -205,6 +211,27 @@ public sealed class OptionsValidationTests : IDisposable
         Assert.Equal(("AKIAAGENT", "agent-secret", "token"), (options.Credential.AccessKeyId, options.Credential.SecretAccessKey, options.Credential.SessionToken));
         Assert.Equal(DockerTimeouts.Default with { PullImage = TimeSpan.FromSeconds(60) }, timeouts);
         Assert.Equal((7001, 7000, System.Net.IPAddress.Any), (options.MetadataPort, options.IntrospectionPort, options.IntrospectionAddress));
+    }
+
+    [Fact]
+    public async Task Spot_interrupt_takes_a_task_or_a_count_and_the_AWS_variables()
+    {
+        var one = await RunAsync(["spot", "interrupt", "--task", "arn:aws:ecs:us-east-1:000000000000:task/web/abc", "--endpoint", "http://127.0.0.1:9999"], ["AWS_ACCESS_KEY_ID=AKIAUSER", "AWS_SECRET_ACCESS_KEY=user-secret"]);
+        Assert.Equal(0, one.ExitCode);
+        Assert.Equal(("arn:aws:ecs:us-east-1:000000000000:task/web/abc", null, "AKIAUSER"), (one.Spot!.Task, one.Spot.Count, one.Spot.Credential.AccessKeyId));
+        Assert.Equal(new Uri("http://127.0.0.1:9999"), one.Spot.Endpoint);
+        var three = await RunAsync(["spot", "interrupt", "--count", "3"], ["AWS_ACCESS_KEY_ID=AKIAUSER", "AWS_SECRET_ACCESS_KEY=user-secret"]);
+        Assert.Equal((null, 3), (three.Spot!.Task, three.Spot.Count));
+    }
+
+    [Fact]
+    public async Task Server_sizes_the_Fargate_capacity_and_the_spot_pressure_look()
+    {
+        var run = await RunAsync(["server", "--data-dir", "{home}/s", "--fargate-cpu", "1024", "--fargate-memory", "2048", "--spot-pressure-interval", "0.2"], []);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal((1024, 2048, TimeSpan.FromSeconds(0.2)), (run.Server!.FargateCpu, run.Server.FargateMemoryMiB, run.Server.SpotPressureInterval));
+        var defaults = await RunAsync(["server", "--data-dir", "{home}/d"], []);
+        Assert.Equal((null, null, TimeSpan.FromSeconds(1)), (defaults.Server!.FargateCpu, defaults.Server.FargateMemoryMiB, defaults.Server.SpotPressureInterval));
     }
 
     [Fact]

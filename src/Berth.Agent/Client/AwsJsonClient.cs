@@ -59,6 +59,21 @@ public sealed class AwsJsonClient(HttpClient http, Uri endpoint, string region, 
         return response;
     }
 
+    /// <summary>A signed POST without a body of <paramref name="path"/>?<paramref name="query"/> (one of the server's own endpoints); the body as text.</summary>
+    public async Task<string> PostAsync(string path, string query, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint, query.Length == 0 ? path : path + "?" + query)) { Content = new ByteArrayContent([]) };
+        Sign(request, path, query, [], []);
+        using var response = await http.SendAsync(request, cancellationToken);
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw Error((int)response.StatusCode, bytes);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(bytes);
+    }
+
     private void Sign(HttpRequestMessage request, string path, string query, List<KeyValuePair<string, string>> headers, byte[] body)
     {
         headers.Add(new("Host", endpoint.Authority));

@@ -48,6 +48,9 @@ public sealed class EcsClient(HttpClient http, Uri endpoint, string region, Sign
         }
     }
 
+    /// <summary>A signed POST (no body) of one of the server's own JSON endpoints (e.g. <c>/_berth/spot/interrupt</c>); the body as text.</summary>
+    public Task<string> PostAsync(string path, string query, CancellationToken cancellationToken) => _client.PostAsync(path, query, cancellationToken);
+
     /// <summary>A signed GET of one of the server's own JSON endpoints (e.g. <c>/_berth/metering</c>); the body as text.</summary>
     public async Task<string> GetAsync(string path, string query, CancellationToken cancellationToken)
     {

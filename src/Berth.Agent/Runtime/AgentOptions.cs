@@ -54,6 +54,12 @@ public sealed record AgentOptions
     /// <summary>Ports the instance reserves (the ECS agent's defaults).</summary>
     public IReadOnlyList<int> ReservedPorts { get; init; } = [22, 2375, 2376, 51678, 51679];
 
+    /// <summary>CPU units to register instead of the host's (1024 per core), if given.</summary>
+    public int? CpuUnits { get; init; }
+
+    /// <summary>MiB of memory to register instead of the host's, if given.</summary>
+    public int? MemoryMiB { get; init; }
+
     /// <summary>Memory (MiB) kept back for the host and the agent.</summary>
     public int ReservedMemoryMiB { get; init; }
 

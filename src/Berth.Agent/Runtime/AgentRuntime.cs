@@ -332,10 +332,10 @@ public static class HostResources
     /// <summary>The resources to register, read from this host.</summary>
     public static List<Resource> Detect(AgentOptions options)
     {
-        var memoryMiB = MemoryMiB() - options.ReservedMemoryMiB;
+        var memoryMiB = (options.MemoryMiB ?? MemoryMiB()) - options.ReservedMemoryMiB;
         return
         [
-            new Resource { Name = "CPU", Type = "INTEGER", IntegerValue = Environment.ProcessorCount * 1024 },
+            new Resource { Name = "CPU", Type = "INTEGER", IntegerValue = options.CpuUnits ?? Environment.ProcessorCount * 1024 },
             new Resource { Name = "MEMORY", Type = "INTEGER", IntegerValue = (int)Math.Max(0, memoryMiB) },
             new Resource { Name = "PORTS", Type = "STRINGSET", StringSetValue = [.. options.ReservedPorts.Select(p => p.ToString(CultureInfo.InvariantCulture))] },
             new Resource { Name = "PORTS_UDP", Type = "STRINGSET", StringSetValue = [] },

@@ -8,7 +8,8 @@ internal sealed record CommandRunners(
     Func<ServerOptions, CancellationToken, Task<int>> Server,
     Func<AgentSettings, CancellationToken, Task<int>> Agent,
     Func<MeteringSettings, TextWriter, CancellationToken, Task<int>> Metering,
-    Func<LogsSettings, TextWriter, CancellationToken, Task<int>>? Logs = null);
+    Func<LogsSettings, TextWriter, CancellationToken, Task<int>>? Logs = null,
+    Func<SpotSettings, TextWriter, CancellationToken, Task<int>>? Spot = null);
 
 /// <summary>
 /// The <c>berth</c> command line: every subcommand's flags, bound with the environment into that process's one
@@ -28,7 +29,8 @@ internal sealed class BerthCli
         Agent = new AgentCommand(environment, runners.Agent);
         Metering = new MeteringCommand(environment, runners.Metering);
         Logs = new LogsCommand(environment, runners.Logs ?? ((_, _, _) => Task.FromResult(0)));
-        _root = new RootCommand("Berth: a self-hosted container platform that speaks the ECS API.") { Server.Command, Agent.Command, Metering.Command, Logs.Command };
+        Spot = new SpotCommand(environment, runners.Spot ?? ((_, _, _) => Task.FromResult(0)));
+        _root = new RootCommand("Berth: a self-hosted container platform that speaks the ECS API.") { Server.Command, Agent.Command, Metering.Command, Logs.Command, Spot.Command };
     }
 
     /// <summary><c>berth server</c>.</summary>
@@ -43,6 +45,9 @@ internal sealed class BerthCli
     /// <summary><c>berth logs</c>.</summary>
     public LogsCommand Logs { get; }
 
+    /// <summary><c>berth spot</c>.</summary>
+    public SpotCommand Spot { get; }
+
     /// <summary>Parses <paramref name="args"/> and runs the command; its exit code.</summary>
     public async Task<int> InvokeAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
@@ -50,7 +55,14 @@ internal sealed class BerthCli
         if (parse.Errors.Count > 0)
         {
             // One line per error, without the help screen System.CommandLine would print after them.
-            var command = parse.CommandResult.Command == _root ? "berth" : $"berth {parse.CommandResult.Command.Name}";
+            // The whole path of the command (berth spot interrupt), not its last name alone.
+            var names = new List<string>();
+            for (var result = parse.CommandResult; result is not null && result.Command != _root; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+            {
+                names.Insert(0, result.Command.Name);
+            }
+
+            var command = string.Join(' ', ["berth", .. names]);
             foreach (var message in parse.Errors.Select(e => e.Message).Distinct(StringComparer.Ordinal))
             {
                 await error.WriteLineAsync($"{command}: {message}");

@@ -35,6 +35,24 @@ internal static class Flags
         },
     };
 
+    /// <summary>A whole number from <paramref name="minimum"/> to <paramref name="maximum"/>, or nothing (null) when not given.</summary>
+    public static Option<int?> Whole(string name, int minimum, int maximum, string helpName, string description) => new(name)
+    {
+        Description = description,
+        HelpName = helpName,
+        CustomParser = result =>
+        {
+            var text = Single(result);
+            if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= minimum && value <= maximum)
+            {
+                return value;
+            }
+
+            result.AddError($"{name} must be a whole number from {minimum} to {maximum} (got '{text}').");
+            return null;
+        },
+    };
+
     /// <summary>A TCP port an endpoint listens on, 1–65535, or 0 for "not served".</summary>
     public static Option<int> ListenPort(string name, int defaultValue, string description) => new(name)
     {

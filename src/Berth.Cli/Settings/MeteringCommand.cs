@@ -67,14 +67,18 @@ internal sealed class MeteringCommand
         var report = JsonSerializer.Deserialize(json, MeteringJsonContext.Default.MeteringReport)!;
         var text = new StringBuilder();
         var c = CultureInfo.InvariantCulture;
-        text.AppendLine(c, $"{"TASK",-34} {"STATUS",-12} {"VCPU",6} {"GB",6} {"SECONDS",9} {"VCPU-S",12} {"GB-S",12}");
+        text.AppendLine(c, $"{"TASK",-34} {"CAPACITY",-12} {"STATUS",-12} {"VCPU",6} {"GB",6} {"SECONDS",9} {"VCPU-S",12} {"GB-S",12}");
         foreach (var task in report.Tasks)
         {
             var id = task.TaskArn[(task.TaskArn.LastIndexOf('/') + 1)..];
-            text.AppendLine(c, $"{id,-34} {task.LastStatus,-12} {task.Vcpu,6:0.##} {task.MemoryGb,6:0.##} {task.BilledSeconds,9} {task.VcpuSeconds,12:0.##} {task.GbSeconds,12:0.##}");
+            text.AppendLine(c, $"{id,-34} {task.CapacityProviderName,-12} {task.LastStatus,-12} {task.Vcpu,6:0.##} {task.MemoryGb,6:0.##} {task.BilledSeconds,9} {task.VcpuSeconds,12:0.##} {task.GbSeconds,12:0.##}");
         }
 
-        text.Append(c, $"{"TOTAL",-34} {report.Tasks.Count + report.ExpiredTasks + " tasks",-12} {string.Empty,6} {string.Empty,6} {string.Empty,9} {report.VcpuSeconds,12:0.##} {report.GbSeconds,12:0.##}");
+        // Spot is billed apart from on-demand, as on Fargate.
+        text.AppendLine(c, $"{"ON-DEMAND",-34} {"FARGATE",-12} {report.OnDemand.Tasks + " tasks",-12} {string.Empty,6} {string.Empty,6} {string.Empty,9} {report.OnDemand.VcpuSeconds,12:0.##} {report.OnDemand.GbSeconds,12:0.##}");
+        text.AppendLine(c, $"{"SPOT",-34} {"FARGATE_SPOT",-12} {report.Spot.Tasks + " tasks",-12} {string.Empty,6} {string.Empty,6} {string.Empty,9} {report.Spot.VcpuSeconds,12:0.##} {report.Spot.GbSeconds,12:0.##}");
+
+        text.Append(c, $"{"TOTAL",-34} {string.Empty,-12} {report.Tasks.Count + report.ExpiredTasks + " tasks",-12} {string.Empty,6} {string.Empty,6} {string.Empty,9} {report.VcpuSeconds,12:0.##} {report.GbSeconds,12:0.##}");
         return text.ToString();
     }
 

@@ -28,6 +28,10 @@ internal sealed class ServerCommand
     private readonly Option<int> _fargateMetadataPort = Flags.ListenPort("--fargate-metadata-port", ServerOptions.DefaultFargateMetadataPort, $"The FARGATE capacity agent's task metadata endpoint port; 0 turns it off (default {ServerOptions.DefaultFargateMetadataPort}).");
     private readonly Option<int> _fargateIntrospectionPort = Flags.ListenPort("--fargate-introspection-port", ServerOptions.DefaultFargateIntrospectionPort, $"The FARGATE capacity agent's introspection API port on 127.0.0.1; 0 turns it off (default {ServerOptions.DefaultFargateIntrospectionPort}).");
 
+    private readonly Option<int?> _fargateCpu = Flags.Whole("--fargate-cpu", 256, 1_048_576, "UNITS", "CPU units the FARGATE capacity agent offers (1024 a vCPU; default: 1024 per core of this host).");
+    private readonly Option<int?> _fargateMemory = Flags.Whole("--fargate-memory", 512, 67_108_864, "MIB", "MiB of memory the FARGATE capacity agent offers (default: this host's memory).");
+    private readonly Option<TimeSpan> _spotPressure = Flags.Seconds("--spot-pressure-interval", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(10), Flags.TimerLimit, "Seconds between looks for on-demand FARGATE service tasks that need the room FARGATE_SPOT tasks hold (default 1).");
+
     /// <summary>The command, with <paramref name="run"/> as what it does once its options are valid.</summary>
     public ServerCommand(BerthEnvironment environment, Func<ServerOptions, CancellationToken, Task<int>> run)
     {
@@ -37,7 +41,7 @@ internal sealed class ServerCommand
         Command = new Command("server", "Run the Berth server (ECS API) with its embedded SQLite state and an agent for the local Docker Engine.")
         {
             _port, _bind, _dataDir, _noLocalAgent, _noFargate, _dockerHost, _lostAfter, _retention, _resync, _debounce, _logsSweep, _lbAddresses, _rateMinute, _dockerTimeouts,
-            _metadataPort, _introspectionPort, _fargateMetadataPort, _fargateIntrospectionPort,
+            _metadataPort, _introspectionPort, _fargateMetadataPort, _fargateIntrospectionPort, _fargateCpu, _fargateMemory, _spotPressure,
         };
         Command.SetAction(async (parse, cancellation) =>
         {
@@ -109,6 +113,9 @@ internal sealed class ServerCommand
             IntrospectionPort = parse.GetValue(_introspectionPort),
             FargateMetadataPort = parse.GetValue(_fargateMetadataPort),
             FargateIntrospectionPort = parse.GetValue(_fargateIntrospectionPort),
+            FargateCpu = parse.GetValue(_fargateCpu),
+            FargateMemoryMiB = parse.GetValue(_fargateMemory),
+            SpotPressureInterval = parse.GetValue(_spotPressure),
         }, null);
     }
 

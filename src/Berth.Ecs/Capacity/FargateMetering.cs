@@ -13,6 +13,9 @@ public sealed class MeteredTask
     /// <summary>Its cluster.</summary>
     public required string ClusterArn { get; init; }
 
+    /// <summary>FARGATE (on-demand) or FARGATE_SPOT: the capacity it ran on, billed apart.</summary>
+    public required string CapacityProviderName { get; init; }
+
     /// <summary>The task's last status when metered.</summary>
     public required string LastStatus { get; init; }
 
@@ -55,6 +58,25 @@ public sealed class MeteringReport
 
     /// <summary>Sum of GB-seconds.</summary>
     public double GbSeconds { get; init; }
+
+    /// <summary>The on-demand (FARGATE) part of the sums.</summary>
+    public required MeteredTotal OnDemand { get; init; }
+
+    /// <summary>The FARGATE_SPOT part of the sums, billed apart.</summary>
+    public required MeteredTotal Spot { get; init; }
+}
+
+/// <summary>Usage of one kind of Fargate capacity.</summary>
+public sealed class MeteredTotal
+{
+    /// <summary>How many tasks (expired ones included).</summary>
+    public long Tasks { get; init; }
+
+    /// <summary>vCPU-seconds.</summary>
+    public double VcpuSeconds { get; init; }
+
+    /// <summary>GB-seconds.</summary>
+    public double GbSeconds { get; init; }
 }
 
 /// <summary>The metering report's JSON shape.</summary>
@@ -68,6 +90,9 @@ public sealed partial class MeteringJsonContext : JsonSerializerContext;
 /// </summary>
 public static class FargateMetering
 {
+    /// <summary>The spot provider's name, as metering shows it.</summary>
+    public const string SpotName = "FARGATE_SPOT";
+
     /// <summary>Fargate's minimum charge per task.</summary>
     public const int MinimumSeconds = 60;
 
@@ -89,13 +114,25 @@ public static class FargateMetering
             .Where(t => (clusterArn is null || t.ClusterArn == clusterArn) && t.ClusterArn.Contains(":" + accountId + ":", StringComparison.Ordinal))
             .ToList();
         tasks.Sort((a, b) => Nullable.Compare(a.BillingStartedAt, b.BillingStartedAt) is var c && c != 0 ? c : string.CompareOrdinal(a.TaskArn, b.TaskArn));
+        var spot = tasks.Where(t => t.CapacityProviderName == SpotName).ToList();
+        var spotTotal = new MeteredTotal
+        {
+            Tasks = spot.Count + expired.Sum(t => t.SpotTasks),
+            VcpuSeconds = spot.Sum(t => t.VcpuSeconds) + expired.Sum(t => t.SpotVcpuSeconds),
+            GbSeconds = spot.Sum(t => t.GbSeconds) + expired.Sum(t => t.SpotGbSeconds),
+        };
+        var vcpu = tasks.Sum(t => t.VcpuSeconds) + expired.Sum(t => t.VcpuSeconds);
+        var gb = tasks.Sum(t => t.GbSeconds) + expired.Sum(t => t.GbSeconds);
+        var count = tasks.Count + expired.Sum(t => t.Tasks);
         return new MeteringReport
         {
             GeneratedAt = now,
             Tasks = tasks,
             ExpiredTasks = expired.Sum(t => t.Tasks),
-            VcpuSeconds = tasks.Sum(t => t.VcpuSeconds) + expired.Sum(t => t.VcpuSeconds),
-            GbSeconds = tasks.Sum(t => t.GbSeconds) + expired.Sum(t => t.GbSeconds),
+            VcpuSeconds = vcpu,
+            GbSeconds = gb,
+            Spot = spotTotal,
+            OnDemand = new MeteredTotal { Tasks = count - spotTotal.Tasks, VcpuSeconds = vcpu - spotTotal.VcpuSeconds, GbSeconds = gb - spotTotal.GbSeconds },
         };
     }
 
@@ -117,6 +154,7 @@ public static class FargateMetering
         {
             TaskArn = task.TaskArn,
             ClusterArn = task.ClusterArn,
+            CapacityProviderName = task.CapacityProviderName == SpotName ? SpotName : "FARGATE",
             LastStatus = WireText.Of(task.LastStatus),
             Vcpu = vcpu,
             MemoryGb = gb,
@@ -134,7 +172,17 @@ public static class FargateMetering
 /// <param name="Tasks">How many expired tasks it sums.</param>
 /// <param name="VcpuSeconds">Their vCPU-seconds.</param>
 /// <param name="GbSeconds">Their GB-seconds.</param>
-public sealed record StoredMeterTotal(string ClusterArn, long Tasks, double VcpuSeconds, double GbSeconds);
+public sealed record StoredMeterTotal(string ClusterArn, long Tasks, double VcpuSeconds, double GbSeconds)
+{
+    /// <summary>How many of them ran on FARGATE_SPOT.</summary>
+    public long SpotTasks { get; init; }
+
+    /// <summary>Their FARGATE_SPOT vCPU-seconds (part of <see cref="VcpuSeconds"/>).</summary>
+    public double SpotVcpuSeconds { get; init; }
+
+    /// <summary>Their FARGATE_SPOT GB-seconds (part of <see cref="GbSeconds"/>).</summary>
+    public double SpotGbSeconds { get; init; }
+}
 
 /// <summary>Folds an expiring task's usage into its cluster's <see cref="StoredMeterTotal"/>.</summary>
 public static class MeterTotals
@@ -144,6 +192,15 @@ public static class MeterTotals
     {
         var metered = FargateMetering.Meter(task, task.StoppedAt ?? DateTimeOffset.UnixEpoch);
         var total = state.MeterTotals.TryGetValue(task.ClusterArn, out var found) ? found : new StoredMeterTotal(task.ClusterArn, 0, 0, 0);
-        return total with { Tasks = total.Tasks + 1, VcpuSeconds = total.VcpuSeconds + metered.VcpuSeconds, GbSeconds = total.GbSeconds + metered.GbSeconds };
+        var spot = metered.CapacityProviderName == FargateMetering.SpotName;
+        return total with
+        {
+            Tasks = total.Tasks + 1,
+            VcpuSeconds = total.VcpuSeconds + metered.VcpuSeconds,
+            GbSeconds = total.GbSeconds + metered.GbSeconds,
+            SpotTasks = total.SpotTasks + (spot ? 1 : 0),
+            SpotVcpuSeconds = total.SpotVcpuSeconds + (spot ? metered.VcpuSeconds : 0),
+            SpotGbSeconds = total.SpotGbSeconds + (spot ? metered.GbSeconds : 0),
+        };
     }
 }

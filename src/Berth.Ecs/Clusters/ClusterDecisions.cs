@@ -36,7 +36,7 @@ public static class ClusterDecisions
         ClusterRules.ValidateName(name);
         ClusterRules.ValidateSettings(request.Settings);
         TagRules.Validate(request.Tags);
-        ClusterRules.ValidateCapacityProviders(request.CapacityProviders, request.DefaultCapacityProviderStrategy);
+        ClusterRules.ValidateCapacityProviders(state, scope, request.CapacityProviders, request.DefaultCapacityProviderStrategy);
 
         var arn = Arn.Cluster(scope, name);
         var edit = new StateEdit(state);
@@ -53,8 +53,8 @@ public static class ClusterDecisions
             Settings = request.Settings is { } settings ? [.. settings.Select(s => new NameValue(s.Name ?? string.Empty, s.Value))] : [new NameValue("containerInsights", "disabled")],
             Configuration = request.Configuration is { } configuration ? FrozenJson.Of(configuration, WireJsonContext.Default.ClusterConfiguration) : null,
             Tags = ResourceTag.FromWire(request.Tags),
-            CapacityProviders = [.. request.CapacityProviders ?? []],
-            DefaultCapacityProviderStrategy = ClusterRecord.FromWire(request.DefaultCapacityProviderStrategy),
+            CapacityProviders = [.. (request.CapacityProviders ?? []).Select(p => CapacityProviders.CapacityProviderRules.NameOf(p ?? string.Empty))],
+            DefaultCapacityProviderStrategy = ClusterRecord.FromWire(request.DefaultCapacityProviderStrategy?.Select(s => new CapacityProviderStrategyItem { CapacityProvider = CapacityProviders.CapacityProviderRules.NameOf(s.CapacityProvider ?? string.Empty), Weight = s.Weight, Base = s.Base })),
             ServiceConnectNamespace = request.ServiceConnectDefaults?.Namespace,
         };
         edit.Put(cluster);

@@ -100,66 +100,26 @@ public static partial class ClusterRules
         return merged.ToImmutable();
     }
 
-    /// <summary>Checks capacity providers and a default strategy; FARGATE and FARGATE_SPOT always exist.</summary>
-    public static void ValidateCapacityProviders(List<string>? providers, List<CapacityProviderStrategyItem>? strategy)
+    /// <summary>Checks a new cluster's capacity providers and default strategy (as PutClusterCapacityProviders does).</summary>
+    public static void ValidateCapacityProviders(EcsState state, Scope scope, List<string>? providers, List<CapacityProviderStrategyItem>? strategy)
     {
+        var names = new List<string>();
         foreach (var provider in providers ?? [])
         {
-            if (provider is not ("FARGATE" or "FARGATE_SPOT"))
+            var name = CapacityProviders.CapacityProviderRules.NameOf(provider ?? string.Empty);
+            if (!CapacityProviders.CapacityProviderRules.Exists(state, scope, name))
             {
                 throw AwsException.InvalidParameter($"The specified capacity provider {provider} does not exist. Specify a valid capacity provider and try again.");
             }
-        }
 
-        ValidateStrategy(strategy, providers);
-    }
-
-    /// <summary>ECS's rules for a capacity provider strategy: known providers, base 0–100000, weight 0–1000, one base.</summary>
-    public static void ValidateStrategy(List<CapacityProviderStrategyItem>? strategy, List<string>? allowed)
-    {
-        if (strategy is null)
-        {
-            return;
-        }
-
-        if (strategy.Count > 20)
-        {
-            throw AwsException.InvalidParameter("The capacity provider strategy can contain a maximum of 20 capacity providers.");
-        }
-
-        var withBase = 0;
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var item in strategy)
-        {
-            if (item.CapacityProvider is null || !names.Add(item.CapacityProvider))
+            if (!CapacityProviders.CapacityProviderRules.IsFargate(name) && CapacityProviders.CapacityProviderRules.AssociatedWith(state, scope, name) is { } other)
             {
-                throw AwsException.InvalidParameter("Duplicate capacity providers are not allowed in a capacity provider strategy.");
+                throw AwsException.InvalidParameter($"The specified capacity provider {name} is already associated with the cluster {other.ClusterName}. An Auto Scaling group capacity provider can be associated with only one cluster.");
             }
 
-            if (allowed is not null && !allowed.Contains(item.CapacityProvider))
-            {
-                throw AwsException.InvalidParameter($"The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.");
-            }
-
-            if (item.Base is < 0 or > 100000)
-            {
-                throw AwsException.InvalidParameter("The base value must be between 0 and 100000.");
-            }
-
-            if (item.Weight is < 0 or > 1000)
-            {
-                throw AwsException.InvalidParameter("The weight value must be between 0 and 1000.");
-            }
-
-            if (item.Base > 0)
-            {
-                withBase++;
-            }
+            names.Add(name);
         }
 
-        if (withBase > 1)
-        {
-            throw AwsException.InvalidParameter("You can specify a base value for only one capacity provider in a capacity provider strategy.");
-        }
+        CapacityProviders.StrategyRules.Validate(state, scope, strategy, names, "default capacity provider strategy");
     }
 }

@@ -19,7 +19,8 @@ public static class ClusterViews
         var pendingFargate = 0;
         foreach (var task in state.TasksIn(stored.ClusterArn))
         {
-            var fargate = task.LaunchType == LaunchType.Fargate;
+            // Tasks a FARGATE or FARGATE_SPOT strategy placed count as Fargate tasks, as in ECS.
+            var fargate = Capacity.FargateCapacity.Runs(task);
             if (task.LastStatus == EcsTaskStatus.Running)
             {
                 running++;
@@ -45,6 +46,7 @@ public static class ClusterViews
         var activeServices = 0;
         var activeFargateServices = 0;
         var drainingServices = 0;
+        var drainingFargateServices = 0;
         foreach (var service in state.Services.Values)
         {
             if (service.ClusterArn != stored.ClusterArn)
@@ -55,11 +57,12 @@ public static class ClusterViews
             if (service.Status == Services.ServiceStatus.Active)
             {
                 activeServices++;
-                activeFargateServices += service.LaunchType == LaunchType.Fargate ? 1 : 0;
+                activeFargateServices += OnFargate(service) ? 1 : 0;
             }
             else if (service.Status == Services.ServiceStatus.Draining)
             {
                 drainingServices++;
+                drainingFargateServices += OnFargate(service) ? 1 : 0;
             }
         }
 
@@ -89,12 +92,15 @@ public static class ClusterViews
                     Stat("pendingFargateTasksCount", pendingFargate),
                     Stat("activeEC2ServiceCount", activeServices - activeFargateServices),
                     Stat("activeFargateServiceCount", activeFargateServices),
-                    Stat("drainingEC2ServiceCount", drainingServices),
-                    Stat("drainingFargateServiceCount", 0),
+                    Stat("drainingEC2ServiceCount", drainingServices - drainingFargateServices),
+                    Stat("drainingFargateServiceCount", drainingFargateServices),
                 ]
                 : null,
         };
     }
+
+    // A service without a launch type runs on a strategy, and Berth's strategies are of Fargate providers.
+    private static bool OnFargate(Services.ServiceRecord service) => service.LaunchType is LaunchType.Fargate or null;
 
     private static Model.KeyValuePair Stat(string name, int value) => new() { Name = name, Value = value.ToString(System.Globalization.CultureInfo.InvariantCulture) };
 }

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Berth.Ecs.Arns;
+using Berth.Ecs.CapacityProviders;
 using Berth.Ecs.Clusters;
 using Berth.Ecs.Model;
 using Berth.Ecs.State;
@@ -59,7 +60,7 @@ public static partial class ServiceDecisions
             throw AwsException.InvalidParameter("TaskDefinition can not be blank.");
         }
 
-        var (launchType, provider) = TaskDecisions.LaunchType(cluster, request.LaunchType, request.CapacityProviderStrategy);
+        var (launchType, strategy) = StrategyRules.Resolve(state, scope, cluster, request.LaunchType, request.CapacityProviderStrategy);
         if (scheduling == "DAEMON")
         {
             if (launchType == "FARGATE")
@@ -104,8 +105,8 @@ public static partial class ServiceDecisions
             ServiceRegistries = FrozenJson.Of(request.ServiceRegistries ?? [], WireJsonContext.Default.ListServiceRegistry),
             Status = ServiceStatus.Active,
             DesiredCount = scheduling == "DAEMON" ? 0 : request.DesiredCount ?? 0,
-            LaunchType = provider is null ? WireText.Parse<LaunchType>(launchType) : null,
-            CapacityProviderStrategy = provider is null ? null : ServiceViews.Freeze(request.CapacityProviderStrategy ?? ClusterRecord.ToWire(cluster.DefaultCapacityProviderStrategy), WireJsonContext.Default.ListCapacityProviderStrategyItem),
+            LaunchType = strategy is null ? WireText.Parse<LaunchType>(launchType) : null,
+            CapacityProviderStrategy = strategy is null ? null : ServiceViews.Freeze(strategy, WireJsonContext.Default.ListCapacityProviderStrategyItem),
             PlatformVersion = launchType == "FARGATE" ? request.PlatformVersion ?? "LATEST" : null,
             PlatformFamily = launchType == "FARGATE" ? "Linux" : null,
             TaskDefinition = launch.Definition.TaskDefinitionArn!,
@@ -162,14 +163,11 @@ public static partial class ServiceDecisions
         var launchType = WireText.Of(service.LaunchType) ?? "FARGATE";
         if (request.CapacityProviderStrategy is { Count: > 0 } strategy)
         {
-            var (type, provider) = TaskDecisions.LaunchType(cluster, null, strategy);
+            var (type, resolved) = StrategyRules.Resolve(state, scope, cluster, null, strategy);
             launchType = type;
-            service = service with
-            {
-                CapacityProviderStrategy = FrozenJson.Of(strategy, WireJsonContext.Default.ListCapacityProviderStrategyItem),
-                LaunchType = provider is null ? WireText.Parse<LaunchType>(type) : null,
-            };
-            deploy = true;
+            var frozen = FrozenJson.Of(resolved!, WireJsonContext.Default.ListCapacityProviderStrategyItem);
+            deploy |= service.LaunchType is not null || !StrategyRules.Terms(service.CapacityProviderStrategy).Select(Describe).SequenceEqual(resolved!.Select(Describe));
+            service = service with { CapacityProviderStrategy = frozen, LaunchType = null };
         }
 
         if (request.TaskDefinition is { } taskDefinition)
@@ -349,4 +347,7 @@ public static partial class ServiceDecisions
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,255}$")]
     private static partial Regex NamePattern();
+
+    // A strategy entry as text, to tell a changed strategy from the same one given again.
+    private static string Describe(CapacityProviderStrategyItem item) => $"{item.CapacityProvider}|{item.Weight ?? 0}|{item.Base ?? 0}";
 }

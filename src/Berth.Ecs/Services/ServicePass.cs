@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Berth.Ecs.Arns;
 using Berth.Ecs.Capacity;
+using Berth.Ecs.CapacityProviders;
 using Berth.Ecs.Clusters;
 using Berth.Ecs.Model;
 using Berth.Ecs.State;
@@ -208,7 +209,7 @@ public static class ServicePass
 
         var scope = new Scope(arn.Region, arn.AccountId);
         var primary = service.Primary;
-        // No launch type means a capacity provider strategy, and FARGATE is the only provider Berth runs.
+        // No launch type means a capacity provider strategy; Berth runs strategies of FARGATE and FARGATE_SPOT.
         var fargate = primary.LaunchType is null or LaunchType.Fargate;
         var placementCluster = fargate ? FargateCapacity.Find(edit.State, scope) : cluster;
         var session = placementCluster is null ? null : Session(edit.State, placementCluster, sessions, rng);
@@ -378,9 +379,15 @@ public static class ServicePass
             return ([], $"was unable to start a task: {e.Message}");
         }
 
+        // The strategy splits the new tasks counting what the service's tasks already run on (ECS's base and weight).
+        IReadOnlyList<string>? providers = null;
         if (primary.CapacityProviderStrategy is not null && fargate)
         {
-            launch = launch with { CapacityProvider = "FARGATE" };
+            var existing = edit.State.TasksOfGroup(service.ClusterArn, ServiceModel.Group(service))
+                .Where(t => t.DesiredStatus == EcsTaskStatus.Running && t.CapacityProviderName is not null)
+                .GroupBy(t => t.CapacityProviderName!)
+                .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+            providers = StrategyRules.Assign(StrategyRules.Terms(primary.CapacityProviderStrategy), existing, plan.Starts);
         }
 
         if (session is null || placementCluster is null)
@@ -406,7 +413,8 @@ public static class ServicePass
         {
             if (placement.Instance is { } instance)
             {
-                var task = TaskBuilder.Build(launch, scope, cluster, edit.State.ContainerInstances[instance.Arn], ids, now);
+                var provided = providers is { } p && placed.Count < p.Count ? launch with { CapacityProvider = p[placed.Count] } : launch;
+                var task = TaskBuilder.Build(provided, scope, cluster, edit.State.ContainerInstances[instance.Arn], ids, now);
                 edit.Put(task);
                 placed.Add(task);
                 chosen.Add(instance.Arn);

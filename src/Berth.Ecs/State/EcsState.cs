@@ -84,6 +84,10 @@ public sealed record EcsState(
     public ImmutableSortedDictionary<string, Berth.Ecs.Capacity.StoredMeterTotal> MeterTotals { get; init; } =
         ImmutableSortedDictionary.Create<string, Berth.Ecs.Capacity.StoredMeterTotal>(StringComparer.Ordinal);
 
+    /// <summary>The capacity providers users created (FARGATE and FARGATE_SPOT are built in), by ARN.</summary>
+    public ImmutableSortedDictionary<string, Berth.Ecs.CapacityProviders.CapacityProviderRecord> CapacityProviders { get; init; } =
+        ImmutableSortedDictionary.Create<string, Berth.Ecs.CapacityProviders.CapacityProviderRecord>(StringComparer.Ordinal);
+
     /// <summary><see cref="ClientTokens"/> by when they were first used, oldest first: what expiry takes from the front.</summary>
     public ImmutableSortedSet<(DateTimeOffset At, string Key)> ClientTokensByTime { get; init; } = ImmutableSortedSet<(DateTimeOffset At, string Key)>.Empty;
 

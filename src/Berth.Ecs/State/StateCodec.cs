@@ -26,6 +26,7 @@ namespace Berth.Ecs.State;
 [JsonSerializable(typeof(TaskDefinition))]
 [JsonSerializable(typeof(Berth.Ecs.Tasks.StoredClientToken))]
 [JsonSerializable(typeof(Berth.Ecs.Capacity.StoredMeterTotal))]
+[JsonSerializable(typeof(Berth.Ecs.CapacityProviders.CapacityProviderRecord))]
 public sealed partial class StoredJsonContext : JsonSerializerContext
 {
 }
@@ -57,6 +58,9 @@ public static class StateCodec
     /// <summary>Document kind of the FARGATE usage of expired tasks (id: the cluster ARN).</summary>
     public const string MeterTotalKind = "ecs.metering-total";
 
+    /// <summary>Document kind of capacity providers users created (id: the provider's ARN).</summary>
+    public const string CapacityProviderKind = "ecs.capacity-provider";
+
     /// <summary>Serializes a stored entity.</summary>
     public static byte[] Encode<T>(T value, JsonTypeInfo<T> info) => JsonSerializer.SerializeToUtf8Bytes(value, info);
 
@@ -85,6 +89,7 @@ public static class StateCodec
         var settings = ImmutableSortedDictionary.CreateBuilder<string, StoredSetting>(StringComparer.Ordinal);
         var tokens = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.Tasks.StoredClientToken>(StringComparer.Ordinal);
         var meters = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.Capacity.StoredMeterTotal>(StringComparer.Ordinal);
+        var providers = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.CapacityProviders.CapacityProviderRecord>(StringComparer.Ordinal);
         var revisions = new Dictionary<string, List<Berth.Ecs.TaskDefinitions.TaskDefinitionRecord>>(StringComparer.Ordinal);
         foreach (var doc in documents)
         {
@@ -111,6 +116,9 @@ public static class StateCodec
                 case MeterTotalKind:
                     meters[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.StoredMeterTotal)!;
                     break;
+                case CapacityProviderKind:
+                    providers[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.CapacityProviderRecord)!;
+                    break;
                 case TaskDefinitionKind:
                     var stored = Berth.Ecs.TaskDefinitions.TaskDefinitionRules.Loaded(JsonSerializer.Deserialize(doc.Body, ctx.TaskDefinitionRecord)!);
                     var familyKey = doc.Id[..doc.Id.LastIndexOf(':')];
@@ -135,6 +143,7 @@ public static class StateCodec
         {
             ClientTokens = tokens.ToImmutable(),
             MeterTotals = meters.ToImmutable(),
+            CapacityProviders = providers.ToImmutable(),
             ClientTokensByTime = [.. tokens.Select(p => (EcsState.MadeAt(p.Value), p.Key))],
         }.Reindexed();
     }
@@ -188,6 +197,20 @@ public sealed class StateEdit(EcsState state)
     {
         State = State with { MeterTotals = State.MeterTotals.SetItem(total.ClusterArn, total) };
         _mutations.Add(Mutation.Put(StateCodec.MeterTotalKind, total.ClusterArn, StateCodec.Encode(total, StoredJsonContext.Default.StoredMeterTotal)));
+    }
+
+    /// <summary>Puts a capacity provider.</summary>
+    public void Put(Berth.Ecs.CapacityProviders.CapacityProviderRecord provider)
+    {
+        State = State with { CapacityProviders = State.CapacityProviders.SetItem(provider.CapacityProviderArn, provider) };
+        _mutations.Add(Mutation.Put(StateCodec.CapacityProviderKind, provider.CapacityProviderArn, StateCodec.Encode(provider, StoredJsonContext.Default.CapacityProviderRecord)));
+    }
+
+    /// <summary>Removes a capacity provider (deleted).</summary>
+    public void RemoveCapacityProvider(string arn)
+    {
+        State = State with { CapacityProviders = State.CapacityProviders.Remove(arn) };
+        _mutations.Add(Mutation.Delete(StateCodec.CapacityProviderKind, arn));
     }
 
     /// <summary>Removes a task (expired), with its containers.</summary>

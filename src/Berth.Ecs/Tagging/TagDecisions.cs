@@ -65,6 +65,9 @@ public static class TagDecisions
                 return state.Tasks.TryGetValue(resourceArn!, out var task) ? ResourceTag.ToWire(task.Tags) : throw NotFound();
             case "service":
                 return state.Services.TryGetValue(resourceArn!, out var service) ? ResourceTag.ToWire(service.Tags) : throw NotFound();
+            case "capacity-provider":
+                return state.CapacityProviders.TryGetValue(resourceArn!, out var provider) ? ResourceTag.ToWire(provider.Tags)
+                    : CapacityProviders.CapacityProviderRules.IsFargate(CapacityProviders.CapacityProviderRules.NameOf(resourceArn!)) ? [] : throw NotFound();
             default:
                 throw AwsException.InvalidParameter("The ARN provided is invalid.");
         }
@@ -92,6 +95,14 @@ public static class TagDecisions
             case "container-instance":
                 var instance = state.ContainerInstances[resourceArn!];
                 edit.Put(instance with { Tags = ResourceTag.FromWire(tags) });
+                break;
+            case "capacity-provider":
+                if (!state.CapacityProviders.TryGetValue(resourceArn!, out var provider))
+                {
+                    throw AwsException.InvalidParameter("The FARGATE and FARGATE_SPOT capacity providers are reserved and cannot be tagged.");
+                }
+
+                edit.Put(provider with { Tags = ResourceTag.FromWire(tags) });
                 break;
             default:
                 // Tasks and services become taggable with the issues that create them.

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Berth.Ecs.Arns;
 using Berth.Ecs.Capacity;
+using Berth.Ecs.CapacityProviders;
 using Berth.Ecs.Clusters;
 using Berth.Ecs.ContainerInstances;
 using Berth.Ecs.Model;
@@ -63,7 +64,7 @@ public static class TaskDecisions
             }
         }
 
-        var (launchType, provider) = LaunchType(cluster, request.LaunchType, request.CapacityProviderStrategy);
+        var (launchType, strategy) = StrategyRules.Resolve(state, scope, cluster, request.LaunchType, request.CapacityProviderStrategy);
         var launch = TaskBuilder.Check(state, scope, cluster, new TaskBuilder.Parameters(
             request.TaskDefinition, request.Overrides, request.StartedBy, 128, request.Group, request.Tags, request.PropagateTags,
             request.EnableECSManagedTags, request.EnableExecuteCommand, request.NetworkConfiguration, launchType));
@@ -92,7 +93,16 @@ public static class TaskDecisions
             var capacity = FargateCapacity.Find(state, scope);
             var hosts = capacity is null ? new ClusterSnapshot([]) : PlacementSnapshot.Of(state, capacity);
             var fargateDemand = demand with { Strategies = [new StrategySpec("spread", "instanceId")] };
-            return new RunPlan(state, cluster, capacity, launch with { CapacityProvider = provider }, Placement.Place(hosts, fargateDemand, rng), tokenKey, fingerprint, fargateDemand);
+            // A strategy splits RunTask's own tasks (ECS counts nothing else for a RunTask); spot and on-demand
+            // tasks take the same room, so the split is by position and placement is one.
+            var providers = strategy is null ? null : StrategyRules.Assign(strategy, new Dictionary<string, int>(), count);
+            var placements = Placement.Place(hosts, fargateDemand, rng);
+
+            // On-demand tasks that found no room take it from FARGATE_SPOT tasks: those are interrupted (the
+            // on-demand tasks fail now, as ECS says "try again later", and find the room once the spot tasks stop).
+            var unplaced = placements.Select((p, i) => (p, i)).Count(x => !x.p.Placed && (providers is null || (x.i < providers.Count && providers[x.i] == CapacityProviderRules.Fargate)));
+            var interrupt = capacity is null || unplaced == 0 ? [] : SpotInterruptions.ForPressure(state, capacity, [.. Enumerable.Repeat((launch.Cpu, launch.Memory), unplaced)]);
+            return new RunPlan(state, cluster, capacity, launch, placements, tokenKey, fingerprint, fargateDemand) { Providers = providers, Interrupt = interrupt };
         }
 
         var snapshot = PlacementSnapshot.Of(state, cluster);
@@ -130,11 +140,13 @@ public static class TaskDecisions
         }
 
         var response = new RunTaskResponse { Tasks = [], Failures = [] };
-        foreach (var placement in plan.Placements)
+        for (var i = 0; i < plan.Placements.Count; i++)
         {
-            Record(placement, plan.Launch, scope, plan.Cluster, ids, now, edit, response);
+            var launch = plan.Providers is { } providers && i < providers.Count ? plan.Launch with { CapacityProvider = providers[i] } : plan.Launch;
+            Record(plan.Placements[i], launch, scope, plan.Cluster, ids, now, edit, response);
         }
 
+        SpotInterruptions.Interrupt(edit, plan.Interrupt, now);
         if (plan.TokenKey is not null)
         {
             edit.Put(plan.TokenKey, new StoredClientToken(request.ClientToken!, plan.Fingerprint!, [.. response.Tasks.Select(t => t.TaskArn!)], response.Failures, now));
@@ -290,42 +302,6 @@ public static class TaskDecisions
         }
     }
 
-    /// <summary>The launch type a RunTask asks for, and the capacity provider when it came from a strategy.</summary>
-    internal static (string LaunchType, string? Provider) LaunchType(ClusterRecord cluster, string? requestedLaunchType, List<CapacityProviderStrategyItem>? requestedStrategy)
-    {
-        if (requestedLaunchType is not null && requestedStrategy is { Count: > 0 })
-        {
-            throw AwsException.InvalidParameter("Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.");
-        }
-
-        if (requestedLaunchType is { } given && Array.IndexOf(WireEnums.LaunchType, given) < 0)
-        {
-            throw AwsException.InvalidParameter($"Invalid value for launchType: {given}. Valid values are {string.Join(", ", WireEnums.LaunchType)}.");
-        }
-
-        var strategy = requestedStrategy is { Count: > 0 } asked ? asked
-            : requestedLaunchType is null ? ClusterRecord.ToWire(cluster.DefaultCapacityProviderStrategy) : null;
-        if (strategy is { Count: > 0 })
-        {
-            ClusterRules.ValidateStrategy(strategy, requestedStrategy is { Count: > 0 } ? [.. cluster.CapacityProviders] : null);
-            var providers = strategy.Where(s => s.Weight is null or > 0 || s.Base > 0).Select(s => s.CapacityProvider).Distinct().ToList();
-            if (providers is ["FARGATE"])
-            {
-                return ("FARGATE", "FARGATE");
-            }
-
-            throw AwsException.Client("Berth runs capacity provider strategies of FARGATE alone so far; FARGATE_SPOT and instance groups come later.");
-        }
-
-        var launchType = requestedLaunchType ?? "EC2";
-        if (launchType == "MANAGED_INSTANCES")
-        {
-            throw AwsException.Client("Berth does not run the MANAGED_INSTANCES launch type. Use EC2, EXTERNAL or FARGATE.");
-        }
-
-        return (launchType, null);
-    }
-
     internal static void PlatformVersion(string? version, string launchType)
     {
         if (version is null)
@@ -396,4 +372,10 @@ public sealed class RunPlan
     internal string? Fingerprint { get; }
 
     internal PlacementRequest? Demand { get; }
+
+    /// <summary>The capacity provider of each task, in order, when a strategy chose them.</summary>
+    internal IReadOnlyList<string>? Providers { get; init; }
+
+    /// <summary>The FARGATE_SPOT tasks interrupted to make room for on-demand tasks that found none.</summary>
+    internal IReadOnlyList<TaskRecord> Interrupt { get; init; } = [];
 }

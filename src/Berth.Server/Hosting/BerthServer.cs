@@ -32,6 +32,7 @@ using Berth.Registry.Auth;
 using Berth.Registry.Distribution;
 using Berth.Registry.Ecr;
 using Berth.Server.Agents;
+using Berth.Server.Capacity;
 using Berth.Server.Credentials;
 using Berth.Server.Edge;
 using Berth.Server.Events;
@@ -206,8 +207,11 @@ public static partial class BerthServer
             await using var logRetention = new RetentionSweeper(logs, time, options.LogsRetentionSweep, loggers.CreateLogger<RetentionSweeper>());
             logRetention.Start();
             var metering = new MeteringEndpoint(pipeline, verifier, options.AccountId, time);
+            var spot = new SpotEndpoint(pipeline, verifier, options.AccountId, time);
+            await using var spotPressure = new SpotController(pipeline, time, options.SpotPressureInterval, loggers.CreateLogger<SpotController>());
+            spotPressure.Start();
             var distribution = new DistributionHandler(registry, app.Services.GetRequiredService<ILogger<DistributionHandler>>());
-            app.Run(http => Route(http, edge, queryEdge, restEdge, cborEdge, hub, metering, distribution));
+            app.Run(http => Route(http, edge, queryEdge, restEdge, cborEdge, hub, metering, spot, distribution));
             await using var targets = new ServiceTargetsController(pipeline, elb.Pipeline, feed, time, IdSource.Random, new ServiceTargetsOptions(), loggers.CreateLogger<ServiceTargetsController>());
             plane.HealthChanged += (_, _) => targets.Wake();
             await app.StartAsync(stopping);
@@ -227,7 +231,7 @@ public static partial class BerthServer
                 ? Task.Run(() => RunLocalAgentAsync(options, root, url, time, loggers, ClusterRules.DefaultName, "agent", "berth.local", (options.MetadataPort, options.IntrospectionPort), agentStopping.Token), CancellationToken.None)
                 : Task.CompletedTask;
             var fargate = options.FargateCapacity
-                ? Task.Run(() => RunLocalAgentAsync(options, root, url, time, loggers, FargateCapacity.ClusterName, "fargate-agent", "berth.fargate", (options.FargateMetadataPort, options.FargateIntrospectionPort), agentStopping.Token), CancellationToken.None)
+                ? Task.Run(() => RunLocalAgentAsync(options, root, url, time, loggers, FargateCapacity.ClusterName, "fargate-agent", "berth.fargate", (options.FargateMetadataPort, options.FargateIntrospectionPort), agentStopping.Token, (options.FargateCpu, options.FargateMemoryMiB)), CancellationToken.None)
                 : Task.CompletedTask;
             await app.WaitForShutdownAsync(stopping);
             LogStopping(logger);
@@ -255,7 +259,7 @@ public static partial class BerthServer
 
     // The in-process agent is an ordinary agent that happens to share the process: same channel, same API. Each of the
     // two has its own metadata and introspection ports, as two agents on one host would.
-    private static async Task RunLocalAgentAsync(ServerOptions options, SigningCredential root, string url, TimeProvider time, ILoggerFactory loggers, string cluster, string dataSubdir, string instanceType, (int Metadata, int Introspection) ports, CancellationToken cancellationToken)
+    private static async Task RunLocalAgentAsync(ServerOptions options, SigningCredential root, string url, TimeProvider time, ILoggerFactory loggers, string cluster, string dataSubdir, string instanceType, (int Metadata, int Introspection) ports, CancellationToken cancellationToken, (int? Cpu, int? MemoryMiB) size = default)
     {
         using var docker = new DockerClient(options.DockerHost, options.DockerTimeouts);
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
@@ -271,6 +275,8 @@ public static partial class BerthServer
             MetadataPort = ports.Metadata,
             IntrospectionPort = ports.Introspection,
             MetricPeriod = options.MetricPeriod,
+            CpuUnits = size.Cpu,
+            MemoryMiB = size.MemoryMiB,
         };
         var ecs = new EcsClient(http, agentOptions.Endpoint, agentOptions.Region, root, time);
         try
@@ -297,7 +303,7 @@ public static partial class BerthServer
         return [new AgentRegistryCredential { Registry = host, Username = RegistryTokens.UserName, Password = password }];
     };
 
-    private static Task Route(HttpContext http, AwsJsonEdge edge, QueryEdge queryEdge, RestJsonEdge restEdge, CborEdge cborEdge, AgentHub hub, MeteringEndpoint metering, DistributionHandler distribution)
+    private static Task Route(HttpContext http, AwsJsonEdge edge, QueryEdge queryEdge, RestJsonEdge restEdge, CborEdge cborEdge, AgentHub hub, MeteringEndpoint metering, SpotEndpoint spot, DistributionHandler distribution)
     {
         var path = http.Request.Path.Value;
         if (path is not null && (path == "/v2" || path.StartsWith("/v2/", StringComparison.Ordinal)))
@@ -333,6 +339,11 @@ public static partial class BerthServer
         if (path == MeteringEndpoint.Path && HttpMethods.IsGet(http.Request.Method))
         {
             return metering.HandleAsync(http);
+        }
+
+        if (path == SpotEndpoint.Path && HttpMethods.IsPost(http.Request.Method))
+        {
+            return spot.HandleAsync(http);
         }
 
         if (path == "/_berth/agent/v1/channel" && HttpMethods.IsGet(http.Request.Method))

@@ -63,6 +63,15 @@ public sealed record ServerOptions
     /// <summary>The local agent's task metadata port (0: not served).</summary>
     public int MetadataPort { get; init; } = Berth.Agent.Runtime.AgentOptions.DefaultMetadataPort;
 
+    /// <summary>CPU units the FARGATE capacity agent offers (null: 1024 per core of the host).</summary>
+    public int? FargateCpu { get; init; }
+
+    /// <summary>MiB of memory the FARGATE capacity agent offers (null: the host's memory).</summary>
+    public int? FargateMemoryMiB { get; init; }
+
+    /// <summary>How often on-demand FARGATE service tasks waiting for room are looked for, to interrupt FARGATE_SPOT tasks.</summary>
+    public TimeSpan SpotPressureInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The FARGATE capacity agent's introspection port (0: not served).</summary>
     public int FargateIntrospectionPort { get; init; } = DefaultFargateIntrospectionPort;
 

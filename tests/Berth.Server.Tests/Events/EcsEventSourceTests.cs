@@ -49,6 +49,17 @@ public class EcsEventSourceTests
     }
 
     [Fact]
+    public void A_spot_interruption_is_the_two_minute_warning_while_the_task_still_runs()
+    {
+        var running = Task(EcsTaskStatus.Running, EcsTaskStatus.Running) with { CapacityProviderName = "FARGATE_SPOT", LaunchType = LaunchType.Fargate };
+        var before = With(running);
+        var planned = Berth.Ecs.Capacity.SpotInterruptions.ForOperator(before, "123456789012", Arn, null);
+        var after = Berth.Ecs.Capacity.SpotInterruptions.Apply(before, planned, Now).State;
+        var detail = JsonNode.Parse(Assert.Single(EcsEventSource.Changes(before, after, Now)).Json)!["detail"]!;
+        Assert.Equal(("RUNNING", "STOPPED", "SpotInterruption", "Your Spot Task was interrupted.", "FARGATE_SPOT"), ((string?)detail["lastStatus"], (string?)detail["desiredStatus"], (string?)detail["stopCode"], (string?)detail["stoppedReason"], (string?)detail["capacityProviderName"]));
+    }
+
+    [Fact]
     public void A_new_task_is_an_event_and_an_unchanged_status_is_none()
     {
         var running = Task(EcsTaskStatus.Running, EcsTaskStatus.Running);
