@@ -383,7 +383,9 @@ public static class ServicePass
         IReadOnlyList<string>? providers = null;
         if (primary.CapacityProviderStrategy is not null && fargate)
         {
+            // As this pass left them: a task it stopped a moment ago no longer counts.
             var existing = edit.State.TasksOfGroup(service.ClusterArn, ServiceModel.Group(service))
+                .Select(t => edit.TryGetTask(t.TaskArn, out var latest) ? latest : t)
                 .Where(t => t.DesiredStatus == EcsTaskStatus.Running && t.CapacityProviderName is not null)
                 .GroupBy(t => t.CapacityProviderName!)
                 .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
