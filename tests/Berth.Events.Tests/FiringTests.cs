@@ -164,15 +164,49 @@ public sealed class FiringTests : IDisposable
         Assert.Equal(24, ecs.Calls.Count);
         Assert.Equal(T(60 + (30 * 60)), pipeline.Current.LastFired[key]);
 
-        // Started again with the firing recorded (as if killed before its RunTask): nothing is repeated.
+        // Each firing's RunTask has its own client token (64 hex digits, what ECS accepts).
+        Assert.Equal(24, ecs.Calls.Select(c => c.ClientToken).Distinct().Count());
+        Assert.All(ecs.Calls, c => Assert.Matches("^[0-9a-f]{64}$", c.ClientToken));
+
+        // Started again with the last firing recorded (as if killed before its RunTask): only that firing is invoked
+        // again, with the same token and input, so ECS replays it if it ran and starts it if it did not.
         var again = new RecordingEcs();
         await using (var scheduler = new RuleScheduler(pipeline, again, clock, new RuleSchedulerOptions(), NullLogger.Instance))
+        {
+            scheduler.Start();
+            await WaitUntilAsync(() => !again.Calls.IsEmpty);
+            await Task.Delay(200);
+        }
+
+        var rule = pipeline.Current.Rules.Values.Single();
+        var last = Assert.Single(ecs.Calls, c => c.ClientToken == FiringPlan.Token(rule.Arn, rule.Targets.Single().Id, T(60 + (30 * 60))));
+        var replayed = Assert.Single(again.Calls);
+        Assert.Equal(last.ClientToken, replayed.ClientToken);
+        Assert.Equal(last.Input, replayed.Input);
+        Assert.Equal(T(60 + (30 * 60)), pipeline.Current.LastFired[key]);
+
+        // Outside the recovery window (ECS no longer holds the token), nothing is invoked again.
+        var late = new RecordingEcs();
+        await using (var scheduler = new RuleScheduler(pipeline, late, clock, new RuleSchedulerOptions { RecoveryWindow = TimeSpan.FromSeconds(5) }, NullLogger.Instance))
         {
             scheduler.Start();
             await Task.Delay(200);
         }
 
-        Assert.Empty(again.Calls);
+        Assert.Empty(late.Calls);
+    }
+
+    [Fact]
+    public void Firing_tokens_and_scheduled_inputs_are_the_same_for_the_same_firing_and_differ_otherwise()
+    {
+        var rule = Rule("rate(1 minute)").Rules.Values.Single();
+        Assert.Equal(FiringPlan.Token(rule.Arn, "t", T(1)), FiringPlan.Token(rule.Arn, "t", T(1)));
+        Assert.NotEqual(FiringPlan.Token(rule.Arn, "t", T(1)), FiringPlan.Token(rule.Arn, "t", T(2)));
+        Assert.NotEqual(FiringPlan.Token(rule.Arn, "t", T(1)), FiringPlan.Token(rule.Arn, "u", T(1)));
+        var target = new TargetRecord { Id = "t", Arn = "arn:aws:ecs:us-east-1:000000000000:cluster/default", InputPath = "$" };
+        var input = Berth.Events.Delivery.EventRouting.ScheduledInput(rule, target, T(1));
+        Assert.Equal(input, Berth.Events.Delivery.EventRouting.ScheduledInput(rule, target, T(1)));
+        Assert.NotEqual(input, Berth.Events.Delivery.EventRouting.ScheduledInput(rule, target, T(2)));
     }
 
     private static async Task AdvanceUntilAsync(FakeTimeProvider clock, Func<bool> done)
@@ -196,14 +230,68 @@ public sealed class FiringTests : IDisposable
         Assert.True(done());
     }
 
+    [Fact]
+    public async Task Firings_count_AWS_Events_metrics_per_rule_and_failed_invocations_apart()
+    {
+        var clock = new FakeTimeProvider(Created);
+        var ecs = new RecordingEcs { Fail = true };
+        var sink = new RecordingSink();
+        await using var store = await SqliteDocumentStore.OpenAsync(Path.Combine(_dir, "events.db"), CancellationToken.None);
+        await using var pipeline = new CommitPipeline<EventsState>(store, EventsState.Empty);
+        await pipeline.ExecuteAsync(s => RuleDecisions.PutRule(s, Scope, clock.GetUtcNow(), new PutRuleRequest { Name = "r", ScheduleExpression = "rate(1 minute)" }));
+        await pipeline.ExecuteAsync(s => RuleDecisions.PutTargets(s, Scope, new PutTargetsRequest { Rule = "r", Targets = [Target()] }));
+        await using (var scheduler = new RuleScheduler(pipeline, ecs, clock, new RuleSchedulerOptions(), NullLogger.Instance, sink))
+        {
+            scheduler.Start();
+            await AdvanceUntilAsync(clock, () => sink.Sum("AWS/Events", "FailedInvocations", "RuleName=r") >= 2);
+        }
+
+        Assert.Equal(2, sink.Sum("AWS/Events", "TriggeredRules", "RuleName=r"));
+        Assert.Equal(2, sink.Sum("AWS/Events", "Invocations", "RuleName=r"));
+        Assert.Equal(2, sink.Sum("AWS/Events", "Invocations", ""));
+        Assert.Equal(0, sink.Sum("AWS/Events", "MatchedEvents", "RuleName=r"));
+    }
+
+    [Fact]
+    public void Scheduler_metrics_are_per_group_and_for_the_account_and_custom_buses_name_theirs()
+    {
+        var sink = new RecordingSink();
+        var at = T(1);
+        InvocationMetrics.Invoked(sink, new InvocationSource(InvocationKind.Schedule, "s", "g"), failed: true, at);
+        InvocationMetrics.Dropped(sink, new InvocationSource(InvocationKind.Schedule, "s", "g"), at);
+        InvocationMetrics.Triggered(sink, new InvocationSource(InvocationKind.Rule, "r", "orders"), matchedEvent: true, at);
+        Assert.Equal(1, sink.Sum("AWS/Scheduler", "InvocationAttemptCount", "ScheduleGroup=g"));
+        Assert.Equal(1, sink.Sum("AWS/Scheduler", "InvocationAttemptCount", ""));
+        Assert.Equal(1, sink.Sum("AWS/Scheduler", "TargetErrorCount", "ScheduleGroup=g"));
+        Assert.Equal(1, sink.Sum("AWS/Scheduler", "InvocationDroppedCount", "ScheduleGroup=g"));
+        Assert.Equal(1, sink.Sum("AWS/Events", "TriggeredRules", "EventBusName=orders,RuleName=r"));
+        Assert.Equal(1, sink.Sum("AWS/Events", "MatchedEvents", "EventBusName=orders,RuleName=r"));
+        InvocationMetrics.Invoked(null, new InvocationSource(InvocationKind.Rule, "r", "default"), failed: false, at);
+    }
+
     private sealed class RecordingEcs : IRunTaskTarget
     {
         public ConcurrentQueue<RunTaskCall> Calls { get; } = new();
 
+        public bool Fail { get; init; }
+
         public Task<RunTaskOutcome> RunTaskAsync(RunTaskCall call, CancellationToken cancellationToken)
         {
             Calls.Enqueue(call);
-            return Task.FromResult(new RunTaskOutcome(["arn:aws:ecs:us-east-1:000000000000:task/default/" + Calls.Count], []));
+            return Task.FromResult(Fail
+                ? new RunTaskOutcome([], ["arn: RESOURCE:CPU"])
+                : new RunTaskOutcome(["arn:aws:ecs:us-east-1:000000000000:task/default/" + Calls.Count], []));
         }
+    }
+
+    private sealed class RecordingSink : IMetricSink
+    {
+        private readonly ConcurrentQueue<(string Key, double Value)> _counts = new();
+
+        public double Sum(string @namespace, string metric, string dimensions) =>
+            _counts.Where(c => c.Key == $"{@namespace}/{metric}/{dimensions}").Sum(c => c.Value);
+
+        public void Count(string @namespace, string metricName, IReadOnlyList<KeyValuePair<string, string>> dimensions, double value, DateTimeOffset at) =>
+            _counts.Enqueue(($"{@namespace}/{metricName}/{string.Join(',', dimensions.Select(d => d.Key + "=" + d.Value))}", value));
     }
 }

@@ -64,7 +64,10 @@ public static class EventRouting
             {
                 if (target.Ecs is { } ecs)
                 {
-                    calls.Add(new RunTaskCall(rule.Region, target.Arn, ecs, InputOf(target, rule, root), "events-rule/" + rule.Name));
+                    calls.Add(new RunTaskCall(rule.Region, target.Arn, ecs, InputOf(target, rule, root), "events-rule/" + rule.Name)
+                    {
+                        Source = new InvocationSource(InvocationKind.Rule, rule.Name, rule.Bus),
+                    });
                 }
             }
         }
@@ -84,7 +87,9 @@ public static class EventRouting
         }
 
         var account = rule.Arn.Split(':') is { Length: > 4 } parts ? parts[4] : string.Empty;
-        var scheduled = BusEvent.Envelope(rule.Region, account, rule.Bus, Guid.NewGuid().ToString(), due, "aws.events", "Scheduled Event", [rule.Arn], new JsonObject());
+        // The event's id is made from the firing, so the same firing gives the same input (and RunTask request) again.
+        var id = new Guid(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(FiringPlan.Token(rule.Arn, "", due)))[..16]);
+        var scheduled = BusEvent.Envelope(rule.Region, account, rule.Bus, id.ToString(), due, "aws.events", "Scheduled Event", [rule.Arn], new JsonObject());
         using var document = JsonDocument.Parse(scheduled.Json);
         return InputOf(target, rule, document.RootElement);
     }

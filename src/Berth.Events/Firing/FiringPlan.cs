@@ -88,6 +88,44 @@ public static class FiringPlan
     }
 
     /// <summary>
+    /// RunTask's client token for one target of one firing: 64 hex digits of SHA-256 over the rule's or schedule's
+    /// ARN, the target and the scheduled time, so invoking the same firing again (after a restart) replays it.
+    /// </summary>
+    public static string Token(string sourceArn, string targetId, DateTimeOffset due) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{sourceArn}\n{targetId}\n{due.UtcTicks}"))));
+
+    /// <summary>
+    /// The firings to invoke again when the scheduler starts: each rule's and schedule's last recorded firing that is
+    /// at most <paramref name="window"/> old. The server may have been killed between recording one and its RunTask;
+    /// invoking it again with the same client tokens (<see cref="Token"/>) starts what was missed and replays what
+    /// was not, as long as ECS still holds the tokens, which is why the window must not exceed their retention.
+    /// </summary>
+    public static (IReadOnlyList<(RuleRecord Rule, DateTimeOffset Due)> Rules, IReadOnlyList<(ScheduleRecord Schedule, DateTimeOffset Due)> Schedules) Recoverable(
+        EventsState state, DateTimeOffset now, TimeSpan window)
+    {
+        var rules = new List<(RuleRecord, DateTimeOffset)>();
+        foreach (var (key, due) in state.LastFired)
+        {
+            if (now - due <= window && state.Rules.TryGetValue(key, out var rule) && !rule.Targets.IsEmpty)
+            {
+                rules.Add((rule, due));
+            }
+        }
+
+        var schedules = new List<(ScheduleRecord, DateTimeOffset)>();
+        foreach (var (key, due) in state.ScheduleLastFired)
+        {
+            if (now - due <= window && state.Schedules.TryGetValue(key, out var schedule))
+            {
+                schedules.Add((schedule, due));
+            }
+        }
+
+        return (rules, schedules);
+    }
+
+    /// <summary>
     /// Records the firing (rule, due) in the state before any target is invoked, so it happens at most once; refused
     /// (result null, nothing written) when the rule changed, was disabled, or this firing is already recorded.
     /// </summary>

@@ -15,7 +15,32 @@ public sealed record RunTaskCall(string Region, string ClusterArn, EcsTargetReco
     /// cluster, parameters and input; <see cref="StartedBy"/> fills its startedBy when it names none.
     /// </summary>
     public string? RequestJson { get; init; }
+
+    /// <summary>
+    /// RunTask's <c>clientToken</c> for this invocation (see <see cref="FiringPlan.Token"/>): the same firing invoked
+    /// again after a restart replays the tasks it already started instead of starting more. Null for event deliveries.
+    /// </summary>
+    public string? ClientToken { get; init; }
+
+    /// <summary>The rule or schedule invoking (the dimensions of its metrics); null when not known.</summary>
+    public InvocationSource? Source { get; init; }
 }
+
+/// <summary>What invokes a target.</summary>
+public enum InvocationKind
+{
+    /// <summary>An EventBridge rule (scheduled or matching events).</summary>
+    Rule,
+
+    /// <summary>An EventBridge Scheduler schedule.</summary>
+    Schedule,
+}
+
+/// <summary>The rule or schedule behind an invocation.</summary>
+/// <param name="Kind">Rule or schedule.</param>
+/// <param name="Name">Its name.</param>
+/// <param name="Parent">A rule's event bus, a schedule's group.</param>
+public sealed record InvocationSource(InvocationKind Kind, string Name, string Parent);
 
 /// <summary>What a RunTask gave: the tasks started and the failures (reason strings), or an error.</summary>
 /// <param name="TaskArns">The tasks started.</param>

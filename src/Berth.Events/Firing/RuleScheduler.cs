@@ -15,14 +15,22 @@ public sealed record RuleSchedulerOptions
 
     /// <summary>Seeds the offsets of FLEXIBLE schedules' firings inside their windows.</summary>
     public int FlexibleSeed { get; init; }
+
+    /// <summary>
+    /// On start, the last recorded firing of each rule and schedule at most this old is invoked again with the same
+    /// client tokens (see <see cref="FiringPlan.Recoverable"/>); at most ECS's client-token retention.
+    /// </summary>
+    public TimeSpan RecoveryWindow { get; init; } = TimeSpan.FromHours(1);
 }
 
 /// <summary>
 /// Fires scheduled rules and EventBridge Scheduler schedules: a priority queue of next due times (one entry per rule or
 /// schedule, stale entries dropped when they come up), fed by the EventBridge state's commits. Each firing is recorded
-/// durably before its targets are invoked, so a (rule or schedule, scheduled time) pair fires at most once, even across
-/// a kill -9; firings missed while the server was down are delivered on start when within the delivery window (a
-/// schedule's: its RetryPolicy's MaximumEventAgeInSeconds), older ones dropped with a log line.
+/// durably before its targets are invoked, and each target's RunTask carries a client token made from the firing, so a
+/// (rule or schedule, scheduled time) pair starts its tasks once: after a kill -9 between the record and the RunTask,
+/// the start invokes the last recorded firings again and ECS replays those it already ran. Firings missed while the
+/// server was down are delivered on start when within the delivery window (a schedule's: its RetryPolicy's
+/// MaximumEventAgeInSeconds), older ones dropped with a log line.
 /// </summary>
 public sealed partial class RuleScheduler : IAsyncDisposable
 {
@@ -31,6 +39,7 @@ public sealed partial class RuleScheduler : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly RuleSchedulerOptions _options;
     private readonly ILogger _logger;
+    private readonly IMetricSink? _metrics;
     // Entries are (rule or schedule, scheduled time), by when to act: the scheduled time, later for a FLEXIBLE window.
     private readonly PriorityQueue<(object Source, DateTimeOffset Due), DateTimeOffset> _queue = new();
     private readonly Dictionary<string, RuleRecord> _planned = new(StringComparer.Ordinal);
@@ -42,14 +51,21 @@ public sealed partial class RuleScheduler : IAsyncDisposable
     private Task _loop = Task.CompletedTask;
 
     /// <summary>Creates the scheduler; <see cref="Start"/> starts it.</summary>
-    public RuleScheduler(CommitPipeline<EventsState> pipeline, IRunTaskTarget ecs, TimeProvider time, RuleSchedulerOptions options, ILogger logger)
+    public RuleScheduler(CommitPipeline<EventsState> pipeline, IRunTaskTarget ecs, TimeProvider time, RuleSchedulerOptions options, ILogger logger, IMetricSink? metrics = null)
     {
+        _metrics = metrics;
         _pipeline = pipeline;
         _ecs = ecs;
         _time = time;
         _options = options;
         _logger = logger;
     }
+
+    /// <summary>
+    /// Awaited before the first firing (and the recovery of cut-off ones): the server waits for its agents to reconnect
+    /// after a start, so a RunTask made then is not refused for instances that are only reconnecting.
+    /// </summary>
+    public Func<CancellationToken, Task>? Ready { get; init; }
 
     /// <summary>Tasks started by firings so far (for diagnostics and tests).</summary>
     public long TasksStarted => Interlocked.Read(ref _tasksStarted);
@@ -72,6 +88,19 @@ public sealed partial class RuleScheduler : IAsyncDisposable
     private async Task RunAsync()
     {
         var token = _stopping.Token;
+        if (Ready is { } ready)
+        {
+            try
+            {
+                await ready(token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
+        Recover(_pipeline.Current);
         while (!token.IsCancellationRequested)
         {
             var changed = _changed;
@@ -111,6 +140,23 @@ public sealed partial class RuleScheduler : IAsyncDisposable
             {
                 Interlocked.CompareExchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), changed);
             }
+        }
+    }
+
+    /// <summary>Invokes again the last recorded firings that a kill may have cut between their record and their RunTask.</summary>
+    private void Recover(EventsState state)
+    {
+        var (rules, schedules) = FiringPlan.Recoverable(state, _time.GetUtcNow(), _options.RecoveryWindow);
+        foreach (var (rule, due) in rules)
+        {
+            LogRecovering(_logger, "Rule", rule.Name, due);
+            Track(InvokeAsync(rule, due));
+        }
+
+        foreach (var (schedule, due) in schedules)
+        {
+            LogRecovering(_logger, "Schedule", schedule.Name, due);
+            Track(InvokeAsync(schedule, due));
         }
     }
 
@@ -180,6 +226,7 @@ public sealed partial class RuleScheduler : IAsyncDisposable
             case FiringVerdict.TooOld:
                 var resume = now - TimeSpan.FromSeconds(schedule.MaximumEventAgeInSeconds);
                 LogScheduleDropped(_logger, schedule.Name, schedule.Group, due, resume);
+                InvocationMetrics.Dropped(_metrics, SourceOf(schedule), now);
                 Requeue(schedule, resume.AddTicks(-1));
                 return;
             default:
@@ -217,7 +264,17 @@ public sealed partial class RuleScheduler : IAsyncDisposable
         }
 
         LogScheduleFiring(_logger, schedule.Name, schedule.Group, due);
+        await InvokeAsync(schedule, due);
+    }
+
+    private static InvocationSource SourceOf(ScheduleRecord schedule) => new(InvocationKind.Schedule, schedule.Name, schedule.Group);
+
+    private static InvocationSource SourceOf(RuleRecord rule) => new(InvocationKind.Rule, rule.Name, rule.Bus);
+
+    private async Task InvokeAsync(ScheduleRecord schedule, DateTimeOffset due)
+    {
         var startedBy = "chronos-schedule/" + schedule.Name;
+        var token = FiringPlan.Token(schedule.Arn, "target", due);
         RunTaskCall call;
         if (schedule.TargetArn == Scheduler.ScheduleDecisions.UniversalRunTask)
         {
@@ -230,15 +287,17 @@ public sealed partial class RuleScheduler : IAsyncDisposable
         else
         {
             Interlocked.Increment(ref _failedInvocations);
+            InvocationMetrics.Invoked(_metrics, SourceOf(schedule), failed: true, _time.GetUtcNow());
             LogUnsupportedTarget(_logger, "Schedule", schedule.Name, "target", schedule.TargetArn);
             return;
         }
 
-        await InvokeAsync(call, "Schedule", schedule.Name, "target");
+        await InvokeAsync(call with { ClientToken = token, Source = SourceOf(schedule) }, "Schedule", schedule.Name, "target");
     }
 
     private async Task InvokeAsync(RunTaskCall call, string kind, string source, string target)
     {
+        var failed = true;
         try
         {
             var outcome = await _ecs.RunTaskAsync(call, _stopping.Token);
@@ -248,7 +307,8 @@ public sealed partial class RuleScheduler : IAsyncDisposable
                 LogTaskStarted(_logger, kind, source, target, task);
             }
 
-            if (outcome.Failures.Count > 0)
+            failed = outcome.Failures.Count > 0;
+            if (failed)
             {
                 Interlocked.Increment(ref _failedInvocations);
                 LogInvocationFailed(_logger, kind, source, target, string.Join("; ", outcome.Failures));
@@ -258,6 +318,11 @@ public sealed partial class RuleScheduler : IAsyncDisposable
         {
             Interlocked.Increment(ref _failedInvocations);
             LogInvocationFailed(_logger, kind, source, target, ex.Message);
+        }
+
+        if (call.Source is { } invoker)
+        {
+            InvocationMetrics.Invoked(_metrics, invoker, failed, _time.GetUtcNow());
         }
     }
 
@@ -334,16 +399,29 @@ public sealed partial class RuleScheduler : IAsyncDisposable
         }
 
         LogFiring(_logger, rule.Name, due, rule.Targets.Count);
+        InvocationMetrics.Triggered(_metrics, SourceOf(rule), matchedEvent: false, _time.GetUtcNow());
+        await InvokeAsync(rule, due);
+    }
+
+    private async Task InvokeAsync(RuleRecord rule, DateTimeOffset due)
+    {
+        var source = SourceOf(rule);
         foreach (var target in rule.Targets)
         {
             if (target.Ecs is not { } ecs)
             {
                 Interlocked.Increment(ref _failedInvocations);
+                InvocationMetrics.Invoked(_metrics, source, failed: true, _time.GetUtcNow());
                 LogUnsupportedTarget(_logger, "Rule", rule.Name, target.Id, target.Arn);
                 continue;
             }
 
-            await InvokeAsync(new RunTaskCall(rule.Region, target.Arn, ecs, Delivery.EventRouting.ScheduledInput(rule, target, due), "events-rule/" + rule.Name), "Rule", rule.Name, target.Id);
+            var call = new RunTaskCall(rule.Region, target.Arn, ecs, Delivery.EventRouting.ScheduledInput(rule, target, due), "events-rule/" + rule.Name)
+            {
+                ClientToken = FiringPlan.Token(rule.Arn, target.Id, due),
+                Source = source,
+            };
+            await InvokeAsync(call, "Rule", rule.Name, target.Id);
         }
     }
 
@@ -365,6 +443,9 @@ public sealed partial class RuleScheduler : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rule {Rule} fires for {Scheduled:o} ({TargetCount} targets)")]
     private static partial void LogFiring(ILogger logger, string rule, DateTimeOffset scheduled, int targetCount);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Kind} {Name}: invoking its last recorded firing for {Scheduled:o} again (its client tokens replay what already ran)")]
+    private static partial void LogRecovering(ILogger logger, string kind, string name, DateTimeOffset scheduled);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Schedule {Schedule} in group {Group} fires for {Scheduled:o}")]
     private static partial void LogScheduleFiring(ILogger logger, string schedule, string group, DateTimeOffset scheduled);

@@ -62,6 +62,9 @@ public sealed partial class AgentHub : IAsyncDisposable
         _monitor = Task.Run(MonitorAsync);
     }
 
+    /// <summary>Whether the agent of <paramref name="containerInstanceArn"/> has a channel open to this server now.</summary>
+    public bool HasChannel(string containerInstanceArn) => _connections.ContainsKey(containerInstanceArn);
+
     /// <summary>Serves one agent's channel until it disconnects.</summary>
     public async Task HandleAsync(HttpContext http)
     {

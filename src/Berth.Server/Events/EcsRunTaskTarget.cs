@@ -61,6 +61,7 @@ public sealed class EcsRunTaskTarget(DispatchTable table, string accountId) : IR
         {
             var request = JsonSerializer.Deserialize(json, Lenient.RunTaskRequest) ?? throw new JsonException("null is not a RunTask request");
             request.StartedBy ??= call.StartedBy;
+            request.ClientToken ??= call.ClientToken;
             return request;
         }
 
@@ -71,6 +72,7 @@ public sealed class EcsRunTaskTarget(DispatchTable table, string accountId) : IR
             TaskDefinition = p.TaskDefinitionArn,
             Count = p.TaskCount,
             StartedBy = call.StartedBy,
+            ClientToken = call.ClientToken,
             LaunchType = p.LaunchType,
             PlatformVersion = p.PlatformVersion,
             Group = p.Group,

@@ -23,13 +23,17 @@ public sealed partial class EventDelivery : ControllerLoop
     private readonly CommitPipeline<EventsState> _rules;
     private readonly IRunTaskTarget _target;
     private readonly ILogger _logger;
+    private readonly IMetricSink? _metrics;
+    private readonly TimeProvider _time;
 
     /// <summary>Delivery over the rules of <paramref name="rules"/> to <paramref name="target"/>; call <see cref="ControllerLoop.Start"/> to run it.</summary>
-    public EventDelivery(CommitPipeline<EventsState> rules, IRunTaskTarget target, ILogger logger)
+    public EventDelivery(CommitPipeline<EventsState> rules, IRunTaskTarget target, ILogger logger, IMetricSink? metrics = null, TimeProvider? time = null)
     {
         _rules = rules;
         _target = target;
         _logger = logger;
+        _metrics = metrics;
+        _time = time ?? TimeProvider.System;
     }
 
     /// <summary>Events delivered so far (routed, whatever their targets did).</summary>
@@ -56,12 +60,23 @@ public sealed partial class EventDelivery : ControllerLoop
         {
             try
             {
-                foreach (var call in EventRouting.Route(_rules.Current, @event))
+                var calls = EventRouting.Route(_rules.Current, @event);
+                foreach (var rule in calls.Select(c => c.Source).OfType<InvocationSource>().Distinct())
+                {
+                    InvocationMetrics.Triggered(_metrics, rule, matchedEvent: true, _time.GetUtcNow());
+                }
+
+                foreach (var call in calls)
                 {
                     var outcome = await _target.RunTaskAsync(call, cancellationToken);
                     foreach (var failure in outcome.Failures)
                     {
                         LogFailed(_logger, call.StartedBy, failure);
+                    }
+
+                    if (call.Source is { } source)
+                    {
+                        InvocationMetrics.Invoked(_metrics, source, outcome.Failures.Count > 0, _time.GetUtcNow());
                     }
                 }
             }

@@ -134,7 +134,8 @@ public static partial class BerthServer
                 options.MetricPeriod,
                 options.MetricPeriod);
             var runTaskTarget = new EcsRunTaskTarget(table, options.AccountId);
-            await using var delivery = new EventDelivery(events.Pipeline, runTaskTarget, stateLoggers.CreateLogger<EventDelivery>());
+            var invocationMetrics = new MetricStoreSink(metricStore, time);
+            await using var delivery = new EventDelivery(events.Pipeline, runTaskTarget, stateLoggers.CreateLogger<EventDelivery>(), invocationMetrics, time);
             new EventsApi(events.Pipeline, options.AccountId, time) { Published = delivery.Publish }.Register(table);
             table.Freeze();
             var queryTable = new QueryDispatchTable();
@@ -199,7 +200,19 @@ public static partial class BerthServer
             services.Start();
             await using var expiry = new ExpiryController(pipeline, time, RetentionPeriods.Of(options.StoppedTaskRetention), loggers.CreateLogger<ExpiryController>());
             expiry.Start();
-            await using var rules = new RuleScheduler(events.Pipeline, runTaskTarget, time, new RuleSchedulerOptions { RateMinute = options.EventsRateMinute, FlexibleSeed = Random.Shared.Next() }, loggers.CreateLogger<RuleScheduler>());
+            await using var rules = new RuleScheduler(events.Pipeline, runTaskTarget, time, new RuleSchedulerOptions
+            {
+                RateMinute = options.EventsRateMinute,
+                FlexibleSeed = Random.Shared.Next(),
+
+                // ECS replays a firing's RunTask from its client token only while it keeps the token.
+                RecoveryWindow = options.StoppedTaskRetention,
+            },
+            loggers.CreateLogger<RuleScheduler>(),
+            invocationMetrics)
+            {
+                Ready = token => FleetReadiness.WaitAsync(pipeline, hub.HasChannel, time, FleetReadiness.Grace, token),
+            };
             rules.Start();
             delivery.Start();
             await using var ecsEvents = new EcsEventSource(pipeline, delivery, time, loggers.CreateLogger<EcsEventSource>());
