@@ -204,6 +204,25 @@ public sealed class ScheduleFiringTests : IDisposable
     }
 
     [Fact]
+    public async Task A_schedule_years_ahead_does_not_stop_the_loop_from_firing_later_ones()
+    {
+        // Task.Delay refuses waits beyond about 49 days: the loop must not die sleeping toward an at() in 2030.
+        var clock = new FakeTimeProvider(Created);
+        var ecs = new RecordingEcs();
+        await using var store = await SqliteDocumentStore.OpenAsync(Path.Combine(_dir, "events.db"), CancellationToken.None);
+        await using var pipeline = new CommitPipeline<EventsState>(store, EventsState.Empty);
+        var far = Input("at(2030-01-01T00:00:00)");
+        far.Name = "far";
+        await pipeline.ExecuteAsync(s => ScheduleDecisions.Create(s, Region, Account, clock.GetUtcNow(), far));
+        await using var scheduler = new RuleScheduler(pipeline, ecs, clock, new RuleSchedulerOptions(), NullLogger.Instance);
+        scheduler.Start();
+        await Task.Delay(100);
+        await pipeline.ExecuteAsync(s => ScheduleDecisions.Create(s, Region, Account, clock.GetUtcNow(), Input("at(2026-12-02T10:05:00)")));
+        await AdvanceUntilAsync(clock, () => !ecs.Calls.IsEmpty);
+        Assert.Equal("chronos-schedule/s", Assert.Single(ecs.Calls).StartedBy);
+    }
+
+    [Fact]
     public async Task A_flexible_schedule_fires_inside_its_window_and_a_recurring_one_stops_at_its_end_date()
     {
         var clock = new FakeTimeProvider(Created);

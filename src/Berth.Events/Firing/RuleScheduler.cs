@@ -73,6 +73,8 @@ public sealed partial class RuleScheduler : IAsyncDisposable
     /// <summary>Invocations that failed so far (RunTask refused or reported failures).</summary>
     public long FailedInvocations => Interlocked.Read(ref _failedInvocations);
 
+    private static readonly TimeSpan MaxSleep = TimeSpan.FromDays(1);
+
     private long _tasksStarted;
     private long _failedInvocations;
 
@@ -104,23 +106,32 @@ public sealed partial class RuleScheduler : IAsyncDisposable
         while (!token.IsCancellationRequested)
         {
             var changed = _changed;
-            Plan(_pipeline.Current);
             var now = _time.GetUtcNow();
-            while (_queue.TryPeek(out var entry, out var at) && at <= now)
+            try
             {
-                _queue.Dequeue();
-                switch (entry.Source)
+                Plan(_pipeline.Current);
+                while (_queue.TryPeek(out var entry, out var at) && at <= now)
                 {
-                    case RuleRecord rule:
-                        Due(rule, entry.Due, now);
-                        break;
-                    case ScheduleRecord schedule:
-                        Due(schedule, entry.Due, now);
-                        break;
+                    _queue.Dequeue();
+                    switch (entry.Source)
+                    {
+                        case RuleRecord rule:
+                            Due(rule, entry.Due, now);
+                            break;
+                        case ScheduleRecord schedule:
+                            Due(schedule, entry.Due, now);
+                            break;
+                    }
                 }
             }
+            catch (Exception ex)
+            {
+                // One bad rule or schedule must not stop every other one: logged, and the loop goes on.
+                LogLoopFailed(_logger, ex);
+            }
 
-            var wait = _queue.TryPeek(out _, out var next) ? next - now : Timeout.InfiniteTimeSpan;
+            // Capped: Task.Delay refuses more than about 49 days, and an at() schedule can be years ahead.
+            var wait = _queue.TryPeek(out _, out var next) ? TimeSpan.FromTicks(Math.Min((next - now).Ticks, MaxSleep.Ticks)) : Timeout.InfiniteTimeSpan;
             using var delay = CancellationTokenSource.CreateLinkedTokenSource(token);
             var sleeping = Task.Delay(wait, _time, delay.Token);
             try
@@ -443,6 +454,9 @@ public sealed partial class RuleScheduler : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rule {Rule} fires for {Scheduled:o} ({TargetCount} targets)")]
     private static partial void LogFiring(ILogger logger, string rule, DateTimeOffset scheduled, int targetCount);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The rule scheduler's loop failed; it goes on")]
+    private static partial void LogLoopFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Kind} {Name}: invoking its last recorded firing for {Scheduled:o} again (its client tokens replay what already ran)")]
     private static partial void LogRecovering(ILogger logger, string kind, string name, DateTimeOffset scheduled);
