@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Berth.Ecs.Clusters;
 using Berth.Ecs.ContainerInstances;
 using Berth.Ecs.State;
@@ -8,8 +10,15 @@ namespace Berth.Ecs.Tasks;
 /// <summary>Turns a cluster of the state into what <see cref="Placement"/> decides over.</summary>
 internal static class PlacementSnapshot
 {
+    // One snapshot per (state, cluster): RunTasks arriving together plan on the same published state, and summing
+    // every live task of the cluster once per commit instead of once per RunTask keeps a burst linear. Snapshots are
+    // never written after they are made (placement keeps its own counts), so sharing them is safe.
+    private static readonly ConditionalWeakTable<EcsState, ConcurrentDictionary<string, ClusterSnapshot>> Cache = new();
+
     /// <summary>Every instance of the cluster (INACTIVE ones too, so StartTask can say why it refused them).</summary>
-    public static ClusterSnapshot Of(EcsState state, ClusterRecord cluster) => Of(state, ContainerInstanceRules.Of(state, cluster).ToList());
+    public static ClusterSnapshot Of(EcsState state, ClusterRecord cluster) =>
+        Cache.GetValue(state, _ => new ConcurrentDictionary<string, ClusterSnapshot>(StringComparer.Ordinal))
+            .GetOrAdd(cluster.ClusterArn, _ => Of(state, ContainerInstanceRules.Of(state, cluster).ToList()));
 
     /// <summary>Only <paramref name="instances"/> (a commit's re-check of the instances a plan chose).</summary>
     public static ClusterSnapshot Of(EcsState state, List<InstanceRecord> instances)
@@ -22,9 +31,7 @@ internal static class PlacementSnapshot
             var (cpu, memory) = (task.Cpu, task.Memory);
             usage.Cpu += cpu;
             usage.Memory += memory;
-            var (tcp, udp) = TaskResources.BoundPorts(state, task);
-            usage.Tcp.UnionWith(tcp);
-            usage.Udp.UnionWith(udp);
+            TaskResources.AddBoundPorts(state, task, usage.Tcp, usage.Udp);
             usage.Running++;
             if (task.Group is not null)
             {

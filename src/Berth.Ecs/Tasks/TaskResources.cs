@@ -65,7 +65,14 @@ public static class TaskResources
     {
         var tcp = new HashSet<int>();
         var udp = new HashSet<int>();
-        if (DefinitionOf(state, task) is { } definition)
+        AddBoundPorts(state, task, tcp, udp);
+        return (tcp, udp);
+    }
+
+    /// <summary>Adds <see cref="BoundPorts"/> to <paramref name="tcp"/> and <paramref name="udp"/> (no sets of its own: placement sums thousands of tasks).</summary>
+    public static void AddBoundPorts(EcsState state, TaskRecord task, HashSet<int> tcp, HashSet<int> udp)
+    {
+        if (DefinitionOf(state, task) is { } definition && HasStaticPorts(definition))
         {
             var (staticTcp, staticUdp) = StaticPorts(definition);
             tcp.UnionWith(staticTcp.Where(p => p != 0));
@@ -82,7 +89,19 @@ public static class TaskResources
                 }
             }
         }
+    }
 
-        return (tcp, udp);
+    // Most definitions map no ports: then StaticPorts would only build two empty sets.
+    private static bool HasStaticPorts(TaskDefinition definition)
+    {
+        foreach (var container in definition.ContainerDefinitions ?? [])
+        {
+            if (container.PortMappings is { Count: > 0 })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
