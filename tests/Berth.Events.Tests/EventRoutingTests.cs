@@ -55,6 +55,39 @@ public sealed class EventRoutingTests
         Assert.Null(call.Input);
     }
 
+    [Fact]
+    public void A_log_group_target_gets_the_whole_event_in_a_stream_named_by_its_id_or_what_InputPath_selects()
+    {
+        var state = RuleDecisions.PutTargets(Rules(StoppedWithError), Scope, new PutTargetsRequest
+        {
+            Rule = "cleanup",
+            Targets =
+            [
+                new Target { Id = "log", Arn = "arn:aws:logs:us-east-1:000000000000:log-group:/aws/events/ecs:*" },
+                new Target { Id = "detail", Arn = "arn:aws:logs:us-east-1:000000000000:log-group:details", InputPath = "$.detail.group" },
+            ],
+        }).State;
+        var @event = Stopped(exitCode: 3);
+        var routed = EventRouting.RouteAll(state, @event);
+        Assert.Single(routed.Calls);
+        var whole = Assert.Single(routed.Logs, l => l.LogGroup == "/aws/events/ecs");
+        Assert.Equal(("us-east-1", "e1", @event.Json, Now, "cleanup"), (whole.Region, whole.Stream, whole.Message, whole.Time, whole.Source.Name));
+        Assert.Equal("\"family:job\"", Assert.Single(routed.Logs, l => l.LogGroup == "details").Message);
+    }
+
+    [Theory]
+    [InlineData("arn:aws:logs:us-east-1:123456789012:log-group:/aws/events/a", "us-east-1", "/aws/events/a")]
+    [InlineData("arn:aws:logs:eu-west-1:123456789012:log-group:a:b:*", "eu-west-1", "a:b")]
+    [InlineData("arn:aws:logs:us-east-1:123456789012:log-group:", null, null)]
+    [InlineData("arn:aws:ecs:us-east-1:123456789012:cluster/default", null, null)]
+    [InlineData("arn:aws:logs:us-east-1:123456789012:destination:d", null, null)]
+    public void Log_group_target_ARNs(string arn, string? region, string? group)
+    {
+        var parsed = Berth.Events.Firing.LogGroupTargets.Parse(arn);
+        Assert.Equal(region, parsed?.Region);
+        Assert.Equal(group, parsed?.LogGroup);
+    }
+
     [Theory]
     [InlineData(0, "family:job", "ENABLED", "default")]
     [InlineData(3, "family:other", "ENABLED", "default")]

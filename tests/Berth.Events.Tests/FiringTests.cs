@@ -253,6 +253,28 @@ public sealed class FiringTests : IDisposable
     }
 
     [Fact]
+    public async Task A_scheduled_rules_log_group_target_gets_each_Scheduled_Event()
+    {
+        var clock = new FakeTimeProvider(Created);
+        var logs = new RecordingLogs();
+        await using var store = await SqliteDocumentStore.OpenAsync(Path.Combine(_dir, "events.db"), CancellationToken.None);
+        await using var pipeline = new CommitPipeline<EventsState>(store, EventsState.Empty);
+        await pipeline.ExecuteAsync(s => RuleDecisions.PutRule(s, Scope, clock.GetUtcNow(), new PutRuleRequest { Name = "r", ScheduleExpression = "rate(1 minute)" }));
+        await pipeline.ExecuteAsync(s => RuleDecisions.PutTargets(s, Scope, new PutTargetsRequest { Rule = "r", Targets = [new Target { Id = "log", Arn = "arn:aws:logs:us-east-1:000000000000:log-group:/aws/events/r" }] }));
+        await using (var scheduler = new RuleScheduler(pipeline, new RecordingEcs(), clock, new RuleSchedulerOptions(), NullLogger.Instance) { LogGroups = logs })
+        {
+            scheduler.Start();
+            await AdvanceUntilAsync(clock, () => logs.Puts.Count >= 2);
+        }
+
+        var first = logs.Puts.First();
+        Assert.Equal("/aws/events/r", first.LogGroup);
+        var @event = System.Text.Json.Nodes.JsonNode.Parse(first.Message)!;
+        Assert.Equal(("Scheduled Event", "aws.events", first.Stream), ((string?)@event["detail-type"], (string?)@event["source"], (string?)@event["id"]));
+        Assert.Equal(2, logs.Puts.Take(2).Select(p => p.Stream).Distinct().Count());
+    }
+
+    [Fact]
     public void Scheduler_metrics_are_per_group_and_for_the_account_and_custom_buses_name_theirs()
     {
         var sink = new RecordingSink();
@@ -281,6 +303,17 @@ public sealed class FiringTests : IDisposable
             return Task.FromResult(Fail
                 ? new RunTaskOutcome([], ["arn: RESOURCE:CPU"])
                 : new RunTaskOutcome(["arn:aws:ecs:us-east-1:000000000000:task/default/" + Calls.Count], []));
+        }
+    }
+
+    private sealed class RecordingLogs : ILogGroupTarget
+    {
+        public ConcurrentQueue<LogDelivery> Puts { get; } = new();
+
+        public Task<string?> PutAsync(LogDelivery delivery, CancellationToken cancellationToken)
+        {
+            Puts.Enqueue(delivery);
+            return Task.FromResult<string?>(null);
         }
     }
 

@@ -34,18 +34,28 @@ public sealed record BusEvent(string Region, string Bus, string Json)
     }
 }
 
+/// <summary>What an event makes: RunTask calls for ECS targets and writes for log group targets.</summary>
+/// <param name="Calls">The RunTask calls.</param>
+/// <param name="Logs">The log group writes.</param>
+public sealed record Routed(IReadOnlyList<RunTaskCall> Calls, IReadOnlyList<LogDelivery> Logs);
+
 /// <summary>
 /// Which targets an event reaches, as a pure function of the rules: every ENABLED rule on the event's bus whose
-/// event pattern matches it, each of its ECS targets once, with the input <see cref="InputOf"/> gives (with none,
-/// ECS gets no overrides: the event itself is not a task override).
+/// event pattern matches it, each of its ECS and log group targets once, with the input <see cref="InputOf"/> gives
+/// (with none, ECS gets no overrides: the event itself is not a task override; a log group gets the whole event).
 /// </summary>
 public static class EventRouting
 {
     /// <summary>The RunTask calls <paramref name="event"/> makes; rules whose pattern does not parse are skipped.</summary>
-    public static IReadOnlyList<RunTaskCall> Route(EventsState state, BusEvent @event, Func<string, EventPattern?>? patterns = null)
+    public static IReadOnlyList<RunTaskCall> Route(EventsState state, BusEvent @event, Func<string, EventPattern?>? patterns = null) =>
+        RouteAll(state, @event, patterns).Calls;
+
+    /// <summary>Everything <paramref name="event"/> makes: RunTask calls for ECS targets and writes for log group targets.</summary>
+    public static Routed RouteAll(EventsState state, BusEvent @event, Func<string, EventPattern?>? patterns = null)
     {
         patterns ??= Parse;
         var calls = new List<RunTaskCall>();
+        var logs = new List<LogDelivery>();
         using var document = JsonDocument.Parse(@event.Json);
         var root = document.RootElement;
         foreach (var rule in state.Rules.Values)
@@ -60,19 +70,51 @@ public static class EventRouting
                 continue;
             }
 
+            var source = new InvocationSource(InvocationKind.Rule, rule.Name, rule.Bus);
             foreach (var target in rule.Targets)
             {
                 if (target.Ecs is { } ecs)
                 {
-                    calls.Add(new RunTaskCall(rule.Region, target.Arn, ecs, InputOf(target, rule, root), "events-rule/" + rule.Name)
-                    {
-                        Source = new InvocationSource(InvocationKind.Rule, rule.Name, rule.Bus),
-                    });
+                    calls.Add(new RunTaskCall(rule.Region, target.Arn, ecs, InputOf(target, rule, root), "events-rule/" + rule.Name) { Source = source });
+                }
+                else if (LogDeliveryOf(target, rule, root, @event.Json, source) is { } delivery)
+                {
+                    logs.Add(delivery);
                 }
             }
         }
 
-        return calls;
+        return new Routed(calls, logs);
+    }
+
+    /// <summary>
+    /// What a log group target gets for an event: its input as for any target, else the whole event, in a stream named
+    /// by the event's id, timestamped with the event's time; null when the target is not a log group.
+    /// </summary>
+    public static LogDelivery? LogDeliveryOf(TargetRecord target, RuleRecord rule, JsonElement @event, string eventJson, InvocationSource source)
+    {
+        if (LogGroupTargets.Parse(target.Arn) is not { } group)
+        {
+            return null;
+        }
+
+        var id = @event.TryGetProperty("id", out var i) && i.ValueKind == JsonValueKind.String ? i.GetString()! : "events";
+        var time = @event.TryGetProperty("time", out var t) && t.ValueKind == JsonValueKind.String
+            && DateTimeOffset.TryParse(t.GetString(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed) ? parsed : DateTimeOffset.UnixEpoch;
+        return new LogDelivery(group.Region, group.LogGroup, id, InputOf(target, rule, @event) ?? eventJson, time, source);
+    }
+
+    /// <summary>What a scheduled rule's firing due at <paramref name="due"/> writes to a log group target (null when the target is not one).</summary>
+    public static LogDelivery? ScheduledLogDelivery(RuleRecord rule, TargetRecord target, DateTimeOffset due)
+    {
+        if (LogGroupTargets.Parse(target.Arn) is null)
+        {
+            return null;
+        }
+
+        var scheduled = ScheduledEvent(rule, due);
+        using var document = JsonDocument.Parse(scheduled.Json);
+        return LogDeliveryOf(target, rule, document.RootElement, scheduled.Json, new InvocationSource(InvocationKind.Rule, rule.Name, rule.Bus));
     }
 
     /// <summary>
@@ -86,12 +128,18 @@ public static class EventRouting
             return target.Input;
         }
 
+        using var document = JsonDocument.Parse(ScheduledEvent(rule, due).Json);
+        return InputOf(target, rule, document.RootElement);
+    }
+
+    /// <summary>EventBridge's "Scheduled Event" for a rule's firing due at <paramref name="due"/>.</summary>
+    public static BusEvent ScheduledEvent(RuleRecord rule, DateTimeOffset due)
+    {
         var account = rule.Arn.Split(':') is { Length: > 4 } parts ? parts[4] : string.Empty;
+
         // The event's id is made from the firing, so the same firing gives the same input (and RunTask request) again.
         var id = new Guid(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(FiringPlan.Token(rule.Arn, "", due)))[..16]);
-        var scheduled = BusEvent.Envelope(rule.Region, account, rule.Bus, id.ToString(), due, "aws.events", "Scheduled Event", [rule.Arn], new JsonObject());
-        using var document = JsonDocument.Parse(scheduled.Json);
-        return InputOf(target, rule, document.RootElement);
+        return BusEvent.Envelope(rule.Region, account, rule.Bus, id.ToString(), due, "aws.events", "Scheduled Event", [rule.Arn], new JsonObject());
     }
 
     /// <summary>The part of <paramref name="event"/> a JSONPath such as <c>$.detail.overrides</c> selects, as JSON; null when it selects nothing.</summary>

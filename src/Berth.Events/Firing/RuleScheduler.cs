@@ -24,7 +24,7 @@ public sealed record RuleSchedulerOptions
 }
 
 /// <summary>
-/// Fires scheduled rules and EventBridge Scheduler schedules: a priority queue of next due times (one entry per rule or
+/// Fires scheduled rules and EventBridge Scheduler schedules (ECS targets; a rule's log group targets too): a priority queue of next due times (one entry per rule or
 /// schedule, stale entries dropped when they come up), fed by the EventBridge state's commits. Each firing is recorded
 /// durably before its targets are invoked, and each target's RunTask carries a client token made from the firing, so a
 /// (rule or schedule, scheduled time) pair starts its tasks once: after a kill -9 between the record and the RunTask,
@@ -66,6 +66,9 @@ public sealed partial class RuleScheduler : IAsyncDisposable
     /// after a start, so a RunTask made then is not refused for instances that are only reconnecting.
     /// </summary>
     public Func<CancellationToken, Task>? Ready { get; init; }
+
+    /// <summary>Where log group targets' events are written; without it, such targets fail their invocations.</summary>
+    public ILogGroupTarget? LogGroups { get; init; }
 
     /// <summary>Tasks started by firings so far (for diagnostics and tests).</summary>
     public long TasksStarted => Interlocked.Read(ref _tasksStarted);
@@ -306,6 +309,27 @@ public sealed partial class RuleScheduler : IAsyncDisposable
         await InvokeAsync(call with { ClientToken = token, Source = SourceOf(schedule) }, "Schedule", schedule.Name, "target");
     }
 
+    private async Task PutLogAsync(ILogGroupTarget logGroups, LogDelivery delivery, string target)
+    {
+        string? failure;
+        try
+        {
+            failure = await logGroups.PutAsync(delivery, _stopping.Token);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            failure = ex.Message;
+        }
+
+        if (failure is not null)
+        {
+            Interlocked.Increment(ref _failedInvocations);
+            LogInvocationFailed(_logger, "Rule", delivery.Source.Name, target, failure);
+        }
+
+        InvocationMetrics.Invoked(_metrics, delivery.Source, failure is not null, _time.GetUtcNow());
+    }
+
     private async Task InvokeAsync(RunTaskCall call, string kind, string source, string target)
     {
         var failed = true;
@@ -419,6 +443,12 @@ public sealed partial class RuleScheduler : IAsyncDisposable
         var source = SourceOf(rule);
         foreach (var target in rule.Targets)
         {
+            if (target.Ecs is null && LogGroups is { } logGroups && Delivery.EventRouting.ScheduledLogDelivery(rule, target, due) is { } delivery)
+            {
+                await PutLogAsync(logGroups, delivery, target.Id);
+                continue;
+            }
+
             if (target.Ecs is not { } ecs)
             {
                 Interlocked.Increment(ref _failedInvocations);

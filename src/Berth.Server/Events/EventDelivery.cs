@@ -36,6 +36,9 @@ public sealed partial class EventDelivery : ControllerLoop
         _time = time ?? TimeProvider.System;
     }
 
+    /// <summary>Where log group targets' events are written.</summary>
+    public ILogGroupTarget? LogGroups { get; init; }
+
     /// <summary>Events delivered so far (routed, whatever their targets did).</summary>
     public long Delivered => Interlocked.Read(ref _delivered);
 
@@ -60,8 +63,8 @@ public sealed partial class EventDelivery : ControllerLoop
         {
             try
             {
-                var calls = EventRouting.Route(_rules.Current, @event);
-                foreach (var rule in calls.Select(c => c.Source).OfType<InvocationSource>().Distinct())
+                var (calls, logs) = EventRouting.RouteAll(_rules.Current, @event);
+                foreach (var rule in calls.Select(c => c.Source).OfType<InvocationSource>().Concat(logs.Select(l => l.Source)).Distinct())
                 {
                     InvocationMetrics.Triggered(_metrics, rule, matchedEvent: true, _time.GetUtcNow());
                 }
@@ -78,6 +81,17 @@ public sealed partial class EventDelivery : ControllerLoop
                     {
                         InvocationMetrics.Invoked(_metrics, source, outcome.Failures.Count > 0, _time.GetUtcNow());
                     }
+                }
+
+                foreach (var log in logs)
+                {
+                    var failure = LogGroups is null ? "log group targets are not served" : await LogGroups.PutAsync(log, cancellationToken);
+                    if (failure is not null)
+                    {
+                        LogFailed(_logger, "events-rule/" + log.Source.Name, failure);
+                    }
+
+                    InvocationMetrics.Invoked(_metrics, log.Source, failure is not null, _time.GetUtcNow());
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)

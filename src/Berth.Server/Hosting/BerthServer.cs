@@ -135,7 +135,8 @@ public static partial class BerthServer
                 options.MetricPeriod);
             var runTaskTarget = new EcsRunTaskTarget(table, options.AccountId);
             var invocationMetrics = new MetricStoreSink(metricStore, time);
-            await using var delivery = new EventDelivery(events.Pipeline, runTaskTarget, stateLoggers.CreateLogger<EventDelivery>(), invocationMetrics, time);
+            var logGroupTarget = new LogGroupTarget(logs, time);
+            await using var delivery = new EventDelivery(events.Pipeline, runTaskTarget, stateLoggers.CreateLogger<EventDelivery>(), invocationMetrics, time) { LogGroups = logGroupTarget };
             new EventsApi(events.Pipeline, options.AccountId, time) { Published = delivery.Publish }.Register(table);
             table.Freeze();
             var queryTable = new QueryDispatchTable();
@@ -212,6 +213,7 @@ public static partial class BerthServer
             invocationMetrics)
             {
                 Ready = token => FleetReadiness.WaitAsync(pipeline, hub.HasChannel, time, FleetReadiness.Grace, token),
+                LogGroups = logGroupTarget,
             };
             rules.Start();
             delivery.Start();

@@ -179,6 +179,12 @@ public sealed class ScheduledRuleTests(ScheduledRuleFixture fixture) : IClassFix
         };
         await Clients.AwsJsonAsync(Server, "events", "put-rule", "--name", orders, "--event-pattern", orderPattern.ToJsonString());
         await PutEcsTargetAsync(orders, cleanup, account, "echo order");
+
+        // ... and its CloudWatch Logs target gets the whole event, in a stream named by the event's id.
+        var logGroup = "/aws/events/" + orders;
+        await Clients.AwsJsonAsync(Server, "logs", "create-log-group", "--log-group-name", logGroup);
+        var logTarget = new JsonArray(new JsonObject { ["Id"] = "log", ["Arn"] = $"arn:aws:logs:{Clients.Region}:{account}:log-group:{logGroup}" });
+        Assert.Equal(0, (int)(await Clients.AwsJsonAsync(Server, "events", "put-targets", "--rule", orders, "--targets", logTarget.ToJsonString()))!["FailedEntryCount"]!);
         var entries = new JsonArray(
             new JsonObject { ["Source"] = "berth.e2e", ["DetailType"] = "Order Placed", ["Detail"] = new JsonObject { ["total"] = 250 }.ToJsonString() },
             new JsonObject { ["Source"] = "berth.e2e", ["DetailType"] = "Order Placed", ["Detail"] = new JsonObject { ["total"] = 5 }.ToJsonString() });
@@ -186,10 +192,20 @@ public sealed class ScheduledRuleTests(ScheduledRuleFixture fixture) : IClassFix
         Assert.Equal(0, (int)put!["FailedEntryCount"]!);
         List<string> orderTasks = [];
         await Poll.UntilAsync(async () => (orderTasks = await TasksStartedByAsync("events-rule/" + orders)).Count >= 1, TimeSpan.FromSeconds(60), () => "PutEvents ran nothing");
+        JsonArray logged = [];
+        await Poll.UntilAsync(
+            async () => (logged = (await Clients.AwsJsonAsync(Server, "logs", "filter-log-events", "--log-group-name", logGroup))!["events"]!.AsArray()).Count >= 1,
+            TimeSpan.FromSeconds(30),
+            () => "nothing in the rule's log group");
+        var entry = Assert.Single(logged)!;
+        var logged0 = JsonNode.Parse((string)entry["message"]!)!;
+        Assert.Equal(("Order Placed", 250), ((string?)logged0["detail-type"], (int?)logged0["detail"]!["total"]));
+        Assert.Equal((string?)put["Entries"]![0]!["EventId"], (string?)entry["logStreamName"]);
 
         // The follow-up rule saw exactly one failed stop (the cleanup tasks exit 0), the order rule one big order.
         Assert.Single(await TasksStartedByAsync("events-rule/" + rule));
         Assert.Single(orderTasks);
+        await Clients.AwsJsonAsync(Server, "events", "remove-targets", "--rule", orders, "--ids", "log");
         foreach (var name in new[] { rule, orders })
         {
             await Clients.AwsJsonAsync(Server, "events", "remove-targets", "--rule", name, "--ids", "ecs");
