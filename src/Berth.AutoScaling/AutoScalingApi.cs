@@ -49,8 +49,18 @@ public sealed class AutoScalingApi(CommitPipeline<AutoScalingState> pipeline, Al
             ValueTask.FromResult(ScalingDecisions.DescribeTargets(pipeline.Current, Scope(c), r)));
         Add(table, "PutScalingPolicy", Json.PutScalingPolicyRequest, Json.PutScalingPolicyResponse, async (c, r) =>
         {
+            var key = r.ResourceId is null || r.ScalableDimension is null || r.PolicyName is null
+                ? null
+                : AutoScalingState.ChildKey(AutoScalingState.TargetKey(c.Region, r.ResourceId, r.ScalableDimension), r.PolicyName);
+            var before = key is not null && pipeline.Current.Policies.TryGetValue(key, out var had) ? had : null;
             var policy = await pipeline.ExecuteAsync(s => ScalingDecisions.PutPolicy(s, Scope(c), Ids, time.GetUtcNow(), r));
             var owned = PutAlarms(policy, c.Region, c.AccountId);
+
+            // A policy that changed type, or now disables scale-in, no longer owns some of its old alarms.
+            if (before is not null)
+            {
+                alarms.DeleteOwned(PolicyAlarms.Names(before).Except(owned.Select(a => a.AlarmName!), StringComparer.Ordinal));
+            }
             return new PutScalingPolicyResponse { PolicyARN = policy.Arn, Alarms = owned };
         });
         Add(table, "DeleteScalingPolicy", Json.DeleteScalingPolicyRequest, Json.DeleteScalingPolicyResponse, async (c, r) =>
@@ -126,7 +136,7 @@ public sealed class AutoScalingApi(CommitPipeline<AutoScalingState> pipeline, Al
     {
         var readings = policy.TargetTracking is null
             ? alarms.WithAction(policy.Arn)
-            : [.. PolicyAlarms.Names(policy).Select(alarms.Read).OfType<AlarmReading>()];
+            : [.. PolicyAlarms.For(policy).Select(a => alarms.Read(a.AlarmName!)).OfType<AlarmReading>()];
         return [.. readings.Select(a => new Alarm { AlarmName = a.Name, AlarmARN = a.Arn })];
     }
 

@@ -87,9 +87,9 @@ public sealed class ServiceAutoScalingTests(AutoScalingFixture fixture) : IClass
         await fixture.Ecs.OkAsync("register_task_definition", new JsonObject
         {
             ["family"] = "as-idle",
-            ["cpu"] = "64",
+            ["cpu"] = "128",
             ["memory"] = "32",
-            ["containerDefinitions"] = new JsonArray(new JsonObject { ["name"] = "main", ["image"] = fixture.Image.Name, ["command"] = new JsonArray("sleep", "3600") }),
+            ["containerDefinitions"] = new JsonArray(new JsonObject { ["name"] = "main", ["image"] = fixture.Image.Name, ["command"] = new JsonArray("sleep", "3600"), ["stopTimeout"] = 2 }),
         });
         await fixture.Ecs.OkAsync("create_service", new JsonObject { ["serviceName"] = "as-idle", ["taskDefinition"] = "as-idle", ["desiredCount"] = 1 });
         try
@@ -133,21 +133,59 @@ public sealed class ServiceAutoScalingTests(AutoScalingFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task Targets_policies_and_their_alarms_survive_a_restart()
+    {
+        using var dataDir = new TempDir("berth-e2e-autoscaling-restart-");
+        string policyArn;
+        await using (var server = await BerthServer.StartAsync(dataDir.Path, extraArguments: ["--no-fargate", "--no-local-agent"]))
+        {
+            await using var ecs = EcsSession.Start(server);
+            await ecs.OkAsync("register_task_definition", new JsonObject
+            {
+                ["family"] = "as-kept",
+                ["containerDefinitions"] = new JsonArray(new JsonObject { ["name"] = "main", ["image"] = "busybox", ["memory"] = 16 }),
+            });
+            await ecs.OkAsync("create_service", new JsonObject { ["serviceName"] = "as-kept", ["taskDefinition"] = "as-kept", ["desiredCount"] = 0 });
+            await Clients.AwsJsonAsync(server, "application-autoscaling", "register-scalable-target", "--service-namespace", "ecs", "--resource-id", "service/default/as-kept", "--scalable-dimension", Dimension, "--min-capacity", "0", "--max-capacity", "5", "--suspended-state", "ScheduledScalingSuspended=true");
+            var put = await Clients.AwsJsonAsync(server, "application-autoscaling", "put-scaling-policy", "--service-namespace", "ecs", "--resource-id", "service/default/as-kept", "--scalable-dimension", Dimension, "--policy-name", "mem", "--policy-type", "TargetTrackingScaling", "--target-tracking-scaling-policy-configuration", """{"TargetValue": 70, "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageMemoryUtilization"}, "DisableScaleIn": true}""");
+            policyArn = (string)put!["PolicyARN"]!;
+            Assert.Single(put["Alarms"]!.AsArray());
+            await Clients.AwsJsonAsync(server, "application-autoscaling", "put-scheduled-action", "--service-namespace", "ecs", "--resource-id", "service/default/as-kept", "--scalable-dimension", Dimension, "--scheduled-action-name", "nightly", "--schedule", "cron(0 22 * * ? *)", "--scalable-target-action", "MaxCapacity=1");
+        }
+
+        await using (var server = await BerthServer.StartAsync(dataDir.Path, extraArguments: ["--no-fargate", "--no-local-agent"]))
+        {
+            var target = (await Clients.AwsJsonAsync(server, "application-autoscaling", "describe-scalable-targets", "--service-namespace", "ecs"))!["ScalableTargets"]![0]!;
+            Assert.Equal((0, 5, true), ((int)target["MinCapacity"]!, (int)target["MaxCapacity"]!, (bool)target["SuspendedState"]!["ScheduledScalingSuspended"]!));
+            var policy = (await Clients.AwsJsonAsync(server, "application-autoscaling", "describe-scaling-policies", "--service-namespace", "ecs"))!["ScalingPolicies"]![0]!;
+            Assert.Equal((policyArn, 70.0, true), ((string)policy["PolicyARN"]!, (double)policy["TargetTrackingScalingPolicyConfiguration"]!["TargetValue"]!, (bool)policy["TargetTrackingScalingPolicyConfiguration"]!["DisableScaleIn"]!));
+            var alarm = (string)policy["Alarms"]![0]!["AlarmName"]!;
+            Assert.StartsWith("TargetTracking-service/default/as-kept-AlarmHigh-", alarm, StringComparison.Ordinal);
+            var described = (await Clients.AwsJsonAsync(server, "cloudwatch", "describe-alarms", "--alarm-names", alarm))!["MetricAlarms"]!.AsArray();
+            Assert.Equal(("MemoryUtilization", 70.0), ((string?)described.Single()!["MetricName"], (double)described.Single()!["Threshold"]!));
+            var actions = (await Clients.AwsJsonAsync(server, "application-autoscaling", "describe-scheduled-actions", "--service-namespace", "ecs"))!["ScheduledActions"]!.AsArray();
+            Assert.Equal("cron(0 22 * * ? *)", (string?)actions.Single()!["Schedule"]);
+        }
+    }
+
+    [Fact]
     public async Task Target_tracking_scales_out_under_CPU_load_and_back_in_around_a_protected_task()
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         using var load = new TempDir("berth-e2e-autoscaling-load-");
         await File.WriteAllTextAsync(load.File("on"), "on");
 
         // 128 units (an eighth of a core): one busy loop is ~100 % of it, and three tasks hold under half a core. The
-        // loop burns only while the host file exists.
-        await fixture.Ecs.OkAsync("register_task_definition", $$"""
+        // loop burns only while the host file exists, and ends on SIGTERM (a scale-in does not wait out stopTimeout).
+        await fixture.Ecs.OkAsync("register_task_definition", $$$"""
             {
               "family": "as-burn", "cpu": "128", "memory": "32",
-              "volumes": [{"name": "load", "host": {"sourcePath": "{{load.Path}}"}}],
+              "volumes": [{"name": "load", "host": {"sourcePath": "{{{load.Path}}}"}}],
               "containerDefinitions": [{
-                "name": "main", "image": "{{fixture.Image.Name}}",
+                "name": "main", "image": "{{{fixture.Image.Name}}}",
                 "mountPoints": [{"sourceVolume": "load", "containerPath": "/load"}],
-                "command": ["sh", "-c", "while :; do if [ -e /load/on ]; then :; else sleep 1; fi; done"]
+                "stopTimeout": 2,
+                "command": ["sh", "-c", "trap 'exit 0' TERM; while :; do if [ -e /load/on ]; then :; else sleep 1; fi; done"]
               }]
             }
             """);
@@ -214,7 +252,7 @@ public sealed class ServiceAutoScalingTests(AutoScalingFixture fixture) : IClass
             var activities = (await Aas("describe-scaling-activities", "--service-namespace", "ecs", "--resource-id", "service/default/as-burner"))!["ScalingActivities"]!.AsArray();
             Assert.Contains(activities, a => (string?)a!["Cause"] == $"monitor alarm {alarmNames[0]} in state ALARM triggered policy cpu50" && (string?)a["StatusCode"] == "Successful");
             Assert.Contains(activities, a => (string?)a!["Cause"] == $"monitor alarm {alarmNames[1]} in state ALARM triggered policy cpu50" && (string?)a["Description"] == "Setting desired count to 1.");
-            Console.WriteLine($"autoscaling e2e: scaled out to 3 in {scaledOutAfter.TotalSeconds:0.0} s, in to 1 in {scaledInAfter.TotalSeconds:0.0} s (2 s periods)");
+            Console.WriteLine($"autoscaling e2e: scaled out to 3 in {scaledOutAfter.TotalSeconds:0.0} s, in to 1 in {scaledInAfter.TotalSeconds:0.0} s (2 s periods); the test took {clock.Elapsed.TotalSeconds:0.0} s");
 
             // Deleting the policy deletes its alarms.
             await Aas("delete-scaling-policy", "--service-namespace", "ecs", "--resource-id", "service/default/as-burner", "--scalable-dimension", Dimension, "--policy-name", "cpu50");
