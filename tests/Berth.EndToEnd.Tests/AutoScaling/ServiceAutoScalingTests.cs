@@ -98,7 +98,7 @@ public sealed class ServiceAutoScalingTests(AutoScalingFixture fixture) : IClass
             await Clients.AwsErrorAsync(Server, "ValidationException", "RegisterScalableTarget", "application-autoscaling", "register-scalable-target", "--service-namespace", "ecs", "--resource-id", "service/default/nope", "--scalable-dimension", Dimension, "--min-capacity", "1", "--max-capacity", "2");
             await Clients.AwsErrorAsync(Server, "ValidationException", "RegisterScalableTarget", "application-autoscaling", "register-scalable-target", "--service-namespace", "ecs", "--resource-id", "service/default/as-idle", "--scalable-dimension", Dimension, "--min-capacity", "3", "--max-capacity", "2");
             await Clients.AwsErrorAsync(Server, "ObjectNotFoundException", "PutScheduledAction", "application-autoscaling", "put-scheduled-action", "--service-namespace", "ecs", "--resource-id", "service/default/as-idle", "--scalable-dimension", Dimension, "--scheduled-action-name", "up", "--schedule", "rate(1 hour)", "--scalable-target-action", "MinCapacity=2");
-            var none = await Aas("describe-scalable-targets", "--service-namespace", "ecs");
+            var none = await Aas("describe-scalable-targets", "--service-namespace", "ecs", "--resource-ids", "service/default/as-idle");
             Assert.Empty(none!["ScalableTargets"]!.AsArray());
 
             var registered = await Aas("register-scalable-target", "--service-namespace", "ecs", "--resource-id", "service/default/as-idle", "--scalable-dimension", Dimension, "--min-capacity", "1", "--max-capacity", "2", "--tags", "team=blue");
@@ -173,10 +173,9 @@ public sealed class ServiceAutoScalingTests(AutoScalingFixture fixture) : IClass
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var load = new TempDir("berth-e2e-autoscaling-load-");
-        await File.WriteAllTextAsync(load.File("on"), "on");
 
         // 128 units (an eighth of a core): one busy loop is ~100 % of it, and three tasks hold under half a core. The
-        // loop burns only while the host file exists, and ends on SIGTERM (a scale-in does not wait out stopTimeout).
+        // loop burns only while the host file exists (created once the policy is in place), and ends on SIGTERM (a scale-in does not wait out stopTimeout).
         await fixture.Ecs.OkAsync("register_task_definition", $$$"""
             {
               "family": "as-burn", "cpu": "128", "memory": "32",
@@ -212,7 +211,8 @@ public sealed class ServiceAutoScalingTests(AutoScalingFixture fixture) : IClass
             var alarms = (await Clients.AwsJsonAsync(Server, ["cloudwatch", "describe-alarms", "--alarm-names", .. alarmNames]))!["MetricAlarms"]!.AsArray();
             Assert.Equal([(3, 50.0), (15, 45.0)], alarms.Select(a => ((int)a!["EvaluationPeriods"]!, (double)a["Threshold"]!)).OrderBy(x => x.Item1));
 
-            // Scale-out: 1 → 2 → 3 (the max), each task as busy as the first.
+            // The load starts. Scale-out: 1 → 2 → 3 (the max), each task as busy as the first.
+            await File.WriteAllTextAsync(load.File("on"), "on");
             var started = DateTimeOffset.UtcNow;
             await WaitServiceAsync("as-burner", s => (int)s["desiredCount"]! == 3 && (int)s["runningCount"]! == 3, "scaled out to 3 running", TimeSpan.FromSeconds(45));
             var scaledOutAfter = DateTimeOffset.UtcNow - started;
@@ -252,7 +252,7 @@ public sealed class ServiceAutoScalingTests(AutoScalingFixture fixture) : IClass
             var activities = (await Aas("describe-scaling-activities", "--service-namespace", "ecs", "--resource-id", "service/default/as-burner"))!["ScalingActivities"]!.AsArray();
             Assert.Contains(activities, a => (string?)a!["Cause"] == $"monitor alarm {alarmNames[0]} in state ALARM triggered policy cpu50" && (string?)a["StatusCode"] == "Successful");
             Assert.Contains(activities, a => (string?)a!["Cause"] == $"monitor alarm {alarmNames[1]} in state ALARM triggered policy cpu50" && (string?)a["Description"] == "Setting desired count to 1.");
-            Console.WriteLine($"autoscaling e2e: scaled out to 3 in {scaledOutAfter.TotalSeconds:0.0} s, in to 1 in {scaledInAfter.TotalSeconds:0.0} s (2 s periods); the test took {clock.Elapsed.TotalSeconds:0.0} s");
+            Console.WriteLine($"autoscaling e2e: from load start to 3 running in {scaledOutAfter.TotalSeconds:0.0} s, from load end to desired 1 in {scaledInAfter.TotalSeconds:0.0} s (2 s periods); the test took {clock.Elapsed.TotalSeconds:0.0} s");
 
             // Deleting the policy deletes its alarms.
             await Aas("delete-scaling-policy", "--service-namespace", "ecs", "--resource-id", "service/default/as-burner", "--scalable-dimension", Dimension, "--policy-name", "cpu50");
@@ -261,6 +261,7 @@ public sealed class ServiceAutoScalingTests(AutoScalingFixture fixture) : IClass
         finally
         {
             File.Delete(load.File("on"));
+            await Clients.AwsAsync(Server, "application-autoscaling", "deregister-scalable-target", "--service-namespace", "ecs", "--resource-id", "service/default/as-burner", "--scalable-dimension", Dimension);
             await fixture.Ecs.CallAsync("delete_service", new JsonObject { ["service"] = "as-burner", ["force"] = true });
         }
     }
