@@ -94,12 +94,18 @@ public sealed class ServiceAutoScalingTests(AutoScalingFixture fixture) : IClass
         await fixture.Ecs.OkAsync("create_service", new JsonObject { ["serviceName"] = "as-idle", ["taskDefinition"] = "as-idle", ["desiredCount"] = 1 });
         try
         {
-            // Bad input first: AWS's errors, nothing written.
-            await Clients.AwsErrorAsync(Server, "ValidationException", "RegisterScalableTarget", "application-autoscaling", "register-scalable-target", "--service-namespace", "ecs", "--resource-id", "service/default/nope", "--scalable-dimension", Dimension, "--min-capacity", "1", "--max-capacity", "2");
-            await Clients.AwsErrorAsync(Server, "ValidationException", "RegisterScalableTarget", "application-autoscaling", "register-scalable-target", "--service-namespace", "ecs", "--resource-id", "service/default/as-idle", "--scalable-dimension", Dimension, "--min-capacity", "3", "--max-capacity", "2");
-            await Clients.AwsErrorAsync(Server, "ObjectNotFoundException", "PutScheduledAction", "application-autoscaling", "put-scheduled-action", "--service-namespace", "ecs", "--resource-id", "service/default/as-idle", "--scalable-dimension", Dimension, "--scheduled-action-name", "up", "--schedule", "rate(1 hour)", "--scalable-target-action", "MinCapacity=2");
-            var none = await Aas("describe-scalable-targets", "--service-namespace", "ecs", "--resource-ids", "service/default/as-idle");
-            Assert.Empty(none!["ScalableTargets"]!.AsArray());
+            // Bad input first (boto3, one process): AWS's errors, nothing written.
+            var refused = await Clients.PythonAsync(Server, "service_ops.py", stdin: """
+                [{"service": "application-autoscaling", "op": "register_scalable_target", "args": {"ServiceNamespace": "ecs", "ResourceId": "service/default/nope", "ScalableDimension": "ecs:service:DesiredCount", "MinCapacity": 1, "MaxCapacity": 2}},
+                 {"service": "application-autoscaling", "op": "register_scalable_target", "args": {"ServiceNamespace": "ecs", "ResourceId": "service/default/as-idle", "ScalableDimension": "ecs:service:DesiredCount", "MinCapacity": 3, "MaxCapacity": 2}},
+                 {"service": "application-autoscaling", "op": "register_scalable_target", "args": {"ServiceNamespace": "ecs", "ResourceId": "cluster/default", "ScalableDimension": "ecs:service:DesiredCount", "MinCapacity": 1, "MaxCapacity": 2}},
+                 {"service": "application-autoscaling", "op": "put_scheduled_action", "args": {"ServiceNamespace": "ecs", "ResourceId": "service/default/as-idle", "ScalableDimension": "ecs:service:DesiredCount", "ScheduledActionName": "up", "Schedule": "rate(1 hour)", "ScalableTargetAction": {"MinCapacity": 2}}},
+                 {"service": "application-autoscaling", "op": "describe_scalable_targets", "args": {"ServiceNamespace": "ecs", "ResourceIds": ["service/default/as-idle"]}}]
+                """);
+            Assert.Equal(
+                [("ValidationException", "ECS service doesn't exist: service/default/nope"), ("ValidationException", "Minimum capacity cannot be greater than maximum capacity"), ("ValidationException", "Unsupported service namespace, resource type or scalable dimension"), ("ObjectNotFoundException", "No scalable target registered for service namespace: ecs, resource ID: service/default/as-idle, scalable dimension: ecs:service:DesiredCount")],
+                refused.AsArray().Take(4).Select(r => ((string?)r!["code"], (string?)r["message"])));
+            Assert.Empty(refused[4]!["response"]!["ScalableTargets"]!.AsArray());
 
             var registered = await Aas("register-scalable-target", "--service-namespace", "ecs", "--resource-id", "service/default/as-idle", "--scalable-dimension", Dimension, "--min-capacity", "1", "--max-capacity", "2", "--tags", "team=blue");
             var arn = (string)registered!["ScalableTargetARN"]!;
