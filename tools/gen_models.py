@@ -6,6 +6,7 @@ so the DTOs are generated rather than typed by hand. Usage:
     python3 tools/gen_models.py ecs 2014-11-13 Berth.Ecs.Model src/Berth.Ecs.Model/Generated
     python3 tools/gen_models.py scheduler 2021-06-30 Berth.Scheduler.Model src/Berth.Scheduler.Model/Generated
     python3 tools/gen_models.py cloudwatch 2010-08-01 Berth.CloudWatch.Model src/Berth.CloudWatch.Model/Generated
+    python3 tools/gen_models.py application-autoscaling 2016-02-06 Berth.AutoScaling.Model src/Berth.AutoScaling.Model/Generated
 """
 import gzip
 import json

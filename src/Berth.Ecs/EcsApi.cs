@@ -115,6 +115,10 @@ public sealed class EcsApi(CommitPipeline<EcsState> pipeline, TimeProvider time)
             (s, c, r) => TaskDecisions.Stop(s, Scope(c), time.GetUtcNow(), r), task => new StopTaskResponse { Task = TaskViews.ToWire(task) });
         Read(table, "DescribeTasks", Json.DescribeTasksRequest, Json.DescribeTasksResponse, TaskQueries.Describe);
         Read(table, "ListTasks", Json.ListTasksRequest, Json.ListTasksResponse, TaskQueries.List);
+        Write(table, "UpdateTaskProtection", Json.UpdateTaskProtectionRequest, Json.UpdateTaskProtectionResponse,
+            (s, c, r) => TaskProtection.Update(s, Scope(c), time.GetUtcNow(), r), response => response);
+        Read(table, "GetTaskProtection", Json.GetTaskProtectionRequest, Json.GetTaskProtectionResponse,
+            (s, scope, r) => TaskProtection.Get(s, scope, time.GetUtcNow(), r));
         Write(table, "SubmitTaskStateChange", Json.SubmitTaskStateChangeRequest, Json.SubmitTaskStateChangeResponse,
             (s, c, r) => TaskStateDecisions.SubmitTask(s, Scope(c), time.GetUtcNow(), r), ack => new SubmitTaskStateChangeResponse { Acknowledgment = ack });
         Write(table, "SubmitContainerStateChange", Json.SubmitContainerStateChangeRequest, Json.SubmitContainerStateChangeResponse,

@@ -33,7 +33,7 @@ public sealed class FuzzTests : IAsyncLifetime
 
         // The services Berth answers in AWS JSON are all found and fuzzed.
         var services = report["services"]!.AsObject();
-        foreach (var service in new[] { "ecs", "ecr", "logs", "events" })
+        foreach (var service in new[] { "ecs", "ecr", "logs", "events", "application-autoscaling" })
         {
             Assert.True(services[service] is JsonValue count && (int)count > 100, $"{service} was not fuzzed: {services.ToJsonString()}");
         }

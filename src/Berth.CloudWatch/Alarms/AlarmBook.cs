@@ -30,6 +30,14 @@ public sealed record AlarmRecord(
     DateTimeOffset UpdatedAt,
     DateTimeOffset TransitionedAt);
 
+/// <summary>An alarm as another service reads it.</summary>
+/// <param name="Name">Its name.</param>
+/// <param name="Arn">Its ARN.</param>
+/// <param name="State">Its state after the last evaluation.</param>
+/// <param name="Latest">The value of the most recent whole period with data in its evaluation range, if any.</param>
+/// <param name="Threshold">Its threshold.</param>
+public sealed record AlarmReading(string Name, string Arn, AlarmState State, double? Latest, double Threshold);
+
 /// <summary>
 /// The metric alarms, in memory beside the metrics (kept like them: not across a restart), with PutMetricAlarm's
 /// checks, DescribeAlarms, DeleteAlarms and the evaluation of every alarm on its metric (<see cref="EvaluateAll"/>, run
@@ -70,6 +78,68 @@ public sealed class AlarmBook(MetricStore store, TimeProvider time)
         }
 
         return new EmptyResult();
+    }
+
+    /// <summary>
+    /// Puts an alarm another service owns (Application Auto Scaling's target-tracking alarms): PutMetricAlarm's checks,
+    /// but evaluated over <paramref name="evaluationPeriod"/> instead of its Period (the metric period
+    /// BERTH_METRIC_PERIOD_SECONDS sets, where the alarm says 60 s). Its state is kept when it exists.
+    /// </summary>
+    public void PutOwned(PutMetricAlarmInput input, string region, string accountId, TimeSpan evaluationPeriod)
+    {
+        var (name, key, _, rule) = Check(input);
+        var now = time.GetUtcNow();
+        lock (_lock)
+        {
+            _alarms[name] = _alarms.TryGetValue(name, out var had)
+                ? had with { Input = input, Key = key, Period = evaluationPeriod, Rule = rule, ConfiguredAt = now }
+                : new AlarmRecord(
+                    name, $"arn:aws:cloudwatch:{region}:{accountId}:alarm:{name}", input, key, evaluationPeriod, rule, now,
+                    AlarmState.InsufficientData, "Unchecked: Initial alarm creation", now, now);
+        }
+    }
+
+    /// <summary>Removes the named alarms that exist (an owner deleting its own; no error for one already gone).</summary>
+    public void DeleteOwned(IEnumerable<string> names)
+    {
+        lock (_lock)
+        {
+            foreach (var name in names)
+            {
+                _alarms.Remove(name);
+            }
+        }
+    }
+
+    /// <summary>The alarm's state, threshold and most recent datapoint, or null when there is no such alarm.</summary>
+    public AlarmReading? Read(string name)
+    {
+        AlarmRecord? alarm;
+        lock (_lock)
+        {
+            _alarms.TryGetValue(name, out alarm);
+        }
+
+        return alarm is null ? null : Reading(alarm);
+    }
+
+    /// <summary>The alarms whose AlarmActions name <paramref name="arn"/> (a step scaling policy's alarms).</summary>
+    public IReadOnlyList<AlarmReading> WithAction(string arn)
+    {
+        List<AlarmRecord> alarms;
+        lock (_lock)
+        {
+            alarms = [.. _alarms.Values.Where(a => a.Input.AlarmActions?.Contains(arn) == true)];
+        }
+
+        return [.. alarms.Select(Reading)];
+    }
+
+    private AlarmReading Reading(AlarmRecord alarm)
+    {
+        var range = Range(alarm, time.GetUtcNow());
+        var latest = range.LastOrDefault(v => v is not null);
+        return new AlarmReading(alarm.Name, alarm.Arn, alarm.State, latest, alarm.Rule.Threshold);
     }
 
     /// <summary>DescribeAlarms: by names or name prefix, state and action prefix, in name order, paged.</summary>

@@ -605,6 +605,7 @@ public static class ServicePass
         return new ServiceTaskView(task.TaskArn, task.StartedBy ?? string.Empty, task.ContainerInstanceArn, task.DesiredStatus == EcsTaskStatus.Running, running, healthy, unhealthy, evicted, Failed(task))
         {
             UnhealthyReason = reason,
+            Protected = TaskProtection.IsProtected(task, now),
         };
     }
 

@@ -14,6 +14,9 @@ public sealed record ServiceTaskView(string Arn, string DeploymentId, string? In
 {
     /// <summary>The stoppedReason when <see cref="Unhealthy"/> stops it, if not <see cref="ServiceReconciler.UnhealthyReason"/> (its load balancer's checks failed).</summary>
     public string? UnhealthyReason { get; init; }
+
+    /// <summary>Scale-in protected (UpdateTaskProtection): a scale-in does not choose it.</summary>
+    public bool Protected { get; init; }
 }
 
 /// <summary>What the reconciler is told about one service.</summary>
@@ -92,10 +95,11 @@ public static class ServiceReconciler
         // Once the primary can start nothing (its deployment failed), older deployments' tasks keep serving.
         var replace = live.Where(t => !stopped.Contains(t.Arn) && ((t.DeploymentId != service.PrimaryId && service.PrimaryCanStart) || t.Evicted || service.DesiredCount == 0)).ToList();
 
-        // Scale in: surplus primary tasks go first, those not yet running before those that serve.
+        // Scale in: surplus primary tasks go first, those not yet running before those that serve; protected tasks are
+        // never chosen (with too few unprotected ones the count waits for protection to end, as in ECS).
         if (keep.Count > desired)
         {
-            foreach (var task in keep.OrderBy(t => t.Healthy).ThenBy(t => t.Running).Take(keep.Count - desired).ToList())
+            foreach (var task in keep.Where(t => !t.Protected).OrderBy(t => t.Healthy).ThenBy(t => t.Running).Take(keep.Count - desired).ToList())
             {
                 Stop(task, scaling);
                 keep.Remove(task);

@@ -214,6 +214,9 @@ public sealed record TaskRecord
     /// <summary>What its load balancers' health checks say of its targets (a service task behind a target group).</summary>
     public LoadBalancerHealth? LoadBalancerHealth { get; init; }
 
+    /// <summary>Scale-in protection (UpdateTaskProtection): the service's scale-in does not choose the task before then.</summary>
+    public DateTimeOffset? ProtectedUntil { get; init; }
+
     /// <summary>
     /// The desired status the agent is told: RUNNING while the task is DEACTIVATING (its targets drain before its
     /// containers get the stop signal), else the desired status.

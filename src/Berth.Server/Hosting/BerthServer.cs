@@ -1,6 +1,7 @@
 using System.Net;
 using Berth.Agent.Client;
 using Berth.Agent.Runtime;
+using Berth.AutoScaling;
 using Berth.CloudWatch;
 using Berth.CloudWatch.Alarms;
 using Berth.CloudWatch.Store;
@@ -32,6 +33,7 @@ using Berth.Registry.Auth;
 using Berth.Registry.Distribution;
 using Berth.Registry.Ecr;
 using Berth.Server.Agents;
+using Berth.Server.AutoScaling;
 using Berth.Server.Capacity;
 using Berth.Server.Credentials;
 using Berth.Server.Edge;
@@ -87,6 +89,9 @@ public static partial class BerthServer
 
         // EventBridge keeps its own file and writer too (events.db).
         await using var events = await EventsService.OpenAsync(options.DataDir, stateLoggers.CreateLogger("Berth.Events"), stopping);
+
+        // Application Auto Scaling keeps its own file and writer too (autoscaling.db).
+        await using var autoScaling = await AutoScalingService.OpenAsync(options.DataDir, stateLoggers.CreateLogger("Berth.AutoScaling"), stopping);
         try
         {
             var url = $"http://{options.BindAddress}:{options.Port}";
@@ -113,6 +118,12 @@ public static partial class BerthServer
             var alarms = new AlarmBook(metricStore, time);
             new CloudWatchApi(metricStore, time) { Alarms = alarms }.Register(table);
             new TaskMetricsIngest(pipeline, metricStore, time).Register(table);
+            var scalingApi = new AutoScalingApi(autoScaling.Pipeline, alarms, new EcsScalableResources(pipeline, options.AccountId), time, options.MetricPeriod);
+            scalingApi.Register(table);
+
+            // Alarms live in memory: a target-tracking policy's are put again from the stored policy.
+            scalingApi.RestoreAlarms(options.AccountId);
+            await using var scaling = new ScalingController(autoScaling.Pipeline, pipeline, alarms, time, options.MetricPeriod, options.AccountId, stateLoggers.CreateLogger<ScalingController>());
             using var metricSweep = time.CreateTimer(_ => metricStore.Sweep(time.GetUtcNow()), null, TimeSpan.FromHours(1), TimeSpan.FromHours(1));
 
             // Alarms are evaluated once per metric period, on the timer's thread (a read of the store per alarm).
@@ -123,6 +134,7 @@ public static partial class BerthServer
                     try
                     {
                         alarms.EvaluateAll();
+                        scaling.Wake();
                     }
                     catch (Exception ex)
                     {
@@ -199,6 +211,7 @@ public static partial class BerthServer
             await using var hub = new AgentHub(pipeline, verifier, options.AccountId, time, new AgentHubOptions { LostAfter = options.AgentLostAfter, RegistryCredentials = RegistryCredentialsFor(registry) }, loggers.CreateLogger<AgentHub>());
             await using var services = new ServiceController(pipeline, time, IdSource.Random, new Random(), new ServiceControllerOptions { Resync = options.ServiceResync, Debounce = options.ServiceDebounce }, loggers.CreateLogger<ServiceController>());
             services.Start();
+            scaling.Start();
             await using var expiry = new ExpiryController(pipeline, time, RetentionPeriods.Of(options.StoppedTaskRetention), loggers.CreateLogger<ExpiryController>());
             expiry.Start();
             await using var rules = new RuleScheduler(events.Pipeline, runTaskTarget, time, new RuleSchedulerOptions

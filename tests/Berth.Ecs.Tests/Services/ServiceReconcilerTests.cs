@@ -159,3 +159,37 @@ public class ServiceReconcilerTests
         }
     }
 }
+
+/// <summary>Scale-in around tasks protected with UpdateTaskProtection.</summary>
+public class ProtectedScaleInTests
+{
+    private static ServiceTaskView T(string arn, bool isProtected = false) =>
+        new(arn, "ecs-svc/1", "i1", true, true, true, false, false, false) { Protected = isProtected };
+
+    private static ServiceView Replica(int desired) => new(desired, 200, 100, "ecs-svc/1", true, false, []);
+
+    [Fact]
+    public void ScaleInChoosesOnlyUnprotectedTasks()
+    {
+        var plan = ServiceReconciler.Plan(Replica(1), [T("a", true), T("b"), T("c", true)]);
+        Assert.Equal(["b"], plan.Stops.Select(s => s.TaskArn));
+        Assert.Equal(0, plan.Starts);
+        Assert.False(plan.PrimaryComplete);
+    }
+
+    [Fact]
+    public void WhenEveryTaskIsProtectedTheCountWaits()
+    {
+        var plan = ServiceReconciler.Plan(Replica(1), [T("a", true), T("b", true)]);
+        Assert.Empty(plan.Stops);
+        Assert.Equal(0, plan.Starts);
+        Assert.False(plan.PrimaryComplete);
+    }
+
+    [Fact]
+    public void ProtectionDoesNotStopAScaleOut()
+    {
+        var plan = ServiceReconciler.Plan(Replica(3), [T("a", true)]);
+        Assert.Equal(2, plan.Starts);
+    }
+}
