@@ -5,11 +5,11 @@ using Microsoft.Extensions.Logging;
 
 namespace Berth.AutoScaling;
 
-/// <summary>Application Auto Scaling's state: its own commit pipeline over <c>autoscaling.db</c>, apart from the ECS state's writer.</summary>
+/// <summary>Application Auto Scaling's state: its own commit pipeline over <c>application-autoscaling.db</c>, apart from the ECS state's writer.</summary>
 public sealed class AutoScalingService : IAsyncDisposable
 {
     /// <summary>The database file inside the data dir.</summary>
-    public const string FileName = "autoscaling.db";
+    public const string FileName = "application-autoscaling.db";
 
     private readonly SqliteDocumentStore _store;
 
@@ -22,7 +22,7 @@ public sealed class AutoScalingService : IAsyncDisposable
     /// <summary>The single writer of the state.</summary>
     public CommitPipeline<AutoScalingState> Pipeline { get; }
 
-    /// <summary>Opens (or creates) <c>autoscaling.db</c> in <paramref name="dataDir"/> and loads the state.</summary>
+    /// <summary>Opens (or creates) <c>application-autoscaling.db</c> in <paramref name="dataDir"/> and loads the state.</summary>
     public static async Task<AutoScalingService> OpenAsync(string dataDir, ILogger logger, CancellationToken cancellationToken = default)
     {
         var store = await SqliteDocumentStore.OpenAsync(Path.Combine(dataDir, FileName), cancellationToken);

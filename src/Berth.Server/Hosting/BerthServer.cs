@@ -90,7 +90,7 @@ public static partial class BerthServer
         // EventBridge keeps its own file and writer too (events.db).
         await using var events = await EventsService.OpenAsync(options.DataDir, stateLoggers.CreateLogger("Berth.Events"), stopping);
 
-        // Application Auto Scaling keeps its own file and writer too (autoscaling.db).
+        // Application Auto Scaling keeps its own file and writer too (application-autoscaling.db).
         await using var autoScaling = await AutoScalingService.OpenAsync(options.DataDir, stateLoggers.CreateLogger("Berth.AutoScaling"), stopping);
         try
         {
