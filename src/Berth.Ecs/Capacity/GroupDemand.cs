@@ -14,7 +14,8 @@ namespace Berth.Ecs.Capacity;
 /// <param name="Clusters">The names of the clusters it is associated with.</param>
 /// <param name="InstancesWithTasks">EC2 instance ids of the group's container instances that run non-daemon tasks.</param>
 /// <param name="Waiting">The size of each task services wait to start on the provider (no room anywhere yet).</param>
-public sealed record GroupDemand(CapacityProviderRecord Provider, string GroupName, IReadOnlyList<string> Clusters, IReadOnlyList<string> InstancesWithTasks, IReadOnlyList<(int Cpu, int Memory)> Waiting)
+/// <param name="Registered">EC2 instance ids of the group's container instances registered in those clusters.</param>
+public sealed record GroupDemand(CapacityProviderRecord Provider, string GroupName, IReadOnlyList<string> Clusters, IReadOnlyList<string> InstancesWithTasks, IReadOnlyList<(int Cpu, int Memory)> Waiting, IReadOnlyList<string> Registered)
 {
     /// <summary>The provider's managed scaling settings.</summary>
     public ManagedScaling Scaling => Provider.AutoScalingGroupProvider.Thaw(WireJsonContext.Default.AutoScalingGroupProvider).ManagedScaling ?? new ManagedScaling { Status = "DISABLED" };
@@ -37,14 +38,20 @@ public sealed record GroupDemand(CapacityProviderRecord Provider, string GroupNa
             var group = GroupCapacity.GroupName(provider.GroupArn);
             var clusters = state.Clusters.Values.Where(c => c.Status == Berth.Ecs.Clusters.ClusterStatus.Active && c.ClusterArn!.StartsWith(scope.EcsPrefix, StringComparison.Ordinal) && c.CapacityProviders.Contains(provider.Name)).ToList();
             var withTasks = new List<string>();
+            var registered = new List<string>();
             var waiting = new List<(int, int)>();
             foreach (var cluster in clusters)
             {
                 var daemons = state.Services.Values.Where(s => s.ClusterArn == cluster.ClusterArn && s.SchedulingStrategy == SchedulingStrategy.Daemon).Select(ServiceModel.Group).ToHashSet(StringComparer.Ordinal);
                 foreach (var instance in ContainerInstanceRules.Of(state, cluster))
                 {
-                    if (instance.Status != InstanceStatus.Inactive && instance.Attributes.Any(a => a.Name == GroupCapacity.Attribute && a.Value == group)
-                        && state.LiveTasksOn(instance.ContainerInstanceArn).Any(t => t.Group is null || !daemons.Contains(t.Group)))
+                    if (instance.Status == InstanceStatus.Inactive || !instance.Attributes.Any(a => a.Name == GroupCapacity.Attribute && a.Value == group))
+                    {
+                        continue;
+                    }
+
+                    registered.Add(instance.Ec2InstanceId);
+                    if (state.LiveTasksOn(instance.ContainerInstanceArn).Any(t => t.Group is null || !daemons.Contains(t.Group)))
                     {
                         withTasks.Add(instance.Ec2InstanceId);
                     }
@@ -75,7 +82,7 @@ public sealed record GroupDemand(CapacityProviderRecord Provider, string GroupNa
                 }
             }
 
-            result.Add(new GroupDemand(provider, group, [.. clusters.Select(c => c.ClusterName)], withTasks, waiting));
+            result.Add(new GroupDemand(provider, group, [.. clusters.Select(c => c.ClusterName)], withTasks, waiting, registered));
         }
 
         return result;

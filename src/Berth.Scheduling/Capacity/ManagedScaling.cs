@@ -28,15 +28,20 @@ public static class ManagedScaling
     }
 
     /// <summary>
-    /// M: the instances needed. Instances already running tasks count; tasks waiting add the instances a first-fit
-    /// packing of them onto empty instances of <paramref name="instanceSize"/> takes (largest first), and when any wait
-    /// M is at least N plus those, as ECS reports a reservation above 100 while tasks are provisioning. A task larger
-    /// than an instance can never run there and adds nothing.
+    /// M: the instances needed. Instances already running tasks count; while tasks wait, M is N plus the instances a
+    /// first-fit packing of the waiting tasks onto empty instances of <paramref name="instanceSize"/> takes (largest
+    /// first) beyond the <paramref name="launching"/> ones (launched, their agent not registered yet: they will take
+    /// the first of them), so the reservation is above 100 only while more instances are needed than are coming. A
+    /// task larger than an instance can never run there and adds nothing.
     /// </summary>
-    public static int Needed(int running, int withTasks, IReadOnlyList<(int Cpu, int Memory)> waiting, (int Cpu, int Memory) instanceSize)
+    public static int Needed(int running, int withTasks, int launching, IReadOnlyList<(int Cpu, int Memory)> waiting, (int Cpu, int Memory) instanceSize)
     {
-        var extra = InstancesFor(waiting, instanceSize);
-        return extra == 0 ? withTasks : Math.Max(running, withTasks) + extra;
+        if (waiting.Count == 0)
+        {
+            return withTasks;
+        }
+
+        return Math.Max(running, withTasks) + Math.Max(0, InstancesFor(waiting, instanceSize) - launching);
     }
 
     /// <summary>How many empty instances of <paramref name="instanceSize"/> the <paramref name="tasks"/> fill, first fit, largest first.</summary>

@@ -52,7 +52,8 @@ public sealed partial class ManagedScalingController(
 
             var instances = state.InstancesOf(found.Key).Where(i => i.Live).ToList();
             var busy = instances.Where(i => demand.InstancesWithTasks.Contains(i.InstanceId)).ToList();
-            var needed = ManagedScaling.Needed(instances.Count, busy.Count, demand.Waiting, (size.CpuUnits, size.MemoryMiB));
+            var launching = instances.Count(i => !demand.Registered.Contains(i.InstanceId));
+            var needed = ManagedScaling.Needed(instances.Count, busy.Count, launching, demand.Waiting, (size.CpuUnits, size.MemoryMiB));
             var metric = ManagedScaling.Reservation(needed, instances.Count);
             foreach (var cluster in demand.Clusters)
             {

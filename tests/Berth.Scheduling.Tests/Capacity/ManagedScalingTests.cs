@@ -39,14 +39,22 @@ public class ManagedScalingTests
     public void Instances_for_waiting_tasks(string why, (int, int)[] tasks, (int, int) size, int expected)
         => Assert.True(expected == ManagedScaling.InstancesFor(tasks, size), why + ": " + ManagedScaling.InstancesFor(tasks, size));
 
-    [Fact]
-    public void Needed_counts_busy_instances_and_adds_what_waits_on_top_of_N()
+    public static TheoryData<string, int, int, int, (int, int)[], int> Needs => new()
     {
-        Assert.Equal(1, ManagedScaling.Needed(3, 1, [], (2048, 1024)));
-        Assert.Equal(2, ManagedScaling.Needed(0, 0, [(256, 256), (256, 256), (256, 256), (256, 256), (256, 256)], (2048, 1024)));
+        { "busy instances only", 3, 1, 0, [], 1 },
+        { "from zero: what the waiting tasks fill", 0, 0, 0, [(256, 256), (256, 256), (256, 256), (256, 256), (256, 256)], 2 },
+        { "tasks wait while N run: above N", 3, 2, 0, [(256, 256)], 4 },
+        { "instances still launching take the waiting tasks first", 2, 0, 2, [(256, 256), (256, 256), (256, 256), (256, 256)], 2 },
+        { "more waiting than launching instances take", 2, 0, 1, [(256, 256), (256, 256), (256, 256), (256, 256), (256, 256)], 3 },
+        { "a waiting task that fits no instance: nothing more", 2, 2, 0, [(256, 4096)], 2 },
+    };
 
-        // Tasks waiting while N instances run: M is above N, so the metric is above 100.
-        Assert.Equal(4, ManagedScaling.Needed(3, 2, [(256, 256)], (2048, 1024)));
+    [Theory]
+    [MemberData(nameof(Needs))]
+    public void Needed_counts_busy_instances_and_what_waits_beyond_what_is_launching(string why, int running, int withTasks, int launching, (int, int)[] waiting, int expected)
+    {
+        var got = ManagedScaling.Needed(running, withTasks, launching, waiting, (2048, 1024));
+        Assert.True(expected == got, $"{why}: {got}");
     }
 
     public static TheoryData<string, int, int, int, ScalingSettings, int, int, bool, bool, int?> Steps => new()
