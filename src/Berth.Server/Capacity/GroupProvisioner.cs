@@ -6,12 +6,12 @@ using Berth.Ec2AutoScaling.State;
 using Berth.Ecs.Arns;
 using Berth.Ecs.CapacityProviders;
 using Berth.Ecs.ContainerInstances;
-using InstanceRecord = Berth.Ec2AutoScaling.State.InstanceRecord;
 using Berth.Ecs.Model;
 using Berth.Ecs.State;
 using Berth.Server.Hosting;
 using Berth.Storage.Commit;
 using Microsoft.Extensions.Logging;
+using InstanceRecord = Berth.Ec2AutoScaling.State.InstanceRecord;
 
 namespace Berth.Server.Capacity;
 
