@@ -30,8 +30,9 @@ public static class ManagedScaling
     /// <summary>
     /// M: the instances needed. Instances already running tasks count; while tasks wait, M is N plus the instances a
     /// first-fit packing of the waiting tasks onto empty instances of <paramref name="instanceSize"/> takes (largest
-    /// first) beyond the <paramref name="launching"/> ones (launched, their agent not registered yet: they will take
-    /// the first of them), so the reservation is above 100 only while more instances are needed than are coming. A
+    /// first) beyond the <paramref name="launching"/> ones (instances with no task yet: launched, or registered and not
+    /// yet given the waiting tasks; they take the first of them), so the reservation is above 100 only while more
+    /// instances are needed than are coming. A
     /// task larger than an instance can never run there and adds nothing.
     /// </summary>
     public static int Needed(int running, int withTasks, int launching, IReadOnlyList<(int Cpu, int Memory)> waiting, (int Cpu, int Memory) instanceSize)

@@ -52,8 +52,9 @@ public sealed partial class ManagedScalingController(
 
             var instances = state.InstancesOf(found.Key).Where(i => i.Live).ToList();
             var busy = instances.Where(i => demand.InstancesWithTasks.Contains(i.InstanceId)).ToList();
-            var launching = instances.Count(i => !demand.Registered.Contains(i.InstanceId));
-            var needed = ManagedScaling.Needed(instances.Count, busy.Count, launching, demand.Waiting, (size.CpuUnits, size.MemoryMiB));
+            // Instances with no task yet (launching, or registered and not yet given the waiting tasks) take those first.
+            var idle = instances.Count - busy.Count;
+            var needed = ManagedScaling.Needed(instances.Count, busy.Count, idle, demand.Waiting, (size.CpuUnits, size.MemoryMiB));
             var metric = ManagedScaling.Reservation(needed, instances.Count);
             foreach (var cluster in demand.Clusters)
             {
