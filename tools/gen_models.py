@@ -7,6 +7,7 @@ so the DTOs are generated rather than typed by hand. Usage:
     python3 tools/gen_models.py scheduler 2021-06-30 Berth.Scheduler.Model src/Berth.Scheduler.Model/Generated
     python3 tools/gen_models.py cloudwatch 2010-08-01 Berth.CloudWatch.Model src/Berth.CloudWatch.Model/Generated
     python3 tools/gen_models.py application-autoscaling 2016-02-06 Berth.AutoScaling.Model src/Berth.AutoScaling.Model/Generated
+    python3 tools/gen_models.py autoscaling 2011-01-01 Berth.Ec2AutoScaling.Model src/Berth.Ec2AutoScaling.Model/Generated
 """
 import gzip
 import json
@@ -223,6 +224,14 @@ def write_query(model, namespace, outdir, cs_name):
     def wire_name(member_name, member):
         return member.get("locationName", member_name)
 
+    # A member named like a shape it does not hold (autoscaling's LoadForecast: a list of LoadForecast) hides the type
+    # inside the class that has that member.
+    hiding = set()
+
+    def type_ref(shape_name):
+        name = cs_name(shape_name)
+        return "global::%s.%s" % (namespace, name) if name in hiding else name
+
     def reader(shape_name):
         """A C# lambda (r, key) => value reading one value of shape_name at key."""
         s = shapes[shape_name]
@@ -230,7 +239,7 @@ def write_query(model, namespace, outdir, cs_name):
         if t in scalar:
             return "static (r, k) => r.%s(k)%s" % (scalar[t], "!" if t in ("string", "blob") else "!.Value")
         if t == "structure":
-            return "static (r, k) => %s.ReadQuery(r, k)" % cs_name(shape_name)
+            return "static (r, k) => %s.ReadQuery(r, k)" % type_ref(shape_name)
         if t == "list":
             if s.get("flattened"):
                 raise ValueError("flattened lists are not used by the models Berth reads yet: " + shape_name)
@@ -246,7 +255,7 @@ def write_query(model, namespace, outdir, cs_name):
         if t in scalar:
             return "r.%s(%s)" % (scalar[t], key)
         if t == "structure":
-            return "r.Has(%s) ? %s.ReadQuery(r, %s) : null" % (key, cs_name(shape_name), key)
+            return "r.Has(%s) ? %s.ReadQuery(r, %s) : null" % (key, type_ref(shape_name), key)
         if t == "list":
             return "r.List(%s, \"%s\", %s)" % (key, s["member"].get("locationName", "member"), reader(s["member"]["shape"]))
         if t == "map":
@@ -291,6 +300,8 @@ def write_query(model, namespace, outdir, cs_name):
         s = shapes[name]
         if s["type"] != "structure" or s.get("exception"):
             continue
+        hiding.clear()
+        hiding.update(m for m, ms in s.get("members", {}).items() if shapes[ms["shape"]]["type"] == "list")
         cls = cs_name(name)
         out.append("public sealed partial class %s : IQueryShape<%s>" % (cls, cls))
         out.append("{")

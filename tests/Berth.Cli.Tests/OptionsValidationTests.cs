@@ -32,6 +32,7 @@ public sealed class OptionsValidationTests : IDisposable
         { ["server", "--fargate-cpu", "128"], [], "berth server: --fargate-cpu must be a whole number from 256 to 1048576 (got '128')." },
         { ["server", "--fargate-memory", "lots"], [], "berth server: --fargate-memory must be a whole number from 512 to 67108864 (got 'lots')." },
         { ["server", "--spot-pressure-interval", "0"], [], "berth server: --spot-pressure-interval must be a number of seconds from 0.01 to 2147483 (got '0')." },
+        { ["server", "--asg-interval", "0"], [], "berth server: --asg-interval must be a number of seconds from 0.01 to 2147483 (got '0')." },
         { ["spot", "interrupt", "--count", "0"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth spot interrupt: --count must be a whole number from 1 to 1000 (got '0')." },
         { ["spot", "interrupt", "--count", "2", "--task", "arn:x"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth spot interrupt: give --task or --count, not both." },
         { ["spot", "interrupt", "--data-dir", "{home}/none"], [], "berth spot interrupt: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or point --data-dir at the server's data dir." },
@@ -232,6 +233,16 @@ public sealed class OptionsValidationTests : IDisposable
         Assert.Equal((1024, 2048, TimeSpan.FromSeconds(0.2)), (run.Server!.FargateCpu, run.Server.FargateMemoryMiB, run.Server.SpotPressureInterval));
         var defaults = await RunAsync(["server", "--data-dir", "{home}/d"], []);
         Assert.Equal((null, null, TimeSpan.FromSeconds(1)), (defaults.Server!.FargateCpu, defaults.Server.FargateMemoryMiB, defaults.Server.SpotPressureInterval));
+    }
+
+    [Fact]
+    public async Task Server_takes_the_Auto_Scaling_provisioner_and_its_interval()
+    {
+        var run = await RunAsync(["server", "--data-dir", "{home}/s", "--asg-provisioner-command", "/usr/local/bin/provision", "--asg-interval", "0.2"], []);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(("/usr/local/bin/provision", TimeSpan.FromSeconds(0.2)), (run.Server!.AsgProvisionerCommand, run.Server.AsgInterval));
+        var defaults = await RunAsync(["server", "--data-dir", "{home}/d"], []);
+        Assert.Equal(((string?)null, TimeSpan.FromSeconds(1)), (defaults.Server!.AsgProvisionerCommand, defaults.Server.AsgInterval));
     }
 
     [Fact]

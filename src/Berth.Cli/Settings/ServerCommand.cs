@@ -32,6 +32,9 @@ internal sealed class ServerCommand
     private readonly Option<int?> _fargateMemory = Flags.Whole("--fargate-memory", 512, 67_108_864, "MIB", "MiB of memory the FARGATE capacity agent offers (default: this host's memory).");
     private readonly Option<TimeSpan> _spotPressure = Flags.Seconds("--spot-pressure-interval", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(10), Flags.TimerLimit, "Seconds between looks for on-demand FARGATE service tasks that need the room FARGATE_SPOT tasks hold (default 1).");
 
+    private readonly Option<string> _asgProvisioner = Flags.Text("--asg-provisioner-command", null, "PATH", "An external EC2 Auto Scaling provisioner, run as PATH launch ... / PATH terminate --instance-id ID (default: instances are agents in the server for the local Docker Engine).");
+    private readonly Option<TimeSpan> _asgInterval = Flags.Seconds("--asg-interval", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(10), Flags.TimerLimit, "Seconds between the Auto Scaling provisioner's comparisons of each group with its desired capacity (default 1).");
+
     /// <summary>The command, with <paramref name="run"/> as what it does once its options are valid.</summary>
     public ServerCommand(BerthEnvironment environment, Func<ServerOptions, CancellationToken, Task<int>> run)
     {
@@ -41,7 +44,7 @@ internal sealed class ServerCommand
         Command = new Command("server", "Run the Berth server (ECS API) with its embedded SQLite state and an agent for the local Docker Engine.")
         {
             _port, _bind, _dataDir, _noLocalAgent, _noFargate, _dockerHost, _lostAfter, _retention, _resync, _debounce, _logsSweep, _lbAddresses, _rateMinute, _dockerTimeouts,
-            _metadataPort, _introspectionPort, _fargateMetadataPort, _fargateIntrospectionPort, _fargateCpu, _fargateMemory, _spotPressure,
+            _metadataPort, _introspectionPort, _fargateMetadataPort, _fargateIntrospectionPort, _fargateCpu, _fargateMemory, _spotPressure, _asgProvisioner, _asgInterval,
         };
         Command.SetAction(async (parse, cancellation) =>
         {
@@ -116,6 +119,8 @@ internal sealed class ServerCommand
             FargateCpu = parse.GetValue(_fargateCpu),
             FargateMemoryMiB = parse.GetValue(_fargateMemory),
             SpotPressureInterval = parse.GetValue(_spotPressure),
+            AsgProvisionerCommand = parse.GetValue(_asgProvisioner),
+            AsgInterval = parse.GetValue(_asgInterval),
         }, null);
     }
 

@@ -95,7 +95,7 @@ public static class StrategyRules
     /// <summary>
     /// What a request runs on: the launch type it names (EC2 when it names nothing and its cluster has no default
     /// strategy), or a strategy — its own, else the cluster's default. A strategy of Fargate providers runs as
-    /// FARGATE; Auto Scaling group providers are refused for now, clearly.
+    /// FARGATE, one of Auto Scaling group providers as EC2 on the groups' instances.
     /// </summary>
     public static (string LaunchType, List<CapacityProviderStrategyItem>? Strategy) Resolve(EcsState state, Scope scope, ClusterRecord cluster, string? requestedLaunchType, List<CapacityProviderStrategyItem>? requestedStrategy)
     {
@@ -120,12 +120,8 @@ public static class StrategyRules
                 throw AwsException.InvalidParameter("The capacity provider strategy must contain at least one capacity provider with a weight greater than zero.");
             }
 
-            if (!strategy.All(s => CapacityProviderRules.IsFargate(s.CapacityProvider)))
-            {
-                throw AwsException.Client("Berth cannot place tasks on Auto Scaling group capacity providers yet (the Auto Scaling groups themselves are not implemented); use FARGATE, FARGATE_SPOT or a launch type.");
-            }
-
-            return ("FARGATE", strategy);
+            // Auto Scaling group providers run tasks on their groups' container instances (GroupCapacity).
+            return (strategy.All(s => CapacityProviderRules.IsFargate(s.CapacityProvider)) ? "FARGATE" : "EC2", strategy);
         }
 
         var launchType = requestedLaunchType ?? "EC2";

@@ -210,7 +210,8 @@ public static class ServicePass
         var scope = new Scope(arn.Region, arn.AccountId);
         var primary = service.Primary;
         // No launch type means a capacity provider strategy; Berth runs strategies of FARGATE and FARGATE_SPOT.
-        var fargate = primary.LaunchType is null or LaunchType.Fargate;
+        var fargate = primary.LaunchType is LaunchType.Fargate
+            || (primary.LaunchType is null && StrategyRules.Terms(primary.CapacityProviderStrategy).All(s => CapacityProviderRules.IsFargate(s.CapacityProvider)));
         var placementCluster = fargate ? FargateCapacity.Find(edit.State, scope) : cluster;
         var session = placementCluster is null ? null : Session(edit.State, placementCluster, sessions, rng);
         var daemon = service.SchedulingStrategy == SchedulingStrategy.Daemon;
@@ -402,9 +403,15 @@ public static class ServicePass
             : service.SchedulingStrategy == SchedulingStrategy.Daemon ? []
             : [new StrategySpec("spread", "attribute:ecs.availability-zone"), new StrategySpec("spread", "instanceId")];
         var constraints = service.PlacementConstraints.Select(c => new PlacementConstraint { Type = c.Type, Expression = c.Value }).ToList();
+        // Auto Scaling group providers: only their groups' instances; each task shows its instance's provider.
+        var groups = !fargate && primary.LaunchType is null && primary.CapacityProviderStrategy is not null
+            ? GroupCapacity.Groups(edit.State, scope, StrategyRules.Terms(primary.CapacityProviderStrategy))
+            : null;
         var demand = TaskBuilder.Demand(launch, plan.Starts) with
         {
-            Constraints = fargate ? [] : TaskDecisions.Constraints(launch.Definition, constraints, launchType),
+            Constraints = fargate ? []
+                : groups is not null ? [.. TaskDecisions.Constraints(launch.Definition, constraints, launchType), GroupCapacity.Constraint(groups)]
+                : TaskDecisions.Constraints(launch.Definition, constraints, launchType),
             Strategies = strategies,
             PinnedInstances = service.SchedulingStrategy == SchedulingStrategy.Daemon ? plan.DaemonTargets : null,
         };
@@ -415,7 +422,8 @@ public static class ServicePass
         {
             if (placement.Instance is { } instance)
             {
-                var provided = providers is { } p && placed.Count < p.Count ? launch with { CapacityProvider = p[placed.Count] } : launch;
+                var provided = groups is not null ? launch with { CapacityProvider = GroupCapacity.ProviderOf(groups, instance) }
+                    : providers is { } p && placed.Count < p.Count ? launch with { CapacityProvider = p[placed.Count] } : launch;
                 var task = TaskBuilder.Build(provided, scope, cluster, edit.State.ContainerInstances[instance.Arn], ids, now);
                 edit.Put(task);
                 placed.Add(task);

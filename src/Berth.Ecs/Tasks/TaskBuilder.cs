@@ -246,6 +246,9 @@ internal static class TaskBuilder
     }
 
     /// <summary>Task-level cpu and memory when set (override first), else the sums over the containers.</summary>
+    /// <summary>The CPU units and memory (MiB) a task of <paramref name="definition"/> reserves.</summary>
+    public static (int Cpu, int Memory) SizeOf(TaskDefinition definition) => Size(definition, new TaskOverride { ContainerOverrides = [] });
+
     private static (int Cpu, int Memory) Size(TaskDefinition definition, TaskOverride overrides)
     {
         var taskCpu = TaskSize.ParseCpu(overrides.Cpu ?? definition.Cpu);

@@ -106,12 +106,21 @@ public static class TaskDecisions
         }
 
         var snapshot = PlacementSnapshot.Of(state, cluster);
+        var groups = strategy is null ? null : GroupCapacity.Groups(state, scope, strategy);
+        if (groups is not null)
+        {
+            // Auto Scaling group providers: only their groups' instances; each task shows its instance's provider.
+            demand = demand with { Constraints = [.. demand.Constraints, GroupCapacity.Constraint(groups)] };
+        }
+
         if (!snapshot.Instances.Any(i => i.Status == "ACTIVE"))
         {
             throw AwsException.InvalidParameter("No Container Instances were found in your cluster.");
         }
 
-        return new RunPlan(state, cluster, cluster, launch, Placement.Place(snapshot, demand, rng), tokenKey, fingerprint, demand);
+        var placed = Placement.Place(snapshot, demand, rng);
+        var byInstance = groups is null ? null : placed.Select(p => p.Instance is { } i ? GroupCapacity.ProviderOf(groups, i) : null).ToList();
+        return new RunPlan(state, cluster, cluster, launch, placed, tokenKey, fingerprint, demand) { Providers = byInstance };
     }
 
     /// <summary>
@@ -374,7 +383,7 @@ public sealed class RunPlan
     internal PlacementRequest? Demand { get; }
 
     /// <summary>The capacity provider of each task, in order, when a strategy chose them.</summary>
-    internal IReadOnlyList<string>? Providers { get; init; }
+    internal IReadOnlyList<string?>? Providers { get; init; }
 
     /// <summary>The FARGATE_SPOT tasks interrupted to make room for on-demand tasks that found none.</summary>
     internal IReadOnlyList<TaskRecord> Interrupt { get; init; } = [];

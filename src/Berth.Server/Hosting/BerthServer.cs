@@ -6,6 +6,7 @@ using Berth.CloudWatch;
 using Berth.CloudWatch.Alarms;
 using Berth.CloudWatch.Store;
 using Berth.Docker;
+using Berth.Ec2AutoScaling;
 using Berth.Ecs;
 using Berth.Ecs.Arns;
 using Berth.Ecs.Capacity;
@@ -84,6 +85,9 @@ public static partial class BerthServer
         // Load balancing keeps its own file and writer too: the data plane follows its state, not the ECS state.
         await using var elb = await ElbControlPlane.OpenAsync(options.DataDir, stateLoggers.CreateLogger("Berth.Elb"), stopping);
 
+        // EC2 Auto Scaling keeps its own file and writer too (autoscaling.db).
+        await using var autoScaling = await AsgControlPlane.OpenAsync(options.DataDir, stateLoggers.CreateLogger("Berth.AutoScaling"), stopping);
+
         // CloudWatch Logs keeps its own file and writer: ingest never goes through the ECS state's single writer.
         await using var logs = await LogStore.OpenAsync(Path.Combine(options.DataDir, LogStore.FileName), stateLoggers.CreateLogger("Berth.Logs"), stopping);
 
@@ -156,6 +160,7 @@ public static partial class BerthServer
             await using var plane = new LoadBalancerDataPlane(time, stateLoggers);
             await using var feed = new DataPlaneFeed(elb.Pipeline, plane, AddressPool.AddressOf, id => InstanceHost(pipeline.Current, id), time, options.LoadBalancerResync, stateLoggers.CreateLogger<DataPlaneFeed>());
             new ElbApi(elb.Pipeline, time, new Random()) { DnsName = addresses.DnsName, Health = feed }.Register(queryTable);
+            new Ec2AutoScalingApi(autoScaling.Pipeline, time).Register(queryTable);
             queryTable.Freeze();
             var restTable = new RestJsonDispatchTable();
             new SchedulerApi(events.Pipeline, options.AccountId, time).Register(restTable);
@@ -261,6 +266,15 @@ public static partial class BerthServer
             var fargate = options.FargateCapacity
                 ? Task.Run(() => RunLocalAgentAsync(options, root, url, time, loggers, FargateCapacity.ClusterName, "fargate-agent", "berth.fargate", (options.FargateMetadataPort, options.FargateIntrospectionPort), agentStopping.Token, (options.FargateCpu, options.FargateMemoryMiB)), CancellationToken.None)
                 : Task.CompletedTask;
+            // Auto Scaling instances: agents in this process by default, else the operator's provisioner command.
+            await using IInstanceLauncher launcher = options.AsgProvisionerCommand is { } command
+                ? new CommandLauncher(command, url, options.Region, root, TimeSpan.FromMinutes(5), loggers.CreateLogger<CommandLauncher>())
+                : new InProcessLauncher(options.DataDir, (spec, dir, token) => RunLocalAgentAsync(
+                    options, root, url, time, loggers, spec.Cluster, dir, spec.InstanceType, (0, 0), token, (spec.CpuUnits, spec.MemoryMiB), spec.Attributes, spec.AvailabilityZone));
+            await using var provisioner = new GroupProvisioner(autoScaling.Pipeline, pipeline, launcher, time, options.AsgInterval, loggers.CreateLogger<GroupProvisioner>());
+            provisioner.Start();
+            await using var managedScaling = new ManagedScalingController(pipeline, autoScaling.Pipeline, metricStore, time, options.MetricPeriod, loggers.CreateLogger<ManagedScalingController>());
+            managedScaling.Start();
             await app.WaitForShutdownAsync(stopping);
             LogStopping(logger);
             await agentStopping.CancelAsync();
@@ -287,7 +301,9 @@ public static partial class BerthServer
 
     // The in-process agent is an ordinary agent that happens to share the process: same channel, same API. Each of the
     // two has its own metadata and introspection ports, as two agents on one host would.
-    private static async Task RunLocalAgentAsync(ServerOptions options, SigningCredential root, string url, TimeProvider time, ILoggerFactory loggers, string cluster, string dataSubdir, string instanceType, (int Metadata, int Introspection) ports, CancellationToken cancellationToken, (int? Cpu, int? MemoryMiB) size = default)
+    private static async Task RunLocalAgentAsync(
+        ServerOptions options, SigningCredential root, string url, TimeProvider time, ILoggerFactory loggers, string cluster, string dataSubdir, string instanceType, (int Metadata, int Introspection) ports, CancellationToken cancellationToken,
+        (int? Cpu, int? MemoryMiB) size = default, IReadOnlyDictionary<string, string?>? attributes = null, string availabilityZone = "local-1a")
     {
         using var docker = new DockerClient(options.DockerHost, options.DockerTimeouts);
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
@@ -305,6 +321,8 @@ public static partial class BerthServer
             MetricPeriod = options.MetricPeriod,
             CpuUnits = size.Cpu,
             MemoryMiB = size.MemoryMiB,
+            Attributes = attributes ?? new Dictionary<string, string?>(),
+            AvailabilityZone = availabilityZone,
         };
         var ecs = new EcsClient(http, agentOptions.Endpoint, agentOptions.Region, root, time);
         try

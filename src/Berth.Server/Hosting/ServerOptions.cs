@@ -72,6 +72,15 @@ public sealed record ServerOptions
     /// <summary>How often on-demand FARGATE service tasks waiting for room are looked for, to interrupt FARGATE_SPOT tasks.</summary>
     public TimeSpan SpotPressureInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The external Auto Scaling provisioner: a command Berth runs with <c>launch ...</c> and <c>terminate ...</c>
+    /// (null: each instance is an agent inside the server for the local Docker Engine).
+    /// </summary>
+    public string? AsgProvisionerCommand { get; init; }
+
+    /// <summary>How often the Auto Scaling provisioner compares each group with its desired capacity.</summary>
+    public TimeSpan AsgInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>The FARGATE capacity agent's introspection port (0: not served).</summary>
     public int FargateIntrospectionPort { get; init; } = DefaultFargateIntrospectionPort;
 

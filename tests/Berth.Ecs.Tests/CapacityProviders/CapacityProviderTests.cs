@@ -246,14 +246,24 @@ public class CapacityProviderTests
     }
 
     [Fact]
-    public void An_Auto_Scaling_group_strategy_is_refused_clearly_for_now()
+    public void An_Auto_Scaling_group_strategy_runs_only_on_its_groups_instances_and_shows_the_provider()
     {
         var world = new World();
         world.State = WithProvider(world.State);
         world.Apply(CapacityProviderDecisions.PutCluster(world.State, Scope, new PutClusterCapacityProvidersRequest { Cluster = World.ClusterName, CapacityProviders = ["cp-one"], DefaultCapacityProviderStrategy = [] }));
-        var ex = Refused(() => world.Run(world.Define(), 1, r => r.CapacityProviderStrategy = [new() { CapacityProvider = "cp-one", Weight = 1 }]));
-        Assert.Equal("ClientException", ex.ErrorType);
-        Assert.Contains("Auto Scaling group capacity providers", ex.Message, StringComparison.Ordinal);
+        var definition = world.Define();
+        world.AddInstance();
+        var strategy = new List<CapacityProviderStrategyItem> { new() { CapacityProvider = "cp-one", Weight = 1 } };
+
+        // An instance outside the group takes none of the provider's tasks.
+        var outside = world.Run(definition, 1, r => r.CapacityProviderStrategy = strategy);
+        Assert.Empty(outside.Tasks!);
+        Assert.Contains(outside.Failures!, f => f.Reason == "MemberOf placement constraint unsatisfied.");
+
+        var member = world.AddInstance(attributes: [new EcsAttribute { Name = GroupCapacity.Attribute, Value = "asg-1" }]);
+        var run = world.Run(definition, 2, r => r.CapacityProviderStrategy = strategy);
+        Assert.Equal(2, run.Tasks!.Count);
+        Assert.All(run.Tasks, t => Assert.Equal((member, "cp-one", "EC2"), (t.ContainerInstanceArn, t.CapacityProviderName, t.LaunchType)));
     }
 
     [Fact]
