@@ -86,7 +86,7 @@ public static partial class BerthServer
         await using var elb = await ElbControlPlane.OpenAsync(options.DataDir, stateLoggers.CreateLogger("Berth.Elb"), stopping);
 
         // EC2 Auto Scaling keeps its own file and writer too (autoscaling.db).
-        await using var autoScaling = await AsgControlPlane.OpenAsync(options.DataDir, stateLoggers.CreateLogger("Berth.AutoScaling"), stopping);
+        await using var ec2AutoScaling = await AsgControlPlane.OpenAsync(options.DataDir, stateLoggers.CreateLogger("Berth.Ec2AutoScaling"), stopping);
 
         // CloudWatch Logs keeps its own file and writer: ingest never goes through the ECS state's single writer.
         await using var logs = await LogStore.OpenAsync(Path.Combine(options.DataDir, LogStore.FileName), stateLoggers.CreateLogger("Berth.Logs"), stopping);
@@ -160,7 +160,7 @@ public static partial class BerthServer
             await using var plane = new LoadBalancerDataPlane(time, stateLoggers);
             await using var feed = new DataPlaneFeed(elb.Pipeline, plane, AddressPool.AddressOf, id => InstanceHost(pipeline.Current, id), time, options.LoadBalancerResync, stateLoggers.CreateLogger<DataPlaneFeed>());
             new ElbApi(elb.Pipeline, time, new Random()) { DnsName = addresses.DnsName, Health = feed }.Register(queryTable);
-            new Ec2AutoScalingApi(autoScaling.Pipeline, time).Register(queryTable);
+            new Ec2AutoScalingApi(ec2AutoScaling.Pipeline, time).Register(queryTable);
             queryTable.Freeze();
             var restTable = new RestJsonDispatchTable();
             new SchedulerApi(events.Pipeline, options.AccountId, time).Register(restTable);
@@ -271,9 +271,9 @@ public static partial class BerthServer
                 ? new CommandLauncher(command, url, options.Region, root, TimeSpan.FromMinutes(5), loggers.CreateLogger<CommandLauncher>())
                 : new InProcessLauncher(options.DataDir, (spec, dir, token) => RunLocalAgentAsync(
                     options, root, url, time, loggers, spec.Cluster, dir, spec.InstanceType, (0, 0), token, (spec.CpuUnits, spec.MemoryMiB), spec.Attributes, spec.AvailabilityZone));
-            await using var provisioner = new GroupProvisioner(autoScaling.Pipeline, pipeline, launcher, time, options.AsgInterval, loggers.CreateLogger<GroupProvisioner>());
+            await using var provisioner = new GroupProvisioner(ec2AutoScaling.Pipeline, pipeline, launcher, time, options.AsgInterval, loggers.CreateLogger<GroupProvisioner>());
             provisioner.Start();
-            await using var managedScaling = new ManagedScalingController(pipeline, autoScaling.Pipeline, metricStore, time, options.MetricPeriod, loggers.CreateLogger<ManagedScalingController>());
+            await using var managedScaling = new ManagedScalingController(pipeline, ec2AutoScaling.Pipeline, metricStore, time, options.MetricPeriod, loggers.CreateLogger<ManagedScalingController>());
             managedScaling.Start();
             await app.WaitForShutdownAsync(stopping);
             LogStopping(logger);
