@@ -12,7 +12,6 @@ using Berth.Ecs.Tasks;
 using Berth.Events.Firing;
 using Berth.Events.Scheduler;
 using Berth.Events.State;
-using Berth.Protocol.Dispatch;
 using Berth.Server.Events;
 using Berth.Storage.Commit;
 using Berth.Storage.Sqlite;
@@ -72,10 +71,7 @@ try
 {
     await using var ecsStore = await SqliteDocumentStore.OpenAsync(Path.Combine(dir.FullName, "state.db"));
     await using var ecs = new CommitPipeline<EcsState>(ecsStore, ecsState);
-    var table = new DispatchTable();
-    new EcsApi(ecs, time).Register(table);
-    table.Freeze();
-    var target = new TimedTarget(new EcsRunTaskTarget(table, Account), time);
+    var target = new TimedTarget(new EcsRunTaskTarget(new EcsApi(ecs, time), Account), time);
 
     // EventBridge: the idle schedules (due a year from now), then the burst and the lone one.
     var setup = Stopwatch.StartNew();
@@ -86,7 +82,8 @@ try
         events = ScheduleDecisions.Create(events, Region, Account, start, Schedule("idle-" + i.ToString("D6", CultureInfo.InvariantCulture), yearAhead)).State;
     }
 
-    var burstAt = Second(time.GetUtcNow().AddSeconds(5));
+    // Room for the set-up and the scheduler's first look at every schedule before the burst is due.
+    var burstAt = Second(time.GetUtcNow().AddSeconds(12));
     var loneAt = burstAt.AddSeconds(30);
     for (var i = 0; i < due; i++)
     {
@@ -184,6 +181,18 @@ internal sealed class TimedTarget(IRunTaskTarget inner, TimeProvider time) : IRu
         var outcome = await inner.RunTaskAsync(call, cancellationToken);
         _answers.Enqueue((call.StartedBy, time.GetUtcNow(), outcome.Failures.Count > 0 || outcome.TaskArns.Count == 0));
         return outcome;
+    }
+
+    public async Task<IReadOnlyList<RunTaskOutcome>> RunTasksAsync(IReadOnlyList<RunTaskCall> calls, CancellationToken cancellationToken)
+    {
+        var outcomes = await inner.RunTasksAsync(calls, cancellationToken);
+        var at = time.GetUtcNow();
+        for (var i = 0; i < calls.Count; i++)
+        {
+            _answers.Enqueue((calls[i].StartedBy, at, outcomes[i].Failures.Count > 0 || outcomes[i].TaskArns.Count == 0));
+        }
+
+        return outcomes;
     }
 
     public async Task WaitAsync(string prefix, int count, TimeSpan timeout)

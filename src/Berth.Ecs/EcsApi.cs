@@ -172,6 +172,98 @@ public sealed class EcsApi(CommitPipeline<EcsState> pipeline, TimeProvider time)
         return await pipeline.ExecuteAsync(s => TaskDecisions.Run(s, scope, Ids, new Random(seed), time.GetUtcNow(), request));
     }
 
+    /// <summary>
+    /// Several RunTasks at once (the firings of one instant): planned together on one snapshot in one placement
+    /// session, then committed in pieces of <see cref="BatchCommitSize"/>, each piece trusting the plans while the
+    /// state moved only by the pieces before it. A plan that no longer fits goes through <see cref="RunTaskAsync(Scope, RunTaskRequest)"/>
+    /// alone. Each entry is the response or the error ECS answered, exactly as the same RunTask made alone.
+    /// </summary>
+    public async Task<IReadOnlyList<(RunTaskResponse? Response, Protocol.Errors.AwsException? Error)>> RunTasksAsync(Scope scope, IReadOnlyList<RunTaskRequest> requests)
+    {
+        var plannedOn = pipeline.Current;
+        var plans = TaskDecisions.PlanRuns(plannedOn, scope, new Random(NextSeed()), requests);
+        var results = new (RunTaskResponse? Response, Protocol.Errors.AwsException? Error)[requests.Count];
+        var pieces = new List<(int[] Indexes, Task<IReadOnlyList<(RunTaskResponse? Response, Protocol.Errors.AwsException? Error)>> Commit)>();
+        var pending = new List<int>(BatchCommitSize);
+
+        // Read and written only by the pieces' decisions, which the single writer runs one after another in order.
+        EcsState? expected = plannedOn;
+        void Submit()
+        {
+            var indexes = pending.ToArray();
+            pending.Clear();
+            var runs = indexes.Select(i => (requests[i], plans[i].Plan!)).ToList();
+            pieces.Add((indexes, pipeline.ExecuteAsync(s =>
+            {
+                // Once anything else committed under the plans, the session's counts are no longer the state's:
+                // every later piece is checked too.
+                var plansHold = ReferenceEquals(s, expected);
+                var decision = TaskDecisions.CommitRuns(s, scope, Ids, time.GetUtcNow(), runs, plansHold);
+                expected = plansHold ? decision.State : null;
+                return decision;
+            })));
+        }
+
+        for (var i = 0; i < requests.Count; i++)
+        {
+            if (plans[i].Error is { } error)
+            {
+                results[i] = (null, error);
+                continue;
+            }
+
+            pending.Add(i);
+            if (pending.Count == BatchCommitSize)
+            {
+                Submit();
+            }
+        }
+
+        if (pending.Count > 0)
+        {
+            Submit();
+        }
+
+        foreach (var (indexes, commit) in pieces)
+        {
+            IReadOnlyList<(RunTaskResponse? Response, Protocol.Errors.AwsException? Error)> committed;
+            try
+            {
+                committed = await commit;
+            }
+            catch (Exception)
+            {
+                // The store refused the piece: nothing of it was written, and each run is tried alone below.
+                committed = new (RunTaskResponse?, Protocol.Errors.AwsException?)[indexes.Length];
+            }
+
+            for (var j = 0; j < indexes.Length; j++)
+            {
+                results[indexes[j]] = committed[j];
+            }
+        }
+
+        for (var i = 0; i < requests.Count; i++)
+        {
+            if (results[i] is (null, null))
+            {
+                try
+                {
+                    results[i] = (await RunTaskAsync(scope, requests[i]), null);
+                }
+                catch (Protocol.Errors.AwsException e)
+                {
+                    results[i] = (null, e);
+                }
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>How many RunTasks of a <see cref="RunTasksAsync"/> batch one commit records (bounds the writer's time per decision).</summary>
+    public int BatchCommitSize { get; init; } = 500;
+
     private int NextSeed()
     {
         lock (PlacementRandom)

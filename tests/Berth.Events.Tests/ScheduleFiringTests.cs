@@ -204,6 +204,31 @@ public sealed class ScheduleFiringTests : IDisposable
     }
 
     [Fact]
+    public async Task Schedules_due_at_the_same_time_fire_as_one_batch_with_their_own_tokens()
+    {
+        var clock = new FakeTimeProvider(Created);
+        var ecs = new RecordingEcs();
+        await using var store = await SqliteDocumentStore.OpenAsync(Path.Combine(_dir, "events.db"), CancellationToken.None);
+        await using var pipeline = new CommitPipeline<EventsState>(store, EventsState.Empty);
+        for (var i = 0; i < 1500; i++)
+        {
+            var input = Input("at(2026-12-02T10:05:00)");
+            input.Name = "s" + i.ToString(CultureInfo.InvariantCulture);
+            await pipeline.ExecuteAsync(s => ScheduleDecisions.Create(s, Region, Account, clock.GetUtcNow(), input));
+        }
+
+        await using var scheduler = new RuleScheduler(pipeline, ecs, clock, new RuleSchedulerOptions(), NullLogger.Instance);
+        scheduler.Start();
+        await AdvanceUntilAsync(clock, () => ecs.Calls.Count >= 1500);
+
+        // One RunTasks call for the instant (recorded in two commits of at most 1,000), each firing its own token.
+        Assert.Equal([1500], ecs.Batches);
+        Assert.Equal(1500, ecs.Calls.Select(c => c.ClientToken).Distinct().Count());
+        Assert.Equal(1500, pipeline.Current.ScheduleLastFired.Count);
+        Assert.Equal(1500, scheduler.TasksStarted);
+    }
+
+    [Fact]
     public async Task A_schedule_years_ahead_does_not_stop_the_loop_from_firing_later_ones()
     {
         // Task.Delay refuses waits beyond about 49 days: the loop must not die sleeping toward an at() in 2030.
@@ -267,6 +292,20 @@ public sealed class ScheduleFiringTests : IDisposable
     private sealed class RecordingEcs : IRunTaskTarget
     {
         public ConcurrentQueue<RunTaskCall> Calls { get; } = new();
+
+        public ConcurrentQueue<int> Batches { get; } = new();
+
+        public async Task<IReadOnlyList<RunTaskOutcome>> RunTasksAsync(IReadOnlyList<RunTaskCall> calls, CancellationToken cancellationToken)
+        {
+            Batches.Enqueue(calls.Count);
+            var outcomes = new List<RunTaskOutcome>();
+            foreach (var call in calls)
+            {
+                outcomes.Add(await RunTaskAsync(call, cancellationToken));
+            }
+
+            return outcomes;
+        }
 
         public Task<RunTaskOutcome> RunTaskAsync(RunTaskCall call, CancellationToken cancellationToken)
         {

@@ -21,16 +21,36 @@ internal static class PlacementSnapshot
             .GetOrAdd(cluster.ClusterArn, _ => Of(state, ContainerInstanceRules.Of(state, cluster).ToList()));
 
     /// <summary>Only <paramref name="instances"/> (a commit's re-check of the instances a plan chose).</summary>
-    public static ClusterSnapshot Of(EcsState state, List<InstanceRecord> instances)
-    {
-        var byArn = instances.ToDictionary(i => i.ContainerInstanceArn, _ => new Usage(), StringComparer.Ordinal);
-        foreach (var task in instances.SelectMany(i => state.LiveTasksOn(i.ContainerInstanceArn)))
-        {
-            var usage = byArn[task.ContainerInstanceArn!];
+    public static ClusterSnapshot Of(EcsState state, List<InstanceRecord> instances) =>
+        new(instances.Select(i => Of(state, i)).ToList());
 
-            var (cpu, memory) = (task.Cpu, task.Memory);
-            usage.Cpu += cpu;
-            usage.Memory += memory;
+    // An instance's snapshot depends only on its record and its live tasks, both immutable: it is kept beside the
+    // record and made again only when its set of live tasks is another one. A commit that adds one task then costs
+    // the next snapshot that instance's tasks, not the whole cluster's.
+    private static readonly ConditionalWeakTable<InstanceRecord, Made> ByInstance = new();
+
+    private sealed record Made(object? Tasks, InstanceSnapshot Snapshot);
+
+    private static InstanceSnapshot Of(EcsState state, InstanceRecord instance)
+    {
+        var tasks = state.LiveTasksByInstance.TryGetValue(instance.ContainerInstanceArn, out var live) ? live : null;
+        if (ByInstance.TryGetValue(instance, out var made) && ReferenceEquals(made.Tasks, tasks))
+        {
+            return made.Snapshot;
+        }
+
+        var snapshot = Make(state, instance, tasks?.Values ?? []);
+        ByInstance.AddOrUpdate(instance, new Made(tasks, snapshot));
+        return snapshot;
+    }
+
+    private static InstanceSnapshot Make(EcsState state, InstanceRecord i, IEnumerable<TaskRecord> tasks)
+    {
+        var usage = new Usage();
+        foreach (var task in tasks)
+        {
+            usage.Cpu += task.Cpu;
+            usage.Memory += task.Memory;
             TaskResources.AddBoundPorts(state, task, usage.Tcp, usage.Udp);
             usage.Running++;
             if (task.Group is not null)
@@ -39,36 +59,32 @@ internal static class PlacementSnapshot
             }
         }
 
-        return new ClusterSnapshot(instances.Select(i =>
+        var registered = new ResourceSet(
+            ContainerInstanceRules.Integer(i.RegisteredResources, "CPU"),
+            ContainerInstanceRules.Integer(i.RegisteredResources, "MEMORY"),
+            ContainerInstanceRules.Ports(i.RegisteredResources, "PORTS"),
+            ContainerInstanceRules.Ports(i.RegisteredResources, "PORTS_UDP"));
+        var attributes = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var attribute in i.Attributes)
         {
-            var usage = byArn[i.ContainerInstanceArn];
-            var registered = new ResourceSet(
-                ContainerInstanceRules.Integer(i.RegisteredResources, "CPU"),
-                ContainerInstanceRules.Integer(i.RegisteredResources, "MEMORY"),
-                ContainerInstanceRules.Ports(i.RegisteredResources, "PORTS"),
-                ContainerInstanceRules.Ports(i.RegisteredResources, "PORTS_UDP"));
-            var attributes = new Dictionary<string, string?>(StringComparer.Ordinal);
-            foreach (var attribute in i.Attributes)
-            {
-                attributes[attribute.Name] = attribute.Value;
-            }
+            attributes[attribute.Name] = attribute.Value;
+        }
 
-            return new InstanceSnapshot(
-                ContainerInstanceRules.IdOf(i.ContainerInstanceArn),
-                i.ContainerInstanceArn,
-                WireText.Of(i.Status),
-                i.AgentConnected,
-                registered,
-                new ResourceSet(usage.Cpu, usage.Memory, usage.Tcp, usage.Udp),
-                attributes)
-            {
-                GroupCounts = usage.Groups,
-                RunningTasksCount = usage.Running,
-                Ec2InstanceId = i.Ec2InstanceId,
-                AgentVersion = i.VersionInfo?.AgentVersion,
-                RegisteredAt = i.RegisteredAt,
-            };
-        }).ToList());
+        return new InstanceSnapshot(
+            ContainerInstanceRules.IdOf(i.ContainerInstanceArn),
+            i.ContainerInstanceArn,
+            WireText.Of(i.Status),
+            i.AgentConnected,
+            registered,
+            new ResourceSet(usage.Cpu, usage.Memory, usage.Tcp, usage.Udp),
+            attributes)
+        {
+            GroupCounts = usage.Groups,
+            RunningTasksCount = usage.Running,
+            Ec2InstanceId = i.Ec2InstanceId,
+            AgentVersion = i.VersionInfo?.AgentVersion,
+            RegisteredAt = i.RegisteredAt,
+        };
     }
 
     private sealed class Usage

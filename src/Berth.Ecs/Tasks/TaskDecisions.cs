@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Berth.Ecs.Arns;
 using Berth.Ecs.Capacity;
@@ -12,6 +11,7 @@ using Berth.Ecs.TaskDefinitions;
 using Berth.Protocol.Errors;
 using Berth.Scheduling;
 using Berth.Storage.Commit;
+using Berth.Storage.Documents;
 
 namespace Berth.Ecs.Tasks;
 
@@ -33,7 +33,62 @@ public static class TaskDecisions
     /// places its tasks (EC2 and EXTERNAL on the cluster's instances, FARGATE on Berth's capacity).
     /// Throws ECS's errors; tasks that fit nowhere become failures when committed.
     /// </summary>
-    public static RunPlan PlanRun(EcsState state, Scope scope, Random rng, RunTaskRequest request)
+    public static RunPlan PlanRun(EcsState state, Scope scope, Random rng, RunTaskRequest request) => PlanRun(state, scope, rng, request, null);
+
+    /// <summary>
+    /// Plans several RunTasks on one snapshot, as one placement session per cluster: each request sees the room the
+    /// ones before it took, so their plans hold together (see <see cref="CommitRuns"/>). A request ECS refuses gets
+    /// its error in place of a plan.
+    /// </summary>
+    public static IReadOnlyList<(RunPlan? Plan, AwsException? Error)> PlanRuns(EcsState state, Scope scope, Random rng, IReadOnlyList<RunTaskRequest> requests)
+    {
+        var prepared = new PreparedRun?[requests.Count];
+        var plans = new (RunPlan?, AwsException?)[requests.Count];
+        Parallel.For(0, requests.Count, i =>
+        {
+            try
+            {
+                prepared[i] = Prepare(state, scope, requests[i]);
+            }
+            catch (AwsException e)
+            {
+                plans[i] = (null, e);
+            }
+        });
+
+        // Placement is one session, so in order.
+        var sessions = new PlacementSessions(rng);
+        for (var i = 0; i < requests.Count; i++)
+        {
+            if (prepared[i] is not { } run)
+            {
+                continue;
+            }
+
+            try
+            {
+                plans[i] = (Place(state, scope, rng, run, sessions), null);
+            }
+            catch (AwsException e)
+            {
+                plans[i] = (null, e);
+            }
+        }
+
+        return plans;
+    }
+
+    private static RunPlan PlanRun(EcsState state, Scope scope, Random rng, RunTaskRequest request, PlacementSessions? sessions) =>
+        Place(state, scope, rng, Prepare(state, scope, request), sessions);
+
+    /// <summary>What RunTask checks and works out before placement; <see cref="Replay"/> set when the token already ran.</summary>
+    private sealed record PreparedRun(
+        ClusterRecord Cluster, int Count, string? TokenKey, string? Fingerprint, RunPlan? Replay,
+        string LaunchType, List<CapacityProviderStrategyItem>? Strategy, TaskBuilder.Launch Launch, PlacementRequest Demand);
+
+    // Placement aside, everything RunTask decides depends only on the state and the request: PlanRuns does this part
+    // for many requests side by side.
+    private static PreparedRun Prepare(EcsState state, Scope scope, RunTaskRequest request)
     {
         var cluster = ClusterRules.RequireActive(state, scope, request.Cluster);
         var count = request.Count ?? 1;
@@ -57,10 +112,10 @@ public static class TaskDecisions
             }
 
             tokenKey = scope.Region + "|" + token;
-            fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(request, WireJsonContext.Default.RunTaskRequest))));
+            fingerprint = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request, WireJsonContext.Default.RunTaskRequest)));
             if (Replay(state, tokenKey, fingerprint) is not null)
             {
-                return new RunPlan(state, cluster, null, null, [], tokenKey, fingerprint, null);
+                return new PreparedRun(cluster, count, tokenKey, fingerprint, new RunPlan(state, cluster, null, null, [], tokenKey, fingerprint, null), "", null, null!, null!);
             }
         }
 
@@ -81,14 +136,26 @@ public static class TaskDecisions
 
         PlatformVersion(request.PlatformVersion, launchType);
         var demand = TaskBuilder.Demand(launch, count) with { Constraints = constraints, Strategies = strategies };
-        if (launchType == "FARGATE")
-        {
-            // Overrides may resize the task: the size Fargate runs must still be one of its pairs.
-            if (!TaskSize.IsFargatePair(launch.Cpu, launch.Memory))
-            {
-                throw AwsException.InvalidParameter($"No Fargate configuration exists for given values: {launch.Cpu} CPU, {launch.Memory} memory. See the Amazon ECS documentation for the valid values.");
-            }
 
+        // Overrides may resize the task: the size Fargate runs must still be one of its pairs.
+        if (launchType == "FARGATE" && !TaskSize.IsFargatePair(launch.Cpu, launch.Memory))
+        {
+            throw AwsException.InvalidParameter($"No Fargate configuration exists for given values: {launch.Cpu} CPU, {launch.Memory} memory. See the Amazon ECS documentation for the valid values.");
+        }
+
+        return new PreparedRun(cluster, count, tokenKey, fingerprint, null, launchType, strategy, launch, demand);
+    }
+
+    private static RunPlan Place(EcsState state, Scope scope, Random rng, PreparedRun run, PlacementSessions? sessions)
+    {
+        if (run.Replay is { } replay)
+        {
+            return replay;
+        }
+
+        var (cluster, count, tokenKey, fingerprint, launch, demand, strategy) = (run.Cluster, run.Count, run.TokenKey, run.Fingerprint, run.Launch, run.Demand, run.Strategy);
+        if (run.LaunchType == "FARGATE")
+        {
             // Fargate spreads its tasks over its hosts; users choose neither constraints nor strategies there.
             var capacity = FargateCapacity.Find(state, scope);
             var hosts = capacity is null ? new ClusterSnapshot([]) : PlacementSnapshot.Of(state, capacity);
@@ -96,7 +163,7 @@ public static class TaskDecisions
             // A strategy splits RunTask's own tasks (ECS counts nothing else for a RunTask); spot and on-demand
             // tasks take the same room, so the split is by position and placement is one.
             var providers = strategy is null ? null : StrategyRules.Assign(strategy, new Dictionary<string, int>(), count);
-            var placements = Placement.Place(hosts, fargateDemand, rng);
+            var placements = sessions is null || capacity is null ? Placement.Place(hosts, fargateDemand, rng) : sessions.Place(capacity.ClusterArn, hosts, fargateDemand);
 
             // On-demand tasks that found no room take it from FARGATE_SPOT tasks: those are interrupted (the
             // on-demand tasks fail now, as ECS says "try again later", and find the room once the spot tasks stop).
@@ -118,7 +185,7 @@ public static class TaskDecisions
             throw AwsException.InvalidParameter("No Container Instances were found in your cluster.");
         }
 
-        var placed = Placement.Place(snapshot, demand, rng);
+        var placed = sessions is null ? Placement.Place(snapshot, demand, rng) : sessions.Place(cluster.ClusterArn, snapshot, demand);
         var byInstance = groups is null ? null : placed.Select(p => p.Instance is { } i ? GroupCapacity.ProviderOf(groups, i) : null).ToList();
         return new RunPlan(state, cluster, cluster, launch, placed, tokenKey, fingerprint, demand) { Providers = byInstance };
     }
@@ -129,7 +196,14 @@ public static class TaskDecisions
     /// (the result is null) and the caller plans again, so concurrent RunTasks never over-commit an instance.
     /// A repeated <c>clientToken</c> returns the tasks of its first request and starts nothing.
     /// </summary>
-    public static Decision<EcsState, RunTaskResponse?> CommitRun(EcsState state, Scope scope, IdSource ids, DateTimeOffset now, RunTaskRequest request, RunPlan plan)
+    /// <param name="state">The state as it is now, in the writer.</param>
+    /// <param name="scope">The caller's region and account.</param>
+    /// <param name="ids">Where new IDs come from.</param>
+    /// <param name="now">The time of the commit.</param>
+    /// <param name="request">The request planned.</param>
+    /// <param name="plan">Its plan.</param>
+    /// <param name="planHolds">True when the caller knows the plan still fits (the state moved only by commits of plans made in the same placement session); skips the re-check.</param>
+    public static Decision<EcsState, RunTaskResponse?> CommitRun(EcsState state, Scope scope, IdSource ids, DateTimeOffset now, RunTaskRequest request, RunPlan plan, bool planHolds = false)
     {
         var edit = new StateEdit(state);
         if (plan.TokenKey is not null && Replay(state, plan.TokenKey, plan.Fingerprint!) is { } replay)
@@ -143,7 +217,7 @@ public static class TaskDecisions
             return edit.Done<RunTaskResponse?>(null);
         }
 
-        if (!ReferenceEquals(state, plan.PlannedOn) && !StillFits(state, plan))
+        if (!planHolds && !ReferenceEquals(state, plan.PlannedOn) && !StillFits(state, plan))
         {
             return edit.Done<RunTaskResponse?>(null);
         }
@@ -162,6 +236,37 @@ public static class TaskDecisions
         }
 
         return edit.Done<RunTaskResponse?>(response);
+    }
+
+    /// <summary>
+    /// Commits RunTasks planned together by <see cref="PlanRuns"/>, in order, on the state as it is now. When
+    /// <paramref name="plansHold"/> (the state is the one they were planned on, moved only by earlier commits of the
+    /// same plans), nothing is checked again: the shared placement session already counted every plan's room. Else
+    /// each plan is checked against what its instances hold now. Each entry is the response, ECS's error (a client
+    /// token reused with another request), or null when the plan no longer fits and must be made again.
+    /// </summary>
+    public static Decision<EcsState, IReadOnlyList<(RunTaskResponse? Response, AwsException? Error)>> CommitRuns(
+        EcsState state, Scope scope, IdSource ids, DateTimeOffset now, IReadOnlyList<(RunTaskRequest Request, RunPlan Plan)> runs, bool plansHold)
+    {
+        var mutations = new List<Mutation>();
+        var results = new (RunTaskResponse?, AwsException?)[runs.Count];
+        for (var i = 0; i < runs.Count; i++)
+        {
+            try
+            {
+                var decision = CommitRun(state, scope, ids, now, runs[i].Request, runs[i].Plan, plansHold);
+                results[i] = (decision.Result, null);
+                state = decision.State;
+                mutations.AddRange(decision.Mutations);
+            }
+            catch (AwsException e)
+            {
+                // CommitRun throws before it edits anything: the state of the runs before stays as it is.
+                results[i] = (null, e);
+            }
+        }
+
+        return new(state, mutations, results);
     }
 
     /// <summary>
@@ -344,6 +449,23 @@ public static class TaskDecisions
 
     internal static List<StrategySpec> Strategies(List<PlacementStrategy>? given) =>
         [.. (given ?? []).Select(s => new StrategySpec(s.Type ?? string.Empty, s.Field))];
+}
+
+/// <summary>One placement session per cluster for RunTasks planned together on one snapshot.</summary>
+internal sealed class PlacementSessions(Random rng)
+{
+    private readonly Dictionary<string, PlacementSession> _byCluster = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<TaskPlacement> Place(string clusterArn, ClusterSnapshot snapshot, PlacementRequest demand)
+    {
+        if (!_byCluster.TryGetValue(clusterArn, out var session))
+        {
+            session = new PlacementSession(snapshot, new Random(rng.Next()));
+            _byCluster.Add(clusterArn, session);
+        }
+
+        return session.Place(demand);
+    }
 }
 
 /// <summary>

@@ -1,6 +1,7 @@
 using Berth.Events.Schedules;
 using Berth.Events.State;
 using Berth.Storage.Commit;
+using Berth.Storage.Documents;
 
 namespace Berth.Events.Firing;
 
@@ -142,17 +143,63 @@ public static class FiringPlan
     }
 
     /// <summary>
+    /// Records several firings in one decision (each as <see cref="Record(EventsState, RuleRecord, DateTimeOffset)"/> or
+    /// <see cref="Record(EventsState, ScheduleRecord, DateTimeOffset, TimeSpan)"/> would): the result holds those
+    /// recorded, with the rule or schedule as it is now; the refused ones are left out.
+    /// </summary>
+    public static Decision<EventsState, IReadOnlyList<Firing>> RecordAll(EventsState state, IReadOnlyList<Firing> firings, TimeSpan rateMinute)
+    {
+        var mutations = new List<Mutation>();
+        var recorded = new List<Firing>(firings.Count);
+        foreach (var firing in firings)
+        {
+            if (firing.Rule is { } rule)
+            {
+                var decision = Record(state, rule, firing.Due);
+                if (decision.Result is { } current)
+                {
+                    state = decision.State;
+                    mutations.AddRange(decision.Mutations);
+                    recorded.Add(new Firing(current, firing.Due));
+                }
+            }
+            else
+            {
+                var decision = Record(state, firing.Schedule!, firing.Due, rateMinute);
+                if (decision.Result is { } current)
+                {
+                    state = decision.State;
+                    mutations.AddRange(decision.Mutations);
+                    recorded.Add(new Firing(current, firing.Due));
+                }
+            }
+        }
+
+        return new(state, mutations, recorded);
+    }
+
+    // A schedule's expression and zone, parsed once per record (records are immutable): a burst asks for thousands.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ScheduleRecord, Tuple<ScheduleExpression?, TimeZoneInfo>> Parsed = new();
+
+    private static Tuple<ScheduleExpression?, TimeZoneInfo> Parse(ScheduleRecord schedule)
+    {
+        var parsed = ScheduleExpression.TryParse(schedule.Expression, ScheduleDialect.Scheduler, out var expression, out _) ? expression : null;
+        Scheduler.ScheduleDecisions.TryZone(schedule.Timezone, out var zone);
+        return Tuple.Create(parsed, zone);
+    }
+
+    /// <summary>
     /// The first scheduled time of <paramref name="schedule"/> strictly after <paramref name="after"/>, in its zone, inside
     /// its StartDate/EndDate (recurring schedules); null when it never fires again.
     /// </summary>
     public static DateTimeOffset? NextDue(ScheduleRecord schedule, DateTimeOffset after, TimeSpan rateMinute)
     {
-        if (!ScheduleExpression.TryParse(schedule.Expression, ScheduleDialect.Scheduler, out var expression, out _))
+        var (expression, zone) = Parsed.GetValue(schedule, Parse);
+        if (expression is null)
         {
             return null;
         }
 
-        Scheduler.ScheduleDecisions.TryZone(schedule.Timezone, out var zone);
         if (expression is AtExpression at)
         {
             return at.NextAfter(after, schedule.ScheduleAnchor, zone);
@@ -248,4 +295,26 @@ public static class FiringPlan
 
         return new(state with { ScheduleLastFired = state.ScheduleLastFired.SetItem(key, due) }, [EventsCodec.ScheduleFired(key, due)], current);
     }
+}
+
+/// <summary>One firing: a rule or a schedule (exactly one of them), and the time it is scheduled for.</summary>
+public sealed record Firing
+{
+    /// <summary>A rule's firing.</summary>
+    public Firing(RuleRecord rule, DateTimeOffset due) => (Rule, Due) = (rule, due);
+
+    /// <summary>A schedule's firing.</summary>
+    public Firing(ScheduleRecord schedule, DateTimeOffset due) => (Schedule, Due) = (schedule, due);
+
+    /// <summary>The rule, for a rule's firing.</summary>
+    public RuleRecord? Rule { get; }
+
+    /// <summary>The schedule, for a schedule's firing.</summary>
+    public ScheduleRecord? Schedule { get; }
+
+    /// <summary>The scheduled time.</summary>
+    public DateTimeOffset Due { get; }
+
+    /// <summary>The rule's or schedule's name.</summary>
+    public string Name => Rule?.Name ?? Schedule!.Name;
 }

@@ -55,4 +55,11 @@ public interface IRunTaskTarget
 {
     /// <summary>Runs the task(s); never throws for what ECS refuses (that is a failure in the outcome).</summary>
     Task<RunTaskOutcome> RunTaskAsync(RunTaskCall call, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Runs the tasks of several calls made at the same instant (one outcome per call, in order). A target that can
+    /// place them together does; by default each call is made on its own.
+    /// </summary>
+    async Task<IReadOnlyList<RunTaskOutcome>> RunTasksAsync(IReadOnlyList<RunTaskCall> calls, CancellationToken cancellationToken) =>
+        await Task.WhenAll(calls.Select(c => RunTaskAsync(c, cancellationToken)));
 }

@@ -49,6 +49,8 @@ public sealed partial class RuleScheduler : IAsyncDisposable
     private readonly HashSet<Task> _firings = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _loop = Task.CompletedTask;
+    private object? _plannedRules;
+    private object? _plannedScheduleMap;
 
     /// <summary>Creates the scheduler; <see cref="Start"/> starts it.</summary>
     public RuleScheduler(CommitPipeline<EventsState> pipeline, IRunTaskTarget ecs, TimeProvider time, RuleSchedulerOptions options, ILogger logger, IMetricSink? metrics = null)
@@ -77,6 +79,9 @@ public sealed partial class RuleScheduler : IAsyncDisposable
     public long FailedInvocations => Interlocked.Read(ref _failedInvocations);
 
     private static readonly TimeSpan MaxSleep = TimeSpan.FromDays(1);
+
+    // Firings recorded per commit: a burst of thousands is recorded in a few commits, none holding the writer long.
+    private const int RecordPieceSize = 1000;
 
     private long _tasksStarted;
     private long _failedInvocations;
@@ -113,18 +118,26 @@ public sealed partial class RuleScheduler : IAsyncDisposable
             try
             {
                 Plan(_pipeline.Current);
+
+                // Everything due now fires as one batch: recorded in a few commits, its RunTasks placed together.
+                var firing = new List<Firing>();
                 while (_queue.TryPeek(out var entry, out var at) && at <= now)
                 {
                     _queue.Dequeue();
                     switch (entry.Source)
                     {
                         case RuleRecord rule:
-                            Due(rule, entry.Due, now);
+                            Due(rule, entry.Due, now, firing);
                             break;
                         case ScheduleRecord schedule:
-                            Due(schedule, entry.Due, now);
+                            Due(schedule, entry.Due, now, firing);
                             break;
                     }
+                }
+
+                if (firing.Count > 0)
+                {
+                    Track(FireAsync(firing));
                 }
             }
             catch (Exception ex)
@@ -133,8 +146,13 @@ public sealed partial class RuleScheduler : IAsyncDisposable
                 LogLoopFailed(_logger, ex);
             }
 
-            // Capped: Task.Delay refuses more than about 49 days, and an at() schedule can be years ahead.
-            var wait = _queue.TryPeek(out _, out var next) ? TimeSpan.FromTicks(Math.Min((next - now).Ticks, MaxSleep.Ticks)) : Timeout.InfiniteTimeSpan;
+            // From the clock as it is now, not as it was before this pass: a pass that planned many schedules took
+            // time, and the next firing must not be late by that much. Capped: Task.Delay refuses more than about 49
+            // days, and an at() schedule can be years ahead.
+            var waitFrom = _time.GetUtcNow();
+            var wait = _queue.TryPeek(out _, out var next)
+                ? TimeSpan.FromTicks(Math.Clamp((next - waitFrom).Ticks, 0, MaxSleep.Ticks))
+                : Timeout.InfiniteTimeSpan;
             using var delay = CancellationTokenSource.CreateLinkedTokenSource(token);
             var sleeping = Task.Delay(wait, _time, delay.Token);
             try
@@ -161,22 +179,37 @@ public sealed partial class RuleScheduler : IAsyncDisposable
     private void Recover(EventsState state)
     {
         var (rules, schedules) = FiringPlan.Recoverable(state, _time.GetUtcNow(), _options.RecoveryWindow);
+        var firings = new List<Firing>();
         foreach (var (rule, due) in rules)
         {
             LogRecovering(_logger, "Rule", rule.Name, due);
-            Track(InvokeAsync(rule, due));
+            firings.Add(new Firing(rule, due));
         }
 
         foreach (var (schedule, due) in schedules)
         {
             LogRecovering(_logger, "Schedule", schedule.Name, due);
-            Track(InvokeAsync(schedule, due));
+            firings.Add(new Firing(schedule, due));
+        }
+
+        if (firings.Count > 0)
+        {
+            Track(InvokeAsync(firings));
         }
     }
 
     /// <summary>Queues the first due time of every rule that is new or changed since the last look.</summary>
     private void Plan(EventsState state)
     {
+        // A firing's record changes only the last-fired maps: the scan over every rule and schedule is skipped
+        // unless one of them changed.
+        if (ReferenceEquals(state.Rules, _plannedRules) && ReferenceEquals(state.Schedules, _plannedScheduleMap))
+        {
+            return;
+        }
+
+        _plannedRules = state.Rules;
+        _plannedScheduleMap = state.Schedules;
         foreach (var (key, rule) in state.Rules)
         {
             if (_planned.TryGetValue(key, out var known) && ReferenceEquals(known, rule))
@@ -227,7 +260,7 @@ public sealed partial class RuleScheduler : IAsyncDisposable
     private void Enqueue(ScheduleRecord schedule, DateTimeOffset due) =>
         _queue.Enqueue((schedule, due), due + FiringPlan.FlexibleOffset(schedule, due, _options.FlexibleSeed));
 
-    private void Due(ScheduleRecord schedule, DateTimeOffset due, DateTimeOffset now)
+    private void Due(ScheduleRecord schedule, DateTimeOffset due, DateTimeOffset now, List<Firing> firing)
     {
         var state = _pipeline.Current;
         switch (FiringPlan.Judge(state, schedule, due, now))
@@ -245,7 +278,7 @@ public sealed partial class RuleScheduler : IAsyncDisposable
                 return;
             default:
                 Requeue(schedule, due);
-                Track(FireAsync(schedule, due));
+                firing.Add(new Firing(schedule, due));
                 return;
         }
     }
@@ -258,56 +291,9 @@ public sealed partial class RuleScheduler : IAsyncDisposable
         }
     }
 
-    private async Task FireAsync(ScheduleRecord planned, DateTimeOffset due)
-    {
-        ScheduleRecord? schedule;
-        try
-        {
-            // Durable before the target is invoked (and, for a last firing with DELETE, the schedule gone with it).
-            schedule = await _pipeline.ExecuteAsync(s => FiringPlan.Record(s, planned, due, _options.RateMinute));
-        }
-        catch (Exception ex)
-        {
-            LogRecordFailed(_logger, planned.Name, due, ex);
-            return;
-        }
-
-        if (schedule is null)
-        {
-            return;
-        }
-
-        LogScheduleFiring(_logger, schedule.Name, schedule.Group, due);
-        await InvokeAsync(schedule, due);
-    }
-
     private static InvocationSource SourceOf(ScheduleRecord schedule) => new(InvocationKind.Schedule, schedule.Name, schedule.Group);
 
     private static InvocationSource SourceOf(RuleRecord rule) => new(InvocationKind.Rule, rule.Name, rule.Bus);
-
-    private async Task InvokeAsync(ScheduleRecord schedule, DateTimeOffset due)
-    {
-        var startedBy = "chronos-schedule/" + schedule.Name;
-        var token = FiringPlan.Token(schedule.Arn, "target", due);
-        RunTaskCall call;
-        if (schedule.TargetArn == Scheduler.ScheduleDecisions.UniversalRunTask)
-        {
-            call = new RunTaskCall(schedule.Region, "", new EcsTargetRecord { TaskDefinitionArn = "" }, null, startedBy) { RequestJson = schedule.Input };
-        }
-        else if (schedule.Ecs is { } ecs)
-        {
-            call = new RunTaskCall(schedule.Region, schedule.TargetArn, ecs, schedule.Input, startedBy);
-        }
-        else
-        {
-            Interlocked.Increment(ref _failedInvocations);
-            InvocationMetrics.Invoked(_metrics, SourceOf(schedule), failed: true, _time.GetUtcNow());
-            LogUnsupportedTarget(_logger, "Schedule", schedule.Name, "target", schedule.TargetArn);
-            return;
-        }
-
-        await InvokeAsync(call with { ClientToken = token, Source = SourceOf(schedule) }, "Schedule", schedule.Name, "target");
-    }
 
     private async Task PutLogAsync(ILogGroupTarget logGroups, LogDelivery delivery, string target)
     {
@@ -330,38 +316,7 @@ public sealed partial class RuleScheduler : IAsyncDisposable
         InvocationMetrics.Invoked(_metrics, delivery.Source, failure is not null, _time.GetUtcNow());
     }
 
-    private async Task InvokeAsync(RunTaskCall call, string kind, string source, string target)
-    {
-        var failed = true;
-        try
-        {
-            var outcome = await _ecs.RunTaskAsync(call, _stopping.Token);
-            Interlocked.Add(ref _tasksStarted, outcome.TaskArns.Count);
-            foreach (var task in outcome.TaskArns)
-            {
-                LogTaskStarted(_logger, kind, source, target, task);
-            }
-
-            failed = outcome.Failures.Count > 0;
-            if (failed)
-            {
-                Interlocked.Increment(ref _failedInvocations);
-                LogInvocationFailed(_logger, kind, source, target, string.Join("; ", outcome.Failures));
-            }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            Interlocked.Increment(ref _failedInvocations);
-            LogInvocationFailed(_logger, kind, source, target, ex.Message);
-        }
-
-        if (call.Source is { } invoker)
-        {
-            InvocationMetrics.Invoked(_metrics, invoker, failed, _time.GetUtcNow());
-        }
-    }
-
-    private void Due(RuleRecord rule, DateTimeOffset due, DateTimeOffset now)
+    private void Due(RuleRecord rule, DateTimeOffset due, DateTimeOffset now, List<Firing> firing)
     {
         var state = _pipeline.Current;
         switch (FiringPlan.Judge(state, rule, due, now, _options.DeliveryWindow))
@@ -381,7 +336,7 @@ public sealed partial class RuleScheduler : IAsyncDisposable
                 return;
             default:
                 Requeue(rule, due);
-                Track(FireAsync(rule, due));
+                firing.Add(new Firing(rule, due));
                 return;
         }
     }
@@ -414,38 +369,112 @@ public sealed partial class RuleScheduler : IAsyncDisposable
             TaskScheduler.Default);
     }
 
-    private async Task FireAsync(RuleRecord planned, DateTimeOffset due)
+    /// <summary>Records the firings (in pieces, each one commit), then invokes the targets of those recorded.</summary>
+    private async Task FireAsync(List<Firing> firings)
     {
-        RuleRecord? rule;
-        try
+        var recorded = new List<Firing>(firings.Count);
+        foreach (var piece in firings.Chunk(RecordPieceSize))
         {
-            // Durable before any target is invoked: after a crash this firing is never made again.
-            rule = await _pipeline.ExecuteAsync(s => FiringPlan.Record(s, planned, due));
-        }
-        catch (Exception ex)
-        {
-            LogRecordFailed(_logger, planned.Name, due, ex);
-            return;
+            try
+            {
+                // Durable before any target is invoked (and, for a last firing with DELETE, the schedule gone with it).
+                recorded.AddRange(await _pipeline.ExecuteAsync(s => FiringPlan.RecordAll(s, piece, _options.RateMinute)));
+            }
+            catch (Exception ex)
+            {
+                foreach (var firing in piece)
+                {
+                    LogRecordFailed(_logger, firing.Name, firing.Due, ex);
+                }
+            }
         }
 
-        if (rule is null)
+        var now = _time.GetUtcNow();
+        foreach (var firing in recorded)
         {
-            return;
+            if (firing.Rule is { } rule)
+            {
+                LogFiring(_logger, rule.Name, firing.Due, rule.Targets.Count);
+                InvocationMetrics.Triggered(_metrics, SourceOf(rule), matchedEvent: false, now);
+            }
+            else
+            {
+                LogScheduleFiring(_logger, firing.Schedule!.Name, firing.Schedule.Group, firing.Due);
+            }
         }
 
-        LogFiring(_logger, rule.Name, due, rule.Targets.Count);
-        InvocationMetrics.Triggered(_metrics, SourceOf(rule), matchedEvent: false, _time.GetUtcNow());
-        await InvokeAsync(rule, due);
+        await InvokeAsync(recorded);
     }
 
-    private async Task InvokeAsync(RuleRecord rule, DateTimeOffset due)
+    /// <summary>Invokes every target of the firings: log groups one by one, the ECS targets' RunTasks as one batch.</summary>
+    private async Task InvokeAsync(IReadOnlyList<Firing> firings)
+    {
+        var calls = new List<Invocation>();
+        var logs = new List<Task>();
+        foreach (var firing in firings)
+        {
+            if (firing.Rule is { } rule)
+            {
+                Collect(rule, firing.Due, calls, logs);
+            }
+            else
+            {
+                Collect(firing.Schedule!, firing.Due, calls);
+            }
+        }
+
+        if (calls.Count > 0)
+        {
+            IReadOnlyList<RunTaskOutcome> outcomes;
+            try
+            {
+                outcomes = await _ecs.RunTasksAsync([.. calls.Select(c => c.Call)], _stopping.Token);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                outcomes = [.. calls.Select(_ => new RunTaskOutcome([], [ex.Message]))];
+            }
+
+            for (var i = 0; i < calls.Count; i++)
+            {
+                Report(calls[i], outcomes[i]);
+            }
+        }
+
+        await Task.WhenAll(logs);
+    }
+
+    private void Collect(ScheduleRecord schedule, DateTimeOffset due, List<Invocation> calls)
+    {
+        var startedBy = "chronos-schedule/" + schedule.Name;
+        RunTaskCall call;
+        if (schedule.TargetArn == Scheduler.ScheduleDecisions.UniversalRunTask)
+        {
+            call = new RunTaskCall(schedule.Region, "", new EcsTargetRecord { TaskDefinitionArn = "" }, null, startedBy) { RequestJson = schedule.Input };
+        }
+        else if (schedule.Ecs is { } ecs)
+        {
+            call = new RunTaskCall(schedule.Region, schedule.TargetArn, ecs, schedule.Input, startedBy);
+        }
+        else
+        {
+            Interlocked.Increment(ref _failedInvocations);
+            InvocationMetrics.Invoked(_metrics, SourceOf(schedule), failed: true, _time.GetUtcNow());
+            LogUnsupportedTarget(_logger, "Schedule", schedule.Name, "target", schedule.TargetArn);
+            return;
+        }
+
+        calls.Add(new Invocation(call with { ClientToken = FiringPlan.Token(schedule.Arn, "target", due), Source = SourceOf(schedule) }, "Schedule", schedule.Name, "target"));
+    }
+
+    private void Collect(RuleRecord rule, DateTimeOffset due, List<Invocation> calls, List<Task> logs)
     {
         var source = SourceOf(rule);
         foreach (var target in rule.Targets)
         {
             if (target.Ecs is null && LogGroups is { } logGroups && Delivery.EventRouting.ScheduledLogDelivery(rule, target, due) is { } delivery)
             {
-                await PutLogAsync(logGroups, delivery, target.Id);
+                logs.Add(PutLogAsync(logGroups, delivery, target.Id));
                 continue;
             }
 
@@ -462,9 +491,33 @@ public sealed partial class RuleScheduler : IAsyncDisposable
                 ClientToken = FiringPlan.Token(rule.Arn, target.Id, due),
                 Source = source,
             };
-            await InvokeAsync(call, "Rule", rule.Name, target.Id);
+            calls.Add(new Invocation(call, "Rule", rule.Name, target.Id));
         }
     }
+
+    private void Report(Invocation invocation, RunTaskOutcome outcome)
+    {
+        Interlocked.Add(ref _tasksStarted, outcome.TaskArns.Count);
+        foreach (var task in outcome.TaskArns)
+        {
+            LogTaskStarted(_logger, invocation.Kind, invocation.Source, invocation.Target, task);
+        }
+
+        var failed = outcome.Failures.Count > 0;
+        if (failed)
+        {
+            Interlocked.Increment(ref _failedInvocations);
+            LogInvocationFailed(_logger, invocation.Kind, invocation.Source, invocation.Target, string.Join("; ", outcome.Failures));
+        }
+
+        if (invocation.Call.Source is { } invoker)
+        {
+            InvocationMetrics.Invoked(_metrics, invoker, failed, _time.GetUtcNow());
+        }
+    }
+
+    /// <summary>One ECS target's RunTask, with who asks for it (for the logs).</summary>
+    private readonly record struct Invocation(RunTaskCall Call, string Kind, string Source, string Target);
 
     /// <summary>Stops the loop and waits for firings in flight.</summary>
     public async ValueTask DisposeAsync()

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Berth.Ecs;
+using Berth.Ecs.Arns;
 using Berth.Ecs.Model;
 using Berth.Events.Firing;
 using Berth.Protocol.Dispatch;
@@ -7,10 +9,11 @@ using Berth.Protocol.Errors;
 namespace Berth.Server.Events;
 
 /// <summary>
-/// Runs the tasks of EventBridge ECS targets through the ECS API's own RunTask operation (the same validation, the
-/// placement planned outside the writer and committed inside it), as the account root.
+/// Runs the tasks of EventBridge ECS targets through ECS's own RunTask (the same checks, the placement planned outside
+/// the writer and committed inside it), as the account root. The firings of one instant go as one batch: planned in
+/// one placement session and committed in pieces (<see cref="EcsApi.RunTasksAsync"/>).
 /// </summary>
-public sealed class EcsRunTaskTarget(DispatchTable table, string accountId) : IRunTaskTarget
+public sealed class EcsRunTaskTarget(EcsApi ecs, string accountId) : IRunTaskTarget
 {
     private static readonly WireJsonContext Json = WireJsonContext.Default;
 
@@ -22,36 +25,58 @@ public sealed class EcsRunTaskTarget(DispatchTable table, string accountId) : IR
     });
 
     /// <inheritdoc />
-    public async Task<RunTaskOutcome> RunTaskAsync(RunTaskCall call, CancellationToken cancellationToken)
+    public async Task<RunTaskOutcome> RunTaskAsync(RunTaskCall call, CancellationToken cancellationToken) =>
+        (await RunTasksAsync([call], cancellationToken))[0];
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<RunTaskOutcome>> RunTasksAsync(IReadOnlyList<RunTaskCall> calls, CancellationToken cancellationToken)
     {
-        RunTaskRequest request;
-        try
+        var outcomes = new RunTaskOutcome[calls.Count];
+        var byRegion = new Dictionary<string, List<(int Index, RunTaskRequest Request)>>(StringComparer.Ordinal);
+        for (var i = 0; i < calls.Count; i++)
         {
-            request = Request(call);
-        }
-        catch (JsonException e)
-        {
-            return new RunTaskOutcome([], [call.RequestJson is null ? $"Input is not ECS task overrides: {e.Message}" : $"Input is not a RunTask request: {e.Message}"]);
+            var call = calls[i];
+            try
+            {
+                var request = Request(call);
+
+                // What the wire edge checks before RunTask sees a request.
+                RequiredMembers.Check(request, Json.RunTaskRequest, WireRequired.ByType);
+                if (!byRegion.TryGetValue(call.Region, out var mine))
+                {
+                    byRegion.Add(call.Region, mine = []);
+                }
+
+                mine.Add((i, request));
+            }
+            catch (JsonException e)
+            {
+                outcomes[i] = new RunTaskOutcome([], [call.RequestJson is null ? $"Input is not ECS task overrides: {e.Message}" : $"Input is not a RunTask request: {e.Message}"]);
+            }
+            catch (AwsException e)
+            {
+                outcomes[i] = new RunTaskOutcome([], [$"{e.ErrorType}: {e.Message}"]);
+            }
         }
 
-        if (!table.TryGet(WireOperations.TargetPrefix + ".RunTask", out var runTask))
+        foreach (var (region, runs) in byRegion)
         {
-            return new RunTaskOutcome([], ["RunTask is not available"]);
+            cancellationToken.ThrowIfCancellationRequested();
+            var answers = await ecs.RunTasksAsync(new Scope(region, accountId), [.. runs.Select(r => r.Request)]);
+            for (var j = 0; j < runs.Count; j++)
+            {
+                outcomes[runs[j].Index] = answers[j] switch
+                {
+                    ({ } response, _) => new RunTaskOutcome(
+                        [.. (response.Tasks ?? []).Select(t => t.TaskArn!)],
+                        [.. (response.Failures ?? []).Select(f => $"{f.Arn}: {f.Reason}{(f.Detail is null ? "" : " (" + f.Detail + ")")}")]),
+                    (_, { } error) => new RunTaskOutcome([], [$"{error.ErrorType}: {error.Message}"]),
+                    _ => new RunTaskOutcome([], ["RunTask gave no answer"]),
+                };
+            }
         }
 
-        var context = new RequestContext(call.Region, accountId, $"arn:aws:iam::{accountId}:root", Guid.NewGuid().ToString()) { Cancellation = cancellationToken };
-        try
-        {
-            var body = await runTask.Invoke(context, JsonSerializer.SerializeToUtf8Bytes(request, Json.RunTaskRequest));
-            var response = JsonSerializer.Deserialize(body, Json.RunTaskResponse)!;
-            return new RunTaskOutcome(
-                [.. (response.Tasks ?? []).Select(t => t.TaskArn!)],
-                [.. (response.Failures ?? []).Select(f => $"{f.Arn}: {f.Reason}{(f.Detail is null ? "" : " (" + f.Detail + ")")}")]);
-        }
-        catch (AwsException e)
-        {
-            return new RunTaskOutcome([], [$"{e.ErrorType}: {e.Message}"]);
-        }
+        return outcomes;
     }
 
     /// <summary>ECS's RunTask request for a firing: the target's EcsParameters, its Input as overrides, its startedBy.</summary>

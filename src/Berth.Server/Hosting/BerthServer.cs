@@ -100,7 +100,8 @@ public static partial class BerthServer
         {
             var url = $"http://{options.BindAddress}:{options.Port}";
             var table = new DispatchTable();
-            new EcsApi(pipeline, time) { AgentEndpoint = url, TargetGroups = new ElbTargetGroupCatalog(elb.Pipeline) }.Register(table);
+            var ecsApi = new EcsApi(pipeline, time) { AgentEndpoint = url, TargetGroups = new ElbTargetGroupCatalog(elb.Pipeline) };
+            ecsApi.Register(table);
 
             // The registry keeps its own metadata file; its passwords are signed with a key derived from the root secret.
             registry = await RegistryService.OpenAsync(
@@ -149,7 +150,7 @@ public static partial class BerthServer
                 null,
                 options.MetricPeriod,
                 options.MetricPeriod);
-            var runTaskTarget = new EcsRunTaskTarget(table, options.AccountId);
+            var runTaskTarget = new EcsRunTaskTarget(ecsApi, options.AccountId);
             var invocationMetrics = new MetricStoreSink(metricStore, time);
             var logGroupTarget = new LogGroupTarget(logs, time);
             await using var delivery = new EventDelivery(events.Pipeline, runTaskTarget, stateLoggers.CreateLogger<EventDelivery>(), invocationMetrics, time) { LogGroups = logGroupTarget };

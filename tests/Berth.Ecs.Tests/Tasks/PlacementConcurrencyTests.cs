@@ -85,4 +85,105 @@ public class PlacementConcurrencyTests
             dir.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public void RunTasksPlannedTogetherShareTheRoomAndCommitWithoutRecheck()
+    {
+        var world = new World();
+        world.AddInstance(memory: 1000);
+        world.AddInstance(memory: 1000);
+        var definition = world.Define(containers: [World.Container(memory: 100)]);
+        var requests = Enumerable.Range(0, 25).Select(i => new RunTaskRequest { Cluster = World.ClusterName, TaskDefinition = definition, ClientToken = "token-" + i }).ToList();
+
+        // One session: the first 20 take the 20 slots, the last 5 see none left.
+        var plans = TaskDecisions.PlanRuns(world.State, Scope, new Random(1), requests);
+        Assert.All(plans, p => Assert.Null(p.Error));
+        Assert.Equal(20, plans.Count(p => p.Plan!.Placements.Single().Placed));
+
+        var committed = world.Apply(TaskDecisions.CommitRuns(world.State, Scope, world.Ids, Now, [.. requests.Select((r, i) => (r, plans[i].Plan!))], plansHold: true))!;
+        Assert.All(committed, c => Assert.NotNull(c.Response));
+        Assert.Equal(20, committed.Sum(c => c.Response!.Tasks!.Count));
+        Assert.All(committed.Skip(20), c => Assert.Equal("RESOURCE:MEMORY", c.Response!.Failures!.First().Reason));
+        Assert.All(world.State.Tasks.Values.GroupBy(t => t.ContainerInstanceArn), g => Assert.Equal(10, g.Count()));
+        Assert.Equal(25, world.State.ClientTokens.Count);
+    }
+
+    [Fact]
+    public void RunTasksPlannedTogetherAreCheckedAgainWhenTheStateMovedUnderThem()
+    {
+        var world = new World();
+        world.AddInstance(memory: 300);
+        var definition = world.Define(containers: [World.Container(memory: 100)]);
+        var requests = Enumerable.Range(0, 3).Select(_ => new RunTaskRequest { Cluster = World.ClusterName, TaskDefinition = definition }).ToList();
+        var plans = TaskDecisions.PlanRuns(world.State, Scope, new Random(1), requests);
+        Assert.All(plans, p => Assert.True(p.Plan!.Placements.Single().Placed));
+
+        // Another RunTask took one slot meanwhile: two of the three plans still fit, the third must be made again.
+        world.RunOne(definition);
+        var committed = world.Apply(TaskDecisions.CommitRuns(world.State, Scope, world.Ids, Now, [.. requests.Select((r, i) => (r, plans[i].Plan!))], plansHold: false))!;
+        Assert.Equal(2, committed.Count(c => c.Response is not null));
+        Assert.Null(committed[2].Response);
+        Assert.Null(committed[2].Error);
+        Assert.Equal(3, world.State.Tasks.Count);
+    }
+
+    [Fact]
+    public void ABatchKeepsEachRequestsOwnErrorAndReplaysItsClientTokens()
+    {
+        var world = new World();
+        world.AddInstance(memory: 1000);
+        var definition = world.Define(containers: [World.Container(memory: 100)]);
+        var good = new RunTaskRequest { Cluster = World.ClusterName, TaskDefinition = definition, ClientToken = "same" };
+        var bad = new RunTaskRequest { Cluster = World.ClusterName, TaskDefinition = definition, Count = 11 };
+        var plans = TaskDecisions.PlanRuns(world.State, Scope, new Random(1), [good, bad]);
+        Assert.Equal("InvalidParameterException", plans[1].Error!.ErrorType);
+        var first = world.Apply(TaskDecisions.CommitRuns(world.State, Scope, world.Ids, Now, [(good, plans[0].Plan!)], plansHold: true))!;
+
+        // The same token again, planned on the new state, gives the same task and starts nothing.
+        var again = TaskDecisions.PlanRuns(world.State, Scope, new Random(2), [good]);
+        var replay = world.Apply(TaskDecisions.CommitRuns(world.State, Scope, world.Ids, Now, [(good, again[0].Plan!)], plansHold: true))!;
+        Assert.Equal(first[0].Response!.Tasks!.Single().TaskArn, replay[0].Response!.Tasks!.Single().TaskArn);
+        Assert.Single(world.State.Tasks);
+    }
+
+    [Fact]
+    public async Task RunTasksThroughTheApiMatchWhatAloneRunTasksWouldDo()
+    {
+        var dir = Directory.CreateTempSubdirectory("berth-placement-");
+        try
+        {
+            var world = new World();
+            for (var i = 0; i < 4; i++)
+            {
+                world.AddInstance(cpu: 4096, memory: 1000);
+            }
+
+            var definition = world.Define(containers: [World.Container(memory: 100)]);
+            await using var store = await SqliteDocumentStore.OpenAsync(Path.Combine(dir.FullName, "state.db"));
+            await using var pipeline = new CommitPipeline<EcsState>(store, world.State);
+            var api = new EcsApi(pipeline, TimeProvider.System) { Ids = IdSource.Sequential(), PlacementRandom = new Random(5), BatchCommitSize = 7 };
+
+            // 50 requests in pieces of 7, with a RunTask from elsewhere committed under their plans: never more than
+            // the 40 that fit.
+            var racer = pipeline.ExecuteAsync(s => TaskDecisions.Run(s, Scope, IdSource.Random, new Random(9), Now, new RunTaskRequest { Cluster = World.ClusterName, TaskDefinition = definition, Count = 2 }));
+            var requests = Enumerable.Range(0, 50).Select(i => new RunTaskRequest { Cluster = World.ClusterName, TaskDefinition = definition, ClientToken = "t" + i }).ToList();
+            var results = await api.RunTasksAsync(Scope, requests);
+            Assert.Equal(2, (await racer).Tasks!.Count);
+
+            Assert.All(results, r => Assert.NotNull(r.Response));
+            Assert.Equal(40, pipeline.Current.Tasks.Count);
+            Assert.All(pipeline.Current.Tasks.Values.GroupBy(t => t.ContainerInstanceArn), g => Assert.Equal(10, g.Count()));
+            Assert.Equal(38, results.Sum(r => r.Response!.Tasks!.Count));
+            Assert.All(results.SelectMany(r => r.Response!.Failures!), f => Assert.Equal("RESOURCE:MEMORY", f.Reason));
+
+            // The same batch again replays every token: nothing more starts.
+            var again = await api.RunTasksAsync(Scope, requests);
+            Assert.Equal(40, pipeline.Current.Tasks.Count);
+            Assert.Equal(results.Select(r => r.Response!.Tasks!.Count), again.Select(r => r.Response!.Tasks!.Count));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 }
