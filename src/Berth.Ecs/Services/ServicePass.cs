@@ -415,12 +415,20 @@ public static class ServicePass
             Strategies = strategies,
             PinnedInstances = service.SchedulingStrategy == SchedulingStrategy.Daemon ? plan.DaemonTargets : null,
         };
+        // A provider with managed scaling can bring room: tasks that fit nowhere yet wait for it in PROVISIONING.
+        var waitFor = TaskProvisioning.WaitingProvider(edit.State, scope, groups);
         var placed = new List<TaskRecord>();
         var chosen = new List<string>();
         PlacementFailure? first = null;
         foreach (var placement in session.Place(demand))
         {
-            if (placement.Instance is { } instance)
+            if (placement.Instance is null && waitFor is not null)
+            {
+                var waiting = TaskBuilder.Build(launch with { CapacityProvider = waitFor }, scope, cluster, null, ids, now);
+                edit.Put(waiting);
+                placed.Add(waiting);
+            }
+            else if (placement.Instance is { } instance)
             {
                 var provided = groups is not null ? launch with { CapacityProvider = GroupCapacity.ProviderOf(groups, instance) }
                     : providers is { } p && placed.Count < p.Count ? launch with { CapacityProvider = p[placed.Count] } : launch;
@@ -606,8 +614,8 @@ public static class ServicePass
         var failsChecks = task.HealthStatus == HealthStatus.Unhealthy;
         var failsTargets = balanced && running && task.LoadBalancerHealth is { State: TargetCheckState.Unhealthy };
         var unhealthy = (failsChecks || failsTargets) && pastGrace;
-        var evicted = task.ContainerInstanceArn is null
-            || !state.ContainerInstances.TryGetValue(task.ContainerInstanceArn, out var instance)
+        var evicted = task.ContainerInstanceArn is null ? !TaskProvisioning.Waits(task)
+            : !state.ContainerInstances.TryGetValue(task.ContainerInstanceArn, out var instance)
             || instance.Status != ContainerInstances.InstanceStatus.Active;
         var reason = !failsChecks && failsTargets ? ServiceReconciler.ElbUnhealthyReason(task.LoadBalancerHealth!.TargetGroupArn ?? string.Empty) : null;
         return new ServiceTaskView(task.TaskArn, task.StartedBy ?? string.Empty, task.ContainerInstanceArn, task.DesiredStatus == EcsTaskStatus.Running, running, healthy, unhealthy, evicted, Failed(task))

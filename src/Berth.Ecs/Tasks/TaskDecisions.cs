@@ -113,14 +113,16 @@ public static class TaskDecisions
             demand = demand with { Constraints = [.. demand.Constraints, GroupCapacity.Constraint(groups)] };
         }
 
-        if (!snapshot.Instances.Any(i => i.Status == "ACTIVE"))
+        // A provider with managed scaling can bring room: tasks that fit nowhere yet wait for it in PROVISIONING.
+        var waitFor = TaskProvisioning.WaitingProvider(state, scope, groups);
+        if (waitFor is null && !snapshot.Instances.Any(i => i.Status == "ACTIVE"))
         {
             throw AwsException.InvalidParameter("No Container Instances were found in your cluster.");
         }
 
         var placed = Placement.Place(snapshot, demand, rng);
-        var byInstance = groups is null ? null : placed.Select(p => p.Instance is { } i ? GroupCapacity.ProviderOf(groups, i) : null).ToList();
-        return new RunPlan(state, cluster, cluster, launch, placed, tokenKey, fingerprint, demand) { Providers = byInstance };
+        var byInstance = groups is null ? null : placed.Select(p => p.Instance is { } i ? GroupCapacity.ProviderOf(groups, i) : waitFor).ToList();
+        return new RunPlan(state, cluster, cluster, launch, placed, tokenKey, fingerprint, demand) { Providers = byInstance, Waits = waitFor is not null };
     }
 
     /// <summary>
@@ -152,7 +154,7 @@ public static class TaskDecisions
         for (var i = 0; i < plan.Placements.Count; i++)
         {
             var launch = plan.Providers is { } providers && i < providers.Count ? plan.Launch with { CapacityProvider = providers[i] } : plan.Launch;
-            Record(plan.Placements[i], launch, scope, plan.Cluster, ids, now, edit, response);
+            Record(plan.Placements[i], launch, scope, plan.Cluster, ids, now, edit, response, plan.Waits);
         }
 
         SpotInterruptions.Interrupt(edit, plan.Interrupt, now);
@@ -281,11 +283,11 @@ public static class TaskDecisions
         return Placement.Place(PlacementSnapshot.Of(state, instances), demand with { PinnedInstances = chosen }, 0).All(p => p.Placed);
     }
 
-    private static void Record(TaskPlacement placement, TaskBuilder.Launch launch, Scope scope, ClusterRecord cluster, IdSource ids, DateTimeOffset now, StateEdit edit, RunTaskResponse response)
+    private static void Record(TaskPlacement placement, TaskBuilder.Launch launch, Scope scope, ClusterRecord cluster, IdSource ids, DateTimeOffset now, StateEdit edit, RunTaskResponse response, bool waits = false)
     {
-        if (placement.Instance is { } chosen)
+        if (placement.Instance is { } chosen || waits)
         {
-            var task = TaskBuilder.Build(launch, scope, cluster, edit.State.ContainerInstances[chosen.Arn], ids, now);
+            var task = TaskBuilder.Build(launch, scope, cluster, placement.Instance is { } at ? edit.State.ContainerInstances[at.Arn] : null, ids, now);
             edit.Put(task);
             response.Tasks!.Add(TaskViews.ToWire(task));
             return;
@@ -384,6 +386,9 @@ public sealed class RunPlan
 
     /// <summary>The capacity provider of each task, in order, when a strategy chose them.</summary>
     internal IReadOnlyList<string?>? Providers { get; init; }
+
+    /// <summary>Whether tasks that fit nowhere wait in PROVISIONING for a managed scale-out instead of failing.</summary>
+    internal bool Waits { get; init; }
 
     /// <summary>The FARGATE_SPOT tasks interrupted to make room for on-demand tasks that found none.</summary>
     internal IReadOnlyList<TaskRecord> Interrupt { get; init; } = [];
