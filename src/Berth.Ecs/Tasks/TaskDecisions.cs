@@ -120,9 +120,44 @@ public static class TaskDecisions
             throw AwsException.InvalidParameter("No Container Instances were found in your cluster.");
         }
 
+        if (groups is { Count: > 1 })
+        {
+            // Several group providers: each provider's share (base, then weight, of RunTask's own tasks) on its group.
+            return PlanSplit(state, scope, cluster, launch, demand, groups, StrategyRules.Assign(strategy!, new Dictionary<string, int>(), count), rng, tokenKey, fingerprint);
+        }
+
         var placed = Placement.Place(snapshot, demand, rng);
         var byInstance = groups is null ? null : placed.Select(p => p.Instance is { } i ? GroupCapacity.ProviderOf(groups, i) : waitFor).ToList();
-        return new RunPlan(state, cluster, cluster, launch, placed, tokenKey, fingerprint, demand) { Providers = byInstance, Waits = waitFor is not null };
+        var waiting = waitFor is null ? [] : placed.Select((p, i) => (p, i)).Where(x => !x.p.Placed).Select(x => x.i).ToHashSet();
+        return new RunPlan(state, cluster, cluster, launch, placed, tokenKey, fingerprint, demand) { Providers = byInstance, Waiting = waiting };
+    }
+
+    private static RunPlan PlanSplit(
+        EcsState state, Scope scope, ClusterRecord cluster, TaskBuilder.Launch launch, PlacementRequest demand, Dictionary<string, string> groups,
+        IReadOnlyList<string> assigned, Random rng, string? tokenKey, string? fingerprint)
+    {
+        var session = new PlacementSession(PlacementSnapshot.Of(state, cluster), rng);
+        var placements = new List<TaskPlacement>();
+        var providers = new List<string?>();
+        var waiting = new HashSet<int>();
+        var baseConstraints = demand.Constraints.Take(demand.Constraints.Count - 1).ToList();
+        foreach (var share in assigned.GroupBy(p => p, StringComparer.Ordinal).Where(g => groups.ContainsKey(g.Key)))
+        {
+            var own = new Dictionary<string, string>(StringComparer.Ordinal) { [share.Key] = groups[share.Key] };
+            var waits = TaskProvisioning.WaitingProvider(state, scope, own) is not null;
+            foreach (var placement in session.Place(demand with { Count = share.Count(), Constraints = [.. baseConstraints, GroupCapacity.Constraint(own)] }))
+            {
+                if (!placement.Placed && waits)
+                {
+                    waiting.Add(placements.Count);
+                }
+
+                placements.Add(placement);
+                providers.Add(placement.Placed || waits ? share.Key : null);
+            }
+        }
+
+        return new RunPlan(state, cluster, cluster, launch, placements, tokenKey, fingerprint, demand) { Providers = providers, Waiting = waiting };
     }
 
     /// <summary>
@@ -154,7 +189,7 @@ public static class TaskDecisions
         for (var i = 0; i < plan.Placements.Count; i++)
         {
             var launch = plan.Providers is { } providers && i < providers.Count ? plan.Launch with { CapacityProvider = providers[i] } : plan.Launch;
-            Record(plan.Placements[i], launch, scope, plan.Cluster, ids, now, edit, response, plan.Waits);
+            Record(plan.Placements[i], launch, scope, plan.Cluster, ids, now, edit, response, plan.Waiting.Contains(i));
         }
 
         SpotInterruptions.Interrupt(edit, plan.Interrupt, now);
@@ -387,8 +422,8 @@ public sealed class RunPlan
     /// <summary>The capacity provider of each task, in order, when a strategy chose them.</summary>
     internal IReadOnlyList<string?>? Providers { get; init; }
 
-    /// <summary>Whether tasks that fit nowhere wait in PROVISIONING for a managed scale-out instead of failing.</summary>
-    internal bool Waits { get; init; }
+    /// <summary>The positions of tasks that fit nowhere and wait in PROVISIONING for a managed scale-out instead of failing.</summary>
+    internal IReadOnlySet<int> Waiting { get; init; } = new HashSet<int>();
 
     /// <summary>The FARGATE_SPOT tasks interrupted to make room for on-demand tasks that found none.</summary>
     internal IReadOnlyList<TaskRecord> Interrupt { get; init; } = [];

@@ -162,4 +162,45 @@ public class TaskProvisioningTests
         Assert.All(stopped, t => Assert.Equal((EcsTaskStatus.Stopped, StopCode.ServiceSchedulerInitiated), (t.LastStatus, t.StopCode)));
         Assert.Equal(4, world.State.TasksIn(world.ClusterArn).Count(t => t.DesiredStatus == EcsTaskStatus.Running));
     }
+
+    public static TheoryData<string, int, int, int, int, int, int> Splits => new()
+    {
+        // why, base on A, weight A, weight B, tasks, expected on A, expected on B
+        { "1:4", 0, 1, 4, 5, 1, 4 },
+        { "equal weights", 0, 1, 1, 4, 2, 2 },
+        { "base 2 on A, then 1:1", 2, 1, 1, 6, 4, 2 },
+        { "zero weight B gets none", 0, 1, 0, 3, 3, 0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Splits))]
+    public void Several_group_providers_split_tasks_by_base_and_weight_each_on_its_own_group(string why, int baseA, int weightA, int weightB, int tasks, int onA, int onB)
+    {
+        var world = new World();
+        foreach (var (name, group) in new[] { ("cp-a", "asg-a"), ("cp-b", "asg-b") })
+        {
+            world.Apply(CapacityProviderDecisions.Create(world.State, Scope, new CreateCapacityProviderRequest { Name = name, AutoScalingGroupProvider = new AutoScalingGroupProvider { AutoScalingGroupArn = Group.Replace("asg-1", group, StringComparison.Ordinal) } }));
+        }
+
+        world.Apply(CapacityProviderDecisions.PutCluster(world.State, Scope, new PutClusterCapacityProvidersRequest { Cluster = World.ClusterName, CapacityProviders = ["cp-a", "cp-b"], DefaultCapacityProviderStrategy = [] }));
+        var a = world.AddInstance(cpu: 8192, memory: 8192, attributes: [new EcsAttribute { Name = GroupCapacity.Attribute, Value = "asg-a" }]);
+        var b = world.AddInstance(cpu: 8192, memory: 8192, attributes: [new EcsAttribute { Name = GroupCapacity.Attribute, Value = "asg-b" }]);
+        var plain = world.AddInstance(cpu: 8192, memory: 8192);
+        var definition = world.Define(containers: World.Container(memory: 128, cpu: 128));
+        List<CapacityProviderStrategyItem> strategy = [new() { CapacityProvider = "cp-a", Weight = weightA, Base = baseA }, new() { CapacityProvider = "cp-b", Weight = weightB }];
+
+        // RunTask splits its own tasks.
+        var run = world.Run(definition, tasks, r => r.CapacityProviderStrategy = strategy);
+        Assert.Empty(run.Failures!);
+        Assert.True((onA, onB) == (run.Tasks!.Count(t => t.ContainerInstanceArn == a && t.CapacityProviderName == "cp-a"), run.Tasks!.Count(t => t.ContainerInstanceArn == b && t.CapacityProviderName == "cp-b")), why);
+
+        // A service splits its tasks the same way, each on its provider's group.
+        world.Apply(ServiceDecisions.Create(world.State, Scope, Principal, world.Ids, Now, new CreateServiceRequest { Cluster = World.ClusterName, ServiceName = "s", TaskDefinition = definition, DesiredCount = tasks, CapacityProviderStrategy = strategy }));
+        world.Apply(ServicePass.Run(world.State, Now, world.Ids, new Random(1)));
+        var service = world.State.TasksIn(world.ClusterArn).Where(t => t.Group == "service:s").ToList();
+        Assert.True((onA, onB) == (service.Count(t => t.ContainerInstanceArn == a && t.CapacityProviderName == "cp-a"), service.Count(t => t.ContainerInstanceArn == b && t.CapacityProviderName == "cp-b")), why);
+
+        // DescribeContainerInstances names each group instance's provider, and none for an instance no group launched.
+        Assert.Equal(("cp-a", "cp-b", (string?)null), (world.Describe(a).CapacityProviderName, world.Describe(b).CapacityProviderName, world.Describe(plain).CapacityProviderName));
+    }
 }
