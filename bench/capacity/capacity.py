@@ -1,7 +1,6 @@
 """Times a service of N tasks on an empty Auto Scaling group provider with managed scaling (scale-out included) against
 the same N tasks on a group whose instances already run, in the same run; then the scale-in back to the minimum.
 Prints a Markdown table."""
-import base64
 import math
 import os
 import statistics
@@ -23,7 +22,8 @@ ecs.register_task_definition(family=family, containerDefinitions=[
 def setup(name, minimum, desired):
     """A cluster NAME with its own launch configuration, group and provider (managed scaling, termination protection)."""
     ecs.create_cluster(clusterName=name)
-    user_data = base64.b64encode(f"#!/bin/bash\necho ECS_CLUSTER={name} >> /etc/ecs/ecs.config\n".encode()).decode()
+    # botocore base64-encodes the user data itself, as for EC2.
+    user_data = f"#!/bin/bash\necho ECS_CLUSTER={name} >> /etc/ecs/ecs.config\n"
     asg.create_launch_configuration(LaunchConfigurationName=name, ImageId="ami-0berth", InstanceType="t3.micro", UserData=user_data)
     asg.create_auto_scaling_group(AutoScalingGroupName=name, LaunchConfigurationName=name, MinSize=minimum, MaxSize=instances,
                                   DesiredCapacity=desired, AvailabilityZones=["local-1a"])
@@ -105,7 +105,8 @@ def fmt(xs):
     return f"{statistics.median(xs):.1f} s (" + ", ".join(f"{x:.1f}" for x in xs) + ")"
 
 
-launches = sum(1 for a in asg.describe_scaling_activities(AutoScalingGroupName=cold)["Activities"] if a["Description"].startswith("Launching"))
+launches = sum(1 for page in asg.get_paginator("describe_scaling_activities").paginate(AutoScalingGroupName=cold)
+               for a in page["Activities"] if a["Description"].startswith("Launching"))
 print(f"{count} tasks of 256 CPU / 256 MiB, t3.micro instances ({per_instance} tasks each, {instances} instances), {rounds} rounds; "
       f"BERTH_METRIC_PERIOD_SECONDS=1, --asg-interval 0.2, instanceWarmupPeriod=1, targetCapacity=100, maximumScalingStepSize=10000; "
       f"load average {os.getloadavg()[0]:.2f} at the end\n")
