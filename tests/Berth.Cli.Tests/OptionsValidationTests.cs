@@ -33,6 +33,7 @@ public sealed class OptionsValidationTests : IDisposable
         { ["server", "--fargate-memory", "lots"], [], "berth server: --fargate-memory must be a whole number from 512 to 67108864 (got 'lots')." },
         { ["server", "--spot-pressure-interval", "0"], [], "berth server: --spot-pressure-interval must be a number of seconds from 0.01 to 2147483 (got '0')." },
         { ["server", "--asg-interval", "0"], [], "berth server: --asg-interval must be a number of seconds from 0.01 to 2147483 (got '0')." },
+        { ["server", "--task-provisioning-timeout", "soon"], [], "berth server: --task-provisioning-timeout must be a number of seconds from 0.01 to 2147483 (got 'soon')." },
         { ["spot", "interrupt", "--count", "0"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth spot interrupt: --count must be a whole number from 1 to 1000 (got '0')." },
         { ["spot", "interrupt", "--count", "2", "--task", "arn:x"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth spot interrupt: give --task or --count, not both." },
         { ["spot", "interrupt", "--data-dir", "{home}/none"], [], "berth spot interrupt: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or point --data-dir at the server's data dir." },
@@ -238,11 +239,11 @@ public sealed class OptionsValidationTests : IDisposable
     [Fact]
     public async Task Server_takes_the_Auto_Scaling_provisioner_and_its_interval()
     {
-        var run = await RunAsync(["server", "--data-dir", "{home}/s", "--asg-provisioner-command", "/usr/local/bin/provision", "--asg-interval", "0.2"], []);
+        var run = await RunAsync(["server", "--data-dir", "{home}/s", "--asg-provisioner-command", "/usr/local/bin/provision", "--asg-interval", "0.2", "--task-provisioning-timeout", "5"], []);
         Assert.Equal(0, run.ExitCode);
-        Assert.Equal(("/usr/local/bin/provision", TimeSpan.FromSeconds(0.2)), (run.Server!.AsgProvisionerCommand, run.Server.AsgInterval));
+        Assert.Equal(("/usr/local/bin/provision", TimeSpan.FromSeconds(0.2), TimeSpan.FromSeconds(5)), (run.Server!.AsgProvisionerCommand, run.Server.AsgInterval, run.Server.TaskProvisioningTimeout));
         var defaults = await RunAsync(["server", "--data-dir", "{home}/d"], []);
-        Assert.Equal(((string?)null, TimeSpan.FromSeconds(1)), (defaults.Server!.AsgProvisionerCommand, defaults.Server.AsgInterval));
+        Assert.Equal(((string?)null, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(30)), (defaults.Server!.AsgProvisionerCommand, defaults.Server.AsgInterval, defaults.Server.TaskProvisioningTimeout));
     }
 
     [Fact]

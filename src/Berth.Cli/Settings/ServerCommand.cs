@@ -33,7 +33,8 @@ internal sealed class ServerCommand
     private readonly Option<TimeSpan> _spotPressure = Flags.Seconds("--spot-pressure-interval", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(10), Flags.TimerLimit, "Seconds between looks for on-demand FARGATE service tasks that need the room FARGATE_SPOT tasks hold (default 1).");
 
     private readonly Option<string> _asgProvisioner = Flags.Text("--asg-provisioner-command", null, "PATH", "An external EC2 Auto Scaling provisioner, run as PATH launch ... / PATH terminate --instance-id ID (default: instances are agents in the server for the local Docker Engine).");
-    private readonly Option<TimeSpan> _asgInterval = Flags.Seconds("--asg-interval", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(10), Flags.TimerLimit, "Seconds between the Auto Scaling provisioner's comparisons of each group with its desired capacity (default 1).");
+    private readonly Option<TimeSpan> _asgInterval = Flags.Seconds("--asg-interval", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(10), Flags.TimerLimit, "Seconds between the Auto Scaling provisioner's comparisons of each group with its desired capacity, and between placements of tasks waiting in PROVISIONING (default 1).");
+    private readonly Option<TimeSpan> _provisioningTimeout = Flags.Seconds("--task-provisioning-timeout", TimeSpan.FromMinutes(30), TimeSpan.FromMilliseconds(10), Flags.TimerLimit, "Seconds a task waits in PROVISIONING for an Auto Scaling group provider's scale-out before it stops with TaskFailedToStart (default 1800, ECS's upper bound).");
 
     /// <summary>The command, with <paramref name="run"/> as what it does once its options are valid.</summary>
     public ServerCommand(BerthEnvironment environment, Func<ServerOptions, CancellationToken, Task<int>> run)
@@ -44,7 +45,7 @@ internal sealed class ServerCommand
         Command = new Command("server", "Run the Berth server (ECS API) with its embedded SQLite state and an agent for the local Docker Engine.")
         {
             _port, _bind, _dataDir, _noLocalAgent, _noFargate, _dockerHost, _lostAfter, _retention, _resync, _debounce, _logsSweep, _lbAddresses, _rateMinute, _dockerTimeouts,
-            _metadataPort, _introspectionPort, _fargateMetadataPort, _fargateIntrospectionPort, _fargateCpu, _fargateMemory, _spotPressure, _asgProvisioner, _asgInterval,
+            _metadataPort, _introspectionPort, _fargateMetadataPort, _fargateIntrospectionPort, _fargateCpu, _fargateMemory, _spotPressure, _asgProvisioner, _asgInterval, _provisioningTimeout,
         };
         Command.SetAction(async (parse, cancellation) =>
         {
@@ -121,6 +122,7 @@ internal sealed class ServerCommand
             SpotPressureInterval = parse.GetValue(_spotPressure),
             AsgProvisionerCommand = parse.GetValue(_asgProvisioner),
             AsgInterval = parse.GetValue(_asgInterval),
+            TaskProvisioningTimeout = parse.GetValue(_provisioningTimeout),
         }, null);
     }
 

@@ -13,7 +13,7 @@ namespace Berth.Ecs.Capacity;
 /// <param name="GroupName">Its group's name.</param>
 /// <param name="Clusters">The names of the clusters it is associated with.</param>
 /// <param name="InstancesWithTasks">EC2 instance ids of the group's container instances that run non-daemon tasks.</param>
-/// <param name="Waiting">The size of each task services wait to start on the provider (no room anywhere yet).</param>
+/// <param name="Waiting">The size of each task waiting for the provider: in PROVISIONING, or not yet started by its service (no room anywhere yet).</param>
 /// <param name="Registered">EC2 instance ids of the group's container instances registered in those clusters.</param>
 public sealed record GroupDemand(CapacityProviderRecord Provider, string GroupName, IReadOnlyList<string> Clusters, IReadOnlyList<string> InstancesWithTasks, IReadOnlyList<(int Cpu, int Memory)> Waiting, IReadOnlyList<string> Registered)
 {
@@ -54,6 +54,15 @@ public sealed record GroupDemand(CapacityProviderRecord Provider, string GroupNa
                     if (state.LiveTasksOn(instance.ContainerInstanceArn).Any(t => t.Group is null || !daemons.Contains(t.Group)))
                     {
                         withTasks.Add(instance.Ec2InstanceId);
+                    }
+                }
+
+                // Tasks waiting in PROVISIONING for this provider's scale-out: ECS's M counts what they need.
+                foreach (var task in state.TasksIn(cluster.ClusterArn!))
+                {
+                    if (TaskProvisioning.Waits(task) && task.CapacityProviderName == provider.Name)
+                    {
+                        waiting.Add((task.Cpu, task.Memory));
                     }
                 }
 

@@ -9,6 +9,27 @@ namespace Berth.Ecs.ContainerInstances;
 public static class ContainerInstanceViews
 {
     /// <summary>
+    /// The capacity provider of an instance an Auto Scaling group launched: the provider of its account whose group
+    /// the instance registered with (<see cref="CapacityProviders.GroupCapacity.Attribute"/>), preferring one its
+    /// cluster uses; null for an instance no group launched.
+    /// </summary>
+    public static string? ProviderOf(EcsState state, InstanceRecord instance)
+    {
+        if (instance.Attribute(CapacityProviders.GroupCapacity.Attribute) is not { } group || instance.ContainerInstanceArn.IndexOf(":container-instance/", StringComparison.Ordinal) is var at && at < 0)
+        {
+            return null;
+        }
+
+        var prefix = instance.ContainerInstanceArn[..(at + 1)];
+        var clusterArn = prefix + "cluster/" + instance.ContainerInstanceArn[(at + ":container-instance/".Length)..].Split('/')[0];
+        var used = state.Clusters.TryGetValue(clusterArn, out var cluster) ? cluster.CapacityProviders : [];
+        return state.CapacityProviders.Values
+            .Where(p => p.CapacityProviderArn.StartsWith(prefix, StringComparison.Ordinal) && CapacityProviders.GroupCapacity.GroupName(p.GroupArn) == group)
+            .OrderBy(p => used.Contains(p.Name) ? 0 : 1).ThenBy(p => p.Name, StringComparer.Ordinal)
+            .FirstOrDefault()?.Name;
+    }
+
+    /// <summary>
     /// The instance as DescribeContainerInstances returns it. <c>remainingResources</c> is what is registered
     /// less what its tasks hold (see <see cref="TaskRecord.Holds"/>); its port sets are the reserved ports
     /// plus those the tasks bind.
@@ -63,6 +84,7 @@ public static class ContainerInstanceViews
         return new ContainerInstance
         {
             ContainerInstanceArn = arn,
+            CapacityProviderName = ProviderOf(state, stored),
             Ec2InstanceId = stored.Ec2InstanceId,
             Version = stored.Version,
             VersionInfo = stored.VersionInfo is { } v ? new VersionInfo { AgentVersion = v.AgentVersion, AgentHash = v.AgentHash, DockerVersion = v.DockerVersion } : null,

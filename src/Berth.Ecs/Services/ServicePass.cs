@@ -382,7 +382,7 @@ public static class ServicePass
 
         // The strategy splits the new tasks counting what the service's tasks already run on (ECS's base and weight).
         IReadOnlyList<string>? providers = null;
-        if (primary.CapacityProviderStrategy is not null && fargate)
+        if (primary.CapacityProviderStrategy is not null && (fargate || primary.LaunchType is null))
         {
             // As this pass left them: a task it stopped a moment ago no longer counts.
             var existing = edit.State.TasksOfGroup(service.ClusterArn, ServiceModel.Group(service))
@@ -415,14 +415,45 @@ public static class ServicePass
             Strategies = strategies,
             PinnedInstances = service.SchedulingStrategy == SchedulingStrategy.Daemon ? plan.DaemonTargets : null,
         };
+        // Several group providers: each provider's share of the new tasks (base, then weight) on its own group's
+        // instances. One provider (or none): the strategy's groups together.
+        List<(PlacementRequest Demand, IReadOnlyDictionary<string, string>? Groups)> parts = [(demand, groups)];
+        if (groups is { Count: > 1 } && providers is not null)
+        {
+            var baseConstraints = TaskDecisions.Constraints(launch.Definition, constraints, launchType);
+            parts = [.. providers.GroupBy(p => p, StringComparer.Ordinal).Where(g => groups.ContainsKey(g.Key)).Select(g =>
+            {
+                IReadOnlyDictionary<string, string> own = new Dictionary<string, string>(StringComparer.Ordinal) { [g.Key] = groups[g.Key] };
+                return (demand with { Count = g.Count(), Constraints = [.. baseConstraints, GroupCapacity.Constraint(own)] }, (IReadOnlyDictionary<string, string>?)own);
+            })];
+        }
+
         var placed = new List<TaskRecord>();
         var chosen = new List<string>();
         PlacementFailure? first = null;
-        foreach (var placement in session.Place(demand))
+        foreach (var (partDemand, partGroups) in parts)
+        {
+            // A provider with managed scaling can bring room: tasks that fit nowhere yet wait for it in PROVISIONING.
+            var waitFor = TaskProvisioning.WaitingProvider(edit.State, scope, partGroups);
+            foreach (var placement in session.Place(partDemand))
+            {
+                if (placement.Instance is null && waitFor is not null)
+                {
+                    var waiting = TaskBuilder.Build(launch with { CapacityProvider = waitFor }, scope, cluster, null, ids, now);
+                    edit.Put(waiting);
+                    placed.Add(waiting);
+                    continue;
+                }
+
+                PlaceOne(placement, partGroups);
+            }
+        }
+
+        void PlaceOne(TaskPlacement placement, IReadOnlyDictionary<string, string>? on)
         {
             if (placement.Instance is { } instance)
             {
-                var provided = groups is not null ? launch with { CapacityProvider = GroupCapacity.ProviderOf(groups, instance) }
+                var provided = on is not null ? launch with { CapacityProvider = GroupCapacity.ProviderOf(on, instance) }
                     : providers is { } p && placed.Count < p.Count ? launch with { CapacityProvider = p[placed.Count] } : launch;
                 var task = TaskBuilder.Build(provided, scope, cluster, edit.State.ContainerInstances[instance.Arn], ids, now);
                 edit.Put(task);
@@ -606,8 +637,8 @@ public static class ServicePass
         var failsChecks = task.HealthStatus == HealthStatus.Unhealthy;
         var failsTargets = balanced && running && task.LoadBalancerHealth is { State: TargetCheckState.Unhealthy };
         var unhealthy = (failsChecks || failsTargets) && pastGrace;
-        var evicted = task.ContainerInstanceArn is null
-            || !state.ContainerInstances.TryGetValue(task.ContainerInstanceArn, out var instance)
+        var evicted = task.ContainerInstanceArn is null ? !TaskProvisioning.Waits(task)
+            : !state.ContainerInstances.TryGetValue(task.ContainerInstanceArn, out var instance)
             || instance.Status != ContainerInstances.InstanceStatus.Active;
         var reason = !failsChecks && failsTargets ? ServiceReconciler.ElbUnhealthyReason(task.LoadBalancerHealth!.TargetGroupArn ?? string.Empty) : null;
         return new ServiceTaskView(task.TaskArn, task.StartedBy ?? string.Empty, task.ContainerInstanceArn, task.DesiredStatus == EcsTaskStatus.Running, running, healthy, unhealthy, evicted, Failed(task))

@@ -95,11 +95,12 @@ public static class ServiceReconciler
         // Once the primary can start nothing (its deployment failed), older deployments' tasks keep serving.
         var replace = live.Where(t => !stopped.Contains(t.Arn) && ((t.DeploymentId != service.PrimaryId && service.PrimaryCanStart) || t.Evicted || service.DesiredCount == 0)).ToList();
 
-        // Scale in: surplus primary tasks go first, those not yet running before those that serve; protected tasks are
-        // never chosen (with too few unprotected ones the count waits for protection to end, as in ECS).
+        // Scale in: surplus primary tasks go first, those not yet running before those that serve (and those still
+        // waiting for capacity, on no instance, first of all); protected tasks are never chosen (with too few
+        // unprotected ones the count waits for protection to end, as in ECS).
         if (keep.Count > desired)
         {
-            foreach (var task in keep.Where(t => !t.Protected).OrderBy(t => t.Healthy).ThenBy(t => t.Running).Take(keep.Count - desired).ToList())
+            foreach (var task in keep.Where(t => !t.Protected).OrderBy(t => t.Healthy).ThenBy(t => t.Running).ThenBy(t => t.InstanceArn is not null).Take(keep.Count - desired).ToList())
             {
                 Stop(task, scaling);
                 keep.Remove(task);

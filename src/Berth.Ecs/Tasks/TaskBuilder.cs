@@ -139,8 +139,11 @@ internal static class TaskBuilder
     public static PlacementRequest Demand(Launch launch, int count) =>
         new(launch.Cpu, launch.Memory, launch.TcpPorts, launch.UdpPorts, count) { Group = launch.Group };
 
-    /// <summary>A new task of the launch on <paramref name="instance"/>, as ECS shows it right after RunTask.</summary>
-    public static TaskRecord Build(Launch launch, Scope scope, ClusterRecord cluster, InstanceRecord instance, IdSource ids, DateTimeOffset now)
+    /// <summary>
+    /// A new task of the launch on <paramref name="instance"/>, as ECS shows it right after RunTask; with no instance,
+    /// a task waiting in PROVISIONING for an Auto Scaling group provider to scale out.
+    /// </summary>
+    public static TaskRecord Build(Launch launch, Scope scope, ClusterRecord cluster, InstanceRecord? instance, IdSource ids, DateTimeOffset now)
     {
         var taskId = ids.Hex32();
         var taskArn = $"{scope.EcsPrefix}task/{cluster.ClusterName}/{taskId}";
@@ -177,8 +180,8 @@ internal static class TaskBuilder
             TaskArn = taskArn,
             ClusterArn = cluster.ClusterArn!,
             TaskDefinitionArn = launch.Definition.TaskDefinitionArn!,
-            ContainerInstanceArn = instance.ContainerInstanceArn,
-            AvailabilityZone = instance.Attribute("ecs.availability-zone"),
+            ContainerInstanceArn = instance?.ContainerInstanceArn,
+            AvailabilityZone = instance?.Attribute("ecs.availability-zone"),
             Attachments = attachments,
             Containers = containers.ToImmutable(),
             Cpu = launch.Cpu,

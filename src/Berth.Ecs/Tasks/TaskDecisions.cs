@@ -180,14 +180,51 @@ public static class TaskDecisions
             demand = demand with { Constraints = [.. demand.Constraints, GroupCapacity.Constraint(groups)] };
         }
 
-        if (!snapshot.Instances.Any(i => i.Status == "ACTIVE"))
+        // A provider with managed scaling can bring room: tasks that fit nowhere yet wait for it in PROVISIONING.
+        var waitFor = TaskProvisioning.WaitingProvider(state, scope, groups);
+        if (waitFor is null && !snapshot.Instances.Any(i => i.Status == "ACTIVE"))
         {
             throw AwsException.InvalidParameter("No Container Instances were found in your cluster.");
         }
 
+        if (groups is { Count: > 1 })
+        {
+            // Several group providers: each provider's share (base, then weight, of RunTask's own tasks) on its group.
+            var shared = sessions?.For(cluster.ClusterArn, snapshot) ?? new PlacementSession(snapshot, rng);
+            return PlanSplit(state, scope, cluster, launch, demand, groups, StrategyRules.Assign(strategy!, new Dictionary<string, int>(), count), shared, tokenKey, fingerprint);
+        }
+
         var placed = sessions is null ? Placement.Place(snapshot, demand, rng) : sessions.Place(cluster.ClusterArn, snapshot, demand);
-        var byInstance = groups is null ? null : placed.Select(p => p.Instance is { } i ? GroupCapacity.ProviderOf(groups, i) : null).ToList();
-        return new RunPlan(state, cluster, cluster, launch, placed, tokenKey, fingerprint, demand) { Providers = byInstance };
+        var byInstance = groups is null ? null : placed.Select(p => p.Instance is { } i ? GroupCapacity.ProviderOf(groups, i) : waitFor).ToList();
+        var waiting = waitFor is null ? [] : placed.Select((p, i) => (p, i)).Where(x => !x.p.Placed).Select(x => x.i).ToHashSet();
+        return new RunPlan(state, cluster, cluster, launch, placed, tokenKey, fingerprint, demand) { Providers = byInstance, Waiting = waiting };
+    }
+
+    private static RunPlan PlanSplit(
+        EcsState state, Scope scope, ClusterRecord cluster, TaskBuilder.Launch launch, PlacementRequest demand, Dictionary<string, string> groups,
+        IReadOnlyList<string> assigned, PlacementSession session, string? tokenKey, string? fingerprint)
+    {
+        var placements = new List<TaskPlacement>();
+        var providers = new List<string?>();
+        var waiting = new HashSet<int>();
+        var baseConstraints = demand.Constraints.Take(demand.Constraints.Count - 1).ToList();
+        foreach (var share in assigned.GroupBy(p => p, StringComparer.Ordinal).Where(g => groups.ContainsKey(g.Key)))
+        {
+            var own = new Dictionary<string, string>(StringComparer.Ordinal) { [share.Key] = groups[share.Key] };
+            var waits = TaskProvisioning.WaitingProvider(state, scope, own) is not null;
+            foreach (var placement in session.Place(demand with { Count = share.Count(), Constraints = [.. baseConstraints, GroupCapacity.Constraint(own)] }))
+            {
+                if (!placement.Placed && waits)
+                {
+                    waiting.Add(placements.Count);
+                }
+
+                placements.Add(placement);
+                providers.Add(placement.Placed || waits ? share.Key : null);
+            }
+        }
+
+        return new RunPlan(state, cluster, cluster, launch, placements, tokenKey, fingerprint, demand) { Providers = providers, Waiting = waiting };
     }
 
     /// <summary>
@@ -226,7 +263,7 @@ public static class TaskDecisions
         for (var i = 0; i < plan.Placements.Count; i++)
         {
             var launch = plan.Providers is { } providers && i < providers.Count ? plan.Launch with { CapacityProvider = providers[i] } : plan.Launch;
-            Record(plan.Placements[i], launch, scope, plan.Cluster, ids, now, edit, response);
+            Record(plan.Placements[i], launch, scope, plan.Cluster, ids, now, edit, response, plan.Waiting.Contains(i));
         }
 
         SpotInterruptions.Interrupt(edit, plan.Interrupt, now);
@@ -386,11 +423,11 @@ public static class TaskDecisions
         return Placement.Place(PlacementSnapshot.Of(state, instances), demand with { PinnedInstances = chosen }, 0).All(p => p.Placed);
     }
 
-    private static void Record(TaskPlacement placement, TaskBuilder.Launch launch, Scope scope, ClusterRecord cluster, IdSource ids, DateTimeOffset now, StateEdit edit, RunTaskResponse response)
+    private static void Record(TaskPlacement placement, TaskBuilder.Launch launch, Scope scope, ClusterRecord cluster, IdSource ids, DateTimeOffset now, StateEdit edit, RunTaskResponse response, bool waits = false)
     {
-        if (placement.Instance is { } chosen)
+        if (placement.Instance is { } chosen || waits)
         {
-            var task = TaskBuilder.Build(launch, scope, cluster, edit.State.ContainerInstances[chosen.Arn], ids, now);
+            var task = TaskBuilder.Build(launch, scope, cluster, placement.Instance is { } at ? edit.State.ContainerInstances[at.Arn] : null, ids, now);
             edit.Put(task);
             response.Tasks!.Add(TaskViews.ToWire(task));
             return;
@@ -456,7 +493,10 @@ internal sealed class PlacementSessions(Random rng)
 {
     private readonly Dictionary<string, PlacementSession> _byCluster = new(StringComparer.Ordinal);
 
-    public IReadOnlyList<TaskPlacement> Place(string clusterArn, ClusterSnapshot snapshot, PlacementRequest demand)
+    public IReadOnlyList<TaskPlacement> Place(string clusterArn, ClusterSnapshot snapshot, PlacementRequest demand) =>
+        For(clusterArn, snapshot).Place(demand);
+
+    public PlacementSession For(string clusterArn, ClusterSnapshot snapshot)
     {
         if (!_byCluster.TryGetValue(clusterArn, out var session))
         {
@@ -464,7 +504,7 @@ internal sealed class PlacementSessions(Random rng)
             _byCluster.Add(clusterArn, session);
         }
 
-        return session.Place(demand);
+        return session;
     }
 }
 
@@ -506,6 +546,9 @@ public sealed class RunPlan
 
     /// <summary>The capacity provider of each task, in order, when a strategy chose them.</summary>
     internal IReadOnlyList<string?>? Providers { get; init; }
+
+    /// <summary>The positions of tasks that fit nowhere and wait in PROVISIONING for a managed scale-out instead of failing.</summary>
+    internal IReadOnlySet<int> Waiting { get; init; } = new HashSet<int>();
 
     /// <summary>The FARGATE_SPOT tasks interrupted to make room for on-demand tasks that found none.</summary>
     internal IReadOnlyList<TaskRecord> Interrupt { get; init; } = [];

@@ -18,13 +18,18 @@ public static class TaskLifecycle
     /// <summary>
     /// The task with <c>desiredStatus</c> STOPPED: the agent stops it and reports STOPPED. The first stop code and
     /// reason win (a task the user stops after its essential container exited keeps that cause). Null when the task
-    /// was already asked to stop.
+    /// was already asked to stop. A task still waiting for capacity (on no instance, no agent to ask) is STOPPED at once.
     /// </summary>
     public static TaskRecord? RequestStop(TaskRecord task, DateTimeOffset now, StopCode stopCode, string reason)
     {
         if (task.DesiredStatus == EcsTaskStatus.Stopped)
         {
             return null;
+        }
+
+        if (Capacity.TaskProvisioning.Waits(task))
+        {
+            return ForceStopped(task, now, stopCode, reason);
         }
 
         return task with

@@ -274,6 +274,8 @@ public static partial class BerthServer
                     options, root, url, time, loggers, spec.Cluster, dir, spec.InstanceType, (0, 0), token, (spec.CpuUnits, spec.MemoryMiB), spec.Attributes, spec.AvailabilityZone));
             await using var provisioner = new GroupProvisioner(ec2AutoScaling.Pipeline, pipeline, launcher, time, options.AsgInterval, loggers.CreateLogger<GroupProvisioner>());
             provisioner.Start();
+            await using var waitingTasks = new ProvisioningController(pipeline, time, options.AsgInterval, options.TaskProvisioningTimeout, loggers.CreateLogger<ProvisioningController>());
+            waitingTasks.Start();
             await using var managedScaling = new ManagedScalingController(pipeline, ec2AutoScaling.Pipeline, metricStore, time, options.MetricPeriod, loggers.CreateLogger<ManagedScalingController>());
             managedScaling.Start();
             await app.WaitForShutdownAsync(stopping);

@@ -81,6 +81,9 @@ public sealed record ServerOptions
     /// <summary>How often the Auto Scaling provisioner compares each group with its desired capacity.</summary>
     public TimeSpan AsgInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a task waits in PROVISIONING for an Auto Scaling group provider's scale-out before it is stopped.</summary>
+    public TimeSpan TaskProvisioningTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
     /// <summary>The FARGATE capacity agent's introspection port (0: not served).</summary>
     public int FargateIntrospectionPort { get; init; } = DefaultFargateIntrospectionPort;
 
