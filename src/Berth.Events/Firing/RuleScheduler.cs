@@ -372,13 +372,15 @@ public sealed partial class RuleScheduler : IAsyncDisposable
     /// <summary>Records the firings (in pieces, each one commit), then invokes the targets of those recorded.</summary>
     private async Task FireAsync(List<Firing> firings)
     {
+        // Durable before any target is invoked (and, for a last firing with DELETE, the schedule gone with it). The
+        // pieces are queued together, so the writer may commit several at once.
+        var pieces = firings.Chunk(RecordPieceSize).Select(piece => (piece, _pipeline.ExecuteAsync(s => FiringPlan.RecordAll(s, piece, _options.RateMinute)))).ToList();
         var recorded = new List<Firing>(firings.Count);
-        foreach (var piece in firings.Chunk(RecordPieceSize))
+        foreach (var (piece, commit) in pieces)
         {
             try
             {
-                // Durable before any target is invoked (and, for a last firing with DELETE, the schedule gone with it).
-                recorded.AddRange(await _pipeline.ExecuteAsync(s => FiringPlan.RecordAll(s, piece, _options.RateMinute)));
+                recorded.AddRange(await commit);
             }
             catch (Exception ex)
             {
