@@ -130,25 +130,21 @@ public static partial class BerthServer
             await using var scaling = new ScalingController(autoScaling.Pipeline, pipeline, alarms, time, options.MetricPeriod, options.AccountId, stateLoggers.CreateLogger<ScalingController>());
             using var metricSweep = time.CreateTimer(_ => metricStore.Sweep(time.GetUtcNow()), null, TimeSpan.FromHours(1), TimeSpan.FromHours(1));
 
-            // Alarms are evaluated once per metric period, on the timer's thread (a read of the store per alarm).
+            // Alarms are evaluated just after each metric period ends, on the timer's thread (a read of the store per alarm).
             var alarmLogger = stateLoggers.CreateLogger("Berth.CloudWatch");
-            using var alarmEvaluation = time.CreateTimer(
-                _ =>
+            using var alarmEvaluation = new MetricPeriodTicker(time, options.MetricPeriod, () =>
+            {
+                try
                 {
-                    try
-                    {
-                        alarms.EvaluateAll();
-                        scaling.Wake();
-                    }
-                    catch (Exception ex)
-                    {
-                        // A timer callback that throws would end the process: logged, and the next period tries again.
-                        LogAlarmEvaluationFailed(alarmLogger, ex);
-                    }
-                },
-                null,
-                options.MetricPeriod,
-                options.MetricPeriod);
+                    alarms.EvaluateAll();
+                    scaling.Wake();
+                }
+                catch (Exception ex)
+                {
+                    // A timer callback that throws would end the process: logged, and the next period tries again.
+                    LogAlarmEvaluationFailed(alarmLogger, ex);
+                }
+            });
             var runTaskTarget = new EcsRunTaskTarget(table, options.AccountId);
             var invocationMetrics = new MetricStoreSink(metricStore, time);
             var logGroupTarget = new LogGroupTarget(logs, time);
