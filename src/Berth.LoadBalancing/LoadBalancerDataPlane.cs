@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Net;
+using System.Runtime.CompilerServices;
 using Berth.LoadBalancing.Config;
 using Berth.LoadBalancing.Health;
 using Berth.LoadBalancing.Proxy;
@@ -47,6 +49,7 @@ public sealed partial class LoadBalancerDataPlane : IHostedService, IAsyncDispos
     private readonly Dictionary<IPEndPoint, Endpoint> _endpoints = [];
     private volatile TargetHealthSnapshot _health = TargetHealthSnapshot.Empty;
     private volatile ImmutableDictionary<string, TargetGroupRuntime> _groupsView = ImmutableDictionary<string, TargetGroupRuntime>.Empty;
+    private readonly ConcurrentDictionary<(string LoadBalancerId, string TargetGroupId), StrongBox<long>> _requests = new();
     private bool _stopped;
     private int _disposed;
 
@@ -98,7 +101,31 @@ public sealed partial class LoadBalancerDataPlane : IHostedService, IAsyncDispos
         }
     }
 
+    /// <summary>The target groups a listener forwards to now (ALB reports their per-target metrics).</summary>
+    public IReadOnlyList<string> TargetGroupsInUse => [.. _groupsView.Values.Where(g => g.InUse).Select(g => g.Id)];
+
     internal TargetGroupRuntime? Group(string id) => _groupsView.GetValueOrDefault(id);
+
+    /// <summary>
+    /// The requests served since the last call, per load balancer (every request a listener answered: forwards,
+    /// fixed responses, redirects, errors) and per load balancer and target group (the requests forwarded to the
+    /// group); only non-zero counts. The counters restart at zero.
+    /// </summary>
+    public IReadOnlyList<RequestCount> TakeRequestCounts()
+    {
+        var counts = new List<RequestCount>();
+        foreach (var (key, counter) in _requests)
+        {
+            var requests = Interlocked.Exchange(ref counter.Value, 0);
+            if (requests > 0)
+                counts.Add(new RequestCount(key.LoadBalancerId, key.TargetGroupId.Length == 0 ? null : key.TargetGroupId, requests));
+        }
+        return counts;
+    }
+
+    // One request served by a load balancer, and, with a group, forwarded to it. Health checks do not come here.
+    internal void CountRequest(string loadBalancerId, string? targetGroupId) =>
+        Interlocked.Increment(ref _requests.GetOrAdd((loadBalancerId, targetGroupId ?? ""), static _ => new StrongBox<long>()).Value);
 
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -589,3 +616,9 @@ internal sealed class ListenerRuntime
 
     public ForwarderRequestConfig RequestConfig { get; }
 }
+
+/// <summary>Requests a load balancer served, in all or forwarded to one target group.</summary>
+/// <param name="LoadBalancerId">The load balancer.</param>
+/// <param name="TargetGroupId">The target group they were forwarded to; null for all the load balancer's requests.</param>
+/// <param name="Requests">How many.</param>
+public sealed record RequestCount(string LoadBalancerId, string? TargetGroupId, long Requests);

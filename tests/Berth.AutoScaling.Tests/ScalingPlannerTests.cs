@@ -167,6 +167,19 @@ public class ScalingPlannerTests
         Assert.True(scales == (got is not null), why);
     }
 
+    [Theory]
+    [InlineData(60, 299, false)]
+    [InlineData(5, 24, false)]
+    [InlineData(5, 25, true)]
+    [InlineData(2, 10, true)]
+    public void Cooldowns_are_shortened_with_the_metric_period(int periodSeconds, int secondsSinceScaleOut, bool scales)
+    {
+        // The default 300 s cooldown at a 5 s metric period is 300 × 5 / 60 = 25 s.
+        var p = Tracking(outCooldown: null);
+        var snapshot = new TargetSnapshot(Target(outAt: Now.AddSeconds(-secondsSinceScaleOut)), 3, [High(p, 100)]) { CooldownScale = periodSeconds / 60.0 };
+        Assert.Equal(scales, ScalingPlanner.Decide(snapshot, Now) is not null);
+    }
+
     [Fact]
     public void Suspended_states()
     {

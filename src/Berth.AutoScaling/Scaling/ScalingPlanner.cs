@@ -21,7 +21,14 @@ public sealed record PolicySignal(ScalingPolicyRecord Policy, AlarmSignal? High,
 /// <param name="Target">The target (range, suspension, last scaling times).</param>
 /// <param name="Current">The service's desired count now; null when the service is gone or not ACTIVE.</param>
 /// <param name="Policies">Its policies and their alarms.</param>
-public sealed record TargetSnapshot(ScalableTargetRecord Target, int? Current, IReadOnlyList<PolicySignal> Policies);
+public sealed record TargetSnapshot(ScalableTargetRecord Target, int? Current, IReadOnlyList<PolicySignal> Policies)
+{
+    /// <summary>
+    /// What every cooldown is multiplied by: the metric period / 60 s, so a period shortened with
+    /// BERTH_METRIC_PERIOD_SECONDS shortens the cooldowns in proportion, as it shortens the alarms' periods (1 by default).
+    /// </summary>
+    public double CooldownScale { get; init; } = 1;
+}
 
 /// <summary>Which way a change goes.</summary>
 public enum ScalingDirection
@@ -57,7 +64,7 @@ public sealed record ScalingChange(int From, int To, ScalingDirection Direction,
 /// ceil(current × metric / target) tasks, one whose AlarmLow is in ALARM asks for the same (fewer) unless
 /// DisableScaleIn; a step policy's ALARM alarm asks for the step its breach falls into. Any policy may scale out (the
 /// largest ask wins); target tracking scales in only when every target-tracking policy that may scale in asks to, and
-/// then by the smallest step. Cooldowns: a target-tracking scale-out waits ScaleOutCooldown after the last
+/// then by the smallest step. Cooldowns (times <see cref="TargetSnapshot.CooldownScale"/>): a target-tracking scale-out waits ScaleOutCooldown after the last
 /// scale-out, a scale-in waits ScaleInCooldown after the last scaling either way; a step policy waits its Cooldown
 /// after it last scaled. Suspended directions do nothing; an alarm without a datapoint (insufficient data) does
 /// nothing; the result always lies in [min, max], and a desired count outside the range is brought into it first.
@@ -99,7 +106,7 @@ public static class ScalingPlanner
                 if (signal.High is { State: AlarmState.Alarm, Latest: { } high } && current > 0)
                 {
                     var want = Proportional(current, high, tracking.TargetValue);
-                    if (want > current && !suspended.DynamicOut && !Cooling(target.ScaledOutAt, tracking.ScaleOutCooldown, now))
+                    if (want > current && !suspended.DynamicOut && !Cooling(target.ScaledOutAt, tracking.ScaleOutCooldown, snapshot.CooldownScale, now))
                     {
                         outs.Add((want, Cause(signal.High, policy), policy.Name));
                     }
@@ -112,7 +119,7 @@ public static class ScalingPlanner
                     {
                         var want = Proportional(current, low, tracking.TargetValue);
                         var last = Latest(target.ScaledInAt, target.ScaledOutAt);
-                        if (want < current && !Cooling(last, tracking.ScaleInCooldown, now))
+                        if (want < current && !Cooling(last, tracking.ScaleInCooldown, snapshot.CooldownScale, now))
                         {
                             trackingIns.Add((want, Cause(signal.Low, policy), policy.Name));
                         }
@@ -129,7 +136,7 @@ public static class ScalingPlanner
                     }
 
                     var want = StepWant(step, current, value - alarm.Threshold);
-                    if (want is not { } w || w == current || Cooling(policy.LastScaledAt, step.Cooldown, now))
+                    if (want is not { } w || w == current || Cooling(policy.LastScaledAt, step.Cooldown, snapshot.CooldownScale, now))
                     {
                         continue;
                     }
@@ -226,8 +233,8 @@ public static class ScalingPlanner
     private static string Cause(AlarmSignal alarm, ScalingPolicyRecord policy) =>
         $"monitor alarm {alarm.Name} in state ALARM triggered policy {policy.Name}";
 
-    private static bool Cooling(DateTimeOffset? last, int? seconds, DateTimeOffset now) =>
-        last is { } at && now < at + (seconds is { } s ? TimeSpan.FromSeconds(s) : DefaultCooldown);
+    private static bool Cooling(DateTimeOffset? last, int? seconds, double scale, DateTimeOffset now) =>
+        last is { } at && now < at + ((seconds is { } s ? TimeSpan.FromSeconds(s) : DefaultCooldown) * scale);
 
     private static DateTimeOffset? Latest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 }

@@ -83,11 +83,13 @@ public sealed class AlarmBook(MetricStore store, TimeProvider time)
     /// <summary>
     /// Puts an alarm another service owns (Application Auto Scaling's target-tracking alarms): PutMetricAlarm's checks,
     /// but evaluated over <paramref name="evaluationPeriod"/> instead of its Period (the metric period
-    /// BERTH_METRIC_PERIOD_SECONDS sets, where the alarm says 60 s). Its state is kept when it exists.
+    /// BERTH_METRIC_PERIOD_SECONDS sets, where the alarm says 60 s), and shown with that Period, so DescribeAlarms
+    /// says what is evaluated. Its state is kept when it exists.
     /// </summary>
     public void PutOwned(PutMetricAlarmInput input, string region, string accountId, TimeSpan evaluationPeriod)
     {
         var (name, key, _, rule) = Check(input);
+        input.Period = (int)evaluationPeriod.TotalSeconds;
         var now = time.GetUtcNow();
         lock (_lock)
         {

@@ -93,7 +93,9 @@ public static class ServiceReconciler
 
         var keep = live.Where(t => t.DeploymentId == service.PrimaryId && !t.Unhealthy && !t.Evicted).ToList();
         // Once the primary can start nothing (its deployment failed), older deployments' tasks keep serving.
-        var replace = live.Where(t => !stopped.Contains(t.Arn) && ((t.DeploymentId != service.PrimaryId && service.PrimaryCanStart) || t.Evicted || service.DesiredCount == 0)).ToList();
+        // A scale-in to 0 is a scale-in: the primary's protected tasks stay until their protection ends, as in ECS.
+        var replace = live.Where(t => !stopped.Contains(t.Arn) && ((t.DeploymentId != service.PrimaryId && service.PrimaryCanStart) || t.Evicted
+            || (service.DesiredCount == 0 && !(t.Protected && t.DeploymentId == service.PrimaryId)))).ToList();
 
         // Scale in: surplus primary tasks go first, those not yet running before those that serve (and those still
         // waiting for capacity, on no instance, first of all); protected tasks are never chosen (with too few

@@ -23,6 +23,7 @@ internal sealed class RequestHandler(IHttpForwarder forwarder, HttpMessageInvoke
     {
         if (endpoint.Listener is not { } listener)
             return WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable);
+        plane.CountRequest(listener.LoadBalancerId, null);
         var action = listener.Rules.Count == 0
             ? listener.DefaultActions[0]
             : RuleMatcher.Evaluate(listener.Rules, listener.DefaultActions, Facts(context));
@@ -38,6 +39,8 @@ internal sealed class RequestHandler(IHttpForwarder forwarder, HttpMessageInvoke
     private async Task ForwardAsync(HttpContext context, ListenerRuntime listener, ForwardAction forward)
     {
         var group = ChooseGroup(context, forward, out var setGroupCookie);
+        if (group is not null)
+            plane.CountRequest(listener.LoadBalancerId, group.Id);
         var view = group?.View;
         if (group is null || view is null || view.Active.Length == 0)
         {

@@ -76,7 +76,7 @@ public sealed partial class ScalingController : ControllerLoop
             var current = EcsScalableResources.Find(_ecs.Current, scope, target.ResourceId)?.DesiredCount;
             var policies = state.PoliciesOf(key).Select(Signal).ToList();
             now = _time.GetUtcNow();
-            if (ScalingPlanner.Decide(new TargetSnapshot(target, current, policies), now) is not { } change)
+            if (ScalingPlanner.Decide(new TargetSnapshot(target, current, policies) { CooldownScale = _period / TimeSpan.FromMinutes(1) }, now) is not { } change)
             {
                 continue;
             }

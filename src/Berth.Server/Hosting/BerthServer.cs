@@ -131,25 +131,6 @@ public static partial class BerthServer
             await using var scaling = new ScalingController(autoScaling.Pipeline, pipeline, alarms, time, options.MetricPeriod, options.AccountId, stateLoggers.CreateLogger<ScalingController>());
             using var metricSweep = time.CreateTimer(_ => metricStore.Sweep(time.GetUtcNow()), null, TimeSpan.FromHours(1), TimeSpan.FromHours(1));
 
-            // Alarms are evaluated once per metric period, on the timer's thread (a read of the store per alarm).
-            var alarmLogger = stateLoggers.CreateLogger("Berth.CloudWatch");
-            using var alarmEvaluation = time.CreateTimer(
-                _ =>
-                {
-                    try
-                    {
-                        alarms.EvaluateAll();
-                        scaling.Wake();
-                    }
-                    catch (Exception ex)
-                    {
-                        // A timer callback that throws would end the process: logged, and the next period tries again.
-                        LogAlarmEvaluationFailed(alarmLogger, ex);
-                    }
-                },
-                null,
-                options.MetricPeriod,
-                options.MetricPeriod);
             var runTaskTarget = new EcsRunTaskTarget(ecsApi, options.AccountId);
             var invocationMetrics = new MetricStoreSink(metricStore, time);
             var logGroupTarget = new LogGroupTarget(logs, time);
@@ -160,6 +141,24 @@ public static partial class BerthServer
             var addresses = new AddressPool(options.LoadBalancerAddresses, () => elb.Pipeline.Current);
             await using var plane = new LoadBalancerDataPlane(time, stateLoggers);
             await using var feed = new DataPlaneFeed(elb.Pipeline, plane, AddressPool.AddressOf, id => InstanceHost(pipeline.Current, id), time, options.LoadBalancerResync, stateLoggers.CreateLogger<DataPlaneFeed>());
+            // Alarms are evaluated just after each metric period ends, on the timer's thread (a read of the store per
+            // alarm), after the load balancers' request metrics of the period are put.
+            var albMetrics = new AlbMetricsPublisher(plane, metricStore, time);
+            var alarmLogger = stateLoggers.CreateLogger("Berth.CloudWatch");
+            using var alarmEvaluation = new MetricPeriodTicker(time, options.MetricPeriod, () =>
+            {
+                try
+                {
+                    albMetrics.Publish();
+                    alarms.EvaluateAll();
+                    scaling.Wake();
+                }
+                catch (Exception ex)
+                {
+                    // A timer callback that throws would end the process: logged, and the next period tries again.
+                    LogAlarmEvaluationFailed(alarmLogger, ex);
+                }
+            });
             new ElbApi(elb.Pipeline, time, new Random()) { DnsName = addresses.DnsName, Health = feed }.Register(queryTable);
             new Ec2AutoScalingApi(ec2AutoScaling.Pipeline, time).Register(queryTable);
             queryTable.Freeze();

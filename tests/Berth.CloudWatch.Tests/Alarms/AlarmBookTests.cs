@@ -155,4 +155,15 @@ public sealed class AlarmBookTests
         Assert.Equal((code, message), (error.ErrorType, error.Message));
         Assert.Equal(0, _book.Count);
     }
+
+    [Fact]
+    public void An_owned_alarm_shows_the_period_it_is_evaluated_over()
+    {
+        var input = HighCpu("owned");
+        input.Period = 60;
+
+        _book.PutOwned(input, "us-east-1", "000000000000", TimeSpan.FromSeconds(10));
+
+        Assert.Equal(10, Alarm("owned").Period);
+    }
 }

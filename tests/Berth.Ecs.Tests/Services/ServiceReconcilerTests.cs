@@ -187,6 +187,17 @@ public class ProtectedScaleInTests
     }
 
     [Fact]
+    public void AScaleInToZeroLeavesProtectedTasksRunning()
+    {
+        var plan = ServiceReconciler.Plan(Replica(0), [T("a", true), T("b"), T("c", true)]);
+        Assert.Equal(["b"], plan.Stops.Select(s => s.TaskArn));
+        Assert.False(plan.PrimaryComplete);
+
+        var unprotected = ServiceReconciler.Plan(Replica(0), [T("a", false), T("c", false)]);
+        Assert.Equal(["a", "c"], unprotected.Stops.Select(s => s.TaskArn).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void ProtectionDoesNotStopAScaleOut()
     {
         var plan = ServiceReconciler.Plan(Replica(3), [T("a", true)]);

@@ -46,6 +46,13 @@ public class RoutingTests
         Assert.Equal(HttpStatusCode.NotFound, miss.StatusCode);
         Assert.Equal("no route", await miss.Content.ReadAsStringAsync());
         Assert.Equal("text/plain", miss.Content.Headers.ContentType?.MediaType);
+
+        // The request counts behind ALB's RequestCount metrics: every request served, and those forwarded per group.
+        Assert.Equal(
+            ["lb  5", "lb admin 1", "lb api 2", "lb web 1"],
+            h.Plane.TakeRequestCounts().Select(c => $"{c.LoadBalancerId} {c.TargetGroupId} {c.Requests}").Order(StringComparer.Ordinal));
+        Assert.Empty(h.Plane.TakeRequestCounts());
+        Assert.Equal(["admin", "api", "web"], h.Plane.TargetGroupsInUse.Order(StringComparer.Ordinal));
     }
 
     [Fact]
