@@ -40,25 +40,8 @@ public sealed partial class ProvisioningController(CommitPipeline<EcsState> pipe
     }
 
     /// <inheritdoc />
-    protected override async Task RunAsync(CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(interval, time);
-        while (await timer.WaitForNextTickAsync(cancellationToken))
-        {
-            try
-            {
-                var changed = await PassAsync();
-                if (changed > 0)
-                {
-                    LogPlaced(logger, changed);
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogFailed(logger, ex);
-            }
-        }
-    }
+    protected override Task RunAsync(CancellationToken cancellationToken) =>
+        EveryAsync(interval, time, PassAsync, changed => LogPlaced(logger, changed), ex => LogFailed(logger, ex), cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Placed or timed out {Count} tasks waiting in PROVISIONING")]
     private static partial void LogPlaced(ILogger logger, int count);

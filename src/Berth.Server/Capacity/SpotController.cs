@@ -31,25 +31,8 @@ public sealed partial class SpotController(CommitPipeline<EcsState> pipeline, Ti
     }
 
     /// <inheritdoc />
-    protected override async Task RunAsync(CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(interval, time);
-        while (await timer.WaitForNextTickAsync(cancellationToken))
-        {
-            try
-            {
-                var interrupted = await PassAsync();
-                if (interrupted > 0)
-                {
-                    LogInterrupted(logger, interrupted);
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogFailed(logger, ex);
-            }
-        }
-    }
+    protected override Task RunAsync(CancellationToken cancellationToken) =>
+        EveryAsync(interval, time, PassAsync, interrupted => LogInterrupted(logger, interrupted), ex => LogFailed(logger, ex), cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Interrupted {Count} FARGATE_SPOT tasks for on-demand tasks that need their room")]
     private static partial void LogInterrupted(ILogger logger, int count);

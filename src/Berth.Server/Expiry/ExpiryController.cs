@@ -60,25 +60,8 @@ public sealed partial class ExpiryController : ControllerLoop
     }
 
     /// <inheritdoc />
-    protected override async Task RunAsync(CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(Interval, _time);
-        while (await timer.WaitForNextTickAsync(cancellationToken))
-        {
-            try
-            {
-                var removed = await ExpireAsync();
-                if (removed > 0)
-                {
-                    LogExpired(_logger, removed);
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogFailed(_logger, ex);
-            }
-        }
-    }
+    protected override Task RunAsync(CancellationToken cancellationToken) =>
+        EveryAsync(Interval, _time, ExpireAsync, removed => LogExpired(_logger, removed), ex => LogFailed(_logger, ex), cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Expired {Count} stopped tasks, inactive services and client tokens")]
     private static partial void LogExpired(ILogger logger, int count);

@@ -33,4 +33,30 @@ public abstract class ControllerLoop : IAsyncDisposable
 
     /// <summary>The loop itself, until <paramref name="cancellationToken"/> is cancelled.</summary>
     protected abstract Task RunAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="pass"/> every <paramref name="interval"/> until cancelled, and tells <paramref name="done"/>
+    /// how many things a pass changed when it changed any. A pass that throws goes to <paramref name="failed"/> (the
+    /// caller logs it) and the next tick tries again: one bad pass never ends the loop.
+    /// </summary>
+    protected static async Task EveryAsync(
+        TimeSpan interval, TimeProvider time, Func<Task<int>> pass, Action<int> done, Action<Exception> failed, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(interval, time);
+        while (await timer.WaitForNextTickAsync(cancellationToken))
+        {
+            try
+            {
+                var changed = await pass();
+                if (changed > 0)
+                {
+                    done(changed);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                failed(ex);
+            }
+        }
+    }
 }
