@@ -134,7 +134,7 @@ public sealed class ScheduleFiringTests : IDisposable
     }
 
     [Fact]
-    public void Recording_a_firing_happens_once_and_the_last_firing_of_a_DELETE_schedule_deletes_it()
+    public void Recording_a_firing_happens_once_and_completing_the_last_firing_of_a_DELETE_schedule_deletes_it()
     {
         var state = ScheduleDecisions.Create(EventsState.Empty, Region, Account, Created, Input("rate(1 minute)")).State;
         var planned = state.Schedules.Values.Single();
@@ -146,10 +146,25 @@ public sealed class ScheduleFiringTests : IDisposable
 
         var once = ScheduleDecisions.Create(EventsState.Empty, Region, Account, Created, Input("at(2026-12-02T10:05:00)", action: "DELETE")).State;
         var at = once.Schedules.Values.Single();
-        var fired = FiringPlan.Record(once, at, At("2026-12-02T10:05:00Z")!.Value, Minute);
+        var due = At("2026-12-02T10:05:00Z")!.Value;
+        var fired = FiringPlan.Record(once, at, due, Minute);
         Assert.Same(at, fired.Result);
-        Assert.Empty(fired.State.Schedules);
-        Assert.All(fired.Mutations, m => Assert.Null(m.Body));
+
+        // Recorded, not deleted: a kill before its RunTask leaves it for the start to invoke again.
+        Assert.Single(fired.State.Schedules);
+        Assert.Equal(0, FiringPlan.CompleteAll(once, null, Minute).Result);
+        var completed = FiringPlan.CompleteAll(fired.State, [new Berth.Events.Firing.Firing(at, due)], Minute);
+        Assert.Equal(1, completed.Result);
+        Assert.Empty(completed.State.Schedules);
+        Assert.Empty(completed.State.ScheduleLastFired);
+        Assert.All(completed.Mutations, m => Assert.Null(m.Body));
+        Assert.Equal(1, FiringPlan.CompleteAll(fired.State, null, Minute).Result);
+
+        // A recurring DELETE schedule is kept while a firing is still to come.
+        var recurring = ScheduleDecisions.Create(EventsState.Empty, Region, Account, Created, Input("rate(1 minute)", action: "DELETE")).State;
+        var every = recurring.Schedules.Values.Single();
+        var once1 = FiringPlan.Record(recurring, every, T(1), Minute).State;
+        Assert.Equal(0, FiringPlan.CompleteAll(once1, null, Minute).Result);
 
         // NONE keeps it (recorded, never due again).
         var kept = ScheduleDecisions.Create(EventsState.Empty, Region, Account, Created, Input("at(2026-12-02T10:05:00)", action: "NONE")).State;
@@ -204,6 +219,79 @@ public sealed class ScheduleFiringTests : IDisposable
     }
 
     [Fact]
+    public async Task A_DELETE_schedule_stays_until_its_RunTask_answers_and_a_start_after_a_kill_invokes_it_again_then_deletes_it()
+    {
+        var clock = new FakeTimeProvider(Created);
+        var gated = new GatedEcs();
+        await using var store = await SqliteDocumentStore.OpenAsync(Path.Combine(_dir, "events.db"), CancellationToken.None);
+        await using var pipeline = new CommitPipeline<EventsState>(store, EventsState.Empty);
+        var created = await pipeline.ExecuteAsync(s => ScheduleDecisions.Create(s, Region, Account, clock.GetUtcNow(), Input("at(2026-12-02T10:03:00)", action: "DELETE")));
+        var key = EventsState.KeyOf(pipeline.Current.Schedules.Values.Single());
+        var due = At("2026-12-02T10:03:00Z")!.Value;
+        var token = FiringPlan.Token(created.Arn, "target", due);
+        await using (var scheduler = new RuleScheduler(pipeline, gated, clock, new RuleSchedulerOptions(), NullLogger.Instance))
+        {
+            scheduler.Start();
+            await AdvanceUntilAsync(clock, () => !gated.Calls.IsEmpty);
+
+            // Its RunTask has not answered: recorded, but still there (a kill now must leave it to invoke again).
+            for (var i = 0; i < 50 && !pipeline.Current.ScheduleLastFired.ContainsKey(key); i++)
+            {
+                await Task.Delay(20);
+            }
+
+            Assert.Equal(due, pipeline.Current.ScheduleLastFired[key]);
+            Assert.Single(pipeline.Current.Schedules);
+            gated.Open.SetResult();
+            for (var i = 0; i < 100 && !pipeline.Current.Schedules.IsEmpty; i++)
+            {
+                await Task.Delay(20);
+            }
+
+            Assert.Empty(pipeline.Current.Schedules);
+        }
+
+        Assert.Equal(token, Assert.Single(gated.Calls).ClientToken);
+
+        // The state a kill between the RunTask and the deletion leaves: recorded, not deleted. The start invokes the
+        // firing again with the same token (ECS replays it), then deletes the schedule.
+        var left = ScheduleDecisions.Create(EventsState.Empty, Region, Account, Created, Input("at(2026-12-02T10:03:00)", action: "DELETE")).State;
+        left = FiringPlan.Record(left, left.Schedules.Values.Single(), due, Minute).State;
+        await using var store2 = await SqliteDocumentStore.OpenAsync(Path.Combine(_dir, "events2.db"), CancellationToken.None);
+        await using var pipeline2 = new CommitPipeline<EventsState>(store2, left);
+        var again = new RecordingEcs();
+        await using (var scheduler = new RuleScheduler(pipeline2, again, new FakeTimeProvider(due.AddSeconds(30)), new RuleSchedulerOptions(), NullLogger.Instance))
+        {
+            scheduler.Start();
+            for (var i = 0; i < 100 && !pipeline2.Current.Schedules.IsEmpty; i++)
+            {
+                await Task.Delay(20);
+            }
+        }
+
+        Assert.Equal(token, Assert.Single(again.Calls).ClientToken);
+        Assert.Empty(pipeline2.Current.Schedules);
+
+        // And the state a kill between the RunTask and the record leaves: nothing recorded. The start delivers the
+        // firing as missed, with the same token.
+        var unrecorded = ScheduleDecisions.Create(EventsState.Empty, Region, Account, Created, Input("at(2026-12-02T10:03:00)")).State;
+        await using var store3 = await SqliteDocumentStore.OpenAsync(Path.Combine(_dir, "events3.db"), CancellationToken.None);
+        await using var pipeline3 = new CommitPipeline<EventsState>(store3, unrecorded);
+        var missed = new RecordingEcs();
+        await using (var scheduler = new RuleScheduler(pipeline3, missed, new FakeTimeProvider(due.AddSeconds(30)), new RuleSchedulerOptions(), NullLogger.Instance))
+        {
+            scheduler.Start();
+            for (var i = 0; i < 100 && pipeline3.Current.ScheduleLastFired.IsEmpty; i++)
+            {
+                await Task.Delay(20);
+            }
+        }
+
+        Assert.Equal(token, Assert.Single(missed.Calls).ClientToken);
+        Assert.Equal(due, pipeline3.Current.ScheduleLastFired[key]);
+    }
+
+    [Fact]
     public async Task Schedules_due_at_the_same_time_fire_as_one_batch_with_their_own_tokens()
     {
         var clock = new FakeTimeProvider(Created);
@@ -219,7 +307,8 @@ public sealed class ScheduleFiringTests : IDisposable
 
         await using var scheduler = new RuleScheduler(pipeline, ecs, clock, new RuleSchedulerOptions(), NullLogger.Instance);
         scheduler.Start();
-        await AdvanceUntilAsync(clock, () => ecs.Calls.Count >= 1500);
+        // The records are written while the RunTasks go: wait for both.
+        await AdvanceUntilAsync(clock, () => ecs.Calls.Count >= 1500 && pipeline.Current.ScheduleLastFired.Count >= 1500);
 
         // One RunTasks call for the instant (recorded in two commits of at most 1,000), each firing its own token.
         Assert.Equal([1500], ecs.Batches);
@@ -287,6 +376,21 @@ public sealed class ScheduleFiringTests : IDisposable
         }
 
         Assert.True(done());
+    }
+
+    // Answers only once Open is set.
+    private sealed class GatedEcs : IRunTaskTarget
+    {
+        public ConcurrentQueue<RunTaskCall> Calls { get; } = new();
+
+        public TaskCompletionSource Open { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task<RunTaskOutcome> RunTaskAsync(RunTaskCall call, CancellationToken cancellationToken)
+        {
+            Calls.Enqueue(call);
+            await Open.Task.WaitAsync(cancellationToken);
+            return new RunTaskOutcome(["arn:aws:ecs:us-east-1:000000000000:task/default/1"], []);
+        }
     }
 
     private sealed class RecordingEcs : IRunTaskTarget

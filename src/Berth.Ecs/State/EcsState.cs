@@ -111,6 +111,82 @@ public sealed record EcsState(
         return Indexed(before, task) with { Tasks = Tasks.SetItem(arn, task) };
     }
 
+    /// <summary>
+    /// The state with <paramref name="tasks"/> put, every index kept. New tasks go in through the collections'
+    /// builders, one pass per index: a batch of RunTasks commits hundreds of tasks at once, and putting them one by one
+    /// would copy each index's path once per task.
+    /// </summary>
+    public EcsState WithNewTasks(IReadOnlyList<Berth.Ecs.Tasks.TaskRecord> tasks)
+    {
+        if (tasks.Count < 8 || tasks.Any(t => Tasks.ContainsKey(t.TaskArn)))
+        {
+            var state = this;
+            foreach (var task in tasks)
+            {
+                state = state.WithTask(task);
+            }
+
+            return state;
+        }
+
+        var all = Tasks.ToBuilder();
+        var stopped = StoppedTasks.ToBuilder();
+        foreach (var task in tasks)
+        {
+            all[task.TaskArn] = task;
+            if (StoppedAt(task) is { } at)
+            {
+                stopped.Add((at, task.TaskArn));
+            }
+        }
+
+        return this with
+        {
+            Tasks = all.ToImmutable(),
+            StoppedTasks = stopped.ToImmutable(),
+            LiveTasksByInstance = AddAll(LiveTasksByInstance, tasks, t => t.Holds ? t.ContainerInstanceArn : null),
+            TasksByCluster = AddAll(TasksByCluster, tasks, t => t.ClusterArn),
+            TasksByGroup = AddAll(TasksByGroup, tasks, t => t.Group is { } g ? GroupKey(t.ClusterArn, g) : null),
+        };
+    }
+
+    // New tasks added to an index, each under its key (none when the key is null).
+    private static ImmutableDictionary<string, ImmutableSortedDictionary<string, Berth.Ecs.Tasks.TaskRecord>> AddAll(
+        ImmutableDictionary<string, ImmutableSortedDictionary<string, Berth.Ecs.Tasks.TaskRecord>> index,
+        IReadOnlyList<Berth.Ecs.Tasks.TaskRecord> tasks,
+        Func<Berth.Ecs.Tasks.TaskRecord, string?> keyOf)
+    {
+        var touched = new Dictionary<string, ImmutableSortedDictionary<string, Berth.Ecs.Tasks.TaskRecord>.Builder>(StringComparer.Ordinal);
+        foreach (var task in tasks)
+        {
+            if (keyOf(task) is not { } key)
+            {
+                continue;
+            }
+
+            if (!touched.TryGetValue(key, out var entries))
+            {
+                var current = index.TryGetValue(key, out var found) ? found : ImmutableSortedDictionary.Create<string, Berth.Ecs.Tasks.TaskRecord>(StringComparer.Ordinal);
+                touched.Add(key, entries = current.ToBuilder());
+            }
+
+            entries[task.TaskArn] = task;
+        }
+
+        if (touched.Count == 0)
+        {
+            return index;
+        }
+
+        var builder = index.ToBuilder();
+        foreach (var (key, entries) in touched)
+        {
+            builder[key] = entries.ToImmutable();
+        }
+
+        return builder.ToImmutable();
+    }
+
     /// <summary>The state without the task <paramref name="arn"/> (expired), every index kept.</summary>
     public EcsState WithoutTask(string arn)
         => Tasks.TryGetValue(arn, out var before) ? Indexed(before, null) with { Tasks = Tasks.Remove(arn) } : this;

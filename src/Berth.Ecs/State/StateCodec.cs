@@ -243,6 +243,37 @@ public sealed class StateEdit(EcsState state)
         _mutations.Add(document);
     }
 
+    /// <summary>Puts new tasks whose documents were encoded already (a batch planned outside the writer), in one pass.</summary>
+    public void PutNew(IReadOnlyList<(Berth.Ecs.Tasks.TaskRecord Task, Mutation Document)> tasks)
+    {
+        State = State.WithNewTasks([.. tasks.Select(t => t.Task)]);
+        _mutations.AddRange(tasks.Select(t => t.Document));
+    }
+
+    /// <summary>Puts RunTask idempotency tokens that are not in the state yet, their documents encoded already, in one pass.</summary>
+    public void PutNew(IReadOnlyList<(string Key, Berth.Ecs.Tasks.StoredClientToken Token, Mutation Document)> tokens)
+    {
+        var all = State.ClientTokens.ToBuilder();
+        var byTime = State.ClientTokensByTime.ToBuilder();
+        foreach (var (key, token, document) in tokens)
+        {
+            if (all.TryGetValue(key, out var before))
+            {
+                byTime.Remove((EcsState.MadeAt(before), key));
+            }
+
+            all[key] = token;
+            byTime.Add((EcsState.MadeAt(token), key));
+            _mutations.Add(document);
+        }
+
+        State = State with { ClientTokens = all.ToImmutable(), ClientTokensByTime = byTime.ToImmutable() };
+    }
+
+    /// <summary>The document of a RunTask idempotency token.</summary>
+    public static Mutation Document(string key, Berth.Ecs.Tasks.StoredClientToken token) =>
+        Mutation.Put(StateCodec.ClientTokenKind, key, StateCodec.Encode(token, StoredJsonContext.Default.StoredClientToken));
+
     /// <summary>Puts a service whose document was encoded already (a plan made outside the writer).</summary>
     public void Put(Berth.Ecs.Services.ServiceRecord service, Mutation document)
     {
@@ -263,7 +294,7 @@ public sealed class StateEdit(EcsState state)
     {
         var byTime = State.ClientTokens.TryGetValue(key, out var before) ? State.ClientTokensByTime.Remove((EcsState.MadeAt(before), key)) : State.ClientTokensByTime;
         State = State with { ClientTokens = State.ClientTokens.SetItem(key, token), ClientTokensByTime = byTime.Add((EcsState.MadeAt(token), key)) };
-        _mutations.Add(Mutation.Put(StateCodec.ClientTokenKind, key, StateCodec.Encode(token, StoredJsonContext.Default.StoredClientToken)));
+        _mutations.Add(Document(key, token));
     }
 
     /// <summary>Puts an account setting.</summary>

@@ -37,7 +37,7 @@ public static class TaskDecisions
 
     /// <summary>
     /// Plans several RunTasks on one snapshot, as one placement session per cluster: each request sees the room the
-    /// ones before it took, so their plans hold together (see <see cref="CommitRuns"/>). A request ECS refuses gets
+    /// ones before it took, so their plans hold together (see <c>CommitRuns</c>). A request ECS refuses gets
     /// its error in place of a plan.
     /// </summary>
     public static IReadOnlyList<(RunPlan? Plan, AwsException? Error)> PlanRuns(EcsState state, Scope scope, Random rng, IReadOnlyList<RunTaskRequest> requests)
@@ -283,15 +283,58 @@ public static class TaskDecisions
     /// token reused with another request), or null when the plan no longer fits and must be made again.
     /// </summary>
     public static Decision<EcsState, IReadOnlyList<(RunTaskResponse? Response, AwsException? Error)>> CommitRuns(
-        EcsState state, Scope scope, IdSource ids, DateTimeOffset now, IReadOnlyList<(RunTaskRequest Request, RunPlan Plan)> runs, bool plansHold)
+        EcsState state, Scope scope, IdSource ids, DateTimeOffset now, IReadOnlyList<(RunTaskRequest Request, RunPlan Plan)> runs, bool plansHold) =>
+        CommitRuns(state, scope, ids, now, [.. runs.Select(r => (r.Request, r.Plan, (BuiltRun?)null))], plansHold);
+
+    /// <summary>
+    /// <see cref="CommitRuns(EcsState, Scope, IdSource, DateTimeOffset, IReadOnlyList{ValueTuple{RunTaskRequest, RunPlan}}, bool)"/>
+    /// with what <see cref="Build"/> made ahead for each plan: while the plans hold, a built run's tasks and token are
+    /// only put, all of them in one pass; a run whose token is already in the state (or twice in the batch) goes
+    /// through <see cref="CommitRun"/>, which replays it.
+    /// </summary>
+    public static Decision<EcsState, IReadOnlyList<(RunTaskResponse? Response, AwsException? Error)>> CommitRuns(
+        EcsState state, Scope scope, IdSource ids, DateTimeOffset now, IReadOnlyList<(RunTaskRequest Request, RunPlan Plan, BuiltRun? Built)> runs, bool plansHold)
     {
         var mutations = new List<Mutation>();
         var results = new (RunTaskResponse?, AwsException?)[runs.Count];
+        var tasks = new List<(TaskRecord, Mutation)>();
+        var tokens = new List<(string, StoredClientToken, Mutation)>();
+        var tokensPut = new HashSet<string>(StringComparer.Ordinal);
+        void Flush()
+        {
+            if (tasks.Count == 0 && tokens.Count == 0)
+            {
+                return;
+            }
+
+            var edit = new StateEdit(state);
+            edit.PutNew(tasks);
+            edit.PutNew(tokens);
+            state = edit.State;
+            mutations.AddRange(edit.Mutations);
+            tasks.Clear();
+            tokens.Clear();
+        }
+
         for (var i = 0; i < runs.Count; i++)
         {
+            var (request, plan, built) = runs[i];
+            if (plansHold && built is not null && (built.Token is not { } t || (!state.ClientTokens.ContainsKey(t.Key) && tokensPut.Add(t.Key))))
+            {
+                tasks.AddRange(built.Tasks);
+                if (built.Token is { } token)
+                {
+                    tokens.Add(token);
+                }
+
+                results[i] = (built.Response, null);
+                continue;
+            }
+
+            Flush();
             try
             {
-                var decision = CommitRun(state, scope, ids, now, runs[i].Request, runs[i].Plan, plansHold);
+                var decision = CommitRun(state, scope, ids, now, request, plan, plansHold);
                 results[i] = (decision.Result, null);
                 state = decision.State;
                 mutations.AddRange(decision.Mutations);
@@ -303,6 +346,7 @@ public static class TaskDecisions
             }
         }
 
+        Flush();
         return new(state, mutations, results);
     }
 
@@ -425,12 +469,20 @@ public static class TaskDecisions
 
     private static void Record(TaskPlacement placement, TaskBuilder.Launch launch, Scope scope, ClusterRecord cluster, IdSource ids, DateTimeOffset now, StateEdit edit, RunTaskResponse response, bool waits = false)
     {
-        if (placement.Instance is { } chosen || waits)
+        if (BuildPlaced(placement, launch, scope, cluster, edit.State, ids, now, response, waits) is { } task)
         {
-            var task = TaskBuilder.Build(launch, scope, cluster, placement.Instance is { } at ? edit.State.ContainerInstances[at.Arn] : null, ids, now);
             edit.Put(task);
+        }
+    }
+
+    // One placement's task, added to the response; null when it fits nowhere (its failures go to the response).
+    private static TaskRecord? BuildPlaced(TaskPlacement placement, TaskBuilder.Launch launch, Scope scope, ClusterRecord cluster, EcsState state, IdSource ids, DateTimeOffset now, RunTaskResponse response, bool waits)
+    {
+        if (placement.Instance is not null || waits)
+        {
+            var task = TaskBuilder.Build(launch, scope, cluster, placement.Instance is { } at ? state.ContainerInstances[at.Arn] : null, ids, now);
             response.Tasks!.Add(TaskViews.ToWire(task));
-            return;
+            return task;
         }
 
         if (launch.LaunchType == "FARGATE")
@@ -440,7 +492,7 @@ public static class TaskDecisions
                 response.Failures!.Add(new Failure { Reason = FargateCapacity.Unavailable });
             }
 
-            return;
+            return null;
         }
 
         // ECS reports each refusing instance once per request, however many tasks it refused.
@@ -451,6 +503,42 @@ public static class TaskDecisions
                 response.Failures!.Add(new Failure { Arn = failure.Arn, Reason = failure.Reason });
             }
         }
+
+        return null;
+    }
+
+    /// <summary>
+    /// What committing <paramref name="plan"/> records, made ahead, outside the writer: its tasks with their encoded
+    /// documents, the answer, and its client token. <see cref="CommitRuns(EcsState, Scope, IdSource, DateTimeOffset, IReadOnlyList{ValueTuple{RunTaskRequest, RunPlan, BuiltRun}}, bool)"/>
+    /// only puts them, while the plans hold. Null for a plan that is a replay or interrupts spot tasks: those commit
+    /// through <see cref="CommitRun"/>.
+    /// </summary>
+    public static BuiltRun? Build(RunPlan plan, RunTaskRequest request, Scope scope, IdSource ids, DateTimeOffset now)
+    {
+        if (plan.Launch is null || plan.Demand is null || plan.Interrupt.Count > 0)
+        {
+            return null;
+        }
+
+        var response = new RunTaskResponse { Tasks = [], Failures = [] };
+        var tasks = new List<(TaskRecord, Mutation)>(plan.Placements.Count);
+        for (var i = 0; i < plan.Placements.Count; i++)
+        {
+            var launch = plan.Providers is { } providers && i < providers.Count ? plan.Launch with { CapacityProvider = providers[i] } : plan.Launch;
+            if (BuildPlaced(plan.Placements[i], launch, scope, plan.Cluster, plan.PlannedOn, ids, now, response, plan.Waiting.Contains(i)) is { } task)
+            {
+                tasks.Add((task, StateCodec.Document(task)));
+            }
+        }
+
+        (string, StoredClientToken, Mutation)? token = null;
+        if (plan.TokenKey is { } key)
+        {
+            var stored = new StoredClientToken(request.ClientToken!, plan.Fingerprint!, [.. response.Tasks.Select(t => t.TaskArn!)], response.Failures, now);
+            token = (key, stored, StateEdit.Document(key, stored));
+        }
+
+        return new BuiltRun(tasks, response, token);
     }
 
     internal static void PlatformVersion(string? version, string launchType)
@@ -507,6 +595,15 @@ internal sealed class PlacementSessions(Random rng)
         return session;
     }
 }
+
+/// <summary>What committing a planned RunTask puts, made ahead outside the writer by <see cref="TaskDecisions.Build"/>.</summary>
+/// <param name="Tasks">The new tasks with their encoded documents.</param>
+/// <param name="Response">RunTask's answer.</param>
+/// <param name="Token">The client token under its key, with its document, when the request had one.</param>
+public sealed record BuiltRun(
+    IReadOnlyList<(TaskRecord Task, Mutation Document)> Tasks,
+    RunTaskResponse Response,
+    (string Key, StoredClientToken Token, Mutation Document)? Token);
 
 /// <summary>
 /// A RunTask planned on a snapshot: where each task goes (or why it cannot), to be committed by

@@ -178,6 +178,32 @@ public static class FiringPlan
         return new(state, mutations, recorded);
     }
 
+    /// <summary>
+    /// Deletes the schedules with ActionAfterCompletion DELETE whose last firing is recorded (all of them, or only
+    /// those of the firings <paramref name="lastOnly"/>), now that their targets were invoked. A schedule changed
+    /// since (another expression, a later firing to come) is kept.
+    /// </summary>
+    public static Decision<EventsState, int> CompleteAll(EventsState state, IEnumerable<Firing>? lastOnly, TimeSpan rateMinute)
+    {
+        var candidates = lastOnly is null
+            ? state.ScheduleLastFired.Select(p => (Key: p.Key, Due: p.Value))
+            : lastOnly.Where(f => f.Schedule is not null).Select(f => (Key: EventsState.KeyOf(f.Schedule!), f.Due));
+        var mutations = new List<Mutation>();
+        var deleted = 0;
+        foreach (var (key, due) in candidates)
+        {
+            if (state.Schedules.TryGetValue(key, out var current) && current.DeleteAfterCompletion
+                && state.ScheduleLastFired.TryGetValue(key, out var last) && last >= due && NextDue(current, last, rateMinute) is null)
+            {
+                state = Scheduler.ScheduleDecisions.Without(state, current);
+                mutations.AddRange(EventsCodec.DeleteAll(current));
+                deleted++;
+            }
+        }
+
+        return new(state, mutations, deleted);
+    }
+
     // A schedule's expression and zone, parsed once per record (records are immutable): a burst asks for thousands.
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ScheduleRecord, Tuple<ScheduleExpression?, TimeZoneInfo>> Parsed = new();
 
@@ -275,9 +301,10 @@ public static class FiringPlan
     }
 
     /// <summary>
-    /// Records the schedule's firing for <paramref name="due"/> before its target is invoked; refused (result null,
-    /// nothing written) when the schedule changed, was disabled or deleted, or this firing is already recorded. A
-    /// schedule with ActionAfterCompletion DELETE whose last firing this is is deleted in the same commit.
+    /// Records the schedule's firing for <paramref name="due"/>; refused (result null, nothing written) when the
+    /// schedule changed, was disabled or deleted, or this firing is already recorded. A schedule with
+    /// ActionAfterCompletion DELETE stays until its last firing's target answered (<see cref="CompleteAll"/>): deleted
+    /// with the record, a kill before its RunTask would leave nothing to invoke again.
     /// </summary>
     public static Decision<EventsState, ScheduleRecord?> Record(EventsState state, ScheduleRecord planned, DateTimeOffset due, TimeSpan rateMinute)
     {
@@ -286,11 +313,6 @@ public static class FiringPlan
             || (state.ScheduleLastFired.TryGetValue(key, out var last) && last >= due))
         {
             return new(state, [], null);
-        }
-
-        if (current.DeleteAfterCompletion && NextDue(current, due, rateMinute) is null)
-        {
-            return new(Scheduler.ScheduleDecisions.Without(state, current), [.. EventsCodec.DeleteAll(current)], current);
         }
 
         return new(state with { ScheduleLastFired = state.ScheduleLastFired.SetItem(key, due) }, [EventsCodec.ScheduleFired(key, due)], current);

@@ -26,11 +26,11 @@ public sealed record RuleSchedulerOptions
 /// <summary>
 /// Fires scheduled rules and EventBridge Scheduler schedules (ECS targets; a rule's log group targets too): a priority queue of next due times (one entry per rule or
 /// schedule, stale entries dropped when they come up), fed by the EventBridge state's commits. Each firing is recorded
-/// durably before its targets are invoked, and each target's RunTask carries a client token made from the firing, so a
-/// (rule or schedule, scheduled time) pair starts its tasks once: after a kill -9 between the record and the RunTask,
-/// the start invokes the last recorded firings again and ECS replays those it already ran. Firings missed while the
-/// server was down are delivered on start when within the delivery window (a schedule's: its RetryPolicy's
-/// MaximumEventAgeInSeconds), older ones dropped with a log line.
+/// while its targets are invoked, and each target's RunTask carries a client token made from the firing, so a
+/// (rule or schedule, scheduled time) pair starts its tasks once: after a kill -9, the start invokes the last recorded
+/// firings again, and delivers unrecorded ones as missed, with the same tokens, and ECS replays those it already ran.
+/// Firings missed while the server was down are delivered on start when within the delivery window (a schedule's: its
+/// RetryPolicy's MaximumEventAgeInSeconds), older ones dropped with a log line.
 /// </summary>
 public sealed partial class RuleScheduler : IAsyncDisposable
 {
@@ -192,10 +192,8 @@ public sealed partial class RuleScheduler : IAsyncDisposable
             firings.Add(new Firing(schedule, due));
         }
 
-        if (firings.Count > 0)
-        {
-            Track(InvokeAsync(firings));
-        }
+        // Then the schedules done with their last firing: those invoked again here, and any a stop left behind.
+        Track(InvokeAsync(firings).ContinueWith(_ => CompleteAsync(null), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap());
     }
 
     /// <summary>Queues the first due time of every rule that is new or changed since the last look.</summary>
@@ -369,30 +367,20 @@ public sealed partial class RuleScheduler : IAsyncDisposable
             TaskScheduler.Default);
     }
 
-    /// <summary>Records the firings (in pieces, each one commit), then invokes the targets of those recorded.</summary>
+    /// <summary>
+    /// Records the firings (in pieces, each one commit) and, side by side, invokes their targets; then deletes the
+    /// DELETE-after-completion schedules whose last firing this was.
+    /// </summary>
+    /// <remarks>
+    /// The record need not come first: each RunTask carries a client token made from its firing. Killed before the
+    /// record landed, the next start sees the firing as missed and delivers it again with the same tokens, and ECS
+    /// replays what it ran; killed after, the start invokes the recorded firing again (<see cref="Recover"/>). Either
+    /// way the tasks start once, and the record's commit is off the firing's path.
+    /// </remarks>
     private async Task FireAsync(List<Firing> firings)
     {
-        // Durable before any target is invoked (and, for a last firing with DELETE, the schedule gone with it). The
-        // pieces are queued together, so the writer may commit several at once.
-        var pieces = firings.Chunk(RecordPieceSize).Select(piece => (piece, _pipeline.ExecuteAsync(s => FiringPlan.RecordAll(s, piece, _options.RateMinute)))).ToList();
-        var recorded = new List<Firing>(firings.Count);
-        foreach (var (piece, commit) in pieces)
-        {
-            try
-            {
-                recorded.AddRange(await commit);
-            }
-            catch (Exception ex)
-            {
-                foreach (var firing in piece)
-                {
-                    LogRecordFailed(_logger, firing.Name, firing.Due, ex);
-                }
-            }
-        }
-
         var now = _time.GetUtcNow();
-        foreach (var firing in recorded)
+        foreach (var firing in firings)
         {
             if (firing.Rule is { } rule)
             {
@@ -405,7 +393,40 @@ public sealed partial class RuleScheduler : IAsyncDisposable
             }
         }
 
-        await InvokeAsync(recorded);
+        // The pieces are queued together, so the writer may commit several at once.
+        var pieces = firings.Chunk(RecordPieceSize).Select(piece => (piece, _pipeline.ExecuteAsync(s => FiringPlan.RecordAll(s, piece, _options.RateMinute)))).ToList();
+        await InvokeAsync(firings);
+        foreach (var (piece, commit) in pieces)
+        {
+            try
+            {
+                await commit;
+            }
+            catch (Exception ex)
+            {
+                // Invoked but not recorded: a start delivers these again with the same client tokens (a replay).
+                foreach (var firing in piece)
+                {
+                    LogRecordFailed(_logger, firing.Name, firing.Due, ex);
+                }
+            }
+        }
+
+        await CompleteAsync(firings);
+    }
+
+    /// <summary>Deletes the DELETE-after-completion schedules whose last firing is recorded and invoked.</summary>
+    private async Task CompleteAsync(IEnumerable<Firing>? firings)
+    {
+        try
+        {
+            await _pipeline.ExecuteAsync(s => FiringPlan.CompleteAll(s, firings, _options.RateMinute));
+        }
+        catch (Exception ex)
+        {
+            // Left in place, recorded: the next start invokes the firing again (a replay) and deletes it then.
+            LogCompleteFailed(_logger, ex);
+        }
     }
 
     /// <summary>Invokes every target of the firings: log groups one by one, the ECS targets' RunTasks as one batch.</summary>
@@ -564,6 +585,9 @@ public sealed partial class RuleScheduler : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Rule {Rule} on bus {Bus}: firings from {Scheduled:o} until {Resume:o} were missed by more than the delivery window and are dropped")]
     private static partial void LogDropped(ILogger logger, string rule, string bus, DateTimeOffset scheduled, DateTimeOffset resume);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Rule {Rule}: the firing for {Scheduled:o} could not be recorded and is not made")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Schedules done with their last firing could not be deleted; the next start deletes them")]
+    private static partial void LogCompleteFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Rule {Rule}: the firing for {Scheduled:o} was invoked but could not be recorded; a start delivers it again with the same client tokens")]
     private static partial void LogRecordFailed(ILogger logger, string rule, DateTimeOffset scheduled, Exception exception);
 }

@@ -109,6 +109,47 @@ public class PlacementConcurrencyTests
     }
 
     [Fact]
+    public void RunsBuiltOutsideTheWriterCommitExactlyWhatCommittingThemOneByOneWould()
+    {
+        // Two identical worlds with sequential IDs: one commits runs built ahead (put in one pass), the other commits
+        // the same plans one by one. Same tasks, tokens, answers and documents; a token twice in the batch replays.
+        World Make()
+        {
+            var world = new World();
+            world.AddInstance(memory: 1000);
+            world.AddInstance(memory: 1000);
+            return world;
+        }
+
+        var (built, alone) = (Make(), Make());
+        var definition = built.Define(containers: [World.Container(memory: 100)]);
+        Assert.Equal(definition, alone.Define(containers: [World.Container(memory: 100)]));
+        var requests = Enumerable.Range(0, 30).Select(i => new RunTaskRequest { Cluster = World.ClusterName, TaskDefinition = definition, ClientToken = "t" + (i == 29 ? 3 : i), Group = i % 2 == 0 ? "even" : null }).ToList();
+
+        var plans = TaskDecisions.PlanRuns(built.State, Scope, new Random(1), requests);
+        var made = requests.Select((r, i) => TaskDecisions.Build(plans[i].Plan!, r, Scope, built.Ids, Now)).ToList();
+        var fast = TaskDecisions.CommitRuns(built.State, Scope, built.Ids, Now, [.. requests.Select((r, i) => (r, plans[i].Plan!, made[i]))], plansHold: true);
+        built.Apply(fast);
+
+        var again = TaskDecisions.PlanRuns(alone.State, Scope, new Random(1), requests);
+        var slow = TaskDecisions.CommitRuns(alone.State, Scope, alone.Ids, Now, [.. requests.Select((r, i) => (r, again[i].Plan!))], plansHold: true);
+        alone.Apply(slow);
+
+        static string Json(RunTaskResponse? r) => JsonSerializer.Serialize(r);
+        Assert.Equal(slow.Result.Select(r => Json(r.Response)), fast.Result.Select(r => Json(r.Response)));
+        Assert.Equal(20, built.State.Tasks.Count);
+        Assert.Equal(29, built.State.ClientTokens.Count);
+
+        // The 30th request reused the 4th's token: its answer is the 4th's tasks, nothing new.
+        Assert.Equal(Json(fast.Result[3].Response), Json(fast.Result[29].Response));
+        static IEnumerable<string> Documents(Decision<EcsState, IReadOnlyList<(RunTaskResponse? Response, Berth.Protocol.Errors.AwsException? Error)>> d) =>
+            d.Mutations.Select(m => m.Kind + "|" + m.Id + "|" + Encoding.UTF8.GetString(m.Body!)).Order(StringComparer.Ordinal);
+        Assert.Equal(Documents(slow), Documents(fast));
+        Assert.Equal(alone.State.ClientTokensByTime, built.State.ClientTokensByTime);
+        Assert.Equal(alone.State.TasksOfGroup(built.State.Clusters.Keys.Single(), "even").Select(t => t.TaskArn), built.State.TasksOfGroup(built.State.Clusters.Keys.Single(), "even").Select(t => t.TaskArn));
+    }
+
+    [Fact]
     public void RunTasksPlannedTogetherAreCheckedAgainWhenTheStateMovedUnderThem()
     {
         var world = new World();
