@@ -511,6 +511,16 @@ public sealed partial class LoadBalancerDataPlane : IHostedService, IAsyncDispos
     private async Task<Endpoint> StartEndpointAsync(IPEndPoint key, ListenerRuntime listener, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        // The request path runs where the connection's bytes arrive, not after a hop to the thread pool: it never
+        // blocks (rules, target choice and YARP's forwarder are all non-blocking), and a hop per request costs a
+        // thread wake-up that, on a small machine, is a large part of the proxy's CPU per request.
+        builder.WebHost.UseSockets(sockets =>
+        {
+            sockets.UnsafePreferInlineScheduling = true;
+            // One read per request instead of a zero-byte read first: a syscall less per request, for a 4 KiB buffer
+            // held by each idle keep-alive connection.
+            sockets.WaitForDataBeforeAllocatingBuffer = false;
+        });
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

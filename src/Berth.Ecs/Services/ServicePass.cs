@@ -267,11 +267,8 @@ public static class ServicePass
             {
                 // A running task behind a load balancer is DEACTIVATING first: its targets are deregistered and drain,
                 // and only then is the agent told to stop it (the load balancing controller moves it on).
-                if (service.LoadBalancers.Length > 0 && task.LastStatus == EcsTaskStatus.Running)
-                {
-                    stopping = stopping with { LastStatus = EcsTaskStatus.Deactivating };
-                    draining++;
-                }
+                stopping = TaskLifecycle.DrainFirst(task, stopping, service.LoadBalancers.Length > 0);
+                draining += stopping.LastStatus == EcsTaskStatus.Deactivating ? 1 : 0;
 
                 edit.Put(stopping);
                 stoppedIds.Add(IdOf(stop.TaskArn));

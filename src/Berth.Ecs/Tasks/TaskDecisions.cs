@@ -387,7 +387,8 @@ public static class TaskDecisions
 
     /// <summary>
     /// StopTask: desiredStatus STOPPED (the agent then stops it and reports STOPPED), stop code UserInitiated.
-    /// A task already asked to stop is returned unchanged.
+    /// A RUNNING task of a service with load balancers is DEACTIVATING first, its targets drained before the agent
+    /// stops it (<see cref="TaskLifecycle.DrainFirst"/>). A task already asked to stop is returned unchanged.
     /// </summary>
     public static Decision<EcsState, TaskRecord> Stop(EcsState state, Scope scope, DateTimeOffset now, StopTaskRequest request)
     {
@@ -405,8 +406,18 @@ public static class TaskDecisions
             return edit.Done(task);
         }
 
+        stopping = TaskLifecycle.DrainFirst(task, stopping, BehindLoadBalancers(state, scope, cluster.ClusterName, task));
         edit.Put(stopping);
         return edit.Done(stopping);
+    }
+
+    // The task's service (its group names it, in the task's cluster) registers its tasks in target groups.
+    private static bool BehindLoadBalancers(EcsState state, Scope scope, string clusterName, TaskRecord task)
+    {
+        const string prefix = "service:";
+        return task.Group is { } group && group.StartsWith(prefix, StringComparison.Ordinal)
+            && state.Services.TryGetValue($"{scope.EcsPrefix}service/{clusterName}/{group[prefix.Length..]}", out var service)
+            && service.Status != Services.ServiceStatus.Inactive && service.LoadBalancers.Length > 0;
     }
 
     private static RunTaskResponse? Replay(EcsState state, string tokenKey, string fingerprint)

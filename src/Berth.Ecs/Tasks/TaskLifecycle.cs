@@ -43,6 +43,19 @@ public static class TaskLifecycle
     }
 
     /// <summary>
+    /// A stop (<paramref name="stopping"/>, what <see cref="RequestStop"/> made of <paramref name="task"/>) of a task
+    /// whose service puts it behind load balancers: a RUNNING task is DEACTIVATING first — its targets are
+    /// deregistered and drain for their group's deregistration delay while the agent is still told RUNNING
+    /// (<see cref="TaskRecord.AgentDesiredStatus"/>), and only then does it move on to STOPPING and get its stop
+    /// signal — as ECS does for every stop of such a task, the service's own or StopTask's. A task not yet RUNNING
+    /// has nothing to drain and stops at once.
+    /// </summary>
+    public static TaskRecord DrainFirst(TaskRecord task, TaskRecord stopping, bool behindLoadBalancers)
+        => behindLoadBalancers && task.LastStatus == EcsTaskStatus.Running && stopping.DesiredStatus == EcsTaskStatus.Stopped && stopping.LastStatus == EcsTaskStatus.Running
+            ? stopping with { LastStatus = EcsTaskStatus.Deactivating }
+            : stopping;
+
+    /// <summary>
     /// The task over without the agent's word (its host is lost): STOPPED both ways, every container STOPPED,
     /// stopped now. Null when the task was already STOPPED.
     /// </summary>

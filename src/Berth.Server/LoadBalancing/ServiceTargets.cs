@@ -45,7 +45,7 @@ public sealed record TargetPlan(
 /// EC2 id and the host port bound to the container port for bridge and host;</item>
 /// <item>its targets' health is written on the task (the service counts it healthy only when every target is, and
 /// replaces it when one is unhealthy past the grace period);</item>
-/// <item>a task the service stops is DEACTIVATING: its targets are deregistered, and once they have drained for
+/// <item>a task the service or StopTask stops is DEACTIVATING: its targets are deregistered, and once they have drained for
 /// their group's deregistration delay it moves on to STOPPING, when the agent is told to stop it;</item>
 /// <item>a task that stopped another way has its targets deregistered.</item>
 /// </list>

@@ -227,6 +227,80 @@ public class LoadBalancedServiceTests
         Assert.Equal(EcsTaskStatus.Stopped, world.Record(task.TaskArn).LastStatus);
     }
 
+    // StopTask of a task: (behind load balancers?, its last status, the reason given) → last status after, the desired
+    // status the agent is told, the stoppedReason. Only a RUNNING task behind load balancers drains first.
+    public static TheoryData<bool, string, string?, EcsTaskStatus, EcsTaskStatus, string> UserStops => new()
+    {
+        { true, "RUNNING", "maintenance", EcsTaskStatus.Deactivating, EcsTaskStatus.Running, "maintenance" },
+        { true, "RUNNING", null, EcsTaskStatus.Deactivating, EcsTaskStatus.Running, TaskLifecycle.StoppedByUser },
+        { true, "PENDING", "maintenance", EcsTaskStatus.Pending, EcsTaskStatus.Stopped, "maintenance" },
+        { false, "RUNNING", "maintenance", EcsTaskStatus.Running, EcsTaskStatus.Stopped, "maintenance" },
+    };
+
+    [Theory]
+    [MemberData(nameof(UserStops))]
+    public void StopTaskDrainsARunningTaskBehindLoadBalancersFirst(bool balanced, string status, string? reason, EcsTaskStatus last, EcsTaskStatus agentTold, string stoppedReason)
+    {
+        var world = new World();
+        world.AddInstance();
+        if (balanced)
+        {
+            Create(world, Web(world), 1, Lb());
+        }
+        else
+        {
+            Create(world, Web(world), 1);
+        }
+
+        Pass(world);
+        var task = Assert.Single(Tasks(world));
+        world.TaskReports(task.TaskArn, status);
+
+        var stopped = world.Apply(TaskDecisions.Stop(world.State, Scope, world.Time, new StopTaskRequest { Cluster = World.ClusterName, Task = task.TaskArn, Reason = reason }));
+        Assert.Equal((EcsTaskStatus.Stopped, last, agentTold, stoppedReason, StopCode.UserInitiated), (stopped.DesiredStatus, stopped.LastStatus, stopped.AgentDesiredStatus, stopped.StoppedReason, stopped.StopCode));
+        Assert.Equal(last, world.Record(task.TaskArn).LastStatus);
+
+        // The wire says STOPPED to the user, the agent's view keeps it running while its targets drain.
+        Assert.Equal("STOPPED", TaskViews.ToWire(stopped).DesiredStatus);
+        Assert.Equal(agentTold == EcsTaskStatus.Running ? "RUNNING" : "STOPPED", TaskViews.ToWire(stopped, forAgent: true).DesiredStatus);
+    }
+
+    [Fact]
+    public void AStandaloneTaskIsNotDrainedByStopTask()
+    {
+        var world = new World();
+        world.AddInstance();
+        Create(world, Web(world), 1, Lb());
+        var standalone = world.RunOne(Web(world));
+        world.TaskReports(standalone.TaskArn!, "RUNNING");
+        var stopped = world.Apply(TaskDecisions.Stop(world.State, Scope, world.Time, new StopTaskRequest { Cluster = World.ClusterName, Task = standalone.TaskArn }));
+        Assert.Equal((EcsTaskStatus.Running, EcsTaskStatus.Stopped), (stopped.LastStatus, stopped.AgentDesiredStatus));
+    }
+
+    [Fact]
+    public void AUserStoppedTaskStaysDeactivatingUntilDrainedAndTheServiceReplacesIt()
+    {
+        var world = new World();
+        world.AddInstance(memory: 4096);
+        Create(world, Web(world), 1, Lb());
+        Pass(world);
+        var task = Assert.Single(Tasks(world));
+        world.TaskReports(task.TaskArn, "RUNNING");
+        SetHealth(world, task, new LoadBalancerHealth(TargetCheckState.Healthy));
+        Pass(world);
+        world.Apply(TaskDecisions.Stop(world.State, Scope, world.Time, new StopTaskRequest { Cluster = World.ClusterName, Task = task.TaskArn, Reason = "maintenance" }));
+
+        // A second StopTask changes nothing; the agent's RUNNING reports do not move it back; the service starts a replacement.
+        var again = world.Apply(TaskDecisions.Stop(world.State, Scope, world.Time, new StopTaskRequest { Cluster = World.ClusterName, Task = task.TaskArn, Reason = "other" }));
+        Assert.Equal((EcsTaskStatus.Deactivating, "maintenance"), (again.LastStatus, again.StoppedReason));
+        world.TaskReports(task.TaskArn, "RUNNING");
+        Assert.Equal(EcsTaskStatus.Deactivating, world.Record(task.TaskArn).LastStatus);
+        Assert.Equal(1, Pass(world).Started);
+        world.TaskReports(task.TaskArn, "STOPPED");
+        var over = world.Record(task.TaskArn);
+        Assert.Equal((EcsTaskStatus.Stopped, "maintenance"), (over.LastStatus, over.StoppedReason));
+    }
+
     [Fact]
     public void TheLoadBalancersSurviveTheStoredDocument()
     {

@@ -60,7 +60,9 @@ public sealed class ElbTrafficTests : IAsyncLifetime
 
         var group = (string)(await Aws("create-target-group", "--name", "web", "--protocol", "HTTP", "--port", "8000", "--vpc-id", "vpc-1",
             "--target-type", "ip", "--health-check-path", "/health", "--health-check-interval-seconds", "5", "--health-check-timeout-seconds", "2", "--healthy-threshold-count", "2"))!["TargetGroups"]![0]!["TargetGroupArn"]!;
-        await Aws("modify-target-group-attributes", "--target-group-arn", group, "--attributes", "Key=deregistration_delay.timeout_seconds,Value=5");
+        // Long enough that the CLI's next call still sees the target draining on a loaded machine (a 5 s delay was
+        // over before it under a load average of 25); nothing here waits for the delay to end.
+        await Aws("modify-target-group-attributes", "--target-group-arn", group, "--attributes", "Key=deregistration_delay.timeout_seconds,Value=30");
         var listener = (string)(await Aws("create-listener", "--load-balancer-arn", (string)lb["LoadBalancerArn"]!, "--protocol", "HTTP", "--port", "80",
             "--default-actions", $"Type=forward,TargetGroupArn={group}"))!["Listeners"]![0]!["ListenerArn"]!;
         await Aws("create-rule", "--listener-arn", listener, "--priority", "10", "--conditions", "Field=path-pattern,Values=/fixed*",

@@ -9,8 +9,8 @@ namespace Berth.EndToEnd.Tests.Elb;
 /// <summary>
 /// The seeds' workflow to its end, with the AWS CLI as a user types it: a FARGATE service of two tasks behind an
 /// Application Load Balancer (ip target group, listener on port 80 of the load balancer's DNS name), a rolling
-/// deployment under steady load, a task failing its target group's health checks, and a kill -9 of the server while
-/// traffic flows. Each test has a server of its own as a user starts it (local agent and FARGATE capacity).
+/// deployment under steady load, a task failing its target group's health checks, a kill -9 of the server while
+/// traffic flows, and a StopTask that drains the task's target before its container is stopped. Each test has a server of its own as a user starts it (local agent and FARGATE capacity).
 /// </summary>
 public sealed class LoadBalancedServiceTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -209,8 +209,9 @@ public sealed class LoadBalancedServiceTests(ITestOutputHelper output) : IAsyncL
         await Aws("ecs", "update-service", "--cluster", "default", "--service", "sick", "--desired-count", "0");
     }
 
+    // One server for both (a steady service of two behind a load balancer is what each needs; it keeps the class quick).
     [Fact]
-    public async Task After_a_kill_9_traffic_resumes_to_the_same_targets()
+    public async Task After_a_kill_9_traffic_resumes_to_the_same_targets_and_StopTask_drains_a_task_before_stopping_it()
     {
         var (dns, group) = await LoadBalancerAsync("durable", deregistrationDelay: 3);
         await CreateServiceAsync("durable", await DefineAsync("durable", "v1"), group, desired: 2, grace: 60);
@@ -231,6 +232,45 @@ public sealed class LoadBalancedServiceTests(ITestOutputHelper output) : IAsyncL
         Assert.Equal(targets, (await TargetsAsync(group)).Select(t => t.Id).Order().ToList());
         Assert.Equal(tasks.Order().ToList(), (await RunningTasksAsync("durable")).Order().ToList());
         await WaitSteadyAsync("durable", group, 2);
+        await StopTaskDrainsFirstAsync(dns, group, tasks[0]);
+    }
+
+    // StopTask of a task behind the load balancer: DEACTIVATING while its target drains (the container still runs,
+    // traffic goes to the other task without a failed request), then STOPPED with the user's reason. boto3 watches from
+    // one process, every 0.1 s, finer than the 5 s deregistration delay (a CLI call each time would not be).
+    private async Task StopTaskDrainsFirstAsync(string dns, string group, string victim)
+    {
+        await Aws("elbv2", "modify-target-group-attributes", "--target-group-arn", group, "--attributes", "Key=deregistration_delay.timeout_seconds,Value=5");
+        var container = (await Aws("ecs", "describe-tasks", "--cluster", "default", "--tasks", victim))!["tasks"]![0]!["containers"]![0]!;
+        var address = (string)container["networkInterfaces"]![0]!["privateIpv4Address"]!;
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var victimBody = (await http.GetStringAsync($"http://{address}:8080/")).Trim();
+
+        using var load = new LoadLoop(dns, clients: 2);
+        await Poll.UntilAsync(() => load.Ok > 20, TimeSpan.FromSeconds(30), () => load.ToString());
+        var watched = await Clients.PythonAsync(_server, "stop_task_drain.py", ["default", victim, group, address, "8080", dns, "maintenance window"], timeout: TimeSpan.FromSeconds(120));
+        var result = await load.StopAsync();
+        output.WriteLine($"StopTask watched: {watched.ToJsonString()}");
+        output.WriteLine($"StopTask under load: {result}");
+
+        Assert.Equal(new[] { "DEACTIVATING", "STOPPED" }, watched["stop_response"]!.AsArray().Select(s => (string)s!));
+        // lastStatus goes DEACTIVATING (target draining) → STOPPING → STOPPED, never back to RUNNING.
+        var timeline = watched["timeline"]!.AsArray().Select(t => ((string)t![0]!, (string?)t[1])).ToList();
+        var statuses = timeline.Select(t => t.Item1).Distinct().ToList();
+        Assert.True(statuses[0] == "DEACTIVATING" && statuses[^1] == "STOPPED" && !statuses.Contains("RUNNING"), string.Join(" ", timeline));
+        Assert.Contains(("DEACTIVATING", "draining"), timeline);
+        Assert.DoesNotContain(timeline, t => t.Item1 is "STOPPING" or "STOPPED" && t.Item2 is "healthy" or "initial");
+
+        // While it drained: its container still answered (no stop signal yet), the load balancer sent nothing to it.
+        Assert.True((int)watched["task_answers_while_draining"]! > 0, watched.ToJsonString());
+        var bodies = watched["lb_bodies_while_draining"]!.AsArray().Select(b => (string)b!).ToList();
+        Assert.NotEmpty(bodies);
+        Assert.DoesNotContain(victimBody, bodies);
+        Assert.Empty(watched["lb_failed"]!.AsArray());
+        Assert.True(result.Errors == 0 && result.NotOk == 0, result.ToString());
+
+        var stopped = watched["stopped"]!;
+        Assert.Equal(("STOPPED", "maintenance window", "UserInitiated"), ((string?)stopped["lastStatus"], (string?)stopped["stoppedReason"], (string?)stopped["stopCode"]));
     }
 
     /// <summary>Clients looping GET / through the load balancer with keep-alive, counting what they get.</summary>
