@@ -5,6 +5,9 @@ namespace Berth.Docker.Tests;
 /// <summary>Reading a json-file log directly, as the agent's awslogs shipper does, from a file written here.</summary>
 public sealed class DockerLogFileTests : IDisposable
 {
+    // Docker writes no byte order mark.
+    private static readonly UTF8Encoding NoBom = new(encoderShouldEmitUTF8Identifier: false);
+
     private readonly string _path = Path.Combine(Path.GetTempPath(), "berth-json-file-" + Guid.NewGuid().ToString("N") + ".log");
 
     public void Dispose() => File.Delete(_path);
@@ -18,7 +21,7 @@ public sealed class DockerLogFileTests : IDisposable
             """{"log":"oops \"quoted\" \u00e9\t\n","stream":"stderr","time":"2026-12-02T15:04:05.5Z"}""",
             """{"log":"crlf\r\n","stream":"stdout","time":"2026-12-02T15:04:06.000000001Z"}""",
             """{"stream":"stdout","log":"fields in another order\n","time":"2026-12-02T15:04:06.000000002Z"}""",
-            """{"log":"offset\n","stream":"stdout","time":"2026-12-02T17:04:07.25+02:00"}""") + "\n", Encoding.UTF8);
+            """{"log":"offset\n","stream":"stdout","time":"2026-12-02T17:04:07.25+02:00"}""") + "\n", NoBom);
 
         var lines = await ReadAllAsync();
 
@@ -41,7 +44,7 @@ public sealed class DockerLogFileTests : IDisposable
         File.WriteAllText(_path, string.Join('\n',
             """{"log":"first ","stream":"stdout","time":"2026-12-02T15:04:05.1Z"}""",
             """{"log":"error\n","stream":"stderr","time":"2026-12-02T15:04:05.2Z"}""",
-            """{"log":"half\n","stream":"stdout","time":"2026-12-02T15:04:05.3Z"}""") + "\n", Encoding.UTF8);
+            """{"log":"half\n","stream":"stdout","time":"2026-12-02T15:04:05.3Z"}""") + "\n", NoBom);
 
         var lines = await ReadAllAsync();
 
@@ -52,7 +55,7 @@ public sealed class DockerLogFileTests : IDisposable
     [Fact]
     public async Task Refuses_an_entry_without_a_time()
     {
-        File.WriteAllText(_path, """{"log":"x\n","stream":"stdout"}""" + "\n", Encoding.UTF8);
+        File.WriteAllText(_path, """{"log":"x\n","stream":"stdout"}""" + "\n", NoBom);
 
         await Assert.ThrowsAsync<DockerException>(ReadAllAsync);
     }
