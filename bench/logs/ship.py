@@ -21,6 +21,20 @@ ecs = boto3.client("ecs", endpoint_url=endpoint, region_name=region)
 writer = f"timeout {duration} sh -c 'i=0; while :; do echo line$i; i=$((i+1)); done'; true"
 
 
+def cpu_seconds(pid):
+    """User + system CPU seconds a process (with its exited, waited-for children) has used, from /proc."""
+    if not pid:
+        return float("nan")
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def load():
+    with open("/proc/loadavg") as f:
+        return f.read().split()[0]
+
+
 def docker(*args):
     return subprocess.run(["docker", *args], check=True, capture_output=True, text=True).stdout
 
@@ -136,8 +150,14 @@ def pct(values, p):
     return ordered[min(len(ordered) - 1, int(len(ordered) * p))] if ordered else float("nan")
 
 
+server_pid = os.environ.get("BENCH_SERVER_PID")
+load_alone = [load()]
 alone = json_file_alone()
+load_alone.append(load())
+cpu_before = cpu_seconds(server_pid)
 messages, lags, visible_at = berth_end_to_end()
+cpu_berth = cpu_seconds(server_pid) - cpu_before
+load_berth = [load_alone[-1], load()]
 # busybox's timeout says "Terminated" when it stops the writer: output like any other, not one of the numbered lines.
 numbered = [m for m in messages if m != "Terminated"]
 n = len(numbered)
@@ -158,6 +178,8 @@ print(f"| lines/s taken (json-file) / visible through FilterLogEvents (Berth) | 
 print(f"| lines/s stored (started → STOPPED, which waits for the last line to be stored) | — | {n / timings['shipped_s']:,.0f} ({n / timings['shipped_s'] / rate_alone:.2f}×) |")
 print(f"| lag p50 / p99 (s), whole run | — | {pct(lags, 0.5) / 1000:.3f} / {pct(lags, 0.99) / 1000:.3f} |")
 print(f"| lag p50 / p99 (s), first half / second half | — | {pct(lags[:half], 0.5) / 1000:.3f} / {pct(lags[:half], 0.99) / 1000:.3f}, {pct(lags[half:], 0.5) / 1000:.3f} / {pct(lags[half:], 0.99) / 1000:.3f} |")
+print(f"| Berth server CPU (agent in-process): seconds, µs per line | — | {cpu_berth:.1f}, {cpu_berth / max(n, 1) * 1e6:.1f} |")
+print(f"| load average (1 min) at the phase's start / end | {load_alone[0]} / {load_alone[1]} | {load_berth[0]} / {load_berth[1]} |")
 print(f"| every line once, in order | — | {'yes' if exact else 'NO'} |")
 print(f"| aws logs tail --follow shows a new line after (s) | — | {'n/a (no /usr/bin/aws)' if tail is None else f'{tail:.2f}'} |")
 print()

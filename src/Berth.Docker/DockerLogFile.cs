@@ -27,6 +27,7 @@ public static class DockerLogFile
         var cache = new DockerStreams.TimestampCache();
         var partial = new Dictionary<LogStream, StringBuilder>();
         var lines = new List<TimedLogLine>();
+        var text = new char[1024];
         var stopped = false;
         var lastCheck = time.GetTimestamp();
         while (true)
@@ -60,7 +61,7 @@ public static class DockerLogFile
             }
 
             filled += read;
-            var consumed = Split(buffer.AsSpan(0, filled), cache, partial, lines);
+            var consumed = Split(buffer.AsSpan(0, filled), cache, partial, lines, ref text);
             Buffer.BlockCopy(buffer, consumed, buffer, 0, filled - consumed);
             filled -= consumed;
             foreach (var line in lines)
@@ -72,8 +73,9 @@ public static class DockerLogFile
         }
     }
 
-    // Parses every complete entry of the buffer; returns the bytes consumed.
-    private static int Split(ReadOnlySpan<byte> data, DockerStreams.TimestampCache cache, Dictionary<LogStream, StringBuilder> partial, List<TimedLogLine> lines)
+    // Parses every complete entry of the buffer; returns the bytes consumed. Only the line's text becomes a string: the
+    // stream name is compared as bytes, and a timestamp in the same second as the last one is read from its bytes.
+    private static int Split(ReadOnlySpan<byte> data, DockerStreams.TimestampCache cache, Dictionary<LogStream, StringBuilder> partial, List<TimedLogLine> lines, ref char[] text)
     {
         var consumed = 0;
         while (true)
@@ -91,7 +93,10 @@ public static class DockerLogFile
                 continue;
             }
 
-            string? log = null, streamName = null, stamp = null;
+            var length = -1;
+            var stderr = false;
+            long nanos = 0;
+            var timed = false;
             var reader = new Utf8JsonReader(entry);
             while (reader.Read())
             {
@@ -99,23 +104,29 @@ public static class DockerLogFile
                 {
                     var name = reader.ValueSpan;
                     reader.Read();
-                    if (name.SequenceEqual("log"u8))
-                        log = reader.GetString();
+                    if (name.SequenceEqual("log"u8) && reader.TokenType == JsonTokenType.String)
+                    {
+                        var size = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
+                        if (size > text.Length)
+                            text = new char[Math.Max(size, text.Length * 2)];
+                        length = reader.CopyString(text);
+                    }
                     else if (name.SequenceEqual("stream"u8))
-                        streamName = reader.GetString();
-                    else if (name.SequenceEqual("time"u8))
-                        stamp = reader.GetString();
+                        stderr = reader.ValueTextEquals("stderr"u8);
+                    else if (name.SequenceEqual("time"u8) && reader.TokenType == JsonTokenType.String)
+                        timed = TryParseNanos(reader.ValueIsEscaped ? Encoding.UTF8.GetBytes(reader.GetString()!) : reader.ValueSpan, cache, out nanos);
                     else
                         reader.Skip();
                 }
             }
 
-            if (log is null || stamp is null || !DockerStreams.TryParseNanos(stamp, cache, out var nanos))
+            if (length < 0 || !timed)
             {
                 throw new DockerException("A json-file log entry without log or time.");
             }
 
-            var kind = streamName == "stderr" ? LogStream.Stderr : LogStream.Stdout;
+            var kind = stderr ? LogStream.Stderr : LogStream.Stdout;
+            var log = text.AsSpan(0, length);
             if (!log.EndsWith('\n'))
             {
                 // A piece of a line longer than Docker's 16 KiB buffer: the rest follows in the next entries.
@@ -125,17 +136,49 @@ public static class DockerLogFile
                 continue;
             }
 
-            var text = log.AsSpan(0, log.Length - (log.EndsWith("\r\n", StringComparison.Ordinal) ? 2 : 1));
+            var line = log[..^(log.EndsWith("\r\n", StringComparison.Ordinal) ? 2 : 1)];
             if (partial.TryGetValue(kind, out var open) && open.Length > 0)
             {
-                open.Append(text);
+                open.Append(line);
                 lines.Add(new TimedLogLine(kind, nanos, open.ToString()));
                 open.Clear();
             }
             else
             {
-                lines.Add(new TimedLogLine(kind, nanos, text.ToString()));
+                lines.Add(new TimedLogLine(kind, nanos, line.ToString()));
             }
         }
+    }
+
+    // Docker's time as bytes: within the second the cache holds, the fraction is read here; otherwise the full parse.
+    private static bool TryParseNanos(ReadOnlySpan<byte> stamp, DockerStreams.TimestampCache cache, out long nanos)
+    {
+        if (stamp.Length is >= 21 and <= 30 && stamp[19] == '.' && stamp[^1] == 'Z' && cache.Prefix.Length == 19 && Ascii.Equals(stamp[..19], cache.Prefix))
+        {
+            long fraction = 0;
+            var digits = 0;
+            var ok = true;
+            foreach (var b in stamp[20..^1])
+            {
+                if (!char.IsAsciiDigit((char)b))
+                {
+                    ok = false;
+                    break;
+                }
+
+                fraction = (fraction * 10) + (b - '0');
+                digits++;
+            }
+
+            if (ok)
+            {
+                for (; digits < 9; digits++)
+                    fraction *= 10;
+                nanos = cache.Seconds + fraction;
+                return true;
+            }
+        }
+
+        return DockerStreams.TryParseNanos(Encoding.UTF8.GetString(stamp), cache, out nanos);
     }
 }

@@ -25,12 +25,15 @@ public sealed class AwsJsonClient(HttpClient http, Uri endpoint, string region, 
     public string Region => region;
 
     /// <summary>Calls the operation <paramref name="target"/> (<c>PREFIX.Operation</c>) with <paramref name="input"/>.</summary>
-    public async Task<TOut> CallAsync<TIn, TOut>(string target, TIn input, JsonTypeInfo<TIn> inputInfo, JsonTypeInfo<TOut> outputInfo, CancellationToken cancellationToken)
+    public Task<TOut> CallAsync<TIn, TOut>(string target, TIn input, JsonTypeInfo<TIn> inputInfo, JsonTypeInfo<TOut> outputInfo, CancellationToken cancellationToken)
+        => CallAsync(target, JsonSerializer.SerializeToUtf8Bytes(input, inputInfo), outputInfo, cancellationToken);
+
+    /// <summary>Calls the operation <paramref name="target"/> with an input already serialized to <paramref name="body"/>.</summary>
+    public async Task<TOut> CallAsync<TOut>(string target, ReadOnlyMemory<byte> body, JsonTypeInfo<TOut> outputInfo, CancellationToken cancellationToken)
     {
-        var body = JsonSerializer.SerializeToUtf8Bytes(input, inputInfo);
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new ByteArrayContent(body) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new ReadOnlyMemoryContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue(JsonContentType);
-        Sign(request, "/", string.Empty, [new("X-Amz-Target", target), new("Content-Type", JsonContentType)], body);
+        Sign(request, "/", string.Empty, [new("X-Amz-Target", target), new("Content-Type", JsonContentType)], body.Span);
         request.Headers.TryAddWithoutValidation("X-Amz-Target", target);
         using var response = await http.SendAsync(request, cancellationToken);
         var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
@@ -74,7 +77,7 @@ public sealed class AwsJsonClient(HttpClient http, Uri endpoint, string region, 
         return System.Text.Encoding.UTF8.GetString(bytes);
     }
 
-    private void Sign(HttpRequestMessage request, string path, string query, List<KeyValuePair<string, string>> headers, byte[] body)
+    private void Sign(HttpRequestMessage request, string path, string query, List<KeyValuePair<string, string>> headers, ReadOnlySpan<byte> body)
     {
         headers.Add(new("Host", endpoint.Authority));
         foreach (var (name, value) in SigV4Signer.SignHeaders(request.Method.Method, path, query, headers, body, region, signingName, credential, time.GetUtcNow()))

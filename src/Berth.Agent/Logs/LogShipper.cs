@@ -1,7 +1,6 @@
 using System.Threading.Channels;
 using Berth.Agent.Client;
 using Berth.Docker;
-using Berth.Logs.Model;
 using Microsoft.Extensions.Logging;
 
 namespace Berth.Agent.Logs;
@@ -247,18 +246,12 @@ public sealed partial class LogShipper
     {
         var end = batch[^1].End;
         new ShipCheckpoint(shipped, end).Save(_checkpointPath);
-        var request = new PutLogEventsRequest
-        {
-            LogGroupName = _config.Group,
-            LogStreamName = _stream,
-            SequenceToken = ShipCheckpoint.TokenAfter(shipped),
-            LogEvents = [.. batch.Select(e => new InputLogEvent { Timestamp = e.TimestampMs, Message = e.Message })],
-        };
+        var sequenceToken = ShipCheckpoint.TokenAfter(shipped);
         await Backoff.RunAsync(SendRetry, async ct =>
         {
             try
             {
-                var answer = await _client.PutLogEventsAsync(request, ct);
+                var answer = await _client.PutLogEventsAsync(_config.Group, _stream, sequenceToken, batch, ct);
                 if (answer.RejectedLogEventsInfo is { } rejected)
                 {
                     LogRejected(_logger, _containerId, rejected.TooOldLogEventEndIndex ?? 0, rejected.ExpiredLogEventEndIndex ?? 0, rejected.TooNewLogEventStartIndex ?? batch.Count);

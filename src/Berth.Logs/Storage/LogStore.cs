@@ -26,8 +26,6 @@ public sealed partial class LogStore : IAsyncDisposable
 
     private static readonly string[] Pragmas = ["PRAGMA journal_mode=WAL;", "PRAGMA synchronous=FULL;", "PRAGMA busy_timeout=5000;"];
 
-    private static readonly string[] EventParameters = ["$q", "$g", "$s", "$t", "$i", "$m"];
-
     private static readonly string[] Schema =
     [
         "CREATE TABLE IF NOT EXISTS groups (id INTEGER PRIMARY KEY, region TEXT NOT NULL, name TEXT NOT NULL, created INTEGER NOT NULL, retention INTEGER, kms TEXT, tags TEXT NOT NULL, stored_bytes INTEGER NOT NULL DEFAULT 0, UNIQUE (region, name));",
@@ -186,14 +184,7 @@ public sealed partial class LogStore : IAsyncDisposable
             {
                 var e = events[i];
                 var ts = e.Timestamp!.Value;
-                insert.Parameters[0].Value = ++_seq;
-                insert.Parameters[1].Value = g.Id;
-                insert.Parameters[2].Value = s.Id;
-                insert.Parameters[3].Value = ts;
-                insert.Parameters[4].Value = nowMs;
-                insert.Parameters[5].Value = e.Message!;
-                insert.ExecuteNonQuery();
-                bytes += Encoding.UTF8.GetByteCount(e.Message!);
+                bytes += insert.Run(++_seq, g.Id, s.Id, ts, nowMs, e.Message!);
                 first = first is { } f ? Math.Min(f, ts) : ts;
                 last = last is { } l ? Math.Max(l, ts) : ts;
             }
@@ -359,13 +350,7 @@ public sealed partial class LogStore : IAsyncDisposable
 
     private async Task WriteLoop()
     {
-        using var insert = _writer.CreateCommand();
-        insert.CommandText = "INSERT INTO events (seq, group_id, stream_id, ts, ingest, message) VALUES ($q, $g, $s, $t, $i, $m)";
-        foreach (var name in EventParameters)
-        {
-            insert.Parameters.Add(name, name == "$m" ? SqliteType.Text : SqliteType.Integer);
-        }
-
+        using var insert = new EventInsert(_writer);
         var batch = new List<WriteOp>();
         while (await _writes.Reader.WaitToReadAsync())
         {
@@ -379,7 +364,6 @@ public sealed partial class LogStore : IAsyncDisposable
             try
             {
                 using var transaction = _writer.BeginTransaction();
-                insert.Transaction = transaction;
                 var context = new WriteContext(_writer, transaction, insert);
                 foreach (var op in batch)
                 {
@@ -593,5 +577,5 @@ public sealed partial class LogStore : IAsyncDisposable
         public Exception? Error { get; set; }
     }
 
-    private sealed record WriteContext(SqliteConnection Connection, SqliteTransaction Transaction, SqliteCommand Insert);
+    private sealed record WriteContext(SqliteConnection Connection, SqliteTransaction Transaction, EventInsert Insert);
 }
