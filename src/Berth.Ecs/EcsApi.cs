@@ -183,10 +183,7 @@ public sealed class EcsApi(CommitPipeline<EcsState> pipeline, TimeProvider time)
         var plannedOn = pipeline.Current;
         var plans = TaskDecisions.PlanRuns(plannedOn, scope, new Random(NextSeed()), requests);
 
-        // The tasks, answers and tokens the commits put are made here, side by side, so the writer only puts them.
-        var built = new BuiltRun?[requests.Count];
         var builtAt = time.GetUtcNow();
-        Parallel.For(0, requests.Count, i => built[i] = plans[i].Plan is { } plan ? TaskDecisions.Build(plan, requests[i], scope, Ids, builtAt) : null);
         var results = new (RunTaskResponse? Response, Protocol.Errors.AwsException? Error)[requests.Count];
         var pieces = new List<(int[] Indexes, Task<IReadOnlyList<(RunTaskResponse? Response, Protocol.Errors.AwsException? Error)>> Commit)>();
         var pending = new List<int>(BatchCommitSize);
@@ -197,7 +194,12 @@ public sealed class EcsApi(CommitPipeline<EcsState> pipeline, TimeProvider time)
         {
             var indexes = pending.ToArray();
             pending.Clear();
-            var runs = indexes.Select(i => (requests[i], plans[i].Plan!, built[i])).ToList();
+
+            // The tasks, answers and tokens a piece puts are made here, side by side, so the writer only puts them;
+            // the writer commits one piece while the next is made.
+            var built = new BuiltRun?[indexes.Length];
+            Parallel.For(0, indexes.Length, j => built[j] = TaskDecisions.Build(plans[indexes[j]].Plan!, requests[indexes[j]], scope, Ids, builtAt));
+            var runs = indexes.Select((i, j) => (requests[i], plans[i].Plan!, built[j])).ToList();
             pieces.Add((indexes, pipeline.ExecuteAsync(s =>
             {
                 // Once anything else committed under the plans, the session's counts are no longer the state's:
