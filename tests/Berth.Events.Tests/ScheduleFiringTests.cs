@@ -235,18 +235,12 @@ public sealed class ScheduleFiringTests : IDisposable
             await AdvanceUntilAsync(clock, () => !gated.Calls.IsEmpty);
 
             // Its RunTask has not answered: recorded, but still there (a kill now must leave it to invoke again).
-            for (var i = 0; i < 50 && !pipeline.Current.ScheduleLastFired.ContainsKey(key); i++)
-            {
-                await Task.Delay(20);
-            }
+            await WaitUntilAsync(() => pipeline.Current.ScheduleLastFired.ContainsKey(key));
 
             Assert.Equal(due, pipeline.Current.ScheduleLastFired[key]);
             Assert.Single(pipeline.Current.Schedules);
             gated.Open.SetResult();
-            for (var i = 0; i < 100 && !pipeline.Current.Schedules.IsEmpty; i++)
-            {
-                await Task.Delay(20);
-            }
+            await WaitUntilAsync(() => pipeline.Current.Schedules.IsEmpty);
 
             Assert.Empty(pipeline.Current.Schedules);
         }
@@ -263,10 +257,7 @@ public sealed class ScheduleFiringTests : IDisposable
         await using (var scheduler = new RuleScheduler(pipeline2, again, new FakeTimeProvider(due.AddSeconds(30)), new RuleSchedulerOptions(), NullLogger.Instance))
         {
             scheduler.Start();
-            for (var i = 0; i < 100 && !pipeline2.Current.Schedules.IsEmpty; i++)
-            {
-                await Task.Delay(20);
-            }
+            await WaitUntilAsync(() => pipeline2.Current.Schedules.IsEmpty);
         }
 
         Assert.Equal(token, Assert.Single(again.Calls).ClientToken);
@@ -281,10 +272,7 @@ public sealed class ScheduleFiringTests : IDisposable
         await using (var scheduler = new RuleScheduler(pipeline3, missed, new FakeTimeProvider(due.AddSeconds(30)), new RuleSchedulerOptions(), NullLogger.Instance))
         {
             scheduler.Start();
-            for (var i = 0; i < 100 && pipeline3.Current.ScheduleLastFired.IsEmpty; i++)
-            {
-                await Task.Delay(20);
-            }
+            await WaitUntilAsync(() => !pipeline3.Current.ScheduleLastFired.IsEmpty);
         }
 
         Assert.Equal(token, Assert.Single(missed.Calls).ClientToken);
@@ -373,6 +361,16 @@ public sealed class ScheduleFiringTests : IDisposable
         {
             clock.Advance(TimeSpan.FromSeconds(5));
             await Task.Delay(10);
+        }
+
+        Assert.True(done());
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> done)
+    {
+        for (var i = 0; i < 250 && !done(); i++)
+        {
+            await Task.Delay(20);
         }
 
         Assert.True(done());

@@ -118,6 +118,7 @@ public sealed record EcsState(
     /// </summary>
     public EcsState WithNewTasks(IReadOnlyList<Berth.Ecs.Tasks.TaskRecord> tasks)
     {
+        // A few tasks, or one already known (its old index entries must go): one by one is as cheap and handles both.
         if (tasks.Count < 8 || tasks.Any(t => Tasks.ContainsKey(t.TaskArn)))
         {
             var state = this;
