@@ -11,19 +11,22 @@ public sealed class AwsCliTagsSettingsAttributesTests(SharedServerFixture fixtur
     private BerthServer Server => fixture.Server;
 
     [Fact]
-    public async Task Tag_untag_and_list_tags_on_a_cluster_and_a_task_definition()
+    public async Task Tag_untag_and_list_tags_on_a_cluster_a_task_definition_and_a_service()
     {
         var setup = await Clients.OpsAsync(Server, """
             [
               {"op": "create_cluster", "args": {"clusterName": "cli-tags", "tags": [{"key": "owner", "value": "a"}]}},
               {"op": "register_task_definition", "args": {"family": "cli-tags", "tags": [{"key": "owner", "value": "a"}],
-                "containerDefinitions": [{"name": "app", "image": "busybox", "memory": 32}]}}
+                "containerDefinitions": [{"name": "app", "image": "busybox", "memory": 32}]}},
+              {"op": "create_service", "args": {"cluster": "cli-tags", "serviceName": "cli-tags", "taskDefinition": "cli-tags", "desiredCount": 0,
+                "tags": [{"key": "owner", "value": "a"}]}}
             ]
             """);
         var clusterArn = (string)Expect.Ok(setup[0])["cluster"]!["clusterArn"]!;
         var taskDefinitionArn = (string)Expect.Ok(setup[1])["taskDefinition"]!["taskDefinitionArn"]!;
+        var serviceArn = (string)Expect.Ok(setup[2])["service"]!["serviceArn"]!;
 
-        foreach (var arn in new[] { clusterArn, taskDefinitionArn })
+        foreach (var arn in new[] { clusterArn, taskDefinitionArn, serviceArn })
         {
             Assert.Null(await Clients.AwsJsonAsync(Server, "ecs", "tag-resource", "--resource-arn", arn, "--tags", "key=owner,value=b", "key=env,value=test"));
             Assert.Equal(

@@ -28,7 +28,7 @@ public sealed record PassResult(int Started, int Stopped, DateTimeOffset? WakeAt
 /// it builds what <see cref="ServiceReconciler"/> reads, applies the reconciler's plan (stops, placements through the
 /// placement engine, one session per cluster so services of one pass never over-commit an instance), moves
 /// deployments along (completed, circuit breaker, rollback), keeps counts and events, and records only what changed,
-/// per service; the writer applies those changes with <see cref="Apply"/>.
+/// per service; the writer applies those changes with <see cref="Apply(EcsState, ServicePassPlan, IEnumerable{EncodedChange})"/>.
 /// </summary>
 public static class ServicePass
 {
@@ -49,7 +49,9 @@ public static class ServicePass
     /// <summary>
     /// Plans a pass over every ACTIVE or DRAINING service on <paramref name="state"/>, outside the single writer:
     /// what each service changes (its tasks stopped and started, the service itself), with what the plan read so
-    /// <see cref="Apply"/> can tell whether it still holds. Documents are encoded here, not in the writer.
+    /// <see cref="Apply(EcsState, ServicePassPlan, IEnumerable{EncodedChange})"/> can tell whether it still holds. Documents are encoded later, piece by piece
+    /// (<see cref="Encode"/>), outside the writer too: encoded just before their commit, they die young instead of
+    /// being carried (and copied by the GC) through the whole pass.
     /// </summary>
     public static ServicePassPlan Plan(EcsState state, DateTimeOffset now, IdSource ids, Random rng)
     {
@@ -84,7 +86,7 @@ public static class ServicePass
         var placed = new Dictionary<string, TaskRecord>(StringComparer.Ordinal);
         foreach (var change in changes.Where(c => c.Starts is not null))
         {
-            foreach (var (task, _) in change.Tasks)
+            foreach (var task in change.Tasks)
             {
                 placed[task.TaskArn!] = task;
             }
@@ -93,6 +95,14 @@ public static class ServicePass
         return new ServicePassPlan(state, changes, new PassResult(started, stopped, wake)) { Placed = placed };
     }
 
+    /// <summary>Encodes the documents of <paramref name="change"/>, outside the writer.</summary>
+    public static EncodedChange Encode(ServiceChange change)
+        => new(change, [.. change.Tasks.Select(StateCodec.Document)], change.Next is { } next ? StateCodec.Document(next) : null);
+
+    /// <summary>Applies <paramref name="changes"/>, encoding their documents on the way (tests, and a pass run whole).</summary>
+    public static Decision<EcsState, int> Apply(EcsState state, ServicePassPlan plan, IEnumerable<ServiceChange> changes)
+        => Apply(state, plan, changes.Select(Encode));
+
     /// <summary>
     /// Applies <paramref name="changes"/> (some or all of <paramref name="plan"/>'s) in the single writer, on its
     /// newest <paramref name="state"/>. When the state moved since the plan, a change is applied only if what it
@@ -100,12 +110,12 @@ public static class ServicePass
     /// on still takes them — and is skipped otherwise (the next pass plans it again). Only these checks and the
     /// puts of already encoded documents run here. The result is how many changes were skipped.
     /// </summary>
-    public static Decision<EcsState, int> Apply(EcsState state, ServicePassPlan plan, IEnumerable<ServiceChange> changes)
+    public static Decision<EcsState, int> Apply(EcsState state, ServicePassPlan plan, IEnumerable<EncodedChange> changes)
     {
         var edit = new StateEdit(state);
         var moved = !ReferenceEquals(state, plan.PlannedOn);
         var skipped = 0;
-        foreach (var change in changes)
+        foreach (var (change, taskDocuments, serviceDocument) in changes)
         {
             if (moved && !StillHolds(edit.State, plan, change))
             {
@@ -113,14 +123,14 @@ public static class ServicePass
                 continue;
             }
 
-            foreach (var (task, document) in change.Tasks)
+            for (var i = 0; i < change.Tasks.Count; i++)
             {
-                edit.Put(task, document);
+                edit.Put(change.Tasks[i], taskDocuments[i]);
             }
 
             if (change.Next is { } next)
             {
-                edit.Put(next.Service, next.Document);
+                edit.Put(next, serviceDocument!);
             }
         }
 
@@ -684,13 +694,13 @@ public static class ServicePass
     /// Collects what one service's reconcile puts, as typed objects with their encoded documents. The plan reads the
     /// snapshot it started from: a service's reconcile reads only its own tasks (seen here as it left them) and the
     /// clusters, instances and definitions no pass changes, so the whole state is not rebuilt per put (that is the
-    /// writer's job, once, in <see cref="Apply"/>).
+    /// writer's job, once, in <see cref="Apply(EcsState, ServicePassPlan, IEnumerable{EncodedChange})"/>).
     /// </summary>
     private sealed class ChangeRecorder(EcsState state)
     {
-        private readonly List<(TaskRecord Task, Mutation Document)> _tasks = [];
+        private readonly List<TaskRecord> _tasks = [];
         private readonly Dictionary<string, TaskRecord> _put = new(StringComparer.Ordinal);
-        private (ServiceRecord Service, Mutation Document)? _next;
+        private ServiceRecord? _next;
 
         public EcsState State => state;
 
@@ -704,17 +714,17 @@ public static class ServicePass
         public void Put(TaskRecord task)
         {
             _put[task.TaskArn] = task;
-            _tasks.Add((task, StateCodec.Document(task)));
+            _tasks.Add(task);
         }
 
-        public void Put(ServiceRecord service) => _next = (service, StateCodec.Document(service));
+        public void Put(ServiceRecord service) => _next = service;
 
         public ServiceChange Done(ServiceRecord read, List<TaskRecord> tasksRead)
             => new(read.ServiceArn, read, tasksRead, _tasks, _next, Starts);
     }
 }
 
-/// <summary>A service pass planned on a snapshot, applied by <see cref="ServicePass.Apply"/> in one or more commits.</summary>
+/// <summary>A service pass planned on a snapshot, applied by <see cref="ServicePass.Apply(EcsState, ServicePassPlan, IEnumerable{EncodedChange})"/> in one or more commits.</summary>
 /// <param name="PlannedOn">The state the plan read.</param>
 /// <param name="Changes">What each service changes, in the order the plan made them.</param>
 /// <param name="Result">What the pass does if every change applies.</param>
@@ -728,20 +738,26 @@ public sealed record ServicePassPlan(EcsState PlannedOn, IReadOnlyList<ServiceCh
 /// <param name="ServiceArn">The service.</param>
 /// <param name="Read">The stored service as the plan read it.</param>
 /// <param name="TasksRead">The service's tasks as the plan read them, by ARN.</param>
-/// <param name="Tasks">Tasks to put (stopped or started), with their encoded documents.</param>
-/// <param name="Next">The service to put, if it changed, with its encoded document.</param>
+/// <param name="Tasks">Tasks to put (stopped or started).</param>
+/// <param name="Next">The service to put, if it changed.</param>
 /// <param name="Starts">Where the new tasks go, to check again when the state moved.</param>
 public sealed record ServiceChange(
     string ServiceArn,
     ServiceRecord Read,
     IReadOnlyList<TaskRecord> TasksRead,
-    IReadOnlyList<(TaskRecord Task, Mutation Document)> Tasks,
-    (ServiceRecord Service, Mutation Document)? Next,
+    IReadOnlyList<TaskRecord> Tasks,
+    ServiceRecord? Next,
     PlannedStarts? Starts)
 {
     /// <summary>How many documents the change writes.</summary>
     public int Size => Tasks.Count + (Next is null ? 0 : 1);
 }
+
+/// <summary>A <see cref="ServiceChange"/> with its documents encoded, ready for <see cref="ServicePass.Apply(EcsState, ServicePassPlan, IEnumerable{EncodedChange})"/>.</summary>
+/// <param name="Change">The change.</param>
+/// <param name="TaskDocuments">The document of each of the change's tasks, in order.</param>
+/// <param name="ServiceDocument">The service's document when the change puts the service.</param>
+public sealed record EncodedChange(ServiceChange Change, IReadOnlyList<Mutation> TaskDocuments, Mutation? ServiceDocument);
 
 /// <summary>The instances a change starts tasks on (one entry per task) and the demand each task makes.</summary>
 /// <param name="PlacementClusterArn">The cluster of the instances (Berth's capacity cluster for FARGATE).</param>

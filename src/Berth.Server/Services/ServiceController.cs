@@ -24,7 +24,7 @@ public sealed record ServiceControllerOptions
 /// The thin loop that runs <see cref="ServicePass"/>: woken by every commit that changed the state (a task
 /// reported, an instance drained or lost, a service created or updated), by a placement retry coming due, and by a
 /// periodic resync. A pass is planned on the current snapshot on this loop, outside the single writer; the writer
-/// only applies the plan, in pieces, re-checking what each service's change read (<see cref="ServicePass.Apply"/>).
+/// only applies the plan, in pieces, re-checking what each service's change read (<see cref="ServicePass.Apply(EcsState, ServicePassPlan, IEnumerable{EncodedChange})"/>).
 /// A change that no longer holds is planned again by the next pass, which runs at once. A restart simply resumes
 /// from what was committed.
 /// </summary>
@@ -66,16 +66,30 @@ public sealed partial class ServiceController : ControllerLoop
         var now = _time.GetUtcNow();
         var plan = ServicePass.Plan(_pipeline.Current, now, _ids, _rng);
         var skipped = 0;
+        Task<int>? committing = null;
         foreach (var piece in Pieces(plan.Changes, _options.DocumentsPerCommit))
         {
-            skipped += await _pipeline.ExecuteAsync(state =>
+            // Encoded while the piece before it commits; queued only once that commit is done, so another write
+            // never waits behind more than one piece of the pass.
+            var encoded = piece.ConvertAll(ServicePass.Encode);
+            if (committing is not null)
+            {
+                skipped += await committing;
+            }
+
+            committing = _pipeline.ExecuteAsync(state =>
             {
                 // Known before the commit publishes it, so the pass's own commit does not wake the next pass
                 // (a batch that ends with someone else's decision publishes a different state, and does wake it).
-                var decision = ServicePass.Apply(state, plan, piece);
+                var decision = ServicePass.Apply(state, plan, encoded);
                 Volatile.Write(ref _written, decision.State);
                 return decision;
             });
+        }
+
+        if (committing is not null)
+        {
+            skipped += await committing;
         }
 
         Passes++;
