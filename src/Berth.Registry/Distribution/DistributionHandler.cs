@@ -26,6 +26,11 @@ public sealed partial class DistributionHandler(RegistryService registry, ILogge
         var route = DistributionRoute.Parse(http.Request.Path.Value ?? "/v2/");
         try
         {
+            if (http.Request.Headers.Authorization.Count > 1)
+            {
+                throw new DistributionException(400, "UNAUTHORIZED", "only one Authorization header is allowed");
+            }
+
             if (registry.Tokens.VerifyHeader(http.Request.Headers.Authorization.ToString()) is null)
             {
                 http.Response.Headers.WWWAuthenticate = Realm;
@@ -47,6 +52,15 @@ public sealed partial class DistributionHandler(RegistryService registry, ILogge
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
+        }
+        catch (BadHttpRequestException ex) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            // Broken chunked framing or a body slower than the minimum data rate: the client's fault.
+            var error = route.Kind == RouteKind.Manifest
+                ? DistributionException.ManifestInvalid("the request body could not be read")
+                : DistributionException.UploadInvalid("the request body could not be read");
+            LogRefused(logger, http.Request.Method, http.Request.Path.Value ?? string.Empty, error.Code, ex.Message);
+            await error.WriteAsync(http);
         }
         catch (Exception ex) when (ex is BadHttpRequestException or IOException && http.RequestAborted.IsCancellationRequested)
         {
@@ -464,7 +478,16 @@ public sealed partial class DistributionHandler(RegistryService registry, ILogge
             return;
         }
 
-        var id = registry.Uploads.Start(name);
+        string id;
+        try
+        {
+            id = registry.Uploads.Start(name);
+        }
+        catch (UploadException ex) when (ex.Error == UploadError.TooMany)
+        {
+            throw new DistributionException(429, "TOOMANYREQUESTS", ex.Message);
+        }
+
         var digest = query["digest"].ToString();
         if (digest.Length > 0)
         {
@@ -512,16 +535,15 @@ public sealed partial class DistributionHandler(RegistryService registry, ILogge
         return Task.CompletedTask;
     }
 
-    private Task CancelUploadAsync(HttpContext http, string name, string id)
+    private async Task CancelUploadAsync(HttpContext http, string name, string id)
     {
         Repository(name);
-        if (!registry.Uploads.Cancel(name, id))
+        if (!await registry.Uploads.CancelAsync(name, id, http.RequestAborted))
         {
             throw DistributionException.UploadUnknown();
         }
 
         http.Response.StatusCode = 204;
-        return Task.CompletedTask;
     }
 
     private async Task<long> AppendAsync(HttpContext http, string name, string id, long? start)
