@@ -74,6 +74,22 @@ public sealed class StorageTests
     }
 
     [Fact]
+    public async Task A_body_that_cannot_be_read_is_the_clients_fault_and_leaves_the_upload_as_it_was()
+    {
+        using var dir = new TempDir();
+        var uploads = new UploadStore(new BlobStore(dir.Path));
+        var id = uploads.Start("app");
+        await uploads.AppendAsync("app", id, "abc"u8.ToArray(), null, CancellationToken.None);
+        var pipe = new Pipe();
+        await pipe.Writer.WriteAsync("def"u8.ToArray());
+        await pipe.Writer.CompleteAsync(new IOException("Bad chunk size data."));
+        var error = await Assert.ThrowsAsync<BodyReadException>(() => uploads.AppendAsync("app", id, pipe.Reader, null, CancellationToken.None));
+        Assert.IsType<IOException>(error.InnerException);
+        Assert.Equal(3, uploads.Offset("app", id));
+        Assert.Equal(3, await uploads.FinishAsync("app", id, Digest.Of("abc"u8), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task An_upload_nobody_uses_for_the_expiry_is_removed_and_one_in_use_is_not()
     {
         using var dir = new TempDir();

@@ -53,7 +53,7 @@ public sealed partial class DistributionHandler(RegistryService registry, ILogge
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
         }
-        catch (BadHttpRequestException ex) when (!http.RequestAborted.IsCancellationRequested)
+        catch (Exception ex) when (ex is BodyReadException or BadHttpRequestException && !http.RequestAborted.IsCancellationRequested)
         {
             // Broken chunked framing or a body slower than the minimum data rate: the client's fault.
             var error = route.Kind == RouteKind.Manifest
@@ -61,6 +61,11 @@ public sealed partial class DistributionHandler(RegistryService registry, ILogge
                 : DistributionException.UploadInvalid("the request body could not be read");
             LogRefused(logger, http.Request.Method, http.Request.Path.Value ?? string.Empty, error.Code, ex.Message);
             await error.WriteAsync(http);
+        }
+        catch (IOException ex) when (StorageFull.IsIoFull(ex))
+        {
+            LogRefused(logger, http.Request.Method, http.Request.Path.Value ?? string.Empty, "UNKNOWN", ex.Message);
+            await new DistributionException(500, "UNKNOWN", StorageFull.Message).WriteAsync(http);
         }
         catch (Exception ex) when (ex is BadHttpRequestException or IOException && http.RequestAborted.IsCancellationRequested)
         {
@@ -174,7 +179,18 @@ public sealed partial class DistributionHandler(RegistryService registry, ILogge
     {
         var last = http.Request.Query["last"].ToString();
         var remaining = sortedKeys.Where(k => last.Length == 0 || string.CompareOrdinal(k, last) > 0).ToList();
-        if (!int.TryParse(http.Request.Query["n"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n >= remaining.Count)
+        var text = http.Request.Query["n"].ToString();
+        if (text.Length == 0)
+        {
+            return (remaining, null);
+        }
+
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+        {
+            throw new DistributionException(400, "PAGINATION_NUMBER_INVALID", $"invalid number of results requested: {text}");
+        }
+
+        if (n >= remaining.Count)
         {
             return (remaining, null);
         }
@@ -614,7 +630,7 @@ public sealed partial class DistributionHandler(RegistryService registry, ILogge
         using var buffer = new MemoryStream();
         var chunk = new byte[16384];
         int read;
-        while ((read = await http.Request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
+        while ((read = await ReadBodyAsync(http, chunk)) > 0)
         {
             buffer.Write(chunk, 0, read);
             if (buffer.Length > limit)
@@ -624,6 +640,18 @@ public sealed partial class DistributionHandler(RegistryService registry, ILogge
         }
 
         return buffer.ToArray();
+    }
+
+    private static async Task<int> ReadBodyAsync(HttpContext http, byte[] chunk)
+    {
+        try
+        {
+            return await http.Request.Body.ReadAsync(chunk, http.RequestAborted);
+        }
+        catch (IOException ex)
+        {
+            throw new BodyReadException(ex);
+        }
     }
 
     private static async Task JsonAsync(HttpContext http, int status, Action<Utf8JsonWriter> write, string contentType = "application/json; charset=utf-8")

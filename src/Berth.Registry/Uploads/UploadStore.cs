@@ -33,6 +33,13 @@ public sealed class UploadException(UploadError error, string message) : Excepti
 }
 
 /// <summary>
+/// The request body could not be read — broken chunked framing, slower than the minimum data rate, cut off — so the
+/// step is the client's fault, not the server's. An <see cref="IOException"/> still, so a client that went away is
+/// handled as before.
+/// </summary>
+public sealed class BodyReadException(IOException inner) : IOException("the request body could not be read: " + inner.Message, inner);
+
+/// <summary>
 /// Blob uploads in progress: one file per upload under <c>ROOT/uploads/ID</c>, hashed as it is written so
 /// finishing needs no second read. Finishing fsyncs the file, checks the digest and renames it into the blob store.
 /// Every step on an upload holds its gate, and an upload once finished, cancelled or expired is closed: a step that
@@ -123,7 +130,16 @@ public sealed class UploadStore
             {
                 while (true)
                 {
-                    var read = await body.ReadAsync(cancellationToken);
+                    ReadResult read;
+                    try
+                    {
+                        read = await body.ReadAsync(cancellationToken);
+                    }
+                    catch (IOException ex)
+                    {
+                        throw new BodyReadException(ex);
+                    }
+
                     foreach (var segment in read.Buffer)
                     {
                         var rest = segment;
