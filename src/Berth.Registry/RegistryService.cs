@@ -39,6 +39,12 @@ public sealed record RegistryOptions
 
     /// <summary>How long an unreferenced blob nobody deleted explicitly is kept.</summary>
     public TimeSpan GcGrace { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long a layer upload nobody uses stays before it is removed (<c>--registry-upload-expiry</c>).</summary>
+    public TimeSpan UploadExpiry { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>How many layer uploads one repository may have in flight (<c>--registry-max-uploads</c>).</summary>
+    public int MaxUploadsPerRepository { get; init; } = 100;
 }
 
 /// <summary>
@@ -55,6 +61,7 @@ public sealed partial class RegistryService : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _collecting = new(1, 1);
     private Task _maintenance = Task.CompletedTask;
+    private Task _uploadSweep = Task.CompletedTask;
 
     private RegistryService(RegistryOptions options, SqliteDocumentStore store, RegistryState initial, TimeProvider time, ILogger logger)
     {
@@ -64,7 +71,7 @@ public sealed partial class RegistryService : IAsyncDisposable
         _logger = logger;
         Pipeline = new CommitPipeline<RegistryState>(store, initial, logger);
         Blobs = new BlobStore(Path.Combine(options.DataDir, "registry"));
-        Uploads = new UploadStore(Blobs);
+        Uploads = new UploadStore(Blobs, time) { MaxPerRepository = options.MaxUploadsPerRepository };
         Gc = new GarbageCollector(Blobs, () => Pipeline.Current, time) { Grace = options.GcGrace };
         Tokens = new RegistryTokens(options.TokenKey, time);
     }
@@ -100,6 +107,7 @@ public sealed partial class RegistryService : IAsyncDisposable
         var state = RegistryCodec.Load(await store.LoadAllAsync(cancellationToken));
         var service = new RegistryService(options, store, state, time, logger);
         service._maintenance = Task.Run(service.MaintainAsync, CancellationToken.None);
+        service._uploadSweep = Task.Run(service.SweepUploadsAsync, CancellationToken.None);
         return service;
     }
 
@@ -201,6 +209,7 @@ public sealed partial class RegistryService : IAsyncDisposable
     {
         await _stopping.CancelAsync();
         await _maintenance;
+        await _uploadSweep;
         await Pipeline.DisposeAsync();
         await _store.DisposeAsync();
         _stopping.Dispose();
@@ -227,7 +236,6 @@ public sealed partial class RegistryService : IAsyncDisposable
                 {
                     await ApplyLifecyclesAsync();
                     await CollectAsync();
-                    Uploads.RemoveAbandoned(TimeSpan.FromDays(1), Time.GetUtcNow().UtcDateTime);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -239,6 +247,36 @@ public sealed partial class RegistryService : IAsyncDisposable
         {
         }
     }
+
+    // Abandoned uploads are looked for four times per expiry (at most every 5 minutes), so one goes within 1.25 expiries.
+    private async Task SweepUploadsAsync()
+    {
+        var every = TimeSpan.FromTicks(Math.Clamp(Options.UploadExpiry.Ticks / 4, TimeSpan.TicksPerMillisecond * 100, TimeSpan.TicksPerMinute * 5));
+        using var timer = new PeriodicTimer(every, Time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
+                try
+                {
+                    if (Uploads.RemoveAbandoned(Options.UploadExpiry) is > 0 and var removed)
+                    {
+                        LogUploadsExpired(_logger, removed);
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    LogMaintenanceFailed(_logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Registry removed {Count} layer uploads nobody used within the upload expiry")]
+    private static partial void LogUploadsExpired(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Registry garbage collection removed {Count} blobs")]
     private static partial void LogCollected(ILogger logger, int count);

@@ -34,6 +34,10 @@ public sealed class OptionsValidationTests : IDisposable
         { ["server", "--spot-pressure-interval", "0"], [], "berth server: --spot-pressure-interval must be a number of seconds from 0.01 to 2147483 (got '0')." },
         { ["server", "--asg-interval", "0"], [], "berth server: --asg-interval must be a number of seconds from 0.01 to 2147483 (got '0')." },
         { ["server", "--task-provisioning-timeout", "soon"], [], "berth server: --task-provisioning-timeout must be a number of seconds from 0.01 to 2147483 (got 'soon')." },
+        { ["server", "--registry-upload-expiry", "0.5"], [], "berth server: --registry-upload-expiry must be a number of seconds from 1 to 2147483 (got '0.5')." },
+        { ["server", "--registry-upload-expiry", "never"], [], "berth server: --registry-upload-expiry must be a number of seconds from 1 to 2147483 (got 'never')." },
+        { ["server", "--registry-max-uploads", "0"], [], "berth server: --registry-max-uploads must be a whole number from 1 to 100000 (got '0')." },
+        { ["server", "--registry-max-uploads", "many"], [], "berth server: --registry-max-uploads must be a whole number from 1 to 100000 (got 'many')." },
         { ["spot", "interrupt", "--count", "0"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth spot interrupt: --count must be a whole number from 1 to 1000 (got '0')." },
         { ["spot", "interrupt", "--count", "2", "--task", "arn:x"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth spot interrupt: give --task or --count, not both." },
         { ["spot", "interrupt", "--data-dir", "{home}/none"], [], "berth spot interrupt: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or point --data-dir at the server's data dir." },
@@ -244,6 +248,16 @@ public sealed class OptionsValidationTests : IDisposable
         Assert.Equal(("/usr/local/bin/provision", TimeSpan.FromSeconds(0.2), TimeSpan.FromSeconds(5)), (run.Server!.AsgProvisionerCommand, run.Server.AsgInterval, run.Server.TaskProvisioningTimeout));
         var defaults = await RunAsync(["server", "--data-dir", "{home}/d"], []);
         Assert.Equal(((string?)null, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(30)), (defaults.Server!.AsgProvisionerCommand, defaults.Server.AsgInterval, defaults.Server.TaskProvisioningTimeout));
+    }
+
+    [Fact]
+    public async Task Server_takes_the_registry_upload_expiry_and_cap()
+    {
+        var run = await RunAsync(["server", "--data-dir", "{home}/s", "--registry-upload-expiry", "30", "--registry-max-uploads", "5"], []);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal((TimeSpan.FromSeconds(30), 5), (run.Server!.RegistryUploadExpiry, run.Server.RegistryMaxUploads));
+        var defaults = await RunAsync(["server", "--data-dir", "{home}/d"], []);
+        Assert.Equal((TimeSpan.FromHours(1), 100), (defaults.Server!.RegistryUploadExpiry, defaults.Server.RegistryMaxUploads));
     }
 
     [Fact]

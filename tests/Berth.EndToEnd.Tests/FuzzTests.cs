@@ -4,11 +4,13 @@ using Berth.EndToEnd.Tests.Infrastructure;
 namespace Berth.EndToEnd.Tests;
 
 /// <summary>
-/// Every AWS JSON operation the server routes, fuzzed from botocore's own models (scripts/fuzz.py): malformed bodies,
-/// a wrong JSON type at every member path, numbers and timestamps out of range, null list elements and map values —
-/// all answered 4xx with nothing committed to any store — and a null at every member path, never a 5xx. The operations
-/// are found by asking the server, so a service added later is fuzzed without touching this test. Also: what the
-/// server writes is its own user's alone.
+/// Every operation the server routes, fuzzed from botocore's own models (scripts/fuzz.py) in each protocol it speaks —
+/// AWS JSON, query (ELBv2, EC2 Auto Scaling), rest-json (Scheduler), Smithy RPC v2 CBOR (CloudWatch) — and the
+/// registry's <c>/v2/</c>: malformed bodies, a wrong type at every member path, numbers and timestamps out of range,
+/// null list elements and map values, broken chunked framing, bad manifests, ranges, digests and tokens — all answered
+/// 4xx with nothing committed to any store — and a null at every member path, never a 5xx. The operations are found by
+/// asking the server, so a service added later is fuzzed without touching this test. Also: two Authorization headers
+/// are refused alike on every endpoint, and what the server writes is its own user's alone.
 /// </summary>
 public sealed class FuzzTests : IAsyncLifetime
 {
@@ -31,17 +33,31 @@ public sealed class FuzzTests : IAsyncLifetime
     {
         var report = await Clients.PythonAsync(_server, "fuzz.py", [_dataDir.Path], timeout: TimeSpan.FromMinutes(4));
 
-        // The services Berth answers in AWS JSON are all found and fuzzed.
+        // The services Berth answers are all found and fuzzed, in each of their protocols.
         var services = report["services"]!.AsObject();
-        foreach (var service in new[] { "ecs", "ecr", "logs", "events", "application-autoscaling" })
+        foreach (var service in new[] { "ecs", "ecr", "logs", "events", "application-autoscaling", "cloudwatch", "elbv2", "autoscaling", "scheduler", "cloudwatch-cbor", "registry-v2" })
         {
-            Assert.True(services[service] is JsonValue count && (int)count > 100, $"{service} was not fuzzed: {services.ToJsonString()}");
+            Assert.True(services[service] is JsonValue count && (int)count > 40, $"{service} was not fuzzed: {services.ToJsonString()}");
         }
 
         Assert.True((int)report["cases"]!["null"]! > 500, report["cases"]!.ToJsonString());
         Assert.True(report["serverErrors"]!.AsArray().Count == 0, "5xx answers: " + report["serverErrors"]!.ToJsonString());
         Assert.True(report["accepted"]!.AsArray().Count == 0, "accepted: " + report["accepted"]!.ToJsonString());
         Assert.True(report["changedFiles"]!.AsArray().Count == 0, "written during the reject phase: " + report["changedFiles"]!.ToJsonString());
+
+        // A step on an upload another step completed or cancelled finds it gone.
+        var sequences = report["registrySequences"]!.AsArray();
+        Assert.Equal(8, sequences.Count);
+        Assert.All(sequences, s => Assert.True((int)s!["afterStatus"]! is 201 or 204 && (int)s["status"]! == 404 && (string?)s["code"] == "BLOB_UPLOAD_UNKNOWN", s!.ToJsonString()));
+
+        // Two Authorization headers: 400 alike on every endpoint, in each protocol's own error shape.
+        var doubled = report["doubleAuthorization"]!.AsObject();
+        Assert.Equal(["json", "query", "rest-json", "cbor", "registry"], doubled.Select(p => p.Key));
+        foreach (var (endpoint, answer) in doubled)
+        {
+            var expected = endpoint == "registry" ? "UNAUTHORIZED" : "IncompleteSignatureException";
+            Assert.True((int)answer!["status"]! == 400 && (string?)answer["code"] == expected, $"{endpoint}: {answer.ToJsonString()}");
+        }
         Assert.False(_server.HasExited, _server.Output());
     }
 

@@ -18,6 +18,8 @@ public sealed class LifecyclePolicyTests
     [InlineData("""{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":1},"action":{"type":"expire"}},{"rulePriority":2,"selection":{"tagStatus":"untagged","countType":"imageCountMoreThan","countNumber":1},"action":{"type":"expire"}}]}""")]
     [InlineData("""{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"imageCountMoreThan","countNumber":1},"action":{"type":"expire"}},{"rulePriority":1,"selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":1},"action":{"type":"expire"}}]}""")]
     [InlineData("""{"rules":[{"rulePriority":1,"selection":{"tagStatus":"untagged","countType":"imageCountMoreThan","countNumber":1},"action":{"type":"delete"}}]}""")]
+    [InlineData("""{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"sinceImagePushed","countUnit":"days","countNumber":719163},"action":{"type":"expire"}}]}""")]
+    [InlineData("""{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"sinceImagePushed","countUnit":"days","countNumber":800000},"action":{"type":"expire"}}]}""")]
     public void Invalid_policies_are_refused_as_InvalidParameterException(string text)
     {
         var error = Assert.Throws<AwsException>(() => LifecyclePolicy.Parse(text));
@@ -47,6 +49,14 @@ public sealed class LifecyclePolicyTests
             .With(Fixtures.Image("tagged-old", Fixtures.T0), "v1");
         var expired = LifecyclePolicy.Evaluate(LifecyclePolicy.Parse(policy), repository, Fixtures.T0.AddDays(4));
         Assert.Equal([Fixtures.DigestOf("old")], expired);
+    }
+
+    [Fact]
+    public void The_most_days_a_rule_may_count_is_evaluated_without_error()
+    {
+        var policy = $$$"""{"rules":[{"rulePriority":1,"selection":{"tagStatus":"any","countType":"sinceImagePushed","countUnit":"days","countNumber":{{{LifecyclePolicy.MaxDays}}}},"action":{"type":"expire"}}]}""";
+        var repository = Fixtures.Repository("app").With(Fixtures.Image("a", Fixtures.T0));
+        Assert.Empty(LifecyclePolicy.Evaluate(LifecyclePolicy.Parse(policy), repository, DateTimeOffset.UtcNow));
     }
 
     [Fact]

@@ -56,6 +56,44 @@ public sealed class ProtocolTests
         Assert.Null(tokens.Verify(password));
     }
 
+    [Theory]
+    [InlineData("253402300800")]
+    [InlineData("9223372036854775807")]
+    [InlineData("99999999999999999999")]
+    [InlineData("-1")]
+    public void A_token_with_an_expiry_no_clock_holds_is_refused(string expiry)
+    {
+        var key = RegistryTokens.DeriveKey("secret");
+        var payload = Encoding.UTF8.GetBytes(expiry + "|arn:aws:iam::000000000000:root");
+        var forged = "berth1." + System.Buffers.Text.Base64Url.EncodeToString(payload) + "."
+            + System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.HMACSHA256.HashData(key, payload));
+        var tokens = new RegistryTokens(key, new FakeTimeProvider(DateTimeOffset.UtcNow));
+        Assert.Null(tokens.Verify(forged));
+        Assert.Null(tokens.VerifyHeader("Bearer " + forged));
+    }
+
+    [Theory]
+    [InlineData("1e30")]
+    [InlineData("2.5")]
+    [InlineData("-1")]
+    [InlineData("18446744073709551616")]
+    [InlineData("9223372036854775807, 9223372036854775807")]
+    public void A_layer_size_that_is_no_64_bit_size_or_overflows_the_total_is_refused(string sizes)
+    {
+        var config = Fixtures.DigestOf("config");
+        var layers = string.Join(",", sizes.Split(", ").Select((size, i) =>
+            $$"""{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"{{Fixtures.DigestOf("l" + i)}}","size":{{size}}}"""));
+        var manifest = $$"""{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{{config}}","size":2},"layers":[{{layers}}]}""";
+        Assert.Throws<ManifestException>(() => ManifestParser.Parse(Encoding.UTF8.GetBytes(manifest), null));
+    }
+
+    [Theory]
+    [InlineData("1e30")]
+    [InlineData("2.5")]
+    [InlineData("\"2\"")]
+    public void A_schema_version_that_is_not_the_number_2_is_refused(string version)
+        => Assert.Throws<ManifestException>(() => ManifestParser.Parse(Encoding.UTF8.GetBytes($$"""{"schemaVersion":{{version}},"manifests":[]}"""), null));
+
     [Fact]
     public void Manifests_are_parsed_for_their_references()
     {

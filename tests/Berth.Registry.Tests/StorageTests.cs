@@ -47,6 +47,99 @@ public sealed class StorageTests
     }
 
     [Fact]
+    public async Task A_step_that_waited_while_another_finished_or_cancelled_the_upload_finds_it_unknown()
+    {
+        using var dir = new TempDir();
+        var uploads = new UploadStore(new BlobStore(dir.Path));
+        foreach (var closeByFinishing in new[] { true, false })
+        {
+            var id = uploads.Start("app");
+
+            // A PATCH streams "abc" and holds the upload; the closing step and then another PATCH queue behind it.
+            var pipe = new Pipe();
+            var streaming = uploads.AppendAsync("app", id, pipe.Reader, null, CancellationToken.None);
+            await pipe.Writer.WriteAsync("abc"u8.ToArray());
+            var closing = closeByFinishing
+                ? (Task)uploads.FinishAsync("app", id, Digest.Of("abc"u8), CancellationToken.None)
+                : uploads.CancelAsync("app", id);
+            var late = uploads.AppendAsync("app", id, "d"u8.ToArray(), null, CancellationToken.None);
+            var lateFinish = uploads.FinishAsync("app", id, Digest.Of("abc"u8), CancellationToken.None);
+            await pipe.Writer.CompleteAsync();
+            Assert.Equal(3, await streaming);
+            await closing;
+            Assert.Equal(UploadError.Unknown, (await Assert.ThrowsAsync<UploadException>(() => late)).Error);
+            Assert.Equal(UploadError.Unknown, (await Assert.ThrowsAsync<UploadException>(() => lateFinish)).Error);
+            Assert.False(await uploads.CancelAsync("app", id));
+        }
+    }
+
+    [Fact]
+    public async Task A_body_that_cannot_be_read_is_the_clients_fault_and_leaves_the_upload_as_it_was()
+    {
+        using var dir = new TempDir();
+        var uploads = new UploadStore(new BlobStore(dir.Path));
+        var id = uploads.Start("app");
+        await uploads.AppendAsync("app", id, "abc"u8.ToArray(), null, CancellationToken.None);
+        var pipe = new Pipe();
+        await pipe.Writer.WriteAsync("def"u8.ToArray());
+        await pipe.Writer.CompleteAsync(new IOException("Bad chunk size data."));
+        var error = await Assert.ThrowsAsync<BodyReadException>(() => uploads.AppendAsync("app", id, pipe.Reader, null, CancellationToken.None));
+        Assert.IsType<IOException>(error.InnerException);
+        Assert.Equal(3, uploads.Offset("app", id));
+        Assert.Equal(3, await uploads.FinishAsync("app", id, Digest.Of("abc"u8), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task An_upload_nobody_uses_for_the_expiry_is_removed_and_one_in_use_is_not()
+    {
+        using var dir = new TempDir();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var uploads = new UploadStore(new BlobStore(dir.Path), time);
+        var idle = uploads.Start("app");
+        var used = uploads.Start("app");
+        var held = uploads.Start("app");
+        var pipe = new Pipe();
+        var streaming = uploads.AppendAsync("app", held, pipe.Reader, null, CancellationToken.None);
+        time.Advance(TimeSpan.FromMinutes(50));
+        await uploads.AppendAsync("app", used, "x"u8.ToArray(), null, CancellationToken.None);
+        time.Advance(TimeSpan.FromMinutes(11));
+
+        Assert.Equal(1, uploads.RemoveAbandoned(TimeSpan.FromHours(1)));
+        Assert.Null(uploads.Offset("app", idle));
+        Assert.Equal(1, uploads.Offset("app", used));
+        var gone = await Assert.ThrowsAsync<UploadException>(() => uploads.AppendAsync("app", idle, "x"u8.ToArray(), null, CancellationToken.None));
+        Assert.Equal(UploadError.Unknown, gone.Error);
+
+        // The streaming one is in use however long it streams.
+        await pipe.Writer.CompleteAsync();
+        await streaming;
+        Assert.Equal(2, Directory.EnumerateFiles(Path.Combine(dir.Path, "uploads")).Count());
+
+        // A file left from before a restart goes by its age on disk.
+        var orphan = Path.Combine(dir.Path, "uploads", Guid.NewGuid().ToString());
+        File.WriteAllBytes(orphan, [1]);
+        File.SetLastWriteTimeUtc(orphan, time.GetUtcNow().UtcDateTime.AddHours(-2));
+        Assert.Equal(1, uploads.RemoveAbandoned(TimeSpan.FromHours(1)));
+        Assert.False(File.Exists(orphan));
+    }
+
+    [Fact]
+    public async Task A_repository_has_at_most_its_cap_of_uploads_in_flight()
+    {
+        using var dir = new TempDir();
+        var uploads = new UploadStore(new BlobStore(dir.Path)) { MaxPerRepository = 2 };
+        var first = uploads.Start("app");
+        uploads.Start("app");
+        Assert.Equal(UploadError.TooMany, Assert.Throws<UploadException>(() => uploads.Start("app")).Error);
+
+        // Other repositories have their own count, and a closed upload frees its place.
+        uploads.Start("other");
+        Assert.True(await uploads.CancelAsync("app", first));
+        uploads.Start("app");
+        Assert.Equal(UploadError.TooMany, Assert.Throws<UploadException>(() => uploads.Start("app")).Error);
+    }
+
+    [Fact]
     public void Collection_keeps_referenced_protected_and_fresh_blobs_and_removes_orphans()
     {
         using var dir = new TempDir();

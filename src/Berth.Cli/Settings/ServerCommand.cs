@@ -34,6 +34,8 @@ internal sealed class ServerCommand
 
     private readonly Option<string> _asgProvisioner = Flags.Text("--asg-provisioner-command", null, "PATH", "An external EC2 Auto Scaling provisioner, run as PATH launch ... / PATH terminate --instance-id ID (default: instances are agents in the server for the local Docker Engine).");
     private readonly Option<TimeSpan> _asgInterval = Flags.Seconds("--asg-interval", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(10), Flags.TimerLimit, "Seconds between the Auto Scaling provisioner's comparisons of each group with its desired capacity, and between placements of tasks waiting in PROVISIONING (default 1).");
+    private readonly Option<TimeSpan> _uploadExpiry = Flags.Seconds("--registry-upload-expiry", TimeSpan.FromHours(1), TimeSpan.FromSeconds(1), Flags.TimerLimit, "Seconds a registry layer upload nobody uses is kept before it is removed (default 3600).");
+    private readonly Option<int?> _maxUploads = Flags.Whole("--registry-max-uploads", 1, 100_000, "N", "Layer uploads one registry repository may have in flight; more are refused (429 TOOMANYREQUESTS, ECR's LimitExceededException) (default 100).");
     private readonly Option<TimeSpan> _provisioningTimeout = Flags.Seconds("--task-provisioning-timeout", TimeSpan.FromMinutes(30), TimeSpan.FromMilliseconds(10), Flags.TimerLimit, "Seconds a task waits in PROVISIONING for an Auto Scaling group provider's scale-out before it stops with TaskFailedToStart (default 1800, ECS's upper bound).");
 
     /// <summary>The command, with <paramref name="run"/> as what it does once its options are valid.</summary>
@@ -46,6 +48,7 @@ internal sealed class ServerCommand
         {
             _port, _bind, _dataDir, _noLocalAgent, _noFargate, _dockerHost, _lostAfter, _retention, _resync, _debounce, _logsSweep, _lbAddresses, _rateMinute, _dockerTimeouts,
             _metadataPort, _introspectionPort, _fargateMetadataPort, _fargateIntrospectionPort, _fargateCpu, _fargateMemory, _spotPressure, _asgProvisioner, _asgInterval, _provisioningTimeout,
+            _uploadExpiry, _maxUploads,
         };
         Command.SetAction(async (parse, cancellation) =>
         {
@@ -123,6 +126,8 @@ internal sealed class ServerCommand
             AsgProvisionerCommand = parse.GetValue(_asgProvisioner),
             AsgInterval = parse.GetValue(_asgInterval),
             TaskProvisioningTimeout = parse.GetValue(_provisioningTimeout),
+            RegistryUploadExpiry = parse.GetValue(_uploadExpiry),
+            RegistryMaxUploads = parse.GetValue(_maxUploads) ?? ServerOptions.DefaultRegistryMaxUploads,
         }, null);
     }
 

@@ -10,7 +10,10 @@ namespace Berth.Ecs.Services;
 /// <summary>The read-only service operations over one state snapshot.</summary>
 public static class ServiceQueries
 {
-    /// <summary>DescribeServices: up to 10 by name or ARN; tags only with <c>include: ["TAGS"]</c>; MISSING failures.</summary>
+    /// <summary>
+    /// DescribeServices: up to 10 by name or ARN; tags only with <c>include: ["TAGS"]</c>; MISSING failures, an unknown
+    /// name's ARN in the form ECS gives it (<c>service/NAME</c>, without the cluster).
+    /// </summary>
     public static DescribeServicesResponse Describe(EcsState state, Scope scope, DescribeServicesRequest request)
     {
         var cluster = ClusterRules.RequireActive(state, scope, request.Cluster);
@@ -35,7 +38,7 @@ public static class ServiceQueries
             }
             else
             {
-                var arn = reference.StartsWith("arn:", StringComparison.Ordinal) ? reference : $"{scope.EcsPrefix}service/{cluster.ClusterName}/{reference}";
+                var arn = reference.StartsWith("arn:", StringComparison.Ordinal) ? reference : $"{scope.EcsPrefix}service/{reference}";
                 response.Failures.Add(new Failure { Arn = arn, Reason = "MISSING" });
             }
         }

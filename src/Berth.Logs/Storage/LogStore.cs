@@ -379,7 +379,7 @@ public sealed partial class LogStore : IAsyncDisposable
                         Execute(_writer, transaction, "ROLLBACK TO op");
                         Execute(_writer, transaction, "RELEASE op");
                         _seq = seqAtOp;
-                        op.Error = ex is AwsException ? ex : AwsException.Server("The log store failed: " + ex.Message);
+                        op.Error = ex is AwsException ? ex : IsFull(ex) ? StorageFull.Error() : AwsException.Server("The log store failed: " + ex.Message);
                         if (ex is not AwsException)
                         {
                             LogWriteFailed(_logger, ex);
@@ -396,7 +396,7 @@ public sealed partial class LogStore : IAsyncDisposable
                 _seq = seqBefore;
                 foreach (var op in batch)
                 {
-                    op.Error = AwsException.Server("The log store could not commit.");
+                    op.Error = IsFull(ex) ? StorageFull.Error() : AwsException.Server("The log store could not commit.");
                 }
             }
 
@@ -451,6 +451,9 @@ public sealed partial class LogStore : IAsyncDisposable
 
         command.ExecuteNonQuery();
     }
+
+    // SQLITE_FULL (13), or the file system's own "no space left".
+    private static bool IsFull(Exception ex) => ex is SqliteException { SqliteErrorCode: 13 } || StorageFull.IsIoFull(ex);
 
     private static void Execute(SqliteConnection connection, string sql)
     {

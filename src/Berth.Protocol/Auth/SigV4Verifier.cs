@@ -236,6 +236,12 @@ public sealed partial class SigV4Verifier
     private static Auth Parse(SigV4Request request)
     {
         var authorization = FindHeader(request.Headers, "authorization");
+        if (authorization is not null && CountHeader(request.Headers, "authorization") > 1)
+        {
+            // Which of two signatures would count is a question no answer to is safe.
+            throw SigV4Errors.Incomplete("Only one Authorization header is allowed.");
+        }
+
         var query = request.RawQuery.Length == 0 ? default : ParsePresignQuery(request.RawQuery);
         if (authorization is null)
         {
@@ -485,6 +491,20 @@ public sealed partial class SigV4Verifier
 
     private static string Format(DateTimeOffset date) =>
         date.UtcDateTime.ToString(SigV4Canonical.BasicIsoFormat, CultureInfo.InvariantCulture);
+
+    private static int CountHeader(IReadOnlyList<KeyValuePair<string, string>> headers, string name)
+    {
+        var count = 0;
+        for (var i = 0; i < headers.Count; i++)
+        {
+            if (string.Equals(headers[i].Key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
 
     internal static string? FindHeader(IReadOnlyList<KeyValuePair<string, string>> headers, string name)
     {

@@ -25,7 +25,10 @@ public static class CborJson
 {
     private const int MaxDepth = 64;
 
-    /// <summary>A CBOR request body as JSON (an empty body is <c>{}</c>); a malformed one is a SerializationException.</summary>
+    /// <summary>
+    /// A CBOR request body as JSON (an empty body is <c>{}</c>); a malformed one is a SerializationException, and so
+    /// is text that is not UTF-8, a map with a key twice, and an integer or timestamp no 64-bit integer holds.
+    /// </summary>
     public static byte[] ToJson(ReadOnlySpan<byte> cbor)
     {
         if (cbor.IsEmpty)
@@ -36,7 +39,7 @@ public static class CborJson
         var buffer = new ArrayBufferWriter<byte>(cbor.Length * 2 + 16);
         try
         {
-            var reader = new CborReader(cbor.ToArray(), CborConformanceMode.Lax, allowMultipleRootLevelValues: false);
+            var reader = new CborReader(cbor.ToArray(), CborConformanceMode.Strict, allowMultipleRootLevelValues: false);
             using (var writer = new Utf8JsonWriter(buffer))
             {
                 if (reader.PeekState() != CborReaderState.StartMap)
@@ -59,6 +62,10 @@ public static class CborJson
         catch (InvalidOperationException ex)
         {
             throw AwsException.Serialization("Malformed request body: not valid CBOR (" + ex.Message + ")");
+        }
+        catch (OverflowException)
+        {
+            throw AwsException.Serialization("Malformed request body: an integer or timestamp out of range.");
         }
 
         return buffer.WrittenSpan.ToArray();

@@ -45,17 +45,17 @@ public sealed class QueryReader
     /// <summary>A long member.</summary>
     public long? Long(string key) => Parse(key, static s => long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : (long?)null, "an integer");
 
-    /// <summary>A double member.</summary>
-    public double? Double(string key) => Parse(key, static s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : (double?)null, "a number");
+    /// <summary>A double member: a finite number (NaN, infinities and what overflows to them are refused).</summary>
+    public double? Double(string key) => Parse(key, static s => double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : (double?)null, "a number");
 
     /// <summary>A boolean member (<c>true</c> / <c>false</c>, as botocore writes them).</summary>
     public bool? Bool(string key) => Parse(key, static s => s.ToLowerInvariant() switch { "true" => true, "false" => false, _ => (bool?)null }, "a boolean");
 
-    /// <summary>A timestamp member: ISO 8601 (botocore's default) or epoch seconds.</summary>
+    /// <summary>A timestamp member: ISO 8601 (botocore's default) or epoch seconds within years 1 to 9999.</summary>
     public DateTimeOffset? Timestamp(string key) => Parse(key, static s =>
         DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var v) ? v
-        : double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) ? DateTimeOffset.UnixEpoch.AddSeconds(seconds)
-        : (DateTimeOffset?)null, "a timestamp");
+        : double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) ? FromEpochSeconds(seconds)
+        : null, "a timestamp");
 
     /// <summary>A blob member (base64).</summary>
     public byte[]? Blob(string key)
@@ -134,6 +134,12 @@ public sealed class QueryReader
 
     // AWS names members in validation messages by their camel-cased path (e.g. 'targets.1.id').
     private static string Camel(string key) => string.Join('.', key.Split('.').Where(p => p != "member").Select(p => p.Length > 0 && char.IsUpper(p[0]) ? char.ToLowerInvariant(p[0]) + p[1..] : p));
+
+    private static DateTimeOffset? FromEpochSeconds(double seconds)
+        => double.IsFinite(seconds) && seconds >= MinEpochSeconds && seconds <= MaxEpochSeconds ? DateTimeOffset.UnixEpoch.AddSeconds(seconds) : null;
+
+    private static readonly double MinEpochSeconds = DateTimeOffset.MinValue.ToUnixTimeSeconds();
+    private static readonly double MaxEpochSeconds = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
 
     private T? Parse<T>(string key, Func<string, T?> parse, string what) where T : struct
     {

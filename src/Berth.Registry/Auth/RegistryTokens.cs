@@ -64,7 +64,9 @@ public sealed class RegistryTokens(byte[] key, TimeProvider time)
 
         var text = Encoding.UTF8.GetString(payload);
         var bar = text.IndexOf('|', StringComparison.Ordinal);
-        if (bar < 0 || !long.TryParse(text.AsSpan(0, bar), out var expires) || DateTimeOffset.FromUnixTimeSeconds(expires) <= time.GetUtcNow())
+        // Compared as numbers: an expiry past year 9999 is no DateTimeOffset, and no token this server issues.
+        if (bar < 0 || !long.TryParse(text.AsSpan(0, bar), out var expires)
+            || expires <= time.GetUtcNow().ToUnixTimeSeconds() || expires > DateTimeOffset.MaxValue.ToUnixTimeSeconds())
         {
             return null;
         }

@@ -26,6 +26,11 @@ public sealed partial class DistributionHandler(RegistryService registry, ILogge
         var route = DistributionRoute.Parse(http.Request.Path.Value ?? "/v2/");
         try
         {
+            if (http.Request.Headers.Authorization.Count > 1)
+            {
+                throw new DistributionException(400, "UNAUTHORIZED", "only one Authorization header is allowed");
+            }
+
             if (registry.Tokens.VerifyHeader(http.Request.Headers.Authorization.ToString()) is null)
             {
                 http.Response.Headers.WWWAuthenticate = Realm;
@@ -47,6 +52,20 @@ public sealed partial class DistributionHandler(RegistryService registry, ILogge
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
+        }
+        catch (Exception ex) when (ex is BodyReadException or BadHttpRequestException && !http.RequestAborted.IsCancellationRequested)
+        {
+            // Broken chunked framing or a body slower than the minimum data rate: the client's fault.
+            var error = route.Kind == RouteKind.Manifest
+                ? DistributionException.ManifestInvalid("the request body could not be read")
+                : DistributionException.UploadInvalid("the request body could not be read");
+            LogRefused(logger, http.Request.Method, http.Request.Path.Value ?? string.Empty, error.Code, ex.Message);
+            await error.WriteAsync(http);
+        }
+        catch (IOException ex) when (StorageFull.IsIoFull(ex))
+        {
+            LogRefused(logger, http.Request.Method, http.Request.Path.Value ?? string.Empty, "UNKNOWN", ex.Message);
+            await new DistributionException(500, "UNKNOWN", StorageFull.Message).WriteAsync(http);
         }
         catch (Exception ex) when (ex is BadHttpRequestException or IOException && http.RequestAborted.IsCancellationRequested)
         {
@@ -160,7 +179,18 @@ public sealed partial class DistributionHandler(RegistryService registry, ILogge
     {
         var last = http.Request.Query["last"].ToString();
         var remaining = sortedKeys.Where(k => last.Length == 0 || string.CompareOrdinal(k, last) > 0).ToList();
-        if (!int.TryParse(http.Request.Query["n"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n >= remaining.Count)
+        var text = http.Request.Query["n"].ToString();
+        if (text.Length == 0)
+        {
+            return (remaining, null);
+        }
+
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+        {
+            throw new DistributionException(400, "PAGINATION_NUMBER_INVALID", $"invalid number of results requested: {text}");
+        }
+
+        if (n >= remaining.Count)
         {
             return (remaining, null);
         }
@@ -464,7 +494,16 @@ public sealed partial class DistributionHandler(RegistryService registry, ILogge
             return;
         }
 
-        var id = registry.Uploads.Start(name);
+        string id;
+        try
+        {
+            id = registry.Uploads.Start(name);
+        }
+        catch (UploadException ex) when (ex.Error == UploadError.TooMany)
+        {
+            throw new DistributionException(429, "TOOMANYREQUESTS", ex.Message);
+        }
+
         var digest = query["digest"].ToString();
         if (digest.Length > 0)
         {
@@ -512,16 +551,15 @@ public sealed partial class DistributionHandler(RegistryService registry, ILogge
         return Task.CompletedTask;
     }
 
-    private Task CancelUploadAsync(HttpContext http, string name, string id)
+    private async Task CancelUploadAsync(HttpContext http, string name, string id)
     {
         Repository(name);
-        if (!registry.Uploads.Cancel(name, id))
+        if (!await registry.Uploads.CancelAsync(name, id, http.RequestAborted))
         {
             throw DistributionException.UploadUnknown();
         }
 
         http.Response.StatusCode = 204;
-        return Task.CompletedTask;
     }
 
     private async Task<long> AppendAsync(HttpContext http, string name, string id, long? start)
@@ -592,7 +630,7 @@ public sealed partial class DistributionHandler(RegistryService registry, ILogge
         using var buffer = new MemoryStream();
         var chunk = new byte[16384];
         int read;
-        while ((read = await http.Request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
+        while ((read = await ReadBodyAsync(http, chunk)) > 0)
         {
             buffer.Write(chunk, 0, read);
             if (buffer.Length > limit)
@@ -602,6 +640,18 @@ public sealed partial class DistributionHandler(RegistryService registry, ILogge
         }
 
         return buffer.ToArray();
+    }
+
+    private static async Task<int> ReadBodyAsync(HttpContext http, byte[] chunk)
+    {
+        try
+        {
+            return await http.Request.Body.ReadAsync(chunk, http.RequestAborted);
+        }
+        catch (IOException ex)
+        {
+            throw new BodyReadException(ex);
+        }
     }
 
     private static async Task JsonAsync(HttpContext http, int status, Action<Utf8JsonWriter> write, string contentType = "application/json; charset=utf-8")

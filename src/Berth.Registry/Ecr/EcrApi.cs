@@ -89,7 +89,14 @@ public sealed class EcrApi(RegistryService registry)
         Add(table, "InitiateLayerUpload", Json.InitiateLayerUploadRequest, Json.InitiateLayerUploadResponse, (_, r) =>
         {
             RepositoryDecisions.Require(registry.Pipeline.Current, r.RepositoryName, AccountId);
-            return ValueTask.FromResult(new InitiateLayerUploadResponse { UploadId = registry.Uploads.Start(r.RepositoryName!), PartSize = PartSize });
+            try
+            {
+                return ValueTask.FromResult(new InitiateLayerUploadResponse { UploadId = registry.Uploads.Start(r.RepositoryName!), PartSize = PartSize });
+            }
+            catch (UploadException ex) when (ex.Error == UploadError.TooMany)
+            {
+                throw EcrErrors.TooManyUploads(r.RepositoryName!, registry.Uploads.MaxPerRepository);
+            }
         });
         Add(table, "UploadLayerPart", Json.UploadLayerPartRequest, Json.UploadLayerPartResponse, UploadPartAsync);
         Add(table, "CompleteLayerUpload", Json.CompleteLayerUploadRequest, Json.CompleteLayerUploadResponse, CompleteUploadAsync);
@@ -257,7 +264,7 @@ public sealed class EcrApi(RegistryService registry)
 
         if (digest is not null && registry.Blobs.Exists(digest))
         {
-            registry.Uploads.Cancel(name, id);
+            await registry.Uploads.CancelAsync(name, id, context.Cancellation);
             registry.Gc.Touch(digest);
             throw EcrErrors.LayerAlreadyExists(digest, name, AccountId);
         }

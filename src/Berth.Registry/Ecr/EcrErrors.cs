@@ -9,6 +9,10 @@ public static class EcrErrors
     public static AwsException RepositoryNotFound(string? name, string registryId)
         => new("RepositoryNotFoundException", $"The repository with name '{name}' does not exist in the registry with id '{registryId}'");
 
+    /// <summary>LimitExceededException: the repository has as many layer uploads in flight as it may.</summary>
+    public static AwsException TooManyUploads(string name, int limit)
+        => new("LimitExceededException", $"The repository with name '{name}' already has {limit} layer uploads in progress. Complete or wait for some of them, then try again.");
+
     /// <summary>RepositoryAlreadyExistsException.</summary>
     public static AwsException RepositoryAlreadyExists(string name, string registryId)
         => new("RepositoryAlreadyExistsException", $"The repository with name '{name}' already exists in the registry with id '{registryId}'");

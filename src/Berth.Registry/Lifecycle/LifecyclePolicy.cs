@@ -152,6 +152,9 @@ public static class LifecyclePolicy
         return true;
     }
 
+    /// <summary>The most days a sinceImagePushed rule may count: the days from year 1 to 1970.</summary>
+    public const int MaxDays = 719162;
+
     private static LifecycleRule ParseRule(JsonElement rule)
     {
         if (rule.ValueKind != JsonValueKind.Object)
@@ -218,6 +221,12 @@ public static class LifecyclePolicy
                 if (unit != "days")
                 {
                     throw Invalid("countUnit must be 'days' with countType 'sinceImagePushed'");
+                }
+
+                // Further back than the Unix epoch's distance from year 1 is a cutoff no clock can compute.
+                if (count > MaxDays)
+                {
+                    throw Invalid($"countNumber must be at most {MaxDays} with countUnit 'days'");
                 }
 
                 return new LifecycleRule(priority, status, prefixes, patterns, null, count);

@@ -77,7 +77,7 @@ public static class ManifestParser
                 throw new ManifestException("manifest is not a JSON object");
             }
 
-            if (!root.TryGetProperty("schemaVersion", out var version) || version.ValueKind != JsonValueKind.Number || version.GetInt32() != 2)
+            if (!root.TryGetProperty("schemaVersion", out var version) || version.ValueKind != JsonValueKind.Number || !version.TryGetInt32(out var number) || number != 2)
             {
                 throw new ManifestException("schemaVersion must be 2");
             }
@@ -126,6 +126,18 @@ public static class ManifestParser
                 blobs.AddRange(layers.EnumerateArray().Select(ReadDescriptor));
             }
 
+            // The layers' total is the image's size: one that overflows 64 bits is no image.
+            var total = 0L;
+            foreach (var blob in blobs.Skip(1))
+            {
+                if (long.MaxValue - total < blob.Size)
+                {
+                    throw new ManifestException("the layers' sizes add up to more than a 64-bit size");
+                }
+
+                total += blob.Size;
+            }
+
             return new ManifestInfo(mediaType, blobs, [], subject, String(root, "artifactType") ?? blobs[0].MediaType, annotations);
         }
     }
@@ -143,7 +155,8 @@ public static class ManifestParser
             throw new ManifestException($"descriptor digest {digest} is not a valid sha256 digest");
         }
 
-        var size = element.TryGetProperty("size", out var s) && s.ValueKind == JsonValueKind.Number ? s.GetInt64() : -1;
+        // A size that is no whole 64-bit number (1e30, 2.5) is as invalid as a missing one.
+        var size = element.TryGetProperty("size", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out var n) ? n : -1;
         if (size < 0)
         {
             throw new ManifestException($"descriptor {digest} has no valid size");

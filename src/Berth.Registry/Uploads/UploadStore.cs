@@ -20,6 +20,9 @@ public enum UploadError
 
     /// <summary>The digest given is not a valid sha256 digest.</summary>
     DigestInvalid,
+
+    /// <summary>The repository already has as many uploads in flight as it may.</summary>
+    TooMany,
 }
 
 /// <summary>An upload step that was refused.</summary>
@@ -30,32 +33,64 @@ public sealed class UploadException(UploadError error, string message) : Excepti
 }
 
 /// <summary>
+/// The request body could not be read — broken chunked framing, slower than the minimum data rate, cut off — so the
+/// step is the client's fault, not the server's. An <see cref="IOException"/> still, so a client that went away is
+/// handled as before.
+/// </summary>
+public sealed class BodyReadException(IOException inner) : IOException("the request body could not be read: " + inner.Message, inner);
+
+/// <summary>
 /// Blob uploads in progress: one file per upload under <c>ROOT/uploads/ID</c>, hashed as it is written so
 /// finishing needs no second read. Finishing fsyncs the file, checks the digest and renames it into the blob store.
+/// Every step on an upload holds its gate, and an upload once finished, cancelled or expired is closed: a step that
+/// waited for the gate meanwhile finds it unknown.
 /// </summary>
 public sealed class UploadStore
 {
     private const int BufferSize = 1 << 20;
     private readonly string _directory;
     private readonly BlobStore _blobs;
+    private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, Session> _sessions = new(StringComparer.Ordinal);
+    private readonly Lock _starting = new();
 
     /// <summary>Uses (and creates) <c>ROOT/uploads</c>.</summary>
-    public UploadStore(BlobStore blobs)
+    public UploadStore(BlobStore blobs, TimeProvider? time = null)
     {
         _blobs = blobs;
+        _time = time ?? TimeProvider.System;
         _directory = Path.Combine(blobs.Root, "uploads");
         Directory.CreateDirectory(_directory);
     }
 
-    /// <summary>Starts an upload for <paramref name="repository"/>; returns its id.</summary>
+    /// <summary>How many uploads one repository may have in flight (started, neither finished, cancelled nor expired).</summary>
+    public int MaxPerRepository { get; init; } = 100;
+
+    /// <summary>Starts an upload for <paramref name="repository"/>; returns its id. Refused (TooMany) past <see cref="MaxPerRepository"/>.</summary>
     public string Start(string repository)
     {
-        var id = Guid.NewGuid().ToString();
-        var path = Path.Combine(_directory, id);
-        File.WriteAllBytes(path, []);
-        _sessions[id] = new Session(id, repository, path);
-        return id;
+        lock (_starting)
+        {
+            var inFlight = 0;
+            foreach (var session in _sessions.Values)
+            {
+                if (!session.Closed && session.Repository == repository)
+                {
+                    inFlight++;
+                }
+            }
+
+            if (inFlight >= MaxPerRepository)
+            {
+                throw new UploadException(UploadError.TooMany, $"repository {repository} has {inFlight} uploads in progress, the most it may have");
+            }
+
+            var id = Guid.NewGuid().ToString();
+            var path = Path.Combine(_directory, id);
+            File.WriteAllBytes(path, []);
+            _sessions[id] = new Session(id, repository, path) { LastUsed = _time.GetUtcNow() };
+            return id;
+        }
     }
 
     /// <summary>The bytes received so far, or null when the upload does not exist (for <paramref name="repository"/>).</summary>
@@ -74,6 +109,12 @@ public sealed class UploadStore
         await session.Gate.WaitAsync(cancellationToken);
         try
         {
+            if (session.Closed)
+            {
+                throw new UploadException(UploadError.Unknown, "blob upload unknown to registry");
+            }
+
+            session.LastUsed = _time.GetUtcNow();
             if (expectedStart is { } start && start != session.Size)
             {
                 throw new UploadException(UploadError.OutOfOrder, $"the chunk starts at {start}; the upload has {session.Size} bytes");
@@ -89,7 +130,16 @@ public sealed class UploadStore
             {
                 while (true)
                 {
-                    var read = await body.ReadAsync(cancellationToken);
+                    ReadResult read;
+                    try
+                    {
+                        read = await body.ReadAsync(cancellationToken);
+                    }
+                    catch (IOException ex)
+                    {
+                        throw new BodyReadException(ex);
+                    }
+
                     foreach (var segment in read.Buffer)
                     {
                         var rest = segment;
@@ -115,6 +165,7 @@ public sealed class UploadStore
                 }
 
                 await WriteBlockAsync(file, session, hash, block, filled, cancellationToken);
+                session.LastUsed = _time.GetUtcNow();
             }
             catch
             {
@@ -181,7 +232,7 @@ public sealed class UploadStore
         await session.Gate.WaitAsync(cancellationToken);
         try
         {
-            if (session.Finished)
+            if (session.Closed)
             {
                 throw new UploadException(UploadError.Unknown, "blob upload unknown to registry");
             }
@@ -198,7 +249,7 @@ public sealed class UploadStore
             }
 
             _blobs.Commit(session.Path, digest);
-            session.Finished = true;
+            session.Closed = true;
             _sessions.TryRemove(id, out _);
             session.Hash.Dispose();
             return session.Size;
@@ -209,8 +260,8 @@ public sealed class UploadStore
         }
     }
 
-    /// <summary>Cancels an upload; false when there was none.</summary>
-    public bool Cancel(string repository, string id)
+    /// <summary>Cancels an upload once no other step holds it; false when there was none (or it closed meanwhile).</summary>
+    public async Task<bool> CancelAsync(string repository, string id, CancellationToken cancellationToken = default)
     {
         var session = Find(repository, id);
         if (session is null)
@@ -218,26 +269,70 @@ public sealed class UploadStore
             return false;
         }
 
-        _sessions.TryRemove(id, out _);
-        File.Delete(session.Path);
-        return true;
+        await session.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (session.Closed)
+            {
+                return false;
+            }
+
+            Close(session);
+            return true;
+        }
+        finally
+        {
+            session.Gate.Release();
+        }
     }
 
-    /// <summary>Removes uploads nobody touched for <paramref name="idle"/> (abandoned pushes).</summary>
-    public int RemoveAbandoned(TimeSpan idle, DateTime nowUtc)
+    /// <summary>
+    /// Removes uploads nobody used for <paramref name="idle"/> (abandoned pushes), and files of uploads from before a
+    /// restart that old. An upload a step holds right now is in use, not abandoned. Returns how many were removed.
+    /// </summary>
+    public int RemoveAbandoned(TimeSpan idle)
     {
+        var now = _time.GetUtcNow();
         var removed = 0;
         foreach (var file in Directory.EnumerateFiles(_directory))
         {
-            if (nowUtc - File.GetLastWriteTimeUtc(file) > idle)
+            var id = Path.GetFileName(file);
+            if (_sessions.TryGetValue(id, out var session))
             {
-                _sessions.TryRemove(Path.GetFileName(file), out _);
+                if (now - session.LastUsed <= idle || !session.Gate.Wait(0))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    if (!session.Closed)
+                    {
+                        Close(session);
+                        removed++;
+                    }
+                }
+                finally
+                {
+                    session.Gate.Release();
+                }
+            }
+            else if (now.UtcDateTime - File.GetLastWriteTimeUtc(file) > idle)
+            {
                 File.Delete(file);
                 removed++;
             }
         }
 
         return removed;
+    }
+
+    private void Close(Session session)
+    {
+        session.Closed = true;
+        _sessions.TryRemove(session.Id, out _);
+        File.Delete(session.Path);
+        session.Hash.Dispose();
     }
 
     private Session? Find(string? repository, string id)
@@ -259,7 +354,7 @@ public sealed class UploadStore
 
             session = _sessions.GetOrAdd(id, _ =>
             {
-                var recovered = new Session(id, repository, path);
+                var recovered = new Session(id, repository, path) { LastUsed = _time.GetUtcNow() };
                 recovered.Rehash();
                 return recovered;
             });
@@ -278,7 +373,9 @@ public sealed class UploadStore
 
         public long Size { get; set; }
 
-        public bool Finished { get; set; }
+        public bool Closed { get; set; }
+
+        public DateTimeOffset LastUsed { get; set; }
 
         public IncrementalHash Hash { get; private set; } = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 

@@ -47,6 +47,13 @@ internal static partial class EdgeFrame
         {
             // The client went away; there is nobody to answer.
         }
+        catch (IOException ex) when (StorageFull.IsIoFull(ex))
+        {
+            // A file write (a registry blob) the file system refused for lack of space: not the client's doing.
+            var target = name();
+            LogStorageFull(logger, target, ex.Message);
+            await writeError(500, "ServerException", StorageFull.Message);
+        }
         catch (Exception ex) when (ex is BadHttpRequestException or IOException)
         {
             // The body ended early or was malformed at the HTTP level: the client's fault, not the server's.
@@ -130,6 +137,9 @@ internal static partial class EdgeFrame
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Refused {Target}: {ErrorType}: {ErrorMessage}")]
     private static partial void LogRefused(ILogger logger, string target, string errorType, string errorMessage);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused {Target}: the storage is full: {ErrorMessage}")]
+    private static partial void LogStorageFull(ILogger logger, string target, string errorMessage);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Failed {Target}")]
     private static partial void LogFailed(ILogger logger, string target, Exception exception);

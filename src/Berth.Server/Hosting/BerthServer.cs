@@ -27,6 +27,7 @@ using Berth.Logs.Storage;
 using Berth.Protocol.Auth;
 using Berth.Protocol.Cbor;
 using Berth.Protocol.Dispatch;
+using Berth.Protocol.Errors;
 using Berth.Protocol.Query;
 using Berth.Protocol.RestJson;
 using Berth.Registry;
@@ -111,6 +112,8 @@ public static partial class BerthServer
                     AccountId = options.AccountId,
                     Host = $"{options.BindAddress}:{options.Port}",
                     TokenKey = RegistryTokens.DeriveKey(root.SecretAccessKey),
+                    UploadExpiry = options.RegistryUploadExpiry,
+                    MaxUploadsPerRepository = options.RegistryMaxUploads,
                 },
                 time,
                 stateLoggers.CreateLogger("Berth.Registry"),
@@ -244,7 +247,7 @@ public static partial class BerthServer
             await using var spotPressure = new SpotController(pipeline, time, options.SpotPressureInterval, loggers.CreateLogger<SpotController>());
             spotPressure.Start();
             var distribution = new DistributionHandler(registry, app.Services.GetRequiredService<ILogger<DistributionHandler>>());
-            app.Run(http => Route(http, edge, queryEdge, restEdge, cborEdge, hub, metering, spot, distribution));
+            app.Run(http => Route(http, options.DataDir, edge, queryEdge, restEdge, cborEdge, hub, metering, spot, distribution));
             await using var targets = new ServiceTargetsController(pipeline, elb.Pipeline, feed, time, IdSource.Random, new ServiceTargetsOptions(), loggers.CreateLogger<ServiceTargetsController>());
             plane.HealthChanged += (_, _) => targets.Wake();
             await app.StartAsync(stopping);
@@ -351,7 +354,7 @@ public static partial class BerthServer
         return [new AgentRegistryCredential { Registry = host, Username = RegistryTokens.UserName, Password = password }];
     };
 
-    private static Task Route(HttpContext http, AwsJsonEdge edge, QueryEdge queryEdge, RestJsonEdge restEdge, CborEdge cborEdge, AgentHub hub, MeteringEndpoint metering, SpotEndpoint spot, DistributionHandler distribution)
+    private static Task Route(HttpContext http, string dataDir, AwsJsonEdge edge, QueryEdge queryEdge, RestJsonEdge restEdge, CborEdge cborEdge, AgentHub hub, MeteringEndpoint metering, SpotEndpoint spot, DistributionHandler distribution)
     {
         var path = http.Request.Path.Value;
         if (path is not null && (path == "/v2" || path.StartsWith("/v2/", StringComparison.Ordinal)))
@@ -362,8 +365,7 @@ public static partial class BerthServer
 
         if (path == "/_berth/health" && HttpMethods.IsGet(http.Request.Method))
         {
-            http.Response.ContentType = "application/json";
-            return http.Response.WriteAsync("{\"status\":\"ok\"}");
+            return HealthAsync(http, dataDir);
         }
 
         if (cborEdge.TryAccept(http, out var cborService, out var cborOperation))
@@ -400,6 +402,30 @@ public static partial class BerthServer
         }
 
         return AwsJsonEdge.WriteErrorAsync(http, 404, "UnknownOperationException", $"No operation at {http.Request.Method} {path}.");
+    }
+
+    // 503 with the reason while the data dir's file system has less than 1 MiB free: writes would fail.
+    private static Task HealthAsync(HttpContext http, string dataDir)
+    {
+        http.Response.ContentType = "application/json";
+        var free = new DriveInfo(dataDir).AvailableFreeSpace;
+        if (free >= StorageFull.HealthyFreeBytes)
+        {
+            return http.Response.WriteAsync("{\"status\":\"ok\"}");
+        }
+
+        http.Response.StatusCode = 503;
+        var reason = $"storage is full: {free} bytes free on the data dir's file system, less than {StorageFull.HealthyFreeBytes}";
+        using var buffer = new MemoryStream();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("status", "unavailable");
+            writer.WriteString("reason", reason);
+            writer.WriteEndObject();
+        }
+
+        return http.Response.Body.WriteAsync(buffer.ToArray()).AsTask();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Berth listening on {Url} (data dir {DataDir})")]

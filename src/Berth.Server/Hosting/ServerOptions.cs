@@ -84,6 +84,15 @@ public sealed record ServerOptions
     /// <summary>How long a task waits in PROVISIONING for an Auto Scaling group provider's scale-out before it is stopped.</summary>
     public TimeSpan TaskProvisioningTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>The default of <see cref="RegistryMaxUploads"/>.</summary>
+    public const int DefaultRegistryMaxUploads = 100;
+
+    /// <summary>How long a registry layer upload nobody uses is kept before it is removed.</summary>
+    public TimeSpan RegistryUploadExpiry { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>How many layer uploads one registry repository may have in flight.</summary>
+    public int RegistryMaxUploads { get; init; } = DefaultRegistryMaxUploads;
+
     /// <summary>The FARGATE capacity agent's introspection port (0: not served).</summary>
     public int FargateIntrospectionPort { get; init; } = DefaultFargateIntrospectionPort;
 

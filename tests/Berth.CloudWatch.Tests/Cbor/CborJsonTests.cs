@@ -40,6 +40,12 @@ public sealed class CborJsonTests
     [InlineData("a10101")] // a key that is not text
     [InlineData("a16161c20101")] // an unsupported tag
     [InlineData("a0a0")] // two top-level values
+    [InlineData("a161613bffffffffffffffff")] // an integer below -2^63
+    [InlineData("a16161c11bffffffffffffffff")] // a timestamp above 2^63 seconds
+    [InlineData("a16161c13bffffffffffffffff")] // a timestamp below -2^63 seconds
+    [InlineData("a1616162c328")] // text that is not UTF-8
+    [InlineData("a161ff01")] // a key that is not UTF-8
+    [InlineData("a2616101616102")] // a key twice
     public void Malformed_CBOR_is_a_SerializationException(string hex)
     {
         var error = Assert.Throws<AwsException>(() => CborJson.ToJson(Convert.FromHexString(hex)));

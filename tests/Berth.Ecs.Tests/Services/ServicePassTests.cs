@@ -118,6 +118,30 @@ public class ServicePassTests
     }
 
     [Fact]
+    public void ADaemonRefusesADesiredCountOnUpdateInECSsWordsToo()
+    {
+        var world = new World();
+        world.AddInstance();
+        Create(world, world.Define(), desired: 0, r => r.SchedulingStrategy = "DAEMON");
+        var refused = Assert.Throws<Berth.Protocol.Errors.AwsException>(() => Update(world, r => r.DesiredCount = 2));
+        Assert.Equal("The daemon scheduling strategy does not support a desired count for services. Remove the desired count value and try again", refused.Message);
+    }
+
+    [Fact]
+    public void AnUnknownServiceIsMissingUnderTheArnECSGivesIt()
+    {
+        var world = new World();
+        world.AddInstance();
+        Create(world, world.Define(), desired: 1);
+        var arn = World.Prefix + "service/" + World.ClusterName + "/gone";
+        var response = ServiceQueries.Describe(world.State, Scope, new DescribeServicesRequest { Cluster = World.ClusterName, Services = ["web", "nope", arn] });
+        Assert.Equal("web", Assert.Single(response.Services!).ServiceName);
+        Assert.Equal(
+            new (string?, string?)[] { (World.Prefix + "service/nope", "MISSING"), (arn, "MISSING") },
+            response.Failures!.Select(f => (f.Arn, f.Reason)));
+    }
+
+    [Fact]
     public void AnExitedTaskIsReplaced()
     {
         var world = new World();

@@ -85,6 +85,19 @@ public class SigV4VerifierErrorTests
     }
 
     [Fact]
+    public void Two_Authorization_headers_are_refused_even_when_one_is_valid()
+    {
+        var signed = Signed(LongTerm);
+        var authorization = signed.Headers.First(h => h.Key.Equals("Authorization", StringComparison.OrdinalIgnoreCase));
+        foreach (var second in new[] { authorization.Value, "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/ecs/aws4_request, SignedHeaders=host, Signature=00" })
+        {
+            var doubled = signed with { Headers = [.. signed.Headers, new("authorization", second)] };
+            var ex = Fails(Verifier(), doubled, "IncompleteSignatureException", "Only one Authorization header is allowed.");
+            Assert.Equal(400, ex.StatusCode);
+        }
+    }
+
+    [Fact]
     public void Unknown_access_key() =>
         Fails(Verifier(), Signed(LongTerm with { AccessKeyId = "AKIDUNKNOWN" }),
             "UnrecognizedClientException", "The security token included in the request is invalid.");

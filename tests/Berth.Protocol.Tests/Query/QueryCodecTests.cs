@@ -68,6 +68,23 @@ public sealed class QueryCodecTests
         Assert.Contains(key.ToLowerInvariant(), ex.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("At=253402300800")]
+    [InlineData("At=1e300")]
+    [InlineData("At=-1e300")]
+    [InlineData("At=1e400")]
+    [InlineData("At=NaN")]
+    [InlineData("At=10000-01-01T00:00:00Z")]
+    [InlineData("Ratio=NaN")]
+    [InlineData("Ratio=Infinity")]
+    [InlineData("Ratio=1e400")]
+    public void A_timestamp_no_clock_holds_or_a_number_that_is_not_finite_is_a_ValidationError(string body)
+    {
+        var reader = Reader(body);
+        var ex = Assert.Throws<AwsException>(() => body.StartsWith("At", StringComparison.Ordinal) ? reader.Timestamp("At") : (object?)reader.Double("Ratio"));
+        Assert.Equal(("ValidationError", 400), (ex.ErrorType, ex.StatusCode));
+    }
+
     [Fact]
     public void Typed_members_read_as_botocore_writes_them()
     {
