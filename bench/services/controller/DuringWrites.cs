@@ -27,23 +27,24 @@ internal static class DuringWrites
 
     public static async Task RunAsync(EcsState initial, Scope scope, DateTimeOffset now)
     {
-        var alone = Stopwatch.StartNew();
+        // Each in-memory step the best of five runs, so another process's moment on the core does not count.
         var plan = ServicePass.Plan(initial, now, IdSource.Sequential(), new Random(42));
-        alone.Stop();
-        var apply = Stopwatch.StartNew();
-        var applied = ServicePass.Apply(initial, plan, plan.Changes);
-        apply.Stop();
-        var piecewise = Stopwatch.StartNew();
-        var state = initial;
-        foreach (var change in plan.Changes)
+        var alone = Best(() => ServicePass.Plan(initial, now, IdSource.Sequential(), new Random(42)));
+        List<EncodedChange> encoded = [];
+        var encode = Best(() => encoded = plan.Changes.Select(ServicePass.Encode).ToList());
+        var applied = ServicePass.Apply(initial, plan, encoded);
+        var apply = Best(() => ServicePass.Apply(initial, plan, encoded));
+        var piecewise = Best(() =>
         {
-            state = ServicePass.Apply(state, plan, [change]).State;
-        }
-
-        piecewise.Stop();
+            var state = initial;
+            foreach (var change in encoded)
+            {
+                state = ServicePass.Apply(state, plan, [change]).State;
+            }
+        });
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"In memory, no commits: plan {alone.Elapsed.TotalMilliseconds:F0} ms ({plan.Changes.Count:N0} changes, {applied.Mutations.Count:N0} documents); apply whole {apply.Elapsed.TotalMilliseconds:F0} ms; apply change by change (every re-check) {piecewise.Elapsed.TotalMilliseconds:F0} ms."));
+            $"In memory, no commits, best of 5: plan {alone:F0} ms ({plan.Changes.Count:N0} changes, {applied.Mutations.Count:N0} documents); encode {encode:F0} ms; apply whole {apply:F0} ms; apply change by change (every re-check) {piecewise:F0} ms."));
         Console.WriteLine();
         Console.WriteLine($"{"side",-28} {"pass ms",8} {"writes",7} {"write p50",10} {"write p99",10} {"write max",10} {"reads",7} {"read p99",9}");
         var planned = await SideAsync("planned outside the writer", initial, scope, now, inWriter: false);
@@ -111,6 +112,19 @@ internal static class DuringWrites
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             dir.Delete(recursive: true);
         }
+    }
+
+    private static double Best(Action run)
+    {
+        var best = double.MaxValue;
+        for (var i = 0; i < 5; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            run();
+            best = Math.Min(best, watch.Elapsed.TotalMilliseconds);
+        }
+
+        return best;
     }
 
     private sealed class FixedTime(DateTimeOffset now) : TimeProvider
