@@ -104,9 +104,14 @@ public static class TagDecisions
 
                 edit.Put(provider with { Tags = ResourceTag.FromWire(tags) });
                 break;
+            case "task":
+                edit.Put(state.Tasks[resourceArn!] with { Tags = ResourceTag.FromWire(tags) });
+                break;
+            case "service":
+                edit.Put(state.Services[resourceArn!] with { Tags = ResourceTag.FromWire(tags) });
+                break;
             default:
-                // Tasks and services become taggable with the issues that create them.
-                throw AwsException.InvalidParameter("Tagging this resource type is not supported yet.");
+                throw AwsException.InvalidParameter("The ARN provided is invalid.");
         }
 
         return edit.Done(true);
