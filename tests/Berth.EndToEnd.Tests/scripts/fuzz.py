@@ -25,7 +25,6 @@ import hashlib
 import http.client
 import json
 import os
-import socket
 import sqlite3
 import struct
 import sys

@@ -3,7 +3,6 @@
 Starts two uploads through ECR, then a third through ECR and one through /v2/ (both refused at the cap), waits past
 the expiry and tries the abandoned upload again (gone) and a new one (room again). Prints the answers.
 """
-import base64
 import json
 import time
 import urllib.error
