@@ -487,12 +487,12 @@ public static class TaskDecisions
     }
 
     // One placement's task, added to the response; null when it fits nowhere (its failures go to the response).
-    private static TaskRecord? BuildPlaced(TaskPlacement placement, TaskBuilder.Launch launch, Scope scope, ClusterRecord cluster, EcsState state, IdSource ids, DateTimeOffset now, RunTaskResponse response, bool waits)
+    private static TaskRecord? BuildPlaced(TaskPlacement placement, TaskBuilder.Launch launch, Scope scope, ClusterRecord cluster, EcsState state, IdSource ids, DateTimeOffset now, RunTaskResponse response, bool waits, bool arnsOnly = false)
     {
         if (placement.Instance is not null || waits)
         {
             var task = TaskBuilder.Build(launch, scope, cluster, placement.Instance is { } at ? state.ContainerInstances[at.Arn] : null, ids, now);
-            response.Tasks!.Add(TaskViews.ToWire(task));
+            response.Tasks!.Add(arnsOnly ? new EcsTask { TaskArn = task.TaskArn } : TaskViews.ToWire(task));
             return task;
         }
 
@@ -522,9 +522,10 @@ public static class TaskDecisions
     /// What committing <paramref name="plan"/> records, made ahead, outside the writer: its tasks with their encoded
     /// documents, the answer, and its client token. <see cref="CommitRuns(EcsState, Scope, IdSource, DateTimeOffset, IReadOnlyList{ValueTuple{RunTaskRequest, RunPlan, BuiltRun}}, bool)"/>
     /// only puts them, while the plans hold. Null for a plan that is a replay or interrupts spot tasks: those commit
-    /// through <see cref="CommitRun"/>.
+    /// through <see cref="CommitRun"/>. With <paramref name="arnsOnly"/> the answer's tasks carry only their ARNs
+    /// (all a scheduler's invocation reports), not ECS's whole view of each task.
     /// </summary>
-    public static BuiltRun? Build(RunPlan plan, RunTaskRequest request, Scope scope, IdSource ids, DateTimeOffset now)
+    public static BuiltRun? Build(RunPlan plan, RunTaskRequest request, Scope scope, IdSource ids, DateTimeOffset now, bool arnsOnly = false)
     {
         if (plan.Launch is null || plan.Demand is null || plan.Interrupt.Count > 0)
         {
@@ -536,7 +537,7 @@ public static class TaskDecisions
         for (var i = 0; i < plan.Placements.Count; i++)
         {
             var launch = plan.Providers is { } providers && i < providers.Count ? plan.Launch with { CapacityProvider = providers[i] } : plan.Launch;
-            if (BuildPlaced(plan.Placements[i], launch, scope, plan.Cluster, plan.PlannedOn, ids, now, response, plan.Waiting.Contains(i)) is { } task)
+            if (BuildPlaced(plan.Placements[i], launch, scope, plan.Cluster, plan.PlannedOn, ids, now, response, plan.Waiting.Contains(i), arnsOnly) is { } task)
             {
                 tasks.Add((task, StateCodec.Document(task)));
             }

@@ -62,7 +62,8 @@ public sealed class EcsRunTaskTarget(EcsApi ecs, string accountId) : IRunTaskTar
         foreach (var (region, runs) in byRegion)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var answers = await ecs.RunTasksAsync(new Scope(region, accountId), [.. runs.Select(r => r.Request)]);
+            // Only the tasks' ARNs are reported, so the answers need not carry ECS's whole view of each task.
+            var answers = await ecs.RunTasksAsync(new Scope(region, accountId), [.. runs.Select(r => r.Request)], arnsOnly: true);
             for (var j = 0; j < runs.Count; j++)
             {
                 outcomes[runs[j].Index] = answers[j] switch

@@ -187,23 +187,34 @@ public class PlacementConcurrencyTests
         Assert.Single(world.State.Tasks);
     }
 
-    [Fact]
-    public async Task RunTasksThroughTheApiMatchWhatAloneRunTasksWouldDo()
+    // An EcsApi over a real pipeline on SQLite, holding the world's state.
+    private static async Task WithApiAsync(World world, int batchCommitSize, Func<EcsApi, CommitPipeline<EcsState>, Task> test)
     {
         var dir = Directory.CreateTempSubdirectory("berth-placement-");
         try
         {
-            var world = new World();
-            for (var i = 0; i < 4; i++)
-            {
-                world.AddInstance(cpu: 4096, memory: 1000);
-            }
-
-            var definition = world.Define(containers: [World.Container(memory: 100)]);
             await using var store = await SqliteDocumentStore.OpenAsync(Path.Combine(dir.FullName, "state.db"));
             await using var pipeline = new CommitPipeline<EcsState>(store, world.State);
-            var api = new EcsApi(pipeline, TimeProvider.System) { Ids = IdSource.Sequential(), PlacementRandom = new Random(5), BatchCommitSize = 7 };
+            await test(new EcsApi(pipeline, TimeProvider.System) { Ids = IdSource.Sequential(), PlacementRandom = new Random(5), BatchCommitSize = batchCommitSize }, pipeline);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 
+    [Fact]
+    public async Task RunTasksThroughTheApiMatchWhatAloneRunTasksWouldDo()
+    {
+        var world = new World();
+        for (var i = 0; i < 4; i++)
+        {
+            world.AddInstance(cpu: 4096, memory: 1000);
+        }
+
+        var definition = world.Define(containers: [World.Container(memory: 100)]);
+        await WithApiAsync(world, 7, async (api, pipeline) =>
+        {
             // 50 requests in pieces of 7, with a RunTask from elsewhere committed under their plans: never more than
             // the 40 that fit.
             var racer = pipeline.ExecuteAsync(s => TaskDecisions.Run(s, Scope, IdSource.Random, new Random(9), Now, new RunTaskRequest { Cluster = World.ClusterName, TaskDefinition = definition, Count = 2 }));
@@ -221,10 +232,27 @@ public class PlacementConcurrencyTests
             var again = await api.RunTasksAsync(Scope, requests);
             Assert.Equal(40, pipeline.Current.Tasks.Count);
             Assert.Equal(results.Select(r => r.Response!.Tasks!.Count), again.Select(r => r.Response!.Tasks!.Count));
-        }
-        finally
+        });
+    }
+
+    [Fact]
+    public async Task RunTasksAnsweredWithArnsOnlyStartTheSameTasks()
+    {
+        var world = new World();
+        world.AddInstance(cpu: 4096, memory: 1000);
+        var definition = world.Define(containers: [World.Container(memory: 100)]);
+        await WithApiAsync(world, 4, async (api, pipeline) =>
         {
-            dir.Delete(recursive: true);
-        }
+            var requests = Enumerable.Range(0, 12).Select(i => new RunTaskRequest { Cluster = World.ClusterName, TaskDefinition = definition, ClientToken = "a" + i }).ToList();
+            var results = await api.RunTasksAsync(Scope, requests, arnsOnly: true);
+
+            // Ten fit; each answer names its task by ARN and nothing more, and that task is in the state.
+            var answered = results.SelectMany(r => r.Response!.Tasks!).ToList();
+            Assert.Equal(10, answered.Count);
+            Assert.All(answered, t => Assert.Equal(EcsTaskStatus.Provisioning, pipeline.Current.Tasks[t.TaskArn!].LastStatus));
+            Assert.All(answered, t => Assert.Null(t.LastStatus));
+            Assert.Equal(answered.Select(t => t.TaskArn).Order(), pipeline.Current.Tasks.Keys.Order());
+            Assert.Equal(2, results.Count(r => r.Response!.Failures!.Count > 0));
+        });
     }
 }
