@@ -42,7 +42,7 @@ public sealed class ProtocolTests
     public void Tokens_verify_until_they_expire_and_only_with_the_key()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var tokens = new RegistryTokens(RegistryTokens.DeriveKey("secret"), time);
+        var tokens = new RegistryTokens(RegistryTokens.DeriveKey("secret", "000000000000"), time);
         var (password, expires) = tokens.Issue("arn:aws:iam::000000000000:root");
         Assert.InRange(expires - time.GetUtcNow(), TimeSpan.FromHours(11.9), TimeSpan.FromHours(12));
         Assert.Equal("arn:aws:iam::000000000000:root", tokens.Verify(password));
@@ -50,7 +50,10 @@ public sealed class ProtocolTests
         Assert.NotNull(tokens.VerifyHeader(basic));
         Assert.NotNull(tokens.VerifyHeader("Bearer " + password));
         Assert.Null(tokens.VerifyHeader("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("bob:" + password))));
-        Assert.Null(new RegistryTokens(RegistryTokens.DeriveKey("other"), time).Verify(password));
+        Assert.Null(new RegistryTokens(RegistryTokens.DeriveKey("other", "000000000000"), time).Verify(password));
+
+        // Another account's server, even with the same secret, does not take it.
+        Assert.Null(new RegistryTokens(RegistryTokens.DeriveKey("secret", "111111111111"), time).Verify(password));
         Assert.Null(tokens.Verify(password[..^2] + "AA"));
         time.Advance(TimeSpan.FromHours(12));
         Assert.Null(tokens.Verify(password));
@@ -63,7 +66,7 @@ public sealed class ProtocolTests
     [InlineData("-1")]
     public void A_token_with_an_expiry_no_clock_holds_is_refused(string expiry)
     {
-        var key = RegistryTokens.DeriveKey("secret");
+        var key = RegistryTokens.DeriveKey("secret", "000000000000");
         var payload = Encoding.UTF8.GetBytes(expiry + "|arn:aws:iam::000000000000:root");
         var forged = "berth1." + System.Buffers.Text.Base64Url.EncodeToString(payload) + "."
             + System.Buffers.Text.Base64Url.EncodeToString(System.Security.Cryptography.HMACSHA256.HashData(key, payload));

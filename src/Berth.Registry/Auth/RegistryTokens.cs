@@ -19,9 +19,13 @@ public sealed class RegistryTokens(byte[] key, TimeProvider time)
 
     private const string Prefix = "berth1.";
 
-    /// <summary>Derives the registry key from a server secret, so tokens survive restarts without another file.</summary>
-    public static byte[] DeriveKey(string serverSecret)
-        => HMACSHA256.HashData(Encoding.UTF8.GetBytes(serverSecret), "berth registry token key v1"u8);
+    /// <summary>
+    /// Derives the registry key from a server secret and the account the server serves, so tokens survive restarts
+    /// without another file, and a token one account's server issued opens no other account's registry even where
+    /// the servers share a secret. (Not the region: a server's one registry serves every region, as its host does.)
+    /// </summary>
+    public static byte[] DeriveKey(string serverSecret, string accountId)
+        => HMACSHA256.HashData(Encoding.UTF8.GetBytes(serverSecret), Encoding.UTF8.GetBytes("berth registry token key v2|" + accountId));
 
     /// <summary>Issues a password for <paramref name="principal"/>; returns it and its expiry.</summary>
     public (string Password, DateTimeOffset ExpiresAt) Issue(string principal)

@@ -104,14 +104,14 @@ public static partial class BerthServer
             var ecsApi = new EcsApi(pipeline, time) { AgentEndpoint = url, TargetGroups = new ElbTargetGroupCatalog(elb.Pipeline) };
             ecsApi.Register(table);
 
-            // The registry keeps its own metadata file; its passwords are signed with a key derived from the root secret.
+            // The registry keeps its own metadata file; its passwords are signed with a key derived from the root secret and the account.
             registry = await RegistryService.OpenAsync(
                 new RegistryOptions
                 {
                     DataDir = options.DataDir,
                     AccountId = options.AccountId,
                     Host = $"{options.BindAddress}:{options.Port}",
-                    TokenKey = RegistryTokens.DeriveKey(root.SecretAccessKey),
+                    TokenKey = RegistryTokens.DeriveKey(root.SecretAccessKey, options.AccountId),
                     UploadExpiry = options.RegistryUploadExpiry,
                     MaxUploadsPerRepository = options.RegistryMaxUploads,
                 },
