@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Berth.EndToEnd.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -108,9 +109,19 @@ public sealed class AutoScalingGroupTests(AutoScalingGroupFixture fixture, ITest
         // No instances yet: the service's ten tasks wait in PROVISIONING on no instance, the reservation is 200 % and
         // the group scales out to three instances.
         await Clients.AwsJsonAsync(Server, "ecs", "create-service", "--cluster", Cluster, "--service-name", "web", "--task-definition", "asg-app", "--desired-count", "10");
-        var waiting = await WaitingTasksAsync();
+        var (waiting, first) = await WaitingTasksAsync();
         output.WriteLine($"{waiting.Count} tasks seen in PROVISIONING with no container instance");
         Assert.All(waiting, t => Assert.Equal(("PROVISIONING", "RUNNING", "cp"), ((string?)t["lastStatus"], (string?)t["desiredStatus"], (string?)t["capacityProviderName"])));
+        if (waiting.Count == 0)
+        {
+            // The scale-out outran the polls (a loaded machine's CLI calls are slow): the tasks were still made before
+            // the group's first instance registered, so they had waited with none.
+            var registeredArns = Expect.Strings((await fixture.Ecs.OkAsync("list_container_instances", $$"""{"cluster": "{{Cluster}}"}"""))["containerInstanceArns"]);
+            var registered = (await fixture.Ecs.OkAsync("describe_container_instances", new JsonObject { ["cluster"] = Cluster, ["containerInstances"] = new JsonArray([.. registeredArns.Select(a => (JsonNode)a)]) }))["containerInstances"]!.AsArray()
+                .Min(i => DateTimeOffset.Parse((string)i!["registeredAt"]!, CultureInfo.InvariantCulture));
+            Assert.All(first, t => Assert.True(DateTimeOffset.Parse((string)t["createdAt"]!, CultureInfo.InvariantCulture) < registered, t.ToJsonString()));
+        }
+
         var tasks = await RunningTasksAsync(10);
         Assert.All(tasks, t => Assert.Equal("cp", (string?)t["capacityProviderName"]));
         // The very tasks that waited are the ones that run: placed once the instances registered, not replaced.
@@ -250,10 +261,14 @@ public sealed class AutoScalingGroupTests(AutoScalingGroupFixture fixture, ITest
         }
     }
 
-    /// <summary>Polls until the service's tasks exist while some still wait with no container instance; returns those.</summary>
-    private async Task<List<JsonNode>> WaitingTasksAsync()
+    /// <summary>
+    /// Polls until the service's tasks exist; returns those still waiting with no container instance (none when the
+    /// scale-out placed them all before a poll saw them) and every task as first seen.
+    /// </summary>
+    private async Task<(List<JsonNode> Waiting, List<JsonNode> First)> WaitingTasksAsync()
     {
         List<JsonNode> waiting = [];
+        List<JsonNode> first = [];
         await Poll.UntilAsync(
             async () =>
             {
@@ -263,13 +278,14 @@ public sealed class AutoScalingGroupTests(AutoScalingGroupFixture fixture, ITest
                     return false;
                 }
 
-                var described = (await fixture.Ecs.OkAsync("describe_tasks", new JsonObject { ["cluster"] = Cluster, ["tasks"] = new JsonArray([.. arns.Select(a => (JsonNode)a)]) }))["tasks"]!.AsArray().Select(t => t!);
+                var described = (await fixture.Ecs.OkAsync("describe_tasks", new JsonObject { ["cluster"] = Cluster, ["tasks"] = new JsonArray([.. arns.Select(a => (JsonNode)a)]) }))["tasks"]!.AsArray().Select(t => t!).ToList();
                 waiting = [.. described.Where(t => t["containerInstanceArn"] is null)];
-                return waiting.Count > 0;
+                first = described;
+                return waiting.Count > 0 || described.Count == 10;
             },
             TimeSpan.FromSeconds(30),
             () => "tasks of service web waiting in PROVISIONING");
-        return waiting;
+        return (waiting, first);
     }
 
     private async Task<List<JsonNode>> RunningTasksAsync(int count)
