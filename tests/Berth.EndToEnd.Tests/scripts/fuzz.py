@@ -237,14 +237,17 @@ def raw_send(method, path, headers, body=b"", chunks=None):
         connection.close()
 
 
-def send_signed(request):
+def send_signed(request, authorization_twice=False):
     prepared = request.prepare()
     body = prepared.body or b""
     if isinstance(body, str):
         body = body.encode("utf-8")
     split = urllib.parse.urlsplit(prepared.url)
     path = split.path + ("?" + split.query if split.query else "")
-    return raw_send(prepared.method, path, list(prepared.headers.items()), body)
+    headers = list(prepared.headers.items())
+    if authorization_twice:
+        headers += [(k, v) for k, v in headers if k.lower() == "authorization"]
+    return raw_send(prepared.method, path, headers, body)
 
 
 # ---- AWS JSON ----
@@ -670,17 +673,6 @@ def registry_sequences(auth):
 
 # ---- two Authorization headers ----
 
-def doubled(request):
-    prepared = request.prepare()
-    body = prepared.body or b""
-    if isinstance(body, str):
-        body = body.encode("utf-8")
-    split = urllib.parse.urlsplit(prepared.url)
-    headers = list(prepared.headers.items())
-    headers += [(k, v) for k, v in headers if k.lower() == "authorization"]
-    return raw_send(prepared.method, split.path + ("?" + split.query if split.query else ""), headers, body)
-
-
 def error_code(answer):
     raw = answer["raw"]
     try:
@@ -704,7 +696,7 @@ def double_authorization(auth):
                      {"Content-Type": "application/cbor", "smithy-protocol": "rpc-v2-cbor"}),
     }
     for name, request in checks.items():
-        answer = doubled(request)
+        answer = send_signed(request, authorization_twice=True)
         report["doubleAuthorization"][name] = {"status": answer["status"], "code": error_code(answer), "raw": answer["raw"][:200]}
     answer = raw_send("GET", "/v2/", [auth, auth])
     report["doubleAuthorization"]["registry"] = {"status": answer["status"], "code": error_code(answer), "raw": answer["raw"][:200]}
