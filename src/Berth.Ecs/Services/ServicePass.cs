@@ -49,9 +49,9 @@ public static class ServicePass
     /// <summary>
     /// Plans a pass over every ACTIVE or DRAINING service on <paramref name="state"/>, outside the single writer:
     /// what each service changes (its tasks stopped and started, the service itself), with what the plan read so
-    /// <see cref="Apply(EcsState, ServicePassPlan, IEnumerable{EncodedChange})"/> can tell whether it still holds. Documents are encoded later, piece by piece
-    /// (<see cref="Encode"/>), outside the writer too: encoded just before their commit, they die young instead of
-    /// being carried (and copied by the GC) through the whole pass.
+    /// <see cref="Apply(EcsState, ServicePassPlan, IEnumerable{EncodedChange})"/> can tell whether it still holds.
+    /// Documents are encoded later, piece by piece (<see cref="Encode"/>), outside the writer too: encoded just before
+    /// their commit, they die young instead of being carried (and copied by the GC) through the whole pass.
     /// </summary>
     public static ServicePassPlan Plan(EcsState state, DateTimeOffset now, IdSource ids, Random rng)
     {
@@ -691,10 +691,11 @@ public static class ServicePass
     private static string IdOf(string arn) => arn[(arn.LastIndexOf('/') + 1)..];
 
     /// <summary>
-    /// Collects what one service's reconcile puts, as typed objects with their encoded documents. The plan reads the
-    /// snapshot it started from: a service's reconcile reads only its own tasks (seen here as it left them) and the
-    /// clusters, instances and definitions no pass changes, so the whole state is not rebuilt per put (that is the
-    /// writer's job, once, in <see cref="Apply(EcsState, ServicePassPlan, IEnumerable{EncodedChange})"/>).
+    /// Collects what one service's reconcile puts, as typed objects (their documents are encoded later, a piece at a
+    /// time: <see cref="Encode"/>). The plan reads the snapshot it started from: a service's reconcile reads only its
+    /// own tasks (seen here as it left them) and the clusters, instances and definitions no pass changes, so the whole
+    /// state is not rebuilt per put (that is the writer's job, once, in
+    /// <see cref="Apply(EcsState, ServicePassPlan, IEnumerable{EncodedChange})"/>).
     /// </summary>
     private sealed class ChangeRecorder(EcsState state)
     {
