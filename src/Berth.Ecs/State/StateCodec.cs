@@ -147,6 +147,59 @@ public static class StateCodec
             ClientTokensByTime = [.. tokens.Select(p => (EcsState.MadeAt(p.Value), p.Key))],
         }.Reindexed();
     }
+
+    /// <summary>
+    /// The state after another server's commit: each document put or deleted as <see cref="StateEdit"/> would have,
+    /// every index kept (a commit touches a few entries, so the rest of the state is shared, not rebuilt).
+    /// </summary>
+    public static EcsState Apply(EcsState state, IReadOnlyList<Mutation> mutations)
+    {
+        var ctx = Reading;
+        foreach (var mutation in mutations)
+        {
+            var (kind, id, body) = (mutation.Kind, mutation.Id, mutation.Body);
+            state = kind switch
+            {
+                ClusterKind => state with { Clusters = body is null ? state.Clusters.Remove(id) : state.Clusters.SetItem(id, JsonSerializer.Deserialize(body, ctx.ClusterRecord)!) },
+                ContainerInstanceKind => state with
+                {
+                    ContainerInstances = body is null ? state.ContainerInstances.Remove(id) : state.ContainerInstances.SetItem(id, JsonSerializer.Deserialize(body, ctx.InstanceRecord)!),
+                },
+                TaskKind => body is null ? state.WithoutTask(id) : state.WithTask(JsonSerializer.Deserialize(body, ctx.TaskRecord)!),
+                ServiceKind => state with { Services = body is null ? state.Services.Remove(id) : state.Services.SetItem(id, JsonSerializer.Deserialize(body, ctx.ServiceRecord)!) },
+                SettingKind => state with { Settings = body is null ? state.Settings.Remove(id) : state.Settings.SetItem(id, JsonSerializer.Deserialize(body, ctx.StoredSetting)!) },
+                ClientTokenKind => ApplyToken(state, id, body is null ? null : JsonSerializer.Deserialize(body, ctx.StoredClientToken)),
+                MeterTotalKind => state with { MeterTotals = body is null ? state.MeterTotals.Remove(id) : state.MeterTotals.SetItem(id, JsonSerializer.Deserialize(body, ctx.StoredMeterTotal)!) },
+                CapacityProviderKind => state with
+                {
+                    CapacityProviders = body is null ? state.CapacityProviders.Remove(id) : state.CapacityProviders.SetItem(id, JsonSerializer.Deserialize(body, ctx.CapacityProviderRecord)!),
+                },
+                TaskDefinitionKind when body is not null => ApplyRevision(state, id, Berth.Ecs.TaskDefinitions.TaskDefinitionRules.Loaded(JsonSerializer.Deserialize(body, ctx.TaskDefinitionRecord)!)),
+                _ => state,
+            };
+        }
+
+        return state;
+    }
+
+    private static EcsState ApplyToken(EcsState state, string key, Berth.Ecs.Tasks.StoredClientToken? token)
+    {
+        var byTime = state.ClientTokens.TryGetValue(key, out var before) ? state.ClientTokensByTime.Remove((EcsState.MadeAt(before), key)) : state.ClientTokensByTime;
+        return token is null
+            ? state with { ClientTokens = state.ClientTokens.Remove(key), ClientTokensByTime = byTime }
+            : state with { ClientTokens = state.ClientTokens.SetItem(key, token), ClientTokensByTime = byTime.Add((EcsState.MadeAt(token), key)) };
+    }
+
+    // Revisions come in commit order and are gapless, so revision n is either replaced or appended as the n-th.
+    private static EcsState ApplyRevision(EcsState state, string arn, Berth.Ecs.TaskDefinitions.TaskDefinitionRecord revision)
+    {
+        var familyKey = arn[..arn.LastIndexOf(':')];
+        var number = revision.Definition.Revision!.Value;
+        state.Families.TryGetValue(familyKey, out var family);
+        var list = family?.Revisions ?? [];
+        list = number <= list.Count ? list.SetItem(number - 1, revision) : list.Add(revision);
+        return state with { Families = state.Families.SetItem(familyKey, new TaskDefinitionFamily(revision.Definition.Family!, list)) };
+    }
 }
 
 /// <summary>

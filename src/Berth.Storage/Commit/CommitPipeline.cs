@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Berth.Storage.Documents;
+using Berth.Storage.Shared;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -18,12 +19,21 @@ public readonly record struct Decision<TState, TResult>(TState State, IReadOnlyL
 /// <remarks>
 /// Nothing but the decisions and the store runs on the writer loop: <see cref="Committed"/> subscribers are called
 /// from a delivery loop of their own, so a slow or failing subscriber can neither delay nor stop a write.
+/// On a store several servers share (<see cref="OpenSharedAsync"/>) the loop first brings the state up to the
+/// store's newest revision, then decides, then commits on the condition that nobody committed meanwhile; when
+/// somebody did, it catches up and decides the same commands again (they are pure functions of the state).
 /// </remarks>
 /// <typeparam name="TState">An immutable snapshot of everything the control plane knows.</typeparam>
 public sealed partial class CommitPipeline<TState> : IAsyncDisposable where TState : class
 {
     private const int MaxBatch = 256;
+
+    // Commits refused because another server committed first, before the batch fails: each retry decides on a newer
+    // state, so only a store that is never quiet gets this far.
+    private const int MaxConflicts = 100;
     private readonly IDocumentStore _store;
+    private readonly ISharedDocumentStore? _shared;
+    private readonly Replication<TState>? _replication;
     private readonly ILogger _logger;
     private readonly Channel<IPending> _queue = Channel.CreateUnbounded<IPending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lock _subscribing = new();
@@ -31,6 +41,7 @@ public sealed partial class CommitPipeline<TState> : IAsyncDisposable where TSta
     private Subscriber[] _subscribers = [];
     private bool _disposed;
     private TState _current;
+    private long _revision;
 
     /// <summary>Starts the writer loop over <paramref name="initial"/> (the state loaded from the store).</summary>
     /// <param name="store">Where batches are committed.</param>
@@ -44,6 +55,44 @@ public sealed partial class CommitPipeline<TState> : IAsyncDisposable where TSta
         _loop = Task.Run(RunAsync);
     }
 
+    private CommitPipeline(ISharedDocumentStore store, Replication<TState> replication, SharedSnapshot snapshot, ILogger? logger)
+    {
+        _store = store;
+        _shared = store;
+        _replication = replication;
+        _current = replication.Load(snapshot.Documents);
+        _revision = snapshot.Revision;
+        _logger = logger ?? NullLogger.Instance;
+        _loop = Task.Run(RunSharedAsync);
+    }
+
+    /// <summary>Loads the state from a store several servers share and starts the writer loop over it.</summary>
+    public static async Task<CommitPipeline<TState>> OpenSharedAsync(ISharedDocumentStore store, Replication<TState> replication, ILogger? logger, CancellationToken cancellationToken)
+        => new(store, replication, await store.LoadSnapshotAsync(cancellationToken), logger);
+
+    /// <summary>Whether the store is shared with other servers (PostgreSQL).</summary>
+    public bool IsShared => _shared is not null;
+
+    /// <summary>The store's revision <see cref="Current"/> is as of (always 0 on a store of one server).</summary>
+    public long Revision => Volatile.Read(ref _revision);
+
+    /// <summary>
+    /// Returns once <see cref="Current"/> holds every commit the store had when it was called: a read that follows
+    /// a write made through another server sees it. At once on a store of one server.
+    /// </summary>
+    public Task SyncAsync()
+    {
+        if (_shared is null)
+        {
+            return Task.CompletedTask;
+        }
+
+        var pending = new Pending<bool>(static s => new Decision<TState, bool>(s, [], true));
+        return _queue.Writer.TryWrite(pending) ? pending.Completion.Task : Task.CompletedTask;
+    }
+
+    /// <summary>Asks the writer loop to catch up with the store soon (another server committed), without waiting.</summary>
+    public void Poke() => _ = SyncAsync();
     /// <summary>The newest durable state. Readers take it once per request and never see it change.</summary>
     public TState Current => Volatile.Read(ref _current);
 
@@ -106,7 +155,7 @@ public sealed partial class CommitPipeline<TState> : IAsyncDisposable where TSta
     /// </summary>
     public Task<TResult> ExecuteAsync<TResult>(Func<TState, Decision<TState, TResult>> decide)
     {
-        var pending = new Pending<TResult>(decide);
+        var pending = new Pending<TResult>(decide) { Fence = Fencing.Current };
         ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(pending), this);
 
         return pending.Completion.Task;
@@ -165,6 +214,154 @@ public sealed partial class CommitPipeline<TState> : IAsyncDisposable where TSta
         }
     }
 
+    private async Task RunSharedAsync()
+    {
+        var shared = _shared!;
+        var replication = _replication!;
+        var mutations = new List<Mutation>();
+        var waiting = new List<IPending>(MaxBatch);
+        var decided = new List<IPending>(MaxBatch);
+        var fences = new HashSet<Fence>();
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            waiting.Clear();
+            while (waiting.Count < MaxBatch && _queue.Reader.TryRead(out var pending))
+            {
+                waiting.Add(pending);
+            }
+
+            for (var conflicts = 0; waiting.Count > 0; conflicts++)
+            {
+                try
+                {
+                    await CatchUpAsync(shared, replication);
+                }
+                catch (Exception ex)
+                {
+                    LogCommitFailed(_logger, waiting.Count, 0, ex);
+                    FailAll(waiting, new CommitFailedException(ex));
+                    break;
+                }
+
+                mutations.Clear();
+                decided.Clear();
+                fences.Clear();
+                var state = _current;
+                foreach (var pending in waiting)
+                {
+                    if (pending.Decide(ref state, mutations))
+                    {
+                        decided.Add(pending);
+                        if (pending.Fence is { } fence)
+                        {
+                            fences.Add(fence);
+                        }
+                    }
+                }
+
+                if (mutations.Count == 0)
+                {
+                    Volatile.Write(ref _current, state);
+                    SucceedAll(decided);
+                    break;
+                }
+
+                try
+                {
+                    var revision = await shared.CommitAsync(_revision, mutations, fences, CancellationToken.None);
+                    replication.Committed(mutations);
+                    Volatile.Write(ref _revision, revision);
+                    Volatile.Write(ref _current, state);
+                    SucceedAll(decided);
+                    Publish(state);
+                    break;
+                }
+                catch (CommitConflictException) when (conflicts < MaxConflicts)
+                {
+                    // Another server committed first: catch up and decide again.
+                    (waiting, decided) = (decided, waiting);
+                }
+                catch (FencedException fenced)
+                {
+                    // The commands of a controller whose term ended fail; the others are decided again.
+                    waiting.Clear();
+                    foreach (var pending in decided)
+                    {
+                        if (Equals(pending.Fence, fenced.Fence))
+                        {
+                            pending.Fail(fenced);
+                        }
+                        else
+                        {
+                            waiting.Add(pending);
+                        }
+                    }
+                }
+                catch (Exception ex)
+                {
+                    LogCommitFailed(_logger, decided.Count, mutations.Count, ex);
+                    FailAll(decided, new CommitFailedException(ex));
+                    break;
+                }
+            }
+        }
+    }
+
+    // Applies what other servers committed since this state's revision (or loads a snapshot when the journal was
+    // pruned past it) and publishes the result.
+    private async Task CatchUpAsync(ISharedDocumentStore shared, Replication<TState> replication)
+    {
+        var changes = await shared.ChangesSinceAsync(_revision, CancellationToken.None);
+        TState state;
+        long revision;
+        if (changes is null)
+        {
+            var snapshot = await shared.LoadSnapshotAsync(CancellationToken.None);
+            (state, revision) = (replication.Load(snapshot.Documents), snapshot.Revision);
+        }
+        else if (changes.Count == 0)
+        {
+            return;
+        }
+        else
+        {
+            (state, revision) = (_current, _revision);
+            foreach (var entry in changes)
+            {
+                state = replication.Apply(state, entry.Mutations);
+                revision = entry.Revision;
+            }
+        }
+
+        Volatile.Write(ref _revision, revision);
+        Volatile.Write(ref _current, state);
+        Publish(state);
+    }
+
+    private void Publish(TState state)
+    {
+        foreach (var subscriber in Volatile.Read(ref _subscribers))
+        {
+            subscriber.Offer(state);
+        }
+    }
+
+    private static void SucceedAll(List<IPending> pendings)
+    {
+        foreach (var pending in pendings)
+        {
+            pending.Succeed();
+        }
+    }
+
+    private static void FailAll(List<IPending> pendings, Exception exception)
+    {
+        foreach (var pending in pendings)
+        {
+            pending.Fail(exception);
+        }
+    }
+
     /// <summary>
     /// Stops taking commands and waits for the ones queued to be committed. Subscribers still get the last state,
     /// but the wait is not for them: a subscriber that never returns cannot hold up a shutdown.
@@ -191,6 +388,9 @@ public sealed partial class CommitPipeline<TState> : IAsyncDisposable where TSta
 
     private interface IPending
     {
+        /// <summary>The fence of the controller that gave the command, if one did.</summary>
+        Fence? Fence { get; }
+
         /// <summary>Applies the command to <paramref name="state"/>; false when it failed (already answered).</summary>
         bool Decide(ref TState state, List<Mutation> mutations);
 
@@ -258,6 +458,8 @@ public sealed partial class CommitPipeline<TState> : IAsyncDisposable where TSta
         private TResult? _result;
 
         public TaskCompletionSource<TResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Fence? Fence { get; init; }
 
         public bool Decide(ref TState state, List<Mutation> mutations)
         {

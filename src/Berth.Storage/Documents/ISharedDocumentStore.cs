@@ -1,0 +1,54 @@
+namespace Berth.Storage.Documents;
+
+/// <summary>Every document of one store as of <paramref name="Revision"/>: what a server loads at start.</summary>
+public sealed record SharedSnapshot(long Revision, IReadOnlyList<StoredDocument> Documents);
+
+/// <summary>One commit of the journal: its revision and what it changed.</summary>
+public sealed record JournalEntry(long Revision, IReadOnlyList<Mutation> Mutations);
+
+/// <summary>A controller group's leadership term, checked by every write a controller makes (a fencing token).</summary>
+/// <param name="Group">The controller group (one lease each).</param>
+/// <param name="Holder">The server that holds the lease.</param>
+/// <param name="Term">The term the holder won; a later holder has a greater one.</param>
+public sealed record Fence(string Group, string Holder, long Term);
+
+/// <summary>
+/// A document store several servers write at once (PostgreSQL). Its commits form one journal of gapless revisions;
+/// every commit is conditional on the revision its writer decided on, so a writer whose view is stale is refused
+/// (<see cref="CommitConflictException"/>), catches up from the journal and decides again.
+/// </summary>
+public interface ISharedDocumentStore : IDocumentStore
+{
+    /// <summary>Every document and the revision they are as of, read in one consistent snapshot.</summary>
+    Task<SharedSnapshot> LoadSnapshotAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The commits after <paramref name="revision"/>, oldest first (empty when none); null when the journal no longer
+    /// holds the first of them (pruned), so the caller must load a snapshot instead.
+    /// </summary>
+    Task<IReadOnlyList<JournalEntry>?> ChangesSinceAsync(long revision, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Commits <paramref name="mutations"/> as revision <paramref name="expectedRevision"/> + 1 and returns it once
+    /// durable; throws <see cref="CommitConflictException"/> when another commit took that revision, and
+    /// <see cref="FencedException"/> when one of <paramref name="fences"/> is no longer the current term of its group.
+    /// Either way nothing was written.
+    /// </summary>
+    Task<long> CommitAsync(long expectedRevision, IReadOnlyList<Mutation> mutations, IReadOnlyCollection<Fence> fences, CancellationToken cancellationToken);
+}
+
+/// <summary>Another server committed first: the commit's revision is taken, nothing was written.</summary>
+public sealed class CommitConflictException(long expectedRevision)
+    : Exception($"Revision {expectedRevision + 1} was committed by another writer.")
+{
+    /// <summary>The revision the refused commit was decided on.</summary>
+    public long ExpectedRevision { get; } = expectedRevision;
+}
+
+/// <summary>A controller's write after its leadership term ended: refused, nothing was written.</summary>
+public sealed class FencedException(Fence fence)
+    : Exception($"The leadership term {fence.Term} of '{fence.Group}' held by {fence.Holder} has ended.")
+{
+    /// <summary>The fence that no longer holds.</summary>
+    public Fence Fence { get; } = fence;
+}

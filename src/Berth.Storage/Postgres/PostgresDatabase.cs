@@ -1,0 +1,193 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Berth.Storage.Postgres;
+
+/// <summary>
+/// One PostgreSQL database shared by every Berth server: the schema (created and migrated at open, one server at a
+/// time under an advisory lock), a store per namespace (<see cref="StoreAsync"/>), and the change feed's wake-up: a
+/// listener on <see cref="Channel"/> that tells each namespace's subscribers another server committed.
+/// </summary>
+public sealed partial class PostgresDatabase : IAsyncDisposable
+{
+    /// <summary>The LISTEN/NOTIFY channel every commit notifies with its namespace and revision.</summary>
+    public const string Channel = "berth_journal";
+
+    // pg_advisory_xact_lock key of migrations: "berth" in ASCII.
+    private const long MigrationLock = 0x6265727468;
+
+    // Each migration runs once, in order, in the transaction that records it. Never edit one that shipped: add the next.
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE berth_heads (ns text PRIMARY KEY, revision bigint NOT NULL);
+        CREATE TABLE berth_documents (ns text NOT NULL, kind text NOT NULL, id text NOT NULL, body bytea NOT NULL, PRIMARY KEY (ns, kind, id));
+        CREATE TABLE berth_journal (ns text NOT NULL, revision bigint NOT NULL, mutations bytea NOT NULL, committed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (ns, revision));
+        CREATE TABLE berth_leases (grp text PRIMARY KEY, holder text NOT NULL, term bigint NOT NULL, expires_at timestamptz NOT NULL);
+        """,
+    ];
+
+    private readonly ConcurrentDictionary<string, Action> _listeners = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _listened = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ILogger _logger;
+    private Task _listener = Task.CompletedTask;
+
+    private PostgresDatabase(NpgsqlDataSource source, ILogger logger)
+    {
+        Source = source;
+        _logger = logger;
+    }
+
+    /// <summary>The connection pool.</summary>
+    public NpgsqlDataSource Source { get; }
+
+    /// <summary>Completes once the listener has LISTENed for the first time: commits after it wake subscribers.</summary>
+    public Task Listening => _listened.Task;
+
+    /// <summary>The schema version this build migrates to.</summary>
+    public static int SchemaVersion => Migrations.Length;
+
+    /// <summary>
+    /// Connects to <paramref name="connectionString"/> (a <c>postgres://user:password@host:port/database</c> URL or
+    /// Npgsql's key=value form), migrates the schema and starts listening for other servers' commits.
+    /// </summary>
+    public static async Task<PostgresDatabase> OpenAsync(string connectionString, ILogger? logger, CancellationToken cancellationToken)
+    {
+        var builder = new NpgsqlDataSourceBuilder(ConnectionStrings.ToNpgsql(connectionString));
+        builder.ConnectionStringBuilder.ApplicationName ??= "berth";
+        var source = builder.Build();
+        try
+        {
+            await MigrateAsync(source, cancellationToken);
+        }
+        catch
+        {
+            await source.DisposeAsync();
+            throw;
+        }
+
+        var database = new PostgresDatabase(source, logger ?? NullLogger.Instance);
+        database._listener = Task.Run(database.ListenAsync, CancellationToken.None);
+        return database;
+    }
+
+    /// <summary>The store of <paramref name="ns"/> (one per component: ECS, registry, ...).</summary>
+    public async Task<PostgresDocumentStore> StoreAsync(string ns, CancellationToken cancellationToken)
+    {
+        await using (var command = Source.CreateCommand("INSERT INTO berth_heads (ns, revision) VALUES ($1, 0) ON CONFLICT (ns) DO NOTHING"))
+        {
+            command.Parameters.AddWithValue(ns);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return new PostgresDocumentStore(Source, ns);
+    }
+
+    /// <summary>
+    /// Calls <paramref name="changed"/> (from the listener's loop: it must only wake something) whenever another
+    /// server commits to <paramref name="ns"/>, and after every reconnect of the listener, when commits may have been
+    /// missed. It is called once at once too: a commit made before the subscription may have woken nobody.
+    /// </summary>
+    public void Subscribe(string ns, Action changed)
+    {
+        _listeners.AddOrUpdate(ns, changed, (_, existing) => existing + changed);
+        changed();
+    }
+
+    private static async Task MigrateAsync(NpgsqlDataSource source, CancellationToken cancellationToken)
+    {
+        await using var connection = await source.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({MigrationLock}); CREATE TABLE IF NOT EXISTS berth_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())", connection, transaction))
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        int current;
+        await using (var command = new NpgsqlCommand("SELECT coalesce(max(version), 0) FROM berth_migrations", connection, transaction))
+        {
+            current = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (current > Migrations.Length)
+        {
+            throw new InvalidOperationException($"The database's schema is version {current}, newer than this Berth's {Migrations.Length}: upgrade Berth.");
+        }
+
+        for (var version = current + 1; version <= Migrations.Length; version++)
+        {
+            await using var command = new NpgsqlCommand(Migrations[version - 1] + $";INSERT INTO berth_migrations (version) VALUES ({version})", connection, transaction);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    // The wake-up half of the change feed: a dedicated connection LISTENs; every notification names a namespace. The
+    // journal itself is the feed, so after a reconnect every subscriber is woken to read what it missed.
+    private async Task ListenAsync()
+    {
+        var token = _stopping.Token;
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await Source.OpenConnectionAsync(token);
+                connection.Notification += (_, e) =>
+                {
+                    var ns = e.Payload.Split(':')[0];
+                    if (_listeners.TryGetValue(ns, out var changed))
+                    {
+                        changed();
+                    }
+                };
+                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(token);
+                }
+
+                _listened.TrySetResult();
+                foreach (var changed in _listeners.Values)
+                {
+                    changed();
+                }
+
+                while (true)
+                {
+                    await connection.WaitAsync(token);
+                }
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogListenerFailed(_logger, ex);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        await _listener;
+        await Source.DisposeAsync();
+        _stopping.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The PostgreSQL change-feed listener lost its connection; reconnecting")]
+    private static partial void LogListenerFailed(ILogger logger, Exception exception);
+}
