@@ -1,6 +1,6 @@
 using Berth.AutoScaling.State;
 using Berth.Storage.Commit;
-using Berth.Storage.Sqlite;
+using Berth.Storage.Shared;
 using Microsoft.Extensions.Logging;
 
 namespace Berth.AutoScaling;
@@ -11,29 +11,21 @@ public sealed class AutoScalingService : IAsyncDisposable
     /// <summary>The database file inside the data dir.</summary>
     public const string FileName = "application-autoscaling.db";
 
-    private readonly SqliteDocumentStore _store;
+    private readonly StatePipeline<AutoScalingState> _state;
 
-    private AutoScalingService(SqliteDocumentStore store, AutoScalingState initial, ILogger logger)
-    {
-        _store = store;
-        Pipeline = new CommitPipeline<AutoScalingState>(store, initial, logger);
-    }
+    private AutoScalingService(StatePipeline<AutoScalingState> state) => _state = state;
 
     /// <summary>The single writer of the state.</summary>
-    public CommitPipeline<AutoScalingState> Pipeline { get; }
+    public CommitPipeline<AutoScalingState> Pipeline => _state.Pipeline;
 
     /// <summary>Opens (or creates) <c>application-autoscaling.db</c> in <paramref name="dataDir"/> and loads the state.</summary>
-    public static async Task<AutoScalingService> OpenAsync(string dataDir, ILogger logger, CancellationToken cancellationToken = default)
-    {
-        var store = await SqliteDocumentStore.OpenAsync(Path.Combine(dataDir, FileName), cancellationToken);
-        var state = AutoScalingCodec.Load(await store.LoadAllAsync(cancellationToken));
-        return new AutoScalingService(store, state, logger);
-    }
+    public static Task<AutoScalingService> OpenAsync(string dataDir, ILogger logger, CancellationToken cancellationToken = default)
+        => OpenAsync(StateStores.Sqlite(dataDir), logger, cancellationToken);
+
+    /// <summary>Opens the state in <paramref name="stores"/> (its SQLite file, or its namespace of a shared database).</summary>
+    public static async Task<AutoScalingService> OpenAsync(StateStores stores, ILogger logger, CancellationToken cancellationToken = default)
+        => new(await stores.OpenAsync(FileName, "application-autoscaling", AutoScalingCodec.Load, null, logger, cancellationToken));
 
     /// <summary>Drains the writer, then closes the file.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        await Pipeline.DisposeAsync();
-        await _store.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _state.DisposeAsync();
 }

@@ -1,6 +1,6 @@
 using Berth.Ec2AutoScaling.State;
 using Berth.Storage.Commit;
-using Berth.Storage.Sqlite;
+using Berth.Storage.Shared;
 using Microsoft.Extensions.Logging;
 
 namespace Berth.Ec2AutoScaling;
@@ -12,36 +12,21 @@ namespace Berth.Ec2AutoScaling;
 /// </summary>
 public sealed class AsgControlPlane : IAsyncDisposable
 {
-    private readonly SqliteDocumentStore _store;
+    private readonly StatePipeline<AsgState> _state;
 
-    private AsgControlPlane(SqliteDocumentStore store, AsgState initial, ILogger logger)
-    {
-        _store = store;
-        Pipeline = new CommitPipeline<AsgState>(store, initial, logger);
-    }
+    private AsgControlPlane(StatePipeline<AsgState> state) => _state = state;
 
     /// <summary>The state's single writer; <c>Current</c> is the newest durable snapshot.</summary>
-    public CommitPipeline<AsgState> Pipeline { get; }
+    public CommitPipeline<AsgState> Pipeline => _state.Pipeline;
 
     /// <summary>Opens (or creates) <c>DATA_DIR/autoscaling.db</c> and loads the state.</summary>
-    public static async Task<AsgControlPlane> OpenAsync(string dataDir, ILogger logger, CancellationToken cancellationToken = default)
-    {
-        var store = await SqliteDocumentStore.OpenAsync(Path.Combine(dataDir, AsgCodec.FileName), cancellationToken);
-        try
-        {
-            return new AsgControlPlane(store, AsgCodec.Load(await store.LoadAllAsync(cancellationToken)), logger);
-        }
-        catch
-        {
-            await store.DisposeAsync();
-            throw;
-        }
-    }
+    public static Task<AsgControlPlane> OpenAsync(string dataDir, ILogger logger, CancellationToken cancellationToken = default)
+        => OpenAsync(StateStores.Sqlite(dataDir), logger, cancellationToken);
+
+    /// <summary>Opens the state in <paramref name="stores"/> (its SQLite file, or its namespace of a shared database).</summary>
+    public static async Task<AsgControlPlane> OpenAsync(StateStores stores, ILogger logger, CancellationToken cancellationToken = default)
+        => new(await stores.OpenAsync(AsgCodec.FileName, "autoscaling", AsgCodec.Load, null, logger, cancellationToken));
 
     /// <summary>Drains the writer (every acknowledged write is durable), then closes the file.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        await Pipeline.DisposeAsync();
-        await _store.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _state.DisposeAsync();
 }

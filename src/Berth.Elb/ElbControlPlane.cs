@@ -1,6 +1,6 @@
 using Berth.Elb.State;
 using Berth.Storage.Commit;
-using Berth.Storage.Sqlite;
+using Berth.Storage.Shared;
 using Microsoft.Extensions.Logging;
 
 namespace Berth.Elb;
@@ -12,36 +12,21 @@ namespace Berth.Elb;
 /// </summary>
 public sealed class ElbControlPlane : IAsyncDisposable
 {
-    private readonly SqliteDocumentStore _store;
+    private readonly StatePipeline<ElbState> _state;
 
-    private ElbControlPlane(SqliteDocumentStore store, ElbState initial, ILogger logger)
-    {
-        _store = store;
-        Pipeline = new CommitPipeline<ElbState>(store, initial, logger);
-    }
+    private ElbControlPlane(StatePipeline<ElbState> state) => _state = state;
 
     /// <summary>The state's single writer; <c>Current</c> is the newest durable snapshot.</summary>
-    public CommitPipeline<ElbState> Pipeline { get; }
+    public CommitPipeline<ElbState> Pipeline => _state.Pipeline;
 
     /// <summary>Opens (or creates) <c>DATA_DIR/elb.db</c> and loads the state.</summary>
-    public static async Task<ElbControlPlane> OpenAsync(string dataDir, ILogger logger, CancellationToken cancellationToken = default)
-    {
-        var store = await SqliteDocumentStore.OpenAsync(Path.Combine(dataDir, ElbCodec.FileName), cancellationToken);
-        try
-        {
-            return new ElbControlPlane(store, ElbCodec.Load(await store.LoadAllAsync(cancellationToken)), logger);
-        }
-        catch
-        {
-            await store.DisposeAsync();
-            throw;
-        }
-    }
+    public static Task<ElbControlPlane> OpenAsync(string dataDir, ILogger logger, CancellationToken cancellationToken = default)
+        => OpenAsync(StateStores.Sqlite(dataDir), logger, cancellationToken);
+
+    /// <summary>Opens the state in <paramref name="stores"/> (its SQLite file, or its namespace of a shared database).</summary>
+    public static async Task<ElbControlPlane> OpenAsync(StateStores stores, ILogger logger, CancellationToken cancellationToken = default)
+        => new(await stores.OpenAsync(ElbCodec.FileName, "elb", ElbCodec.Load, null, logger, cancellationToken));
 
     /// <summary>Drains the writer (every acknowledged write is durable), then closes the file.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        await Pipeline.DisposeAsync();
-        await _store.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _state.DisposeAsync();
 }

@@ -7,7 +7,7 @@ using Berth.Registry.Manifests;
 using Berth.Registry.State;
 using Berth.Registry.Uploads;
 using Berth.Storage.Commit;
-using Berth.Storage.Sqlite;
+using Berth.Storage.Shared;
 using Microsoft.Extensions.Logging;
 
 namespace Berth.Registry;
@@ -24,6 +24,15 @@ public sealed record RegistryOptions
 {
     /// <summary>The server's data dir; the registry keeps <c>registry.db</c> and <c>registry/</c> in it.</summary>
     public required string DataDir { get; init; }
+
+    /// <summary>Where blobs are kept: <c>DATA_DIR/registry</c> unless set (several servers: one directory they all mount).</summary>
+    public string? BlobDir { get; init; }
+
+    /// <summary>
+    /// Whether this server runs the registry's background maintenance (lifecycle policies, garbage collection): with
+    /// several servers, only the one leading the controllers (checked before each round). Always when null.
+    /// </summary>
+    public Func<bool>? Maintains { get; init; }
 
     /// <summary>The account id: the registry id of every repository.</summary>
     public required string AccountId { get; init; }
@@ -56,21 +65,20 @@ public sealed partial class RegistryService : IAsyncDisposable
     /// <summary>The largest manifest accepted.</summary>
     public const int MaxManifestBytes = 4 * 1024 * 1024;
 
-    private readonly SqliteDocumentStore _store;
+    private readonly StatePipeline<RegistryState> _state;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _collecting = new(1, 1);
     private Task _maintenance = Task.CompletedTask;
     private Task _uploadSweep = Task.CompletedTask;
 
-    private RegistryService(RegistryOptions options, SqliteDocumentStore store, RegistryState initial, TimeProvider time, ILogger logger)
+    private RegistryService(RegistryOptions options, StatePipeline<RegistryState> state, TimeProvider time, ILogger logger)
     {
         Options = options;
         Time = time;
-        _store = store;
+        _state = state;
         _logger = logger;
-        Pipeline = new CommitPipeline<RegistryState>(store, initial, logger);
-        Blobs = new BlobStore(Path.Combine(options.DataDir, "registry"));
+        Blobs = new BlobStore(options.BlobDir ?? Path.Combine(options.DataDir, "registry"));
         Uploads = new UploadStore(Blobs, time) { MaxPerRepository = options.MaxUploadsPerRepository };
         Gc = new GarbageCollector(Blobs, () => Pipeline.Current, time) { Grace = options.GcGrace };
         Tokens = new RegistryTokens(options.TokenKey, time);
@@ -83,7 +91,7 @@ public sealed partial class RegistryService : IAsyncDisposable
     public TimeProvider Time { get; }
 
     /// <summary>The metadata's single writer.</summary>
-    public CommitPipeline<RegistryState> Pipeline { get; }
+    public CommitPipeline<RegistryState> Pipeline => _state.Pipeline;
 
     /// <summary>The blob store.</summary>
     public BlobStore Blobs { get; }
@@ -101,11 +109,14 @@ public sealed partial class RegistryService : IAsyncDisposable
     public string AccountId => Options.AccountId;
 
     /// <summary>Opens the metadata store and starts the background maintenance.</summary>
-    public static async Task<RegistryService> OpenAsync(RegistryOptions options, TimeProvider time, ILogger logger, CancellationToken cancellationToken = default)
+    public static Task<RegistryService> OpenAsync(RegistryOptions options, TimeProvider time, ILogger logger, CancellationToken cancellationToken = default)
+        => OpenAsync(StateStores.Sqlite(options.DataDir), options, time, logger, cancellationToken);
+
+    /// <summary>Opens the metadata in <paramref name="stores"/> (<c>registry.db</c>, or the shared database) and starts the background maintenance.</summary>
+    public static async Task<RegistryService> OpenAsync(StateStores stores, RegistryOptions options, TimeProvider time, ILogger logger, CancellationToken cancellationToken = default)
     {
-        var store = await SqliteDocumentStore.OpenAsync(Path.Combine(options.DataDir, "registry.db"), cancellationToken);
-        var state = RegistryCodec.Load(await store.LoadAllAsync(cancellationToken));
-        var service = new RegistryService(options, store, state, time, logger);
+        var state = await stores.OpenAsync("registry.db", "registry", RegistryCodec.Load, null, logger, cancellationToken);
+        var service = new RegistryService(options, state, time, logger);
         service._maintenance = Task.Run(service.MaintainAsync, CancellationToken.None);
         service._uploadSweep = Task.Run(service.SweepUploadsAsync, CancellationToken.None);
         return service;
@@ -210,8 +221,7 @@ public sealed partial class RegistryService : IAsyncDisposable
         await _stopping.CancelAsync();
         await _maintenance;
         await _uploadSweep;
-        await Pipeline.DisposeAsync();
-        await _store.DisposeAsync();
+        await _state.DisposeAsync();
         _stopping.Dispose();
         _collecting.Dispose();
     }
@@ -232,6 +242,11 @@ public sealed partial class RegistryService : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token))
             {
+                if (Options.Maintains?.Invoke() == false)
+                {
+                    continue;
+                }
+
                 try
                 {
                     await ApplyLifecyclesAsync();

@@ -20,6 +20,9 @@ public sealed class BerthEnvironment(IReadOnlyDictionary<string, string?> variab
     /// <summary><c>BERTH_DATA_DIR</c>: the server's data dir when <c>--data-dir</c> is not given.</summary>
     public string? DataDir => Get("BERTH_DATA_DIR");
 
+    /// <summary><c>BERTH_DATABASE_URL</c>: the PostgreSQL database several servers share, when <c>--database</c> is not given.</summary>
+    public string? DatabaseUrl => Get("BERTH_DATABASE_URL");
+
     /// <summary><c>BERTH_ACCOUNT_ID</c>: the account id in ARNs (12 digits).</summary>
     public string? AccountId => Get("BERTH_ACCOUNT_ID");
 

@@ -36,6 +36,9 @@ internal sealed class ServerCommand
     private readonly Option<TimeSpan> _asgInterval = Flags.Seconds("--asg-interval", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(10), Flags.TimerLimit, "Seconds between the Auto Scaling provisioner's comparisons of each group with its desired capacity, and between placements of tasks waiting in PROVISIONING (default 1).");
     private readonly Option<TimeSpan> _uploadExpiry = Flags.Seconds("--registry-upload-expiry", TimeSpan.FromHours(1), TimeSpan.FromSeconds(1), Flags.TimerLimit, "Seconds a registry layer upload nobody uses is kept before it is removed (default 3600).");
     private readonly Option<int?> _maxUploads = Flags.Whole("--registry-max-uploads", 1, 100_000, "N", "Layer uploads one registry repository may have in flight; more are refused (429 TOOMANYREQUESTS, ECR's LimitExceededException) (default 100).");
+    private readonly Option<string> _database;
+    private readonly Option<TimeSpan> _leaderLease = Flags.Seconds("--leader-lease", TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(1), TimeSpan.FromHours(1), "With --database: seconds a server leads the controllers without renewing its lease; another takes over after it (default 15).");
+    private readonly Option<string> _registryBlobs = Flags.Text("--registry-blobs", null, "DIR", "Where the registry keeps blobs (default DATA_DIR/registry); with several servers, one directory every server mounts.");
     private readonly Option<TimeSpan> _provisioningTimeout = Flags.Seconds("--task-provisioning-timeout", TimeSpan.FromMinutes(30), TimeSpan.FromMilliseconds(10), Flags.TimerLimit, "Seconds a task waits in PROVISIONING for an Auto Scaling group provider's scale-out before it stops with TaskFailedToStart (default 1800, ECS's upper bound).");
 
     /// <summary>The command, with <paramref name="run"/> as what it does once its options are valid.</summary>
@@ -44,11 +47,12 @@ internal sealed class ServerCommand
         _environment = environment;
         _dataDir = DataDir(environment);
         _dockerHost = Flags.DockerHost(environment);
+        _database = Flags.Text("--database", environment.DatabaseUrl, "URL", "PostgreSQL database several servers share (postgres://USER:PASSWORD@HOST:PORT/DB; default $BERTH_DATABASE_URL; without it, SQLite files in the data dir).");
         Command = new Command("server", "Run the Berth server (ECS API) with its embedded SQLite state and an agent for the local Docker Engine.")
         {
             _port, _bind, _dataDir, _noLocalAgent, _noFargate, _dockerHost, _lostAfter, _retention, _resync, _debounce, _logsSweep, _lbAddresses, _rateMinute, _dockerTimeouts,
             _metadataPort, _introspectionPort, _fargateMetadataPort, _fargateIntrospectionPort, _fargateCpu, _fargateMemory, _spotPressure, _asgProvisioner, _asgInterval, _provisioningTimeout,
-            _uploadExpiry, _maxUploads,
+            _uploadExpiry, _maxUploads, _database, _leaderLease, _registryBlobs,
         };
         Command.SetAction(async (parse, cancellation) =>
         {
@@ -90,6 +94,19 @@ internal sealed class ServerCommand
             return (null, problem);
         }
 
+        var database = parse.GetValue(_database);
+        if (database is not null)
+        {
+            try
+            {
+                Berth.Storage.Postgres.ConnectionStrings.ToNpgsql(database);
+            }
+            catch (FormatException ex)
+            {
+                return (null, $"--database: {ex.Message}");
+            }
+        }
+
         var (dataDir, dataDirProblem) = Checks.DataDir(parse.GetValue(_dataDir)!);
         if (dataDirProblem is not null)
         {
@@ -128,6 +145,9 @@ internal sealed class ServerCommand
             TaskProvisioningTimeout = parse.GetValue(_provisioningTimeout),
             RegistryUploadExpiry = parse.GetValue(_uploadExpiry),
             RegistryMaxUploads = parse.GetValue(_maxUploads) ?? ServerOptions.DefaultRegistryMaxUploads,
+            Database = database,
+            LeaderLease = parse.GetValue(_leaderLease),
+            RegistryBlobDir = parse.GetValue(_registryBlobs),
         }, null);
     }
 

@@ -1,5 +1,6 @@
 using Berth.Events.State;
 using Berth.Storage.Commit;
+using Berth.Storage.Shared;
 using Microsoft.Extensions.Logging;
 
 namespace Berth.Events.Firing;
@@ -72,6 +73,12 @@ public sealed partial class RuleScheduler : IAsyncDisposable
     /// <summary>Where log group targets' events are written; without it, such targets fail their invocations.</summary>
     public ILogGroupTarget? LogGroups { get; init; }
 
+    /// <summary>
+    /// With several servers, the leadership of the controllers: schedules fire only on the server that leads, from
+    /// the firings recorded so far when it takes over, and every write of a firing is fenced by the term.
+    /// </summary>
+    public ILeadership? Leadership { get; init; }
+
     /// <summary>Tasks started by firings so far (for diagnostics and tests).</summary>
     public long TasksStarted => Interlocked.Read(ref _tasksStarted);
 
@@ -90,14 +97,18 @@ public sealed partial class RuleScheduler : IAsyncDisposable
     public void Start()
     {
         _pipeline.Committed += OnCommitted;
-        _loop = Task.Run(RunAsync);
+        _loop = Task.Run(() => Leadership is { } leadership ? Leading.RunAsync(leadership, RunAsync, _stopping.Token) : RunAsync(_stopping.Token));
     }
 
     private void OnCommitted(EventsState state) => _changed.TrySetResult();
 
-    private async Task RunAsync()
+    private async Task RunAsync(CancellationToken token)
     {
-        var token = _stopping.Token;
+        // A term that begins plans from the state as it is: what an earlier term of this server planned may be stale.
+        _queue.Clear();
+        _planned.Clear();
+        _plannedSchedules.Clear();
+        (_plannedRules, _plannedScheduleMap) = (null, null);
         if (Ready is { } ready)
         {
             try

@@ -25,6 +25,12 @@ public sealed record AgentHubOptions
     /// <summary>How long an instance's agent may stay disconnected before its tasks are stopped as lost.</summary>
     public TimeSpan LostAfter { get; init; } = TimeSpan.FromMinutes(3);
 
+    /// <summary>
+    /// With several servers, the leadership of the controllers: only the leader marks instances lost, and an agent
+    /// counts as connected when the state says its channel is open to any server.
+    /// </summary>
+    public Berth.Storage.Shared.ILeadership? Leadership { get; init; }
+
     /// <summary>The registry credentials handed out with each task (none when null).</summary>
     public Func<EcsTask, TaskDefinition, List<AgentRegistryCredential>?>? RegistryCredentials { get; init; }
 }
@@ -167,6 +173,10 @@ public sealed partial class AgentHub : IAsyncDisposable
         }
     }
 
+    // The leader's view of when each agent went away (several servers only): touched by the monitor loop alone.
+    private readonly Dictionary<string, DateTimeOffset> _awayNoticed = new(StringComparer.Ordinal);
+    private DateTimeOffset? _termStarted;
+
     private async Task MonitorAsync()
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
@@ -176,7 +186,43 @@ public sealed partial class AgentHub : IAsyncDisposable
             {
                 // Planned on the snapshot here; the writer only checks that the agent is still away, and stops the tasks.
                 var now = _time.GetUtcNow();
-                foreach (var lost in LostInstances.Plan(_pipeline.Current, _connections.ContainsKey, _disconnectedAt, _startedAt, now, _options.LostAfter))
+                var state = _pipeline.Current;
+                Func<string, bool> connected = _connections.ContainsKey;
+                IReadOnlyDictionary<string, DateTimeOffset> awaySince = _disconnectedAt;
+                var since = _startedAt;
+                Berth.Storage.Shared.Fencing.Scope? fenced = null;
+                if (_options.Leadership is { } leadership)
+                {
+                    // Another server's agents are connected there: the state says so. The leader counts an agent away
+                    // from when it first saw it so, and gives every agent the whole limit from the start of its term.
+                    if (leadership.Current is not { } lead)
+                    {
+                        _awayNoticed.Clear();
+                        _termStarted = null;
+                        continue;
+                    }
+
+                    _termStarted ??= now;
+                    connected = arn => _connections.ContainsKey(arn) || (state.ContainerInstances.TryGetValue(arn, out var i) && i.AgentConnected);
+                    foreach (var arn in state.ContainerInstances.Keys)
+                    {
+                        if (connected(arn))
+                        {
+                            _awayNoticed.Remove(arn);
+                        }
+                        else
+                        {
+                            _awayNoticed.TryAdd(arn, now);
+                        }
+                    }
+
+                    awaySince = _awayNoticed;
+                    since = _termStarted.Value;
+                    fenced = Berth.Storage.Shared.Fencing.Enter(lead.Fence);
+                }
+
+                using var fence = fenced;
+                foreach (var lost in LostInstances.Plan(state, connected, awaySince, since, now, _options.LostAfter))
                 {
                     var arn = lost.ContainerInstanceArn;
                     var stopped = await _pipeline.ExecuteAsync(s => _connections.ContainsKey(arn)

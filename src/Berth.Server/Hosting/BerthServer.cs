@@ -45,8 +45,8 @@ using Berth.Server.LoadBalancing;
 using Berth.Server.Metering;
 using Berth.Server.Metrics;
 using Berth.Server.Services;
-using Berth.Storage.Commit;
-using Berth.Storage.Sqlite;
+using Berth.Storage.Postgres;
+using Berth.Storage.Shared;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -61,6 +61,9 @@ public static partial class BerthServer
 {
     /// <summary>The database file inside the data dir.</summary>
     public const string DatabaseFile = "state.db";
+
+    /// <summary>The controller group whose lease decides which server runs the controllers (several servers only).</summary>
+    public const string ControllersGroup = "controllers";
 
     /// <summary>Runs until SIGTERM/SIGINT (or <paramref name="stopping"/>), then drains and stops.</summary>
     public static async Task<int> RunAsync(ServerOptions options, CancellationToken stopping = default)
@@ -77,26 +80,33 @@ public static partial class BerthServer
 
         // The state's writers log from before the HTTP host (and its loggers) exists until after it is gone.
         using var stateLoggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
-        await using var store = await SqliteDocumentStore.OpenAsync(Path.Combine(options.DataDir, DatabaseFile), stopping);
-        var state = StateCodec.Load(await store.LoadAllAsync(stopping));
         var time = TimeProvider.System;
-        var pipeline = new CommitPipeline<EcsState>(store, state, stateLoggers.CreateLogger("Berth.State"));
+
+        // One server keeps each component's state in a SQLite file of the data dir; several share one PostgreSQL
+        // database (a namespace per component), and the controllers run on the server that holds their lease.
+        await using var shared = options.Database is { } databaseUrl ? await PostgresDatabase.OpenAsync(databaseUrl, stateLoggers.CreateLogger("Berth.Storage"), stopping) : null;
+        var stores = shared is null ? StateStores.Sqlite(options.DataDir) : StateStores.Postgres(shared);
+        await using var leadership = shared is null
+            ? null
+            : new PostgresLeadership(shared.Source, ControllersGroup, $"{Environment.MachineName}:{options.Port}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}", options.LeaderLease, time, stateLoggers.CreateLogger("Berth.Leadership"));
+        var ecsState = await stores.OpenAsync(DatabaseFile, "ecs", StateCodec.Load, StateCodec.Apply, stateLoggers.CreateLogger("Berth.State"), stopping);
+        var pipeline = ecsState.Pipeline;
         RegistryService? registry = null;
 
         // Load balancing keeps its own file and writer too: the data plane follows its state, not the ECS state.
-        await using var elb = await ElbControlPlane.OpenAsync(options.DataDir, stateLoggers.CreateLogger("Berth.Elb"), stopping);
+        await using var elb = await ElbControlPlane.OpenAsync(stores, stateLoggers.CreateLogger("Berth.Elb"), stopping);
 
         // EC2 Auto Scaling keeps its own file and writer too (autoscaling.db).
-        await using var ec2AutoScaling = await AsgControlPlane.OpenAsync(options.DataDir, stateLoggers.CreateLogger("Berth.Ec2AutoScaling"), stopping);
+        await using var ec2AutoScaling = await AsgControlPlane.OpenAsync(stores, stateLoggers.CreateLogger("Berth.Ec2AutoScaling"), stopping);
 
         // CloudWatch Logs keeps its own file and writer: ingest never goes through the ECS state's single writer.
         await using var logs = await LogStore.OpenAsync(Path.Combine(options.DataDir, LogStore.FileName), stateLoggers.CreateLogger("Berth.Logs"), stopping);
 
         // EventBridge keeps its own file and writer too (events.db).
-        await using var events = await EventsService.OpenAsync(options.DataDir, stateLoggers.CreateLogger("Berth.Events"), stopping);
+        await using var events = await EventsService.OpenAsync(stores, stateLoggers.CreateLogger("Berth.Events"), stopping);
 
         // Application Auto Scaling keeps its own file and writer too (application-autoscaling.db).
-        await using var autoScaling = await AutoScalingService.OpenAsync(options.DataDir, stateLoggers.CreateLogger("Berth.AutoScaling"), stopping);
+        await using var autoScaling = await AutoScalingService.OpenAsync(stores, stateLoggers.CreateLogger("Berth.AutoScaling"), stopping);
         try
         {
             var url = $"http://{options.BindAddress}:{options.Port}";
@@ -106,9 +116,12 @@ public static partial class BerthServer
 
             // The registry keeps its own metadata file; its passwords are signed with a key derived from the root secret and the account.
             registry = await RegistryService.OpenAsync(
+                stores,
                 new RegistryOptions
                 {
                     DataDir = options.DataDir,
+                    BlobDir = options.RegistryBlobDir,
+                    Maintains = leadership is null ? null : () => leadership.Current is not null,
                     AccountId = options.AccountId,
                     Host = $"{options.BindAddress}:{options.Port}",
                     TokenKey = RegistryTokens.DeriveKey(root.SecretAccessKey, options.AccountId),
@@ -131,7 +144,7 @@ public static partial class BerthServer
 
             // Alarms live in memory: a target-tracking policy's are put again from the stored policy.
             scalingApi.RestoreAlarms(options.AccountId);
-            await using var scaling = new ScalingController(autoScaling.Pipeline, pipeline, alarms, time, options.MetricPeriod, options.AccountId, stateLoggers.CreateLogger<ScalingController>());
+            await using var scaling = new ScalingController(autoScaling.Pipeline, pipeline, alarms, time, options.MetricPeriod, options.AccountId, stateLoggers.CreateLogger<ScalingController>()) { Leadership = leadership };
             using var metricSweep = time.CreateTimer(_ => metricStore.Sweep(time.GetUtcNow()), null, TimeSpan.FromHours(1), TimeSpan.FromHours(1));
 
             var runTaskTarget = new EcsRunTaskTarget(ecsApi, options.AccountId);
@@ -216,11 +229,11 @@ public static partial class BerthServer
             var cborEdge = new CborEdge(table, verifier, options.AccountId, options.MaxBodyBytes, cborServices, app.Services.GetRequiredService<ILogger<CborEdge>>());
             var loggers = app.Services.GetRequiredService<ILoggerFactory>();
             var logger = loggers.CreateLogger("Berth.Server");
-            await using var hub = new AgentHub(pipeline, verifier, options.AccountId, time, new AgentHubOptions { LostAfter = options.AgentLostAfter, RegistryCredentials = RegistryCredentialsFor(registry) }, loggers.CreateLogger<AgentHub>());
-            await using var services = new ServiceController(pipeline, time, IdSource.Random, new Random(), new ServiceControllerOptions { Resync = options.ServiceResync, Debounce = options.ServiceDebounce }, loggers.CreateLogger<ServiceController>());
+            await using var hub = new AgentHub(pipeline, verifier, options.AccountId, time, new AgentHubOptions { LostAfter = options.AgentLostAfter, RegistryCredentials = RegistryCredentialsFor(registry), Leadership = leadership }, loggers.CreateLogger<AgentHub>());
+            await using var services = new ServiceController(pipeline, time, IdSource.Random, new Random(), new ServiceControllerOptions { Resync = options.ServiceResync, Debounce = options.ServiceDebounce }, loggers.CreateLogger<ServiceController>()) { Leadership = leadership };
             services.Start();
             scaling.Start();
-            await using var expiry = new ExpiryController(pipeline, time, RetentionPeriods.Of(options.StoppedTaskRetention), loggers.CreateLogger<ExpiryController>());
+            await using var expiry = new ExpiryController(pipeline, time, RetentionPeriods.Of(options.StoppedTaskRetention), loggers.CreateLogger<ExpiryController>()) { Leadership = leadership };
             expiry.Start();
             await using var rules = new RuleScheduler(events.Pipeline, runTaskTarget, time, new RuleSchedulerOptions
             {
@@ -235,20 +248,30 @@ public static partial class BerthServer
             {
                 Ready = token => FleetReadiness.WaitAsync(pipeline, hub.HasChannel, time, FleetReadiness.Grace, token),
                 LogGroups = logGroupTarget,
+                Leadership = leadership,
             };
             rules.Start();
             delivery.Start();
-            await using var ecsEvents = new EcsEventSource(pipeline, delivery, time, loggers.CreateLogger<EcsEventSource>());
+            await using var ecsEvents = new EcsEventSource(pipeline, delivery, time, loggers.CreateLogger<EcsEventSource>()) { Leadership = leadership };
             ecsEvents.Start();
             await using var logRetention = new RetentionSweeper(logs, time, options.LogsRetentionSweep, loggers.CreateLogger<RetentionSweeper>());
             logRetention.Start();
             var metering = new MeteringEndpoint(pipeline, verifier, options.AccountId, time);
             var spot = new SpotEndpoint(pipeline, verifier, options.AccountId, time);
-            await using var spotPressure = new SpotController(pipeline, time, options.SpotPressureInterval, loggers.CreateLogger<SpotController>());
+            await using var spotPressure = new SpotController(pipeline, time, options.SpotPressureInterval, loggers.CreateLogger<SpotController>()) { Leadership = leadership };
             spotPressure.Start();
             var distribution = new DistributionHandler(registry, app.Services.GetRequiredService<ILogger<DistributionHandler>>());
-            app.Run(http => Route(http, options.DataDir, edge, queryEdge, restEdge, cborEdge, hub, metering, spot, distribution));
-            await using var targets = new ServiceTargetsController(pipeline, elb.Pipeline, feed, time, IdSource.Random, new ServiceTargetsOptions(), loggers.CreateLogger<ServiceTargetsController>());
+            var barrier = shared is null ? null : new ReadBarrier(shared);
+            barrier?.Add("ecs", pipeline);
+            barrier?.Add("elb", elb.Pipeline);
+            barrier?.Add("autoscaling", ec2AutoScaling.Pipeline);
+            barrier?.Add("events", events.Pipeline);
+            barrier?.Add("application-autoscaling", autoScaling.Pipeline);
+            barrier?.Add("registry", registry.Pipeline);
+            app.Run(http => barrier is null
+                ? Route(http, options.DataDir, edge, queryEdge, restEdge, cborEdge, hub, metering, spot, distribution)
+                : SyncedAsync(http, barrier, () => Route(http, options.DataDir, edge, queryEdge, restEdge, cborEdge, hub, metering, spot, distribution)));
+            await using var targets = new ServiceTargetsController(pipeline, elb.Pipeline, feed, time, IdSource.Random, new ServiceTargetsOptions(), loggers.CreateLogger<ServiceTargetsController>()) { Leadership = leadership };
             plane.HealthChanged += (_, _) => targets.Wake();
             await app.StartAsync(stopping);
             feed.Start();
@@ -274,11 +297,11 @@ public static partial class BerthServer
                 ? new CommandLauncher(command, url, options.Region, root, TimeSpan.FromMinutes(5), loggers.CreateLogger<CommandLauncher>())
                 : new InProcessLauncher(options.DataDir, (spec, dir, token) => RunLocalAgentAsync(
                     options, root, url, time, loggers, spec.Cluster, dir, spec.InstanceType, (0, 0), token, (spec.CpuUnits, spec.MemoryMiB), spec.Attributes, spec.AvailabilityZone));
-            await using var provisioner = new GroupProvisioner(ec2AutoScaling.Pipeline, pipeline, launcher, time, options.AsgInterval, loggers.CreateLogger<GroupProvisioner>());
+            await using var provisioner = new GroupProvisioner(ec2AutoScaling.Pipeline, pipeline, launcher, time, options.AsgInterval, loggers.CreateLogger<GroupProvisioner>()) { Leadership = leadership };
             provisioner.Start();
-            await using var waitingTasks = new ProvisioningController(pipeline, time, options.AsgInterval, options.TaskProvisioningTimeout, loggers.CreateLogger<ProvisioningController>());
+            await using var waitingTasks = new ProvisioningController(pipeline, time, options.AsgInterval, options.TaskProvisioningTimeout, loggers.CreateLogger<ProvisioningController>()) { Leadership = leadership };
             waitingTasks.Start();
-            await using var managedScaling = new ManagedScalingController(pipeline, ec2AutoScaling.Pipeline, metricStore, time, options.MetricPeriod, loggers.CreateLogger<ManagedScalingController>());
+            await using var managedScaling = new ManagedScalingController(pipeline, ec2AutoScaling.Pipeline, metricStore, time, options.MetricPeriod, loggers.CreateLogger<ManagedScalingController>()) { Leadership = leadership };
             managedScaling.Start();
             await app.WaitForShutdownAsync(stopping);
             LogStopping(logger);
@@ -289,7 +312,7 @@ public static partial class BerthServer
         finally
         {
             // Drains commands already accepted so every acknowledged write is durable before exit.
-            await pipeline.DisposeAsync();
+            await ecsState.DisposeAsync();
             if (registry is not null)
             {
                 await registry.DisposeAsync();
@@ -402,6 +425,27 @@ public static partial class BerthServer
         }
 
         return AwsJsonEdge.WriteErrorAsync(http, 404, "UnknownOperationException", $"No operation at {http.Request.Method} {path}.");
+    }
+
+    // Several servers: every request but an agent's channel and the health check is served on state at least as new
+    // as the database's when it arrived (ReadBarrier). A database that cannot be reached answers 503, not a stale read.
+    private static async Task SyncedAsync(HttpContext http, ReadBarrier barrier, Func<Task> route)
+    {
+        var path = http.Request.Path.Value;
+        if (path is not ("/_berth/agent/v1/channel" or "/_berth/health"))
+        {
+            try
+            {
+                await barrier.WaitAsync(http.RequestAborted);
+            }
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException && !http.RequestAborted.IsCancellationRequested)
+            {
+                await AwsJsonEdge.WriteErrorAsync(http, 503, "ServiceUnavailableException", "The state database cannot be reached; try again.");
+                return;
+            }
+        }
+
+        await route();
     }
 
     // 503 with the reason while the data dir's file system has less than 1 MiB free: writes would fail.

@@ -1,3 +1,5 @@
+using Berth.Storage.Shared;
+
 namespace Berth.Server.Hosting;
 
 /// <summary>
@@ -9,8 +11,14 @@ public abstract class ControllerLoop : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Task? _loop;
 
+    /// <summary>
+    /// With several servers, the leadership of the controllers: the loop runs only in the terms this server leads (a
+    /// term that ends cancels it; the next one it wins runs it again), every write it makes fenced by the term.
+    /// </summary>
+    public ILeadership? Leadership { get; init; }
+
     /// <summary>Starts the loop.</summary>
-    public virtual void Start() => _loop = Task.Run(() => RunAsync(_stopping.Token));
+    public virtual void Start() => _loop = Task.Run(() => Leadership is { } leadership ? Leading.RunAsync(leadership, RunAsync, _stopping.Token) : RunAsync(_stopping.Token));
 
     /// <summary>Stops the loop and waits for it to end.</summary>
     public virtual async ValueTask DisposeAsync()

@@ -30,6 +30,15 @@ public sealed record ServerOptions
     /// <summary>Where state lives (SQLite file, generated credentials).</summary>
     public required string DataDir { get; init; }
 
+    /// <summary>The PostgreSQL database several servers share (<c>--database</c>); null: SQLite files in the data dir.</summary>
+    public string? Database { get; init; }
+
+    /// <summary>With <see cref="Database"/>: how long a server leads the controllers without renewing (<c>--leader-lease</c>).</summary>
+    public TimeSpan LeaderLease { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Where the registry keeps blobs (<c>--registry-blobs</c>); null: <c>DATA_DIR/registry</c>.</summary>
+    public string? RegistryBlobDir { get; init; }
+
     /// <summary>The account id that goes into ARNs.</summary>
     public string AccountId { get; init; } = DefaultAccountId;
 

@@ -86,6 +86,20 @@ public sealed partial class PostgresDatabase : IAsyncDisposable
         return new PostgresDocumentStore(Source, ns);
     }
 
+    /// <summary>The newest revision of every namespace, read in one query.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> HeadsAsync(CancellationToken cancellationToken)
+    {
+        await using var command = Source.CreateCommand("SELECT ns, revision FROM berth_heads");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var heads = new Dictionary<string, long>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            heads[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return heads;
+    }
+
     /// <summary>
     /// Calls <paramref name="changed"/> (from the listener's loop: it must only wake something) whenever another
     /// server commits to <paramref name="ns"/>, and after every reconnect of the listener, when commits may have been

@@ -26,7 +26,16 @@ public static class Leading
     {
         while (!cancellationToken.IsCancellationRequested)
         {
-            var lead = await leadership.WaitForLeadAsync(cancellationToken);
+            Lead lead;
+            try
+            {
+                lead = await leadership.WaitForLeadAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+
             using var term = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lead.Ended);
             using (Fencing.Enter(lead.Fence))
             {
@@ -34,9 +43,9 @@ public static class Leading
                 {
                     await work(term.Token);
                 }
-                catch (OperationCanceledException) when (lead.Ended.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+                catch (OperationCanceledException) when (term.IsCancellationRequested)
                 {
-                    // The term ended: wait for the next one.
+                    // The term ended (wait for the next one) or the work was stopped (the loop ends).
                 }
             }
         }

@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Berth.EndToEnd.Tests.Infrastructure;
+using Berth.EndToEnd.Tests.Tasks;
+using Berth.Tests.Shared;
+using Xunit.Abstractions;
+
+namespace Berth.EndToEnd.Tests.SeveralServers;
+
+/// <summary>
+/// Several <c>./berth server</c> processes on one real PostgreSQL (a cluster made by the test with initdb and pg_ctl):
+/// a write answered by one is read at once on another, revisions registered on both are gapless, the controllers run
+/// on one server at a time, and killing that server with SIGKILL mid-rollout lets another finish the rollout.
+/// </summary>
+public sealed class SeveralServersTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly string _runId = Guid.NewGuid().ToString("N")[..10];
+    private readonly List<TempDir> _dirs = [];
+    private readonly List<BerthServer> _servers = [];
+    private readonly List<EcsSession> _sessions = [];
+    private PostgresServer _postgres = null!;
+
+    /// <inheritdoc />
+    public async Task InitializeAsync() => _postgres = await PostgresServer.StartAsync();
+
+    /// <inheritdoc />
+    public async Task DisposeAsync()
+    {
+        foreach (var session in _sessions)
+        {
+            await session.DisposeAsync();
+        }
+
+        foreach (var server in _servers)
+        {
+            await server.DisposeAsync();
+        }
+
+        foreach (var dir in _dirs)
+        {
+            dir.Dispose();
+        }
+
+        await _postgres.DisposeAsync();
+    }
+
+    private async Task<BerthServer> ServerAsync(string database, params string[] more)
+    {
+        var dir = new TempDir("berth-e2e-ha-");
+        _dirs.Add(dir);
+        var server = await BerthServer.StartAsync(dir.Path, extraArguments: ["--no-local-agent", "--no-fargate", "--database", database, .. more]);
+        _servers.Add(server);
+        return server;
+    }
+
+    private EcsSession Session(BerthServer server)
+    {
+        var session = EcsSession.Start(server);
+        _sessions.Add(session);
+        return session;
+    }
+
+    private static bool Leads(BerthServer server) => server.Stdout.Contains("Leading controller group controllers", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task AWriteOnOneServerIsReadAtOnceOnAnotherAndRevisionsRegisteredOnBothAreGapless()
+    {
+        var database = await _postgres.CreateDatabaseAsync();
+        var a = await ServerAsync(database);
+        var b = await ServerAsync(database);
+
+        // The AWS CLI against each: a cluster created through one is described through the other with no wait.
+        for (var i = 0; i < 5; i++)
+        {
+            await Clients.AwsJsonAsync(a, "ecs", "create-cluster", "--cluster-name", $"web{i}");
+            var described = await Clients.AwsJsonAsync(b, "ecs", "describe-clusters", "--clusters", $"web{i}");
+            Assert.Equal("ACTIVE", (string?)described!["clusters"]![0]!["status"]);
+        }
+
+        // boto3 on both at once: 2 × 15 registrations of one family get revisions 1..30, each once.
+        var definition = new JsonObject
+        {
+            ["family"] = "shared",
+            ["containerDefinitions"] = new JsonArray(new JsonObject { ["name"] = "app", ["image"] = "busybox", ["memory"] = 64 }),
+        };
+        async Task<List<int>> RegisterAsync(EcsSession session)
+        {
+            var revisions = new List<int>();
+            for (var i = 0; i < 15; i++)
+            {
+                var registered = await session.OkAsync("register_task_definition", definition.DeepClone());
+                revisions.Add((int)registered["taskDefinition"]!["revision"]!);
+            }
+
+            return revisions;
+        }
+
+        var both = await Task.WhenAll(RegisterAsync(Session(a)), RegisterAsync(Session(b)));
+        Assert.Equal(Enumerable.Range(1, 30), both.SelectMany(r => r).Order());
+
+        // The registry's metadata is shared too: a repository created on one is described on the other.
+        await Clients.AwsJsonAsync(b, "ecr", "create-repository", "--repository-name", "shared-app");
+        var repositories = await Clients.AwsJsonAsync(a, "ecr", "describe-repositories", "--repository-names", "shared-app");
+        Assert.Equal("shared-app", (string?)repositories!["repositories"]![0]!["repositoryName"]);
+
+        // One of them runs the controllers.
+        await Poll.UntilAsync(() => Leads(a) || Leads(b), TimeSpan.FromSeconds(60), () => "no server leads the controllers");
+        Assert.False(Leads(a) && Leads(b), $"both lead:\n{a.Stdout}\n{b.Stdout}");
+    }
+
+    [Fact]
+    public async Task KillingTheLeadingServerMidRolloutLetsAnotherFinishItWithNoDuplicateTask()
+    {
+        await using var image = await TestImage.BuildAsync("ha-" + _runId);
+        var database = await _postgres.CreateDatabaseAsync();
+        var leader = await ServerAsync(database, "--leader-lease", "3");
+        await Poll.UntilAsync(() => Leads(leader), TimeSpan.FromSeconds(60), () => $"the first server never led:\n{leader.Stdout}");
+        var follower = await ServerAsync(database, "--leader-lease", "3", "--service-resync", "1");
+        var ecs = Session(follower);
+        await ecs.OkAsync("create_cluster", new JsonObject { ["clusterName"] = "ha" });
+
+        // The agent is connected to the follower, which outlives the leader.
+        var agentDir = new TempDir("berth-e2e-ha-agent-");
+        _dirs.Add(agentDir);
+        await using var agent = await BerthAgent.StartAsync(follower, "ha", agentDir.Path);
+        var instance = agent.ContainerInstanceArn!;
+        try
+        {
+            JsonObject Definition(string version) => new()
+            {
+                ["family"] = "ha-app",
+                ["containerDefinitions"] = new JsonArray(new JsonObject
+                {
+                    ["name"] = "app",
+                    ["image"] = image.Name,
+                    ["memory"] = 32,
+                    ["command"] = new JsonArray("sleep", "3600"),
+                    ["environment"] = new JsonArray(new JsonObject { ["name"] = "VERSION", ["value"] = version }),
+                    ["dockerLabels"] = new JsonObject { ["berth.e2e.run"] = _runId },
+                }),
+            };
+            var first = (string)(await ecs.OkAsync("register_task_definition", Definition("1")))["taskDefinition"]!["taskDefinitionArn"]!;
+            var second = (string)(await ecs.OkAsync("register_task_definition", Definition("2")))["taskDefinition"]!["taskDefinitionArn"]!;
+            await ecs.OkAsync("create_service", new JsonObject
+            {
+                ["cluster"] = "ha",
+                ["serviceName"] = "web",
+                ["taskDefinition"] = first,
+                ["desiredCount"] = 2,
+                ["deploymentConfiguration"] = new JsonObject { ["minimumHealthyPercent"] = 50, ["maximumPercent"] = 100 },
+            });
+            await WaitServiceAsync(ecs, first, TimeSpan.FromSeconds(120));
+
+            // The rollout begins on the leader's controller; the leader dies with it under way.
+            await ecs.OkAsync("update_service", new JsonObject { ["cluster"] = "ha", ["service"] = "web", ["taskDefinition"] = second });
+            var killed = Stopwatch.StartNew();
+            await leader.KillAsync();
+            await Poll.UntilAsync(() => Leads(follower), TimeSpan.FromSeconds(60), () => $"the follower never took over:\n{follower.Stdout}");
+            output.WriteLine($"failover: the follower led {killed.Elapsed.TotalSeconds:F1} s after the leader's SIGKILL (lease 3 s)");
+
+            await WaitServiceAsync(ecs, second, TimeSpan.FromSeconds(120));
+
+            // No duplicate: two tasks of each revision were ever started, and two run now, both of the new one.
+            var listed = new List<string>();
+            foreach (var status in new[] { "RUNNING", "STOPPED" })
+            {
+                var arns = (await ecs.OkAsync("list_tasks", new JsonObject { ["cluster"] = "ha", ["serviceName"] = "web", ["desiredStatus"] = status }))["taskArns"]!.AsArray();
+                listed.AddRange(arns.Select(t => (string)t!));
+            }
+
+            var tasks = (await ecs.OkAsync("describe_tasks", new JsonObject { ["cluster"] = "ha", ["tasks"] = new JsonArray([.. listed.Select(t => (JsonNode)t)]) }))["tasks"]!.AsArray();
+            Assert.Equal(2, tasks.Count(t => (string?)t!["taskDefinitionArn"] == first));
+            Assert.Equal(2, tasks.Count(t => (string?)t!["taskDefinitionArn"] == second));
+            Assert.Equal(2, tasks.Count(t => (string?)t!["lastStatus"] == "RUNNING"));
+        }
+        finally
+        {
+            await TaskTestKit.RemoveLeftoversAsync([instance], _runId);
+        }
+    }
+
+    // Until the service has one deployment, COMPLETED, of that definition, with its two tasks running.
+    private static async Task WaitServiceAsync(EcsSession ecs, string definition, TimeSpan timeout)
+    {
+        JsonNode? last = null;
+        await Poll.UntilAsync(
+            async () =>
+            {
+                last = (await ecs.OkAsync("describe_services", new JsonObject { ["cluster"] = "ha", ["services"] = new JsonArray("web") }))["services"]![0]!;
+                var deployments = last["deployments"]!.AsArray();
+                return deployments.Count == 1
+                    && (string?)deployments[0]!["taskDefinition"] == definition
+                    && (string?)deployments[0]!["rolloutState"] == "COMPLETED"
+                    && (int)last["runningCount"]! == 2;
+            },
+            timeout,
+            () => $"the service did not settle on {definition}: {last?.ToJsonString()}");
+    }
+}
