@@ -33,7 +33,7 @@ static async Task<int> RunAgentAsync(AgentSettings settings, CancellationToken c
     using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
     using var docker = new DockerClient(options.DockerHost, settings.DockerTimeouts);
     using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-    var ecs = new EcsClient(http, options.Endpoint, options.Region, options.Credential, TimeProvider.System);
+    var ecs = new EcsClient(http, options.Servers ?? options.Endpoint, options.Region, options.Credential, TimeProvider.System);
     try
     {
         await new AgentRuntime(options, docker, ecs, TimeProvider.System, loggers.CreateLogger<AgentRuntime>()).RunAsync(cancellation);

@@ -11,13 +11,13 @@ namespace Berth.Agent.Client;
 /// error answer into its own exception type.
 /// </summary>
 /// <param name="http">The HTTP client.</param>
-/// <param name="endpoint">Berth's base address.</param>
+/// <param name="endpoints">Berth's base addresses (the current one, the others when it cannot be reached).</param>
 /// <param name="region">The region calls are signed for.</param>
 /// <param name="signingName">The SigV4 service name (<c>ecs</c>, <c>logs</c>).</param>
 /// <param name="credential">The signing credential.</param>
 /// <param name="time">The clock signatures are dated by.</param>
 /// <param name="error">Makes the exception of an error answer from its HTTP status, <c>__type</c> and message.</param>
-public sealed class AwsJsonClient(HttpClient http, Uri endpoint, string region, string signingName, SigningCredential credential, TimeProvider time, Func<int, string, string, Exception> error)
+public sealed class AwsJsonClient(HttpClient http, ServerEndpoints endpoints, string region, string signingName, SigningCredential credential, TimeProvider time, Func<int, string, string, Exception> error)
 {
     private const string JsonContentType = "application/x-amz-json-1.1";
 
@@ -31,11 +31,12 @@ public sealed class AwsJsonClient(HttpClient http, Uri endpoint, string region, 
     /// <summary>Calls the operation <paramref name="target"/> with an input already serialized to <paramref name="body"/>.</summary>
     public async Task<TOut> CallAsync<TOut>(string target, ReadOnlyMemory<byte> body, JsonTypeInfo<TOut> outputInfo, CancellationToken cancellationToken)
     {
+        var endpoint = endpoints.Current;
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new ReadOnlyMemoryContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue(JsonContentType);
-        Sign(request, "/", string.Empty, [new("X-Amz-Target", target), new("Content-Type", JsonContentType)], body.Span);
+        Sign(request, endpoint, "/", string.Empty, [new("X-Amz-Target", target), new("Content-Type", JsonContentType)], body.Span);
         request.Headers.TryAddWithoutValidation("X-Amz-Target", target);
-        using var response = await http.SendAsync(request, cancellationToken);
+        using var response = await SendAsync(endpoint, request, HttpCompletionOption.ResponseContentRead, cancellationToken);
         var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
@@ -48,9 +49,10 @@ public sealed class AwsJsonClient(HttpClient http, Uri endpoint, string region, 
     /// <summary>A signed GET of <paramref name="path"/>?<paramref name="query"/>, its response returned once the headers are in.</summary>
     public async Task<HttpResponseMessage> GetAsync(string path, string query, HttpCompletionOption completion, CancellationToken cancellationToken)
     {
+        var endpoint = endpoints.Current;
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(endpoint, query.Length == 0 ? path : path + "?" + query));
-        Sign(request, path, query, [], []);
-        var response = await http.SendAsync(request, completion, cancellationToken);
+        Sign(request, endpoint, path, query, [], []);
+        var response = await SendAsync(endpoint, request, completion, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
             using (response)
@@ -65,9 +67,10 @@ public sealed class AwsJsonClient(HttpClient http, Uri endpoint, string region, 
     /// <summary>A signed POST without a body of <paramref name="path"/>?<paramref name="query"/> (one of the server's own endpoints); the body as text.</summary>
     public async Task<string> PostAsync(string path, string query, CancellationToken cancellationToken)
     {
+        var endpoint = endpoints.Current;
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint, query.Length == 0 ? path : path + "?" + query)) { Content = new ByteArrayContent([]) };
-        Sign(request, path, query, [], []);
-        using var response = await http.SendAsync(request, cancellationToken);
+        Sign(request, endpoint, path, query, [], []);
+        using var response = await SendAsync(endpoint, request, HttpCompletionOption.ResponseContentRead, cancellationToken);
         var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
@@ -77,7 +80,30 @@ public sealed class AwsJsonClient(HttpClient http, Uri endpoint, string region, 
         return System.Text.Encoding.UTF8.GetString(bytes);
     }
 
-    private void Sign(HttpRequestMessage request, string path, string query, List<KeyValuePair<string, string>> headers, ReadOnlySpan<byte> body)
+    // A server that cannot be reached, or answers 503 (its database is away), hands later calls to the next server;
+    // the caller's retry goes there.
+    private async Task<HttpResponseMessage> SendAsync(Uri endpoint, HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(request, completion, cancellationToken);
+        }
+        catch (HttpRequestException)
+        {
+            endpoints.Failed(endpoint);
+            throw;
+        }
+
+        if (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable)
+        {
+            endpoints.Failed(endpoint);
+        }
+
+        return response;
+    }
+
+    private void Sign(HttpRequestMessage request, Uri endpoint, string path, string query, List<KeyValuePair<string, string>> headers, ReadOnlySpan<byte> body)
     {
         headers.Add(new("Host", endpoint.Authority));
         foreach (var (name, value) in SigV4Signer.SignHeaders(request.Method.Method, path, query, headers, body, region, signingName, credential, time.GetUtcNow()))

@@ -20,7 +20,7 @@ public sealed class EcsClientException(int status, string errorType, string mess
 /// The agent's ECS client: AWS JSON 1.1 calls signed with SigV4, exactly as the AWS SDKs make them,
 /// and the agent channel (a signed GET whose body is a stream of newline-delimited JSON messages).
 /// </summary>
-public sealed class EcsClient(HttpClient http, Uri endpoint, string region, SigningCredential credential, TimeProvider time)
+public sealed class EcsClient(HttpClient http, ServerEndpoints endpoint, string region, SigningCredential credential, TimeProvider time)
 {
     private readonly AwsJsonClient _client = new(http, endpoint, region, "ecs", credential, time, (status, type, message) => new EcsClientException(status, type, message));
 

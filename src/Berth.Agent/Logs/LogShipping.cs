@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Berth.Agent.Client;
 using Berth.Docker;
 using Berth.Protocol.Auth;
 using Microsoft.Extensions.Logging;
@@ -13,7 +14,7 @@ namespace Berth.Agent.Logs;
 public sealed class LogShipping
 {
     private readonly IDockerEngine _docker;
-    private readonly Uri _endpoint;
+    private readonly ServerEndpoints _endpoint;
     private readonly string _defaultRegion;
     private readonly SigningCredential _credential;
     private readonly TimeProvider _time;
@@ -26,7 +27,7 @@ public sealed class LogShipping
     private readonly ConcurrentDictionary<string, (string TaskArn, LogShipper Shipper)> _shippers = new(StringComparer.Ordinal);
 
     /// <summary>Creates the driver for an agent signing with <paramref name="credential"/> against <paramref name="endpoint"/>.</summary>
-    public LogShipping(IDockerEngine docker, Uri endpoint, string defaultRegion, SigningCredential credential, string dataDir, TimeProvider time, ILogger logger, TimeSpan? multilineFlush = null)
+    public LogShipping(IDockerEngine docker, ServerEndpoints endpoint, string defaultRegion, SigningCredential credential, string dataDir, TimeProvider time, ILogger logger, TimeSpan? multilineFlush = null)
     {
         _docker = docker;
         _endpoint = endpoint;

@@ -18,7 +18,7 @@ public sealed class LogsClientException(int status, string errorType, string mes
 }
 
 /// <summary>The agent's CloudWatch Logs client: AWS JSON 1.1 calls signed with SigV4 for service <c>logs</c>, as the SDKs make them.</summary>
-public sealed class LogsClient(HttpClient http, Uri endpoint, string region, SigningCredential credential, TimeProvider time)
+public sealed class LogsClient(HttpClient http, ServerEndpoints endpoint, string region, SigningCredential credential, TimeProvider time)
 {
     private static readonly WireJsonContext Json = WireJsonContext.Default;
 

@@ -12,6 +12,12 @@ public sealed record AgentOptions
     /// <summary>The Berth server, e.g. <c>http://127.0.0.1:4580</c>.</summary>
     public required Uri Endpoint { get; init; }
 
+    /// <summary>
+    /// Every server the agent may use (several servers sharing one database), <see cref="Endpoint"/> first; the agent
+    /// moves to the next when its server cannot be reached. Just <see cref="Endpoint"/> when not set.
+    /// </summary>
+    public Berth.Agent.Client.ServerEndpoints? Servers { get; init; }
+
     /// <summary>The region the agent's requests are signed for.</summary>
     public required string Region { get; init; }
 

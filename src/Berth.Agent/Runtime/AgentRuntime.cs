@@ -35,7 +35,7 @@ public sealed partial class AgentRuntime(AgentOptions options, IDockerEngine doc
     private readonly Random _random = random ?? Random.Shared;
 
     // The awslogs driver: one shipper per container, checkpoints in the data dir.
-    private readonly Logs.LogShipping _logs = new(docker, options.Endpoint, options.Region, options.Credential, options.DataDir, time, logger, options.LogsMultilineFlush);
+    private readonly Logs.LogShipping _logs = new(docker, options.Servers ?? options.Endpoint, options.Region, options.Credential, options.DataDir, time, logger, options.LogsMultilineFlush);
     private readonly ConcurrentDictionary<string, TaskActor> _actors = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _finished = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskReporter> _reporters = new(StringComparer.Ordinal);

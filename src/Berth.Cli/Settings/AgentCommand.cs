@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Berth.Agent.Client;
 using Berth.Agent.Runtime;
 using Berth.Docker;
 using Berth.Protocol.Auth;
@@ -14,7 +15,7 @@ internal sealed class AgentCommand
 {
     private readonly BerthEnvironment _environment;
     private readonly Option<string> _cluster = Flags.Text("--cluster", "default", "NAME", "Cluster to register in (default: default).");
-    private readonly Option<Uri> _endpoint = Flags.Url("--endpoint", new Uri($"http://127.0.0.1:{ServerOptions.DefaultPort}"), $"The Berth server (default http://127.0.0.1:{ServerOptions.DefaultPort}).");
+    private readonly Option<Uri[]> _endpoint = Flags.Urls("--endpoint", new Uri($"http://127.0.0.1:{ServerOptions.DefaultPort}"), $"The Berth server, or several sharing one database, comma-separated: the agent moves to the next when its server cannot be reached (default http://127.0.0.1:{ServerOptions.DefaultPort}).");
     private readonly Option<string> _dataDir = Flags.Text("--data-dir", null, "DIR", "The agent's state directory; the same directory is the same container instance.");
     private readonly Option<string> _zone = Flags.Text("--availability-zone", "local-1a", "ZONE", "The ecs.availability-zone attribute (default local-1a).");
     private readonly Option<string> _instanceType = Flags.Text("--instance-type", "berth.local", "TYPE", "The ecs.instance-type attribute (default berth.local).");
@@ -79,7 +80,8 @@ internal sealed class AgentCommand
         var options = new AgentOptions
         {
             Cluster = parse.GetValue(_cluster)!,
-            Endpoint = parse.GetValue(_endpoint)!,
+            Endpoint = parse.GetValue(_endpoint)![0],
+            Servers = new ServerEndpoints(parse.GetValue(_endpoint)!),
             Region = region,
             Credential = new SigningCredential(key, secret, _environment.AwsSessionToken, null, "agent"),
             DataDir = dataDir!,

@@ -148,6 +148,31 @@ internal static class Flags
         },
     };
 
+    /// <summary>One or more http(s) URLs, comma-separated.</summary>
+    public static Option<Uri[]> Urls(string name, Uri defaultValue, string description) => new(name)
+    {
+        Description = description,
+        HelpName = "URL[,URL...]",
+        DefaultValueFactory = _ => [defaultValue],
+        CustomParser = result =>
+        {
+            var text = Single(result);
+            var urls = new List<Uri>();
+            foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+            {
+                if (!Uri.TryCreate(part, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+                {
+                    result.AddError($"{name} must be http:// or https:// URLs separated by commas (got '{part}').");
+                    return [defaultValue];
+                }
+
+                urls.Add(url);
+            }
+
+            return [.. urls];
+        },
+    };
+
     /// <summary>A non-empty text value.</summary>
     public static Option<string> Text(string name, string? defaultValue, string helpName, string description)
     {

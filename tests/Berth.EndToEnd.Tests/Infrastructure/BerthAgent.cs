@@ -43,7 +43,7 @@ public sealed partial class BerthAgent : IAsyncDisposable
     /// Starts <c>./berth agent --cluster C --endpoint E --data-dir D [--attribute k=v]... [--availability-zone Z]</c>
     /// and waits until it logs its registration.
     /// </summary>
-    public static async Task<BerthAgent> StartAsync(BerthServer server, string cluster, string dataDir, IEnumerable<string>? attributes = null, string? availabilityZone = null)
+    public static async Task<BerthAgent> StartAsync(BerthServer server, string cluster, string dataDir, IEnumerable<string>? attributes = null, string? availabilityZone = null, string? endpoints = null)
     {
         var start = new ProcessStartInfo(Repo.Launcher)
         {
@@ -56,7 +56,7 @@ public sealed partial class BerthAgent : IAsyncDisposable
         start.ArgumentList.Add("--cluster");
         start.ArgumentList.Add(cluster);
         start.ArgumentList.Add("--endpoint");
-        start.ArgumentList.Add(server.Endpoint);
+        start.ArgumentList.Add(endpoints ?? server.Endpoint);
         start.ArgumentList.Add("--data-dir");
         start.ArgumentList.Add(dataDir);
         foreach (var attribute in attributes ?? [])

@@ -10,7 +10,8 @@ namespace Berth.EndToEnd.Tests.SeveralServers;
 /// <summary>
 /// Several <c>./berth server</c> processes on one real PostgreSQL (a cluster made by the test with initdb and pg_ctl):
 /// a write answered by one is read at once on another, revisions registered on both are gapless, the controllers run
-/// on one server at a time, and killing that server with SIGKILL mid-rollout lets another finish the rollout.
+/// on one server at a time, and killing that server with SIGKILL mid-rollout lets another finish the rollout while the
+/// agent moves over to it.
 /// </summary>
 public sealed class SeveralServersTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -119,10 +120,10 @@ public sealed class SeveralServersTests(ITestOutputHelper output) : IAsyncLifeti
         var ecs = Session(follower);
         await ecs.OkAsync("create_cluster", new JsonObject { ["clusterName"] = "ha" });
 
-        // The agent is connected to the follower, which outlives the leader.
+        // The agent starts on the leader and knows the follower too: when the leader goes, it moves there.
         var agentDir = new TempDir("berth-e2e-ha-agent-");
         _dirs.Add(agentDir);
-        await using var agent = await BerthAgent.StartAsync(follower, "ha", agentDir.Path);
+        await using var agent = await BerthAgent.StartAsync(leader, "ha", agentDir.Path, endpoints: $"{leader.Endpoint},{follower.Endpoint}");
         var instance = agent.ContainerInstanceArn!;
         try
         {
@@ -159,6 +160,8 @@ public sealed class SeveralServersTests(ITestOutputHelper output) : IAsyncLifeti
             output.WriteLine($"failover: the follower led {killed.Elapsed.TotalSeconds:F1} s after the leader's SIGKILL (lease 3 s)");
 
             await WaitServiceAsync(ecs, second, TimeSpan.FromSeconds(120));
+            var connected = await ecs.InstanceAsync("ha", instance);
+            Assert.True((bool)connected["agentConnected"]!, connected.ToJsonString());
 
             // No duplicate: two tasks of each revision were ever started, and two run now, both of the new one.
             var listed = new List<string>();
