@@ -111,6 +111,12 @@ public sealed class BerthServer : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
+        if (SharedPostgres.Enabled && !start.ArgumentList.Contains("--database"))
+        {
+            start.ArgumentList.Add("--database");
+            start.ArgumentList.Add(await SharedPostgres.DatabaseAsync(dataDir));
+        }
+
         foreach (var name in start.Environment.Keys.ToList())
         {
             // The test host's MSBuild/VSTest variables must not leak into the launcher's own build.
