@@ -58,6 +58,16 @@ public sealed partial class PostgresDatabase : IAsyncDisposable
     {
         var builder = new NpgsqlDataSourceBuilder(ConnectionStrings.ToNpgsql(connectionString));
         builder.ConnectionStringBuilder.ApplicationName ??= "berth";
+
+        // The same few statements run on every commit: prepared once per connection, not parsed and planned each time.
+        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
+        }
+
+        // Berth leaves no session state on a pooled connection (the listener keeps its own until it is disposed), so
+        // the reset each return to the pool would send, and the prepared statements it would drop, are not needed.
+        builder.ConnectionStringBuilder.NoResetOnClose = true;
         var source = builder.Build();
         try
         {
