@@ -36,6 +36,10 @@ public sealed class OptionsValidationTests : IDisposable
         { ["server", "--task-provisioning-timeout", "soon"], [], "berth server: --task-provisioning-timeout must be a number of seconds from 0.01 to 2147483 (got 'soon')." },
         { ["server", "--registry-upload-expiry", "0.5"], [], "berth server: --registry-upload-expiry must be a number of seconds from 1 to 2147483 (got '0.5')." },
         { ["server", "--registry-upload-expiry", "never"], [], "berth server: --registry-upload-expiry must be a number of seconds from 1 to 2147483 (got 'never')." },
+        { ["server", "--database", "mysql://db/berth"], [], "berth server: --database: not a PostgreSQL URL or connection string: Format of the initialization string does not conform to specification starting at index 0." },
+        { ["server", "--database", "postgres://db/berth?port=x"], [], "berth server: --database: the URL's parameter 'port' is not valid: The input string 'x' was not in a correct format." },
+        { ["server", "--leader-lease", "0.5"], [], "berth server: --leader-lease must be a number of seconds from 1 to 3600 (got '0.5')." },
+        { ["agent", "--data-dir", "{home}/agent", "--endpoint", "http://a:4580,ftp://b"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth agent: --endpoint must be http:// or https:// URLs separated by commas (got 'ftp://b')." },
         { ["server", "--registry-max-uploads", "0"], [], "berth server: --registry-max-uploads must be a whole number from 1 to 100000 (got '0')." },
         { ["server", "--registry-max-uploads", "many"], [], "berth server: --registry-max-uploads must be a whole number from 1 to 100000 (got 'many')." },
         { ["spot", "interrupt", "--count", "0"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth spot interrupt: --count must be a whole number from 1 to 1000 (got '0')." },
@@ -72,7 +76,7 @@ public sealed class OptionsValidationTests : IDisposable
         { ["agent", "--data-dir", "{home}/agent"], [], "berth agent: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the server's credentials)." },
         { ["agent"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth agent: Option '--data-dir' is required." },
         { ["agent", "--data-dir", "{file}"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth agent: data dir '{file}' cannot be used: The file '{file}' already exists." },
-        { ["agent", "--data-dir", "{home}/agent", "--endpoint", "127.0.0.1:4580"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth agent: --endpoint must be an http:// or https:// URL (got '127.0.0.1:4580')." },
+        { ["agent", "--data-dir", "{home}/agent", "--endpoint", "127.0.0.1:4580"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth agent: --endpoint must be http:// or https:// URLs separated by commas (got '127.0.0.1:4580')." },
         { ["agent", "--data-dir", "{home}/agent", "--attribute", "=x"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth agent: --attribute must be NAME=VALUE or NAME (got '=x')." },
         { ["agent", "--data-dir", "{home}/agent", "--docker-timeout", "start-container=0"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth agent: --docker-timeout start-container must be a number of seconds above 0 and at most 2147483, or infinite (got '0')." },
         { ["metering", "--data-dir", "{home}/nothing-here"], [], "berth metering: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or point --data-dir at the server's data dir." },
@@ -258,6 +262,18 @@ public sealed class OptionsValidationTests : IDisposable
         Assert.Equal((TimeSpan.FromSeconds(30), 5), (run.Server!.RegistryUploadExpiry, run.Server.RegistryMaxUploads));
         var defaults = await RunAsync(["server", "--data-dir", "{home}/d"], []);
         Assert.Equal((TimeSpan.FromHours(1), 100), (defaults.Server!.RegistryUploadExpiry, defaults.Server.RegistryMaxUploads));
+    }
+
+    [Fact]
+    public async Task Server_takes_the_database_from_the_flag_else_the_environment_and_the_lease()
+    {
+        var flagged = await RunAsync(["server", "--data-dir", "{home}/s", "--database", "postgres://berth@db/berth", "--leader-lease", "5", "--registry-blobs", "/mnt/blobs"], ["BERTH_DATABASE_URL=postgres://other/x"]);
+        Assert.Equal(0, flagged.ExitCode);
+        Assert.Equal(("postgres://berth@db/berth", TimeSpan.FromSeconds(5), "/mnt/blobs"), (flagged.Server!.Database, flagged.Server.LeaderLease, flagged.Server.RegistryBlobDir));
+        var fromEnvironment = await RunAsync(["server", "--data-dir", "{home}/e"], ["BERTH_DATABASE_URL=postgres://other/x"]);
+        Assert.Equal("postgres://other/x", fromEnvironment.Server!.Database);
+        var defaults = await RunAsync(["server", "--data-dir", "{home}/d"], []);
+        Assert.Equal(((string?)null, TimeSpan.FromSeconds(15), (string?)null), (defaults.Server!.Database, defaults.Server.LeaderLease, defaults.Server.RegistryBlobDir));
     }
 
     [Fact]
