@@ -119,6 +119,7 @@ public sealed class ConsoleUnitTests
 
         Assert.Equal(200, ClusterPage.Render(state, Scope, "web").Status);
         Assert.Equal(404, ClusterPage.Render(state, Scope, "nope").Status);
+        Assert.Throws<Berth.Protocol.Errors.AwsException>(() => ClusterPage.Render(state, Scope, "not a name"));
         Assert.Equal(404, TaskPage.Render(state, Scope, "web", "0123456789abcdef", null, "token").Status);
         Assert.Equal(404, TaskPage.Render(state, Scope, "nope", "0123456789abcdef", null, "token").Status);
     }

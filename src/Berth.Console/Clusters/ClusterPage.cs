@@ -16,9 +16,15 @@ public static class ClusterPage
     /// <summary>How many tasks a cluster page lists (the newest first).</summary>
     public const int TaskLimit = 200;
 
-    /// <summary>The cluster of that name in the console's region (ACTIVE or INACTIVE), or null.</summary>
+    /// <summary>
+    /// The cluster of that name in the console's region (ACTIVE or INACTIVE), or null. A name no cluster could have is
+    /// the API's InvalidParameterException (a 400 page), as DescribeClusters would refuse it.
+    /// </summary>
     public static ClusterRecord? Find(EcsState state, Scope scope, string name)
-        => state.Clusters.TryGetValue(EcsArnOf(scope, name), out var cluster) ? cluster : null;
+    {
+        ClusterRules.ValidateName(name);
+        return state.Clusters.TryGetValue(EcsArnOf(scope, name), out var cluster) ? cluster : null;
+    }
 
     /// <summary>The page; 404 for a cluster that does not exist.</summary>
     public static Page Render(EcsState state, Scope scope, string name)

@@ -72,7 +72,9 @@ public sealed partial class ConsoleEndpoint : IDisposable
         response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
         response.Headers.XContentTypeOptions = "nosniff";
         response.Headers.XFrameOptions = "DENY";
-        response.Headers["Referrer-Policy"] = "no-referrer";
+        // Not no-referrer: under it Chromium sends "Origin: null" with the console's own form posts, which the origin
+        // check below would refuse. same-origin still sends nothing to other sites.
+        response.Headers["Referrer-Policy"] = "same-origin";
         response.Headers.CacheControl = "no-store";
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {

@@ -146,7 +146,7 @@ public static class TaskDefinitionsPage
             <button type="submit">Register new revision</button>
             </form>
             <h2>JSON</h2>
-            <pre class="json" aria-label="Task definition JSON">{Indented(JsonSerializer.SerializeToNode(definition, WireJsonContext.Default.TaskDefinition)!)}</pre>
+            <pre class="json" aria-label="Registered JSON">{Indented(JsonSerializer.SerializeToNode(definition, WireJsonContext.Default.TaskDefinition)!)}</pre>
             """));
     }
 
