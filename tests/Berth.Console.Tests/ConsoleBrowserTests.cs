@@ -38,6 +38,9 @@ public sealed class ConsoleBrowserFixture : IAsyncLifetime
         var image = TestImage.BuildAsync("console-" + Guid.NewGuid().ToString("N")[..10]);
         Server = await BerthServer.StartAsync(_dataDir.Path, extraArguments: ["--no-fargate"]);
         _playwright = await Playwright.CreateAsync();
+
+        // A task starting on the shared machine can take longer than Playwright's 5 s default for expectations.
+        Assertions.SetDefaultExpectTimeout(30_000);
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = ChromiumPath,
@@ -233,6 +236,37 @@ public sealed class ConsoleBrowserTests(ConsoleBrowserFixture fixture) : IClassF
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Task definition console-edit:2" })).ToBeVisibleAsync();
         var described = await Clients.AwsJsonAsync(Server, "ecs", "describe-task-definition", "--task-definition", "console-edit:2");
         Assert.Equal(96, (int)described!["taskDefinition"]!["containerDefinitions"]![0]!["memory"]!);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_services_page_follows_its_running_count_live_while_the_desired_count_set_there_scales_it()
+    {
+        await RegisterAsync("console-svc", "trap 'exit 0' TERM; while true; do sleep 1; done");
+        await Clients.AwsJsonAsync(Server, "ecs", "create-service", "--cluster", "default", "--service-name", "console-web", "--task-definition", "console-svc", "--desired-count", "1");
+        var page = await fixture.NewPageAsync();
+        await fixture.SignInAsync(page, "/console/clusters/default/services/console-web");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Service console-web" })).ToBeVisibleAsync();
+
+        // No reload: the running count changes on the page as the scheduler starts the task.
+        await Assertions.Expect(page.Locator("#service-running")).ToHaveTextAsync("1");
+        await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = "Deployments" })).ToContainTextAsync("PRIMARY");
+
+        // The desired count set on the page goes through UpdateService; the page follows to two running tasks.
+        await page.GetByLabel("Desired tasks").FillAsync("2");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Update desired count" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#service-desired")).ToHaveTextAsync("2");
+        await Assertions.Expect(page.Locator("#service-running")).ToHaveTextAsync("2");
+        await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = "Tasks" }).Locator("tbody tr")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("ul.events")).ToContainTextAsync("has reached a steady state");
+        await fixture.ShotAsync(page, "service");
+        var described = await Clients.AwsJsonAsync(Server, "ecs", "describe-services", "--cluster", "default", "--services", "console-web");
+        Assert.Equal(2, (int)described!["services"]![0]!["desiredCount"]!);
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "default" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = "Services" })).ToContainTextAsync("console-web");
+        await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = "Container instances" })).ToContainTextAsync("ACTIVE");
+        await fixture.ShotAsync(page, "cluster");
         await page.Context.CloseAsync();
     }
 

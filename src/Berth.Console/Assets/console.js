@@ -16,6 +16,11 @@
       again = true;
       return;
     }
+    // Never swap a form out from under someone typing in it; the next change refreshes.
+    const active = document.activeElement;
+    if (active && main.contains(active) && (active.tagName === 'INPUT' || active.tagName === 'TEXTAREA')) {
+      return;
+    }
     busy = true;
     try {
       const response = await fetch(location.href, { credentials: 'same-origin', headers: { 'Accept': 'text/html' } });

@@ -192,7 +192,8 @@ public sealed partial class ConsoleEndpoint : IDisposable
         {
             ([] or ["clusters"], false) => ClustersPage.Render(state, scope),
             (["clusters", var cluster], false) => ClusterPage.Render(state, scope, cluster),
-            (["clusters", var cluster, "services", var service], false) => ServicePage.Render(state, scope, cluster, service),
+            (["clusters", var cluster, "services", var service], false) => ServicePage.Render(state, scope, cluster, service, _sessions.CsrfToken(request.Session)),
+            (["clusters", var cluster, "services", var service, "update"], true) => await ServicePage.UpdateAsync(_sources, request, cluster, service, _sessions.CsrfToken(request.Session)),
             (["clusters", var cluster, "tasks", var task], false) => TaskPage.Render(state, scope, cluster, task, _sources.Logs, _sessions.CsrfToken(request.Session)),
             (["clusters", var cluster, "tasks", var task, "stop"], true) => await TaskPage.StopAsync(_sources, request, cluster, task),
             (["task-definitions"], false) => TaskDefinitionsPage.Families(state, scope),
@@ -254,12 +255,15 @@ public sealed partial class ConsoleEndpoint : IDisposable
         await response.Body.FlushAsync(stop.Token);
         try
         {
+            // Taken before each event is sent: a commit made while the event is on its way or during the pause after it
+            // completes this one, so the next round sends again at once instead of missing it.
+            var changed = Volatile.Read(ref _changed).Task;
             while (!stop.IsCancellationRequested)
             {
-                var changed = Volatile.Read(ref _changed).Task;
                 var beat = Task.Delay(TimeSpan.FromSeconds(20), _sources.Time, stop.Token);
                 if (await Task.WhenAny(changed, beat) == changed)
                 {
+                    changed = Volatile.Read(ref _changed).Task;
                     await response.WriteAsync("event: changed\ndata: state\n\n", stop.Token);
                     await response.Body.FlushAsync(stop.Token);
                     await Task.Delay(TimeSpan.FromSeconds(1), _sources.Time, stop.Token);

@@ -30,6 +30,9 @@ public static class Links
     /// <summary>A service of a cluster.</summary>
     public static string Service(string cluster, string service) => $"{Cluster(cluster)}/services/{Segment(service)}";
 
+    /// <summary>A service's update action (desired count, force a new deployment).</summary>
+    public static string UpdateService(string cluster, string service) => Service(cluster, service) + "/update";
+
     /// <summary>A task of a cluster, by its ID.</summary>
     public static string Task(string cluster, string taskId) => $"{Cluster(cluster)}/tasks/{Segment(taskId)}";
 

@@ -1,9 +1,13 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
 using Berth.Ecs.Arns;
 using Berth.Ecs.Model;
 using Berth.Ecs.Services;
 using Berth.Ecs.State;
 using Berth.Ecs.Tasks;
+using Berth.Protocol.Errors;
 using Berth.WebConsole.Clusters;
+using Berth.WebConsole.Hosting;
 using Berth.WebConsole.Html;
 using Berth.WebConsole.Tasks;
 
@@ -16,7 +20,7 @@ public static class ServicePage
     public const int EventLimit = 100;
 
     /// <summary>The page; 404 for an unknown cluster or service.</summary>
-    public static Page Render(EcsState state, Scope scope, string clusterName, string serviceName)
+    public static Page Render(EcsState state, Scope scope, string clusterName, string serviceName, string csrf, string? error = null)
     {
         if (ClusterPage.Find(state, scope, clusterName) is not { } cluster)
         {
@@ -39,6 +43,8 @@ public static class ServicePage
         var body = Markup.Of($"""
             <nav aria-label="Breadcrumb" class="crumbs"><a href="{Links.Clusters}">Clusters</a> / <a href="{Links.Cluster(clusterName)}">{clusterName}</a> / service</nav>
             <h1>Service {service.ServiceName} {Badges.Of(service.Status)}</h1>
+            {(error is null ? Markup.Empty : Markup.Of($"<p class=\"error\" role=\"alert\" id=\"service-error\">{error}</p>"))}
+            {(service.Status == "ACTIVE" ? Actions(clusterName, service, csrf) : Markup.Empty)}
             <dl class="facts">
             <dt>Desired</dt><dd id="service-desired">{service.DesiredCount}</dd>
             <dt>Running</dt><dd id="service-running">{service.RunningCount}</dd>
@@ -62,6 +68,53 @@ public static class ServicePage
             """);
         return new Page(200, $"Service {service.ServiceName}", body) { Live = true };
     }
+
+    /// <summary>
+    /// Changes the desired count or forces a new deployment through the API's UpdateService (its checks, decision and
+    /// errors); an error shows on the service's page with 400.
+    /// </summary>
+    public static async Task<Page> UpdateAsync(ConsoleSources sources, ConsoleRequest request, string clusterName, string serviceName, string csrf)
+    {
+        var input = new JsonObject { ["cluster"] = clusterName, ["service"] = serviceName };
+        if (request.Form.GetValueOrDefault("action") == "force")
+        {
+            input["forceNewDeployment"] = true;
+        }
+        else if (int.TryParse(request.Form.GetValueOrDefault("desiredCount"), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var desired))
+        {
+            input["desiredCount"] = desired;
+        }
+        else
+        {
+            return Render(sources.Ecs.Current, sources.Scope, clusterName, serviceName, csrf, "The desired count must be a whole number.") with { Status = 400 };
+        }
+
+        try
+        {
+            await sources.CallEcsAsync("UpdateService", System.Text.Encoding.UTF8.GetBytes(input.ToJsonString()), request.Session, request.Cancellation);
+        }
+        catch (AwsException ex) when (ex.StatusCode < 500)
+        {
+            return Render(sources.Ecs.Current, sources.Scope, clusterName, serviceName, csrf, $"{ex.ErrorType}: {ex.Message}") with { Status = 400 };
+        }
+
+        return Page.Redirect(Links.Service(clusterName, serviceName));
+    }
+
+    private static Markup Actions(string clusterName, Service service, string csrf) => Markup.Of($"""
+        <div class="actions">
+        <form method="post" action="{Links.UpdateService(clusterName, service.ServiceName!)}" class="row">
+        <input type="hidden" name="_csrf" value="{csrf}"><input type="hidden" name="action" value="desired">
+        <label for="desired-count">Desired tasks</label>
+        <input id="desired-count" name="desiredCount" type="number" min="0" step="1" value="{service.DesiredCount}" required>
+        <button type="submit">Update desired count</button>
+        </form>
+        <form method="post" action="{Links.UpdateService(clusterName, service.ServiceName!)}" class="row">
+        <input type="hidden" name="_csrf" value="{csrf}"><input type="hidden" name="action" value="force">
+        <button type="submit">Force new deployment</button>
+        </form>
+        </div>
+        """);
 
     private static Markup Deployments(Service service)
     {
