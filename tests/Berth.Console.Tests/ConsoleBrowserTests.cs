@@ -236,6 +236,13 @@ public sealed class ConsoleBrowserTests(ConsoleBrowserFixture fixture) : IClassF
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Task definition console-edit:2" })).ToBeVisibleAsync();
         var described = await Clients.AwsJsonAsync(Server, "ecs", "describe-task-definition", "--task-definition", "console-edit:2");
         Assert.Equal(96, (int)described!["taskDefinition"]!["containerDefinitions"]![0]!["memory"]!);
+
+        // Deregistering goes through DeregisterTaskDefinition.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Deregister" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#definition-status")).ToHaveTextAsync("INACTIVE");
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Deregister" })).ToHaveCountAsync(0);
+        described = await Clients.AwsJsonAsync(Server, "ecs", "describe-task-definition", "--task-definition", "console-edit:2");
+        Assert.Equal("INACTIVE", (string?)described!["taskDefinition"]!["status"]);
         await page.Context.CloseAsync();
     }
 

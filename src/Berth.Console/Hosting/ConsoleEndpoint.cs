@@ -200,6 +200,7 @@ public sealed partial class ConsoleEndpoint : IDisposable
             (["task-definitions", var family], false) => TaskDefinitionsPage.Revisions(state, scope, family),
             (["task-definitions", var family, var revision], false) => TaskDefinitionsPage.Revision(state, scope, family, revision, _sessions.CsrfToken(request.Session)),
             (["task-definitions", var family, var revision, "register"], true) => await TaskDefinitionsPage.RegisterAsync(_sources, request, family, revision, _sessions.CsrfToken(request.Session)),
+            (["task-definitions", var family, var revision, "deregister"], true) => await TaskDefinitionsPage.DeregisterAsync(_sources, request, family, revision),
             (["repositories"], false) => RepositoriesPage.List(_sources),
             (["repositories", var name], false) => RepositoriesPage.Repository(_sources, name),
             (_, true) => new Page(405, "Method not allowed", Markup.Of($"<h1>Method not allowed</h1><p class=\"error\" role=\"alert\">Nothing here takes a form.</p>")),

@@ -58,6 +58,9 @@ public static class Links
             : null;
     }
 
+    /// <summary>The "deregister" action of a revision's page.</summary>
+    public static string DeregisterRevision(string family, int revision) => Revision(family, revision) + "/deregister";
+
     /// <summary>A repository (its name may hold slashes: one segment, escaped).</summary>
     public static string Repository(string name) => $"{Repositories}/{Segment(name)}";
 

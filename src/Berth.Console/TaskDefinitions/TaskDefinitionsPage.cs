@@ -87,6 +87,19 @@ public static class TaskDefinitionsPage
         }
     }
 
+    /// <summary>Deregisters the revision through the API's DeregisterTaskDefinition and shows it again (INACTIVE).</summary>
+    public static async Task<Page> DeregisterAsync(ConsoleSources sources, ConsoleRequest request, string family, string revision)
+    {
+        if (Find(sources.Ecs.Current, sources.Scope, family, revision) is not { } definition)
+        {
+            return Page.NotFound($"There is no task definition {family}:{revision}.");
+        }
+
+        var input = new JsonObject { ["taskDefinition"] = definition.TaskDefinitionArn };
+        await sources.CallEcsAsync("DeregisterTaskDefinition", Encoding.UTF8.GetBytes(input.ToJsonString()), request.Session, request.Cancellation);
+        return Page.Redirect(Links.Revision(family, definition.Revision ?? 0));
+    }
+
     /// <summary>The JSON a new revision starts from: the revision as DescribeTaskDefinition shows it, without what only the server sets.</summary>
     public static string RegisterJson(TaskDefinition definition)
     {
@@ -129,7 +142,7 @@ public static class TaskDefinitionsPage
             """));
         return new Page(200, $"Task definition {family}:{revision}", Markup.Of($"""
             <nav aria-label="Breadcrumb" class="crumbs"><a href="{Links.TaskDefinitions}">Task definitions</a> / <a href="{Links.Family(family)}">{family}</a> / {revision}</nav>
-            <h1>Task definition {family}:{revision} {Badges.Of(definition.Status)}</h1>
+            <h1>Task definition {family}:{revision} {Badges.Of(definition.Status, "definition-status")} {Deregister(definition, csrf)}</h1>
             <dl class="facts"><dt>Network mode</dt><dd>{Format.Or(definition.NetworkMode)}</dd><dt>CPU / memory</dt><dd>{Format.Or(definition.Cpu)} / {Format.Or(definition.Memory)}</dd>
             <dt>Registered</dt><dd>{Format.Time(definition.RegisteredAt)}</dd><dt>ARN</dt><dd><code>{definition.TaskDefinitionArn}</code></dd></dl>
             <h2>Containers</h2>
@@ -149,6 +162,11 @@ public static class TaskDefinitionsPage
             <pre class="json" aria-label="Registered JSON">{Indented(JsonSerializer.SerializeToNode(definition, WireJsonContext.Default.TaskDefinition)!)}</pre>
             """));
     }
+
+    private static Markup Deregister(TaskDefinition definition, string csrf) => definition.Status != "ACTIVE" ? Markup.Empty : Markup.Of($"""
+        <form method="post" action="{Links.DeregisterRevision(definition.Family!, definition.Revision ?? 0)}" class="inline">
+        <input type="hidden" name="_csrf" value="{csrf}"><button type="submit" class="danger">Deregister</button></form>
+        """);
 
     private static string Indented(JsonNode node)
     {
