@@ -281,12 +281,27 @@ public sealed class ConsoleBrowserTests(ConsoleBrowserFixture fixture) : IClassF
     public async Task Unknown_names_and_bad_addresses_are_404_and_400_pages_and_repositories_show_their_push_commands()
     {
         await Clients.AwsJsonAsync(Server, "ecr", "create-repository", "--repository-name", "console/app");
+        var password = (await Clients.AwsAsync(Server, "ecr", "get-login-password")).Stdout.Trim();
+        var pushed = await ProcessRunner.RunAsync("skopeo", ["copy", "--dest-tls-verify=false", "--dest-creds", "AWS:" + password, "docker-daemon:" + fixture.Image.Name, $"docker://127.0.0.1:{Server.Port}/console/app:v1"], new Dictionary<string, string?>(), timeout: TimeSpan.FromMinutes(2));
+        Assert.True(pushed.ExitCode == 0, pushed.ToString());
+        var digest = (string)(await Clients.AwsJsonAsync(Server, "ecr", "describe-images", "--repository-name", "console/app"))!["imageDetails"]![0]!["imageDigest"]!;
+
         var page = await fixture.NewPageAsync();
         await fixture.SignInAsync(page, "/console/repositories");
         await page.GetByRole(AriaRole.Link, new() { Name = "console/app" }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/console/repositories/console%2Fapp$"));
         await Assertions.Expect(page.Locator("pre.commands")).ToContainTextAsync($"docker push 127.0.0.1:{Server.Port}/console/app:TAG");
         await Assertions.Expect(page.Locator("pre.commands")).ToContainTextAsync($"docker login --username AWS --password-stdin 127.0.0.1:{Server.Port}");
+        var images = page.GetByRole(AriaRole.Table, new() { Name = "Images" });
+        await Assertions.Expect(images).ToContainTextAsync("v1");
+        await Assertions.Expect(images).ToContainTextAsync(digest);
+        await Assertions.Expect(images).ToContainTextAsync(new System.Text.RegularExpressions.Regex("[0-9.]+ [KM]iB"));
+        await fixture.ShotAsync(page, "repository");
+
+        // Delete goes through ECR's BatchDeleteImage.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete image v1" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("No images yet.")).ToBeVisibleAsync();
+        Assert.Empty((await Clients.AwsJsonAsync(Server, "ecr", "list-images", "--repository-name", "console/app"))!["imageIds"]!.AsArray());
 
         foreach (var path in new[]
         {

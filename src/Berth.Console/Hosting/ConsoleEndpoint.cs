@@ -202,7 +202,8 @@ public sealed partial class ConsoleEndpoint : IDisposable
             (["task-definitions", var family, var revision, "register"], true) => await TaskDefinitionsPage.RegisterAsync(_sources, request, family, revision, _sessions.CsrfToken(request.Session)),
             (["task-definitions", var family, var revision, "deregister"], true) => await TaskDefinitionsPage.DeregisterAsync(_sources, request, family, revision),
             (["repositories"], false) => RepositoriesPage.List(_sources),
-            (["repositories", var name], false) => RepositoriesPage.Repository(_sources, name),
+            (["repositories", var name], false) => RepositoriesPage.Repository(_sources, name, _sessions.CsrfToken(request.Session)),
+            (["repositories", var name, "images", var digest, "delete"], true) => await RepositoriesPage.DeleteImageAsync(_sources, request, name, digest, _sessions.CsrfToken(request.Session)),
             (_, true) => new Page(405, "Method not allowed", Markup.Of($"<h1>Method not allowed</h1><p class=\"error\" role=\"alert\">Nothing here takes a form.</p>")),
             _ => Page.NotFound("There is no console page at this address."),
         };

@@ -43,9 +43,16 @@ public sealed class ConsoleSources
     /// Runs an ECS operation of the API as <paramref name="session"/>'s principal: the same input checks, decision and
     /// answer a signed request gets. Throws the API's <see cref="Berth.Protocol.Errors.AwsException"/>.
     /// </summary>
-    public async Task<JsonNode?> CallEcsAsync(string operation, ReadOnlyMemory<byte> body, ConsoleSession session, CancellationToken cancellationToken)
+    public Task<JsonNode?> CallEcsAsync(string operation, ReadOnlyMemory<byte> body, ConsoleSession session, CancellationToken cancellationToken)
+        => CallAsync(Berth.Ecs.Model.WireOperations.TargetPrefix, operation, body, session, cancellationToken);
+
+    /// <summary>The same for an ECR operation.</summary>
+    public Task<JsonNode?> CallEcrAsync(string operation, ReadOnlyMemory<byte> body, ConsoleSession session, CancellationToken cancellationToken)
+        => CallAsync(Berth.Ecr.Model.WireOperations.TargetPrefix, operation, body, session, cancellationToken);
+
+    private async Task<JsonNode?> CallAsync(string targetPrefix, string operation, ReadOnlyMemory<byte> body, ConsoleSession session, CancellationToken cancellationToken)
     {
-        if (!Api.TryGet(Berth.Ecs.Model.WireOperations.TargetPrefix + "." + operation, out var found))
+        if (!Api.TryGet(targetPrefix + "." + operation, out var found))
         {
             throw new InvalidOperationException($"The API has no {operation}.");
         }

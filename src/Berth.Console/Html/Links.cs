@@ -64,6 +64,9 @@ public static class Links
     /// <summary>A repository (its name may hold slashes: one segment, escaped).</summary>
     public static string Repository(string name) => $"{Repositories}/{Segment(name)}";
 
+    /// <summary>The delete action of one image of a repository, by digest.</summary>
+    public static string DeleteImage(string repository, string digest) => $"{Repository(repository)}/images/{Segment(digest)}/delete";
+
     /// <summary>One path segment, escaped.</summary>
     public static string Segment(string value) => Uri.EscapeDataString(value);
 }
