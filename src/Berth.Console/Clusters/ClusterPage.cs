@@ -2,7 +2,6 @@ using Berth.Ecs.Arns;
 using Berth.Ecs.Clusters;
 using Berth.Ecs.ContainerInstances;
 using Berth.Ecs.Model;
-using Berth.Ecs.Services;
 using Berth.Ecs.State;
 using Berth.Ecs.Tasks;
 using Berth.WebConsole.Html;
@@ -35,17 +34,19 @@ public static class ClusterPage
         }
 
         var cluster = ClusterViews.Render(state, record, ["STATISTICS"]);
+        // The list needs a few fields of each service: read from the records with the wire's words (WireText), not
+        // through ServiceViews.ToWire, which copies every service's deployments and events (a thousand services' worth).
         var services = state.Services.Values
             .Where(s => s.ClusterArn == record.ClusterArn)
             .OrderBy(s => s.ServiceName, StringComparer.Ordinal)
-            .Select(s => ServiceViews.ToWire(s, withTags: false))
             .Select(s => Markup.Of($"""
-                <tr><td><a href="{Links.Service(name, s.ServiceName!)}">{s.ServiceName}</a></td><td>{Badges.Of(s.Status)}</td>
+                <tr><td><a href="{Links.Service(name, s.ServiceName)}">{s.ServiceName}</a></td><td>{Badges.Of(WireText.Of(s.Status))}</td>
                 <td class="num">{s.DesiredCount}</td><td class="num">{s.RunningCount}</td><td class="num">{s.PendingCount}</td>
-                <td>{TaskTables.DefinitionLink(s.TaskDefinition)}</td><td>{Format.Or(s.LaunchType ?? "strategy")}</td></tr>
+                <td>{TaskTables.DefinitionLink(s.TaskDefinition)}</td><td>{Format.Or(WireText.Of(s.LaunchType) ?? "strategy")}</td></tr>
                 """)).ToList();
-        var tasks = state.TasksIn(record.ClusterArn).OrderByDescending(t => t.CreatedAt).Take(TaskLimit).Select(t => TaskViews.ToWire(t, withTags: false)).ToList();
-        var total = state.TasksIn(record.ClusterArn).Count();
+        var all = state.TasksIn(record.ClusterArn).ToList();
+        var total = all.Count;
+        var tasks = all.OrderByDescending(t => t.CreatedAt).Take(TaskLimit).Select(t => TaskViews.ToWire(t, withTags: false)).ToList();
         var instances = state.ContainerInstances.Values
             .Where(i => i.ContainerInstanceArn.StartsWith(Arn.ContainerInstance(scope, name, string.Empty), StringComparison.Ordinal))
             .Select(i => ContainerInstanceViews.Render(state, i, null))

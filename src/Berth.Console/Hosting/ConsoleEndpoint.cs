@@ -262,9 +262,12 @@ public sealed partial class ConsoleEndpoint : IDisposable
             var changed = Volatile.Read(ref _changed).Task;
             while (!stop.IsCancellationRequested)
             {
-                var beat = Task.Delay(TimeSpan.FromSeconds(20), _sources.Time, stop.Token);
+                // Cancelled when a change comes first, so no timer outlives its round.
+                using var round = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
+                var beat = Task.Delay(TimeSpan.FromSeconds(20), _sources.Time, round.Token);
                 if (await Task.WhenAny(changed, beat) == changed)
                 {
+                    await round.CancelAsync();
                     changed = Volatile.Read(ref _changed).Task;
                     await response.WriteAsync("event: changed\ndata: state\n\n", stop.Token);
                     await response.Body.FlushAsync(stop.Token);
