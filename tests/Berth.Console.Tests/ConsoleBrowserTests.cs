@@ -319,6 +319,7 @@ public sealed class ConsoleBrowserTests(ConsoleBrowserFixture fixture) : IClassF
         var bad = await page.GotoAsync("/console/clusters/not%20a%20name");
         Assert.Equal(400, bad!.Status);
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("InvalidParameterException");
+        await Assertions.Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "Main" })).ToBeVisibleAsync();
         Assert.True(fixture.Clock.Elapsed < TimeSpan.FromMinutes(3), $"the class took {fixture.Clock.Elapsed}");
         await page.Context.CloseAsync();
     }

@@ -49,6 +49,8 @@
   if (main.dataset.live) {
     const events = new EventSource('/console/live');
     events.addEventListener('changed', refresh);
+    // A commit made between rendering this page and (re)connecting the stream sends no event: fetch once on open.
+    events.addEventListener('open', refresh);
   }
   setInterval(() => { if (main.dataset.follow) { refresh(); } }, 2000);
 })();

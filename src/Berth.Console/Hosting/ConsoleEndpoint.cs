@@ -115,6 +115,7 @@ public sealed partial class ConsoleEndpoint : IDisposable
             return;
         }
 
+        ConsoleSession? session = null;
         try
         {
             if (segments is ["sign-in"])
@@ -123,7 +124,7 @@ public sealed partial class ConsoleEndpoint : IDisposable
                 return;
             }
 
-            var session = _sessions.Decode(http.Request.Cookies[ConsoleSessions.CookieName]);
+            session = _sessions.Decode(http.Request.Cookies[ConsoleSessions.CookieName]);
             if (session is null)
             {
                 if (post || segments is ["live"])
@@ -165,7 +166,7 @@ public sealed partial class ConsoleEndpoint : IDisposable
         catch (AwsException ex) when (ex.StatusCode < 500)
         {
             // The API's own refusal of what was asked: a client error, shown as the API words it.
-            await WritePageAsync(http, ex.ErrorType.Contains("NotFound", StringComparison.Ordinal) ? Page.NotFound(ex.Message) : Page.BadRequest($"{ex.ErrorType}: {ex.Message}"), null);
+            await WritePageAsync(http, ex.ErrorType.Contains("NotFound", StringComparison.Ordinal) ? Page.NotFound(ex.Message) : Page.BadRequest($"{ex.ErrorType}: {ex.Message}"), session);
         }
         catch (BadHttpRequestException ex)
         {
