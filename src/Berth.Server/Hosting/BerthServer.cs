@@ -47,6 +47,8 @@ using Berth.Server.Metrics;
 using Berth.Server.Services;
 using Berth.Storage.Postgres;
 using Berth.Storage.Shared;
+using Berth.WebConsole.Auth;
+using Berth.WebConsole.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -261,6 +263,12 @@ public static partial class BerthServer
             await using var spotPressure = new SpotController(pipeline, time, options.SpotPressureInterval, loggers.CreateLogger<SpotController>()) { Leadership = leadership };
             spotPressure.Start();
             var distribution = new DistributionHandler(registry, app.Services.GetRequiredService<ILogger<DistributionHandler>>());
+            using var webConsole = new ConsoleEndpoint(
+                new ConsoleSources { Ecs = pipeline, Api = table, Registry = registry, Logs = logs, Region = options.Region, AccountId = options.AccountId, Endpoint = url, Time = time },
+                new CredentialStore(root),
+                ConsoleSessions.DeriveKey(root.SecretAccessKey, options.AccountId),
+                loggers.CreateLogger<ConsoleEndpoint>())
+            { Stopping = app.Lifetime.ApplicationStopping };
             var barrier = shared is null ? null : new ReadBarrier(shared);
             barrier?.Add("ecs", pipeline);
             barrier?.Add("elb", elb.Pipeline);
@@ -269,14 +277,15 @@ public static partial class BerthServer
             barrier?.Add("application-autoscaling", autoScaling.Pipeline);
             barrier?.Add("registry", registry.Pipeline);
             app.Run(http => barrier is null
-                ? Route(http, options.DataDir, edge, queryEdge, restEdge, cborEdge, hub, metering, spot, distribution)
-                : SyncedAsync(http, barrier, () => Route(http, options.DataDir, edge, queryEdge, restEdge, cborEdge, hub, metering, spot, distribution)));
+                ? Route(http, options.DataDir, edge, queryEdge, restEdge, cborEdge, hub, metering, spot, distribution, webConsole)
+                : SyncedAsync(http, barrier, () => Route(http, options.DataDir, edge, queryEdge, restEdge, cborEdge, hub, metering, spot, distribution, webConsole)));
             await using var targets = new ServiceTargetsController(pipeline, elb.Pipeline, feed, time, IdSource.Random, new ServiceTargetsOptions(), loggers.CreateLogger<ServiceTargetsController>()) { Leadership = leadership };
             plane.HealthChanged += (_, _) => targets.Wake();
             await app.StartAsync(stopping);
             feed.Start();
             targets.Start();
             LogListening(logger, url, options.DataDir);
+            ConsoleEndpoint.Announce(logger, url);
 
             using var agentStopping = CancellationTokenSource.CreateLinkedTokenSource(stopping);
 
@@ -377,9 +386,14 @@ public static partial class BerthServer
         return [new AgentRegistryCredential { Registry = host, Username = RegistryTokens.UserName, Password = password }];
     };
 
-    private static Task Route(HttpContext http, string dataDir, AwsJsonEdge edge, QueryEdge queryEdge, RestJsonEdge restEdge, CborEdge cborEdge, AgentHub hub, MeteringEndpoint metering, SpotEndpoint spot, DistributionHandler distribution)
+    private static Task Route(HttpContext http, string dataDir, AwsJsonEdge edge, QueryEdge queryEdge, RestJsonEdge restEdge, CborEdge cborEdge, AgentHub hub, MeteringEndpoint metering, SpotEndpoint spot, DistributionHandler distribution, ConsoleEndpoint webConsole)
     {
         var path = http.Request.Path.Value;
+        if (ConsoleEndpoint.Owns(path))
+        {
+            return webConsole.HandleAsync(http);
+        }
+
         if (path is not null && (path == "/v2" || path.StartsWith("/v2/", StringComparison.Ordinal)))
         {
             // The registry streams its own bodies: the AWS edge's 1 MiB limit does not apply here.
