@@ -45,6 +45,7 @@ using Berth.Server.LoadBalancing;
 using Berth.Server.Metering;
 using Berth.Server.Metrics;
 using Berth.Server.Services;
+using Berth.Storage.Commit;
 using Berth.Storage.Postgres;
 using Berth.Storage.Shared;
 using Berth.WebConsole.Auth;
@@ -452,7 +453,7 @@ public static partial class BerthServer
             {
                 await barrier.WaitAsync(http.RequestAborted);
             }
-            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException && !http.RequestAborted.IsCancellationRequested)
+            catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException or InvalidOperationException or CommitFailedException && !http.RequestAborted.IsCancellationRequested)
             {
                 await AwsJsonEdge.WriteErrorAsync(http, 503, "ServiceUnavailableException", "The state database cannot be reached; try again.");
                 return;
