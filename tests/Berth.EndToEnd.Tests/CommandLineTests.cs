@@ -36,7 +36,7 @@ public sealed class CommandLineTests
     public async Task A_write_SQLite_refuses_is_ServerException_and_the_server_goes_on()
     {
         using var dataDir = new TempDir();
-        await using var server = await BerthServer.StartAsync(dataDir.Path, extraArguments: ["--no-local-agent", "--no-fargate"]);
+        await using var server = await BerthServer.StartAsync(dataDir.Path, extraArguments: ["--no-local-agent", "--no-fargate"], sqliteOnly: true); // what it tests is the SQLite file in the data dir
 
         // SQLite itself refuses the cluster's row, from a trigger added to the live database (WAL allows the second writer).
         var trigger = await ProcessRunner.RunAsync(

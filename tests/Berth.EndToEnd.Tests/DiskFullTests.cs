@@ -36,7 +36,7 @@ public sealed class DiskFullTests : IAsyncLifetime
         var mount = await ProcessRunner.RunAsync("mount", ["-t", "tmpfs", "-o", "size=16m,mode=0700", "tmpfs", _dataDir.Path], new Dictionary<string, string?>());
         Assert.True(mount.ExitCode == 0, mount.ToString());
         _mounted = true;
-        _server = await BerthServer.StartAsync(_dataDir.Path, extraArguments: ["--no-local-agent", "--no-fargate"]);
+        _server = await BerthServer.StartAsync(_dataDir.Path, extraArguments: ["--no-local-agent", "--no-fargate"], sqliteOnly: true); // what it tests is the SQLite file in the data dir
     }
 
     /// <inheritdoc />

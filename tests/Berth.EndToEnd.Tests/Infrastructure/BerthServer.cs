@@ -91,7 +91,7 @@ public sealed class BerthServer : IAsyncDisposable
     /// without, the server generates (or reloads) <c>credentials.json</c> and the clients use that.
     /// <paramref name="extraArguments"/> are further server flags (e.g. <c>--agent-lost-after 5</c>, <c>--no-local-agent</c>).
     /// </summary>
-    public static async Task<BerthServer> StartAsync(string dataDir, bool environmentCredentials = true, IEnumerable<string>? extraArguments = null, int? port = null, IReadOnlyDictionary<string, string>? environment = null)
+    public static async Task<BerthServer> StartAsync(string dataDir, bool environmentCredentials = true, IEnumerable<string>? extraArguments = null, int? port = null, IReadOnlyDictionary<string, string>? environment = null, bool sqliteOnly = false)
     {
         var chosenPort = port ?? FreePort();
         var start = new ProcessStartInfo(Repo.Launcher)
@@ -111,7 +111,7 @@ public sealed class BerthServer : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        if (SharedPostgres.Enabled && !start.ArgumentList.Contains("--database"))
+        if (SharedPostgres.Enabled && !sqliteOnly && !start.ArgumentList.Contains("--database"))
         {
             start.ArgumentList.Add("--database");
             start.ArgumentList.Add(await SharedPostgres.DatabaseAsync(dataDir));
