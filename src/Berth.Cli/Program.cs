@@ -8,7 +8,7 @@ using Berth.Server.Hosting;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 
-var cli = new BerthCli(BerthEnvironment.FromProcess(), new CommandRunners(RunServerAsync, RunAgentAsync, RunMeteringAsync, RunLogsAsync, RunSpotAsync));
+var cli = new BerthCli(BerthEnvironment.FromProcess(), new CommandRunners(RunServerAsync, RunAgentAsync, RunMeteringAsync, RunLogsAsync, RunSpotAsync, RunJoinTokenAsync));
 return await cli.InvokeAsync(args, Console.Out, Console.Error);
 
 static async Task<int> RunServerAsync(ServerOptions options, CancellationToken cancellation)
@@ -33,13 +33,25 @@ static async Task<int> RunAgentAsync(AgentSettings settings, CancellationToken c
     using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
     using var docker = new DockerClient(options.DockerHost, settings.DockerTimeouts);
     using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-    var ecs = new EcsClient(http, options.Servers ?? options.Endpoint, options.Region, options.Credential, TimeProvider.System);
     try
     {
+        if (settings.JoinToken is { } token)
+        {
+            // The token signs the join alone; from then on the agent acts with its own key.
+            options = options with { Credential = await AgentJoin.ResolveAsync(http, options.Servers ?? options.Endpoint, options.Region, token, options.Cluster, options.DataDir, TimeProvider.System, cancellation) };
+        }
+
+        var ecs = new EcsClient(http, options.Servers ?? options.Endpoint, options.Region, options.Credential, TimeProvider.System);
         await new AgentRuntime(options, docker, ecs, TimeProvider.System, loggers.CreateLogger<AgentRuntime>()).RunAsync(cancellation);
     }
     catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
     {
+    }
+    catch (EcsClientException ex) when (settings.JoinToken is not null && ex.Status < 500)
+    {
+        // The token itself was refused (unknown, revoked, expired, or for another cluster): nothing to retry.
+        await Console.Error.WriteLineAsync($"berth agent: cannot join: {ex.Message}");
+        return 1;
     }
 
     return 0;
@@ -67,6 +79,50 @@ static async Task<int> RunSpotAsync(SpotSettings settings, TextWriter output, Ca
     catch (EcsClientException ex)
     {
         await Console.Error.WriteLineAsync($"berth spot interrupt: {ex.Message}");
+        return 1;
+    }
+}
+
+static async Task<int> RunJoinTokenAsync(JoinTokenSettings settings, TextWriter output, CancellationToken cancellation)
+{
+    using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+    var ecs = new EcsClient(http, settings.Endpoint, settings.Region, settings.Credential, TimeProvider.System);
+    try
+    {
+        switch (settings.Action)
+        {
+            case "create":
+                var query = new List<string>();
+                if (settings.Cluster is { } cluster)
+                {
+                    query.Add("cluster=" + Uri.EscapeDataString(cluster));
+                }
+
+                if (settings.Expires is { } expires)
+                {
+                    query.Add("expires=" + ((long)expires.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                }
+
+                if (settings.Description is { } description)
+                {
+                    query.Add("description=" + Uri.EscapeDataString(description));
+                }
+
+                await output.WriteAsync(JoinTokenOutput.Created(await ecs.PostAsync("/_berth/join-tokens", string.Join('&', query), cancellation)));
+                break;
+            case "list":
+                await output.WriteAsync(JoinTokenOutput.Table(await ecs.GetAsync("/_berth/join-tokens", string.Empty, cancellation)));
+                break;
+            default:
+                await output.WriteAsync(JoinTokenOutput.Table("{\"joinTokens\":[" + await ecs.PostAsync("/_berth/join-tokens/revoke", "id=" + Uri.EscapeDataString(settings.TokenId!), cancellation) + "]}"));
+                break;
+        }
+
+        return 0;
+    }
+    catch (EcsClientException ex)
+    {
+        await Console.Error.WriteLineAsync($"berth join-token {settings.Action}: {ex.Message}");
         return 1;
     }
 }

@@ -1,4 +1,5 @@
 using Berth.Ecs.AccountSettings;
+using Berth.Ecs.AgentAccess;
 using Berth.Ecs.Arns;
 using Berth.Ecs.Attributes;
 using Berth.Ecs.CapacityProviders;
@@ -96,7 +97,12 @@ public sealed class EcsApi(CommitPipeline<EcsState> pipeline, TimeProvider time)
 
         // Container instances
         Write(table, "RegisterContainerInstance", Json.RegisterContainerInstanceRequest, Json.RegisterContainerInstanceResponse,
-            (s, c, r) => ContainerInstanceDecisions.Register(s, Scope(c), Ids, time.GetUtcNow(), r), x => new RegisterContainerInstanceResponse { ContainerInstance = x });
+            (s, c, r) =>
+            {
+                AgentAccessRules.CheckRegister(s, Scope(c), c.Scope, r);
+                return ContainerInstanceDecisions.Register(s, Scope(c), Ids, time.GetUtcNow(), r);
+            },
+            x => new RegisterContainerInstanceResponse { ContainerInstance = x });
         Write(table, "DeregisterContainerInstance", Json.DeregisterContainerInstanceRequest, Json.DeregisterContainerInstanceResponse,
             (s, c, r) => ContainerInstanceDecisions.Deregister(s, Scope(c), time.GetUtcNow(), r), x => new DeregisterContainerInstanceResponse { ContainerInstance = x });
         Write(table, "UpdateContainerInstancesState", Json.UpdateContainerInstancesStateRequest, Json.UpdateContainerInstancesStateResponse,
@@ -120,9 +126,19 @@ public sealed class EcsApi(CommitPipeline<EcsState> pipeline, TimeProvider time)
         Read(table, "GetTaskProtection", Json.GetTaskProtectionRequest, Json.GetTaskProtectionResponse,
             (s, scope, r) => TaskProtection.Get(s, scope, time.GetUtcNow(), r));
         Write(table, "SubmitTaskStateChange", Json.SubmitTaskStateChangeRequest, Json.SubmitTaskStateChangeResponse,
-            (s, c, r) => TaskStateDecisions.SubmitTask(s, Scope(c), time.GetUtcNow(), r), ack => new SubmitTaskStateChangeResponse { Acknowledgment = ack });
+            (s, c, r) =>
+            {
+                AgentAccessRules.CheckTaskReport(s, Scope(c), c.Scope, r.Cluster, r.Task, "ecs:SubmitTaskStateChange");
+                return TaskStateDecisions.SubmitTask(s, Scope(c), time.GetUtcNow(), r);
+            },
+            ack => new SubmitTaskStateChangeResponse { Acknowledgment = ack });
         Write(table, "SubmitContainerStateChange", Json.SubmitContainerStateChangeRequest, Json.SubmitContainerStateChangeResponse,
-            (s, c, r) => TaskStateDecisions.SubmitContainer(s, Scope(c), time.GetUtcNow(), r), ack => new SubmitContainerStateChangeResponse { Acknowledgment = ack });
+            (s, c, r) =>
+            {
+                AgentAccessRules.CheckTaskReport(s, Scope(c), c.Scope, r.Cluster, r.Task, "ecs:SubmitContainerStateChange");
+                return TaskStateDecisions.SubmitContainer(s, Scope(c), time.GetUtcNow(), r);
+            },
+            ack => new SubmitContainerStateChangeResponse { Acknowledgment = ack });
 
         // Services
         Write(table, "CreateService", Json.CreateServiceRequest, Json.CreateServiceResponse,

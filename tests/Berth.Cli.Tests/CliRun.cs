@@ -4,7 +4,7 @@ using Berth.Server.Hosting;
 namespace Berth.Cli.Tests;
 
 /// <summary>What one run of the <c>berth</c> command line did, with the options a command would have started with.</summary>
-internal sealed record CliRun(int ExitCode, string Stdout, string Stderr, ServerOptions? Server, AgentSettings? Agent, MeteringSettings? Metering, SpotSettings? Spot = null)
+internal sealed record CliRun(int ExitCode, string Stdout, string Stderr, ServerOptions? Server, AgentSettings? Agent, MeteringSettings? Metering, SpotSettings? Spot = null, JoinTokenSettings? JoinToken = null)
 {
     /// <summary>The stderr lines.</summary>
     public string[] ErrorLines => Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -19,6 +19,7 @@ internal sealed record CliRun(int ExitCode, string Stdout, string Stderr, Server
         AgentSettings? agent = null;
         MeteringSettings? metering = null;
         SpotSettings? spot = null;
+        JoinTokenSettings? joinToken = null;
         var cli = new BerthCli(
             new BerthEnvironment(environment, home),
             new CommandRunners(
@@ -42,10 +43,15 @@ internal sealed record CliRun(int ExitCode, string Stdout, string Stderr, Server
                 {
                     spot = settings;
                     return Task.FromResult(0);
+                },
+                (settings, _, _) =>
+                {
+                    joinToken = settings;
+                    return Task.FromResult(0);
                 }));
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
         var exit = await cli.InvokeAsync(args, stdout, stderr);
-        return new CliRun(exit, stdout.ToString(), stderr.ToString(), server, agent, metering, spot);
+        return new CliRun(exit, stdout.ToString(), stderr.ToString(), server, agent, metering, spot, joinToken);
     }
 }

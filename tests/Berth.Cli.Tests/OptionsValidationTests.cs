@@ -44,6 +44,12 @@ public sealed class OptionsValidationTests : IDisposable
         { ["server", "--registry-max-uploads", "many"], [], "berth server: --registry-max-uploads must be a whole number from 1 to 100000 (got 'many')." },
         { ["spot", "interrupt", "--count", "0"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth spot interrupt: --count must be a whole number from 1 to 1000 (got '0')." },
         { ["spot", "interrupt", "--count", "2", "--task", "arn:x"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth spot interrupt: give --task or --count, not both." },
+        { ["join-token", "create", "--expires", "soon"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth join-token create: --expires must be a duration such as 90s, 30m, 24h or 7d (up to ten years), or never (got 'soon')." },
+        { ["join-token", "create", "--expires", "0h"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth join-token create: --expires must be a duration such as 90s, 30m, 24h or 7d (up to ten years), or never (got '0h')." },
+        { ["join-token", "create", "--expires", "4000d"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth join-token create: --expires must be a duration such as 90s, 30m, 24h or 7d (up to ten years), or never (got '4000d')." },
+        { ["join-token", "list", "--data-dir", "{home}/none"], [], "berth join-token list: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or point --data-dir at the server's data dir." },
+        { ["agent", "--data-dir", "{home}/agent", "--join-token", "not-a-token"], [], "berth agent: --join-token: A join token is ID.SECRET as `./berth join-token create` prints it (61 characters, starting with BJT)." },
+        { ["agent", "--data-dir", "{home}/agent"], [], "berth agent: give --join-token (or BERTH_JOIN_TOKEN), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the server's credentials)." },
         { ["spot", "interrupt", "--data-dir", "{home}/none"], [], "berth spot interrupt: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or point --data-dir at the server's data dir." },
         { ["server", "--metadata-port", "65536"], [], "berth server: --metadata-port must be a whole number from 0 (off) to 65535 (got '65536')." },
         { ["server", "--fargate-introspection-port", "-1"], [], "berth server: --fargate-introspection-port must be a whole number from 0 (off) to 65535 (got '-1')." },
@@ -73,7 +79,6 @@ public sealed class OptionsValidationTests : IDisposable
         { ["server"], ["BERTH_DATA_DIR={file}"], "berth server: data dir '{file}' cannot be used: The file '{file}' already exists." },
         { ["server", "--data-dir", ""], [], "berth server: --data-dir must not be empty." },
         { ["server", "--no-such-flag"], [], "berth server: Unrecognized command or argument '--no-such-flag'." },
-        { ["agent", "--data-dir", "{home}/agent"], [], "berth agent: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the server's credentials)." },
         { ["agent"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth agent: Option '--data-dir' is required." },
         { ["agent", "--data-dir", "{file}"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth agent: data dir '{file}' cannot be used: The file '{file}' already exists." },
         { ["agent", "--data-dir", "{home}/agent", "--endpoint", "127.0.0.1:4580"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth agent: --endpoint must be http:// or https:// URLs separated by commas (got '127.0.0.1:4580')." },
@@ -208,7 +213,7 @@ public sealed class OptionsValidationTests : IDisposable
 
         Assert.Equal(0, run.ExitCode);
         Assert.Empty(run.Stderr);
-        var (options, timeouts) = run.Agent!;
+        var (options, timeouts, _) = run.Agent!;
         Assert.Equal("web", options.Cluster);
         Assert.Equal(new Uri("http://10.1.2.3:4580"), options.Endpoint);
         Assert.Equal(Path.Combine(_home, "agent"), options.DataDir);
@@ -221,6 +226,29 @@ public sealed class OptionsValidationTests : IDisposable
         Assert.Equal(("AKIAAGENT", "agent-secret", "token"), (options.Credential.AccessKeyId, options.Credential.SecretAccessKey, options.Credential.SessionToken));
         Assert.Equal(DockerTimeouts.Default with { PullImage = TimeSpan.FromSeconds(60) }, timeouts);
         Assert.Equal((7001, 7000, System.Net.IPAddress.Any), (options.MetadataPort, options.IntrospectionPort, options.IntrospectionAddress));
+    }
+
+    [Fact]
+    public async Task Join_tokens_are_made_listed_and_revoked_with_the_account_s_credentials()
+    {
+        var create = await RunAsync(["join-token", "create", "--cluster", "web", "--expires", "7d", "--description", "rack 4", "--endpoint", "http://127.0.0.1:9999"], ["AWS_ACCESS_KEY_ID=AKIAUSER", "AWS_SECRET_ACCESS_KEY=user-secret"]);
+        Assert.Equal(0, create.ExitCode);
+        Assert.Equal(("create", "web", TimeSpan.FromDays(7), "rack 4", "AKIAUSER"), (create.JoinToken!.Action, create.JoinToken.Cluster, create.JoinToken.Expires, create.JoinToken.Description, create.JoinToken.Credential.AccessKeyId));
+        var never = await RunAsync(["join-token", "create", "--expires", "never"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"]);
+        Assert.Equal((null, TimeSpan.Zero), (never.JoinToken!.Cluster, never.JoinToken.Expires));
+        var revoke = await RunAsync(["join-token", "revoke", "BJTAAAAAAAAAAAAAAAAA"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"]);
+        Assert.Equal(("revoke", "BJTAAAAAAAAAAAAAAAAA"), (revoke.JoinToken!.Action, revoke.JoinToken.TokenId));
+    }
+
+    [Fact]
+    public async Task An_agent_given_a_join_token_needs_no_account_credentials()
+    {
+        const string Token = "BJTAAAAAAAAAAAAAAAAA.0123456789abcdefghijABCDEFGHIJ0123456789";
+        var run = await RunAsync(["agent", "--data-dir", "{home}/agent", "--join-token", Token], []);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal((Token, "BJTAAAAAAAAAAAAAAAAA"), (run.Agent!.JoinToken, run.Agent.Options.Credential.AccessKeyId));
+        var fromEnvironment = await RunAsync(["agent", "--data-dir", "{home}/agent"], ["BERTH_JOIN_TOKEN=" + Token]);
+        Assert.Equal(Token, fromEnvironment.Agent!.JoinToken);
     }
 
     [Fact]

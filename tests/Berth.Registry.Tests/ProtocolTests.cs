@@ -39,6 +39,28 @@ public sealed class ProtocolTests
     public void Unsatisfiable_ranges_are_refused(string header) => Assert.False(DistributionHandler.TryParseRange(header, 100, out _, out _));
 
     [Fact]
+    public void A_pull_only_token_opens_its_repositories_for_reading_and_nothing_else()
+    {
+        var tokens = new RegistryTokens(RegistryTokens.DeriveKey("secret", "000000000000"), new FakeTimeProvider(DateTimeOffset.UtcNow));
+        var (scoped, _) = tokens.Issue("arn:aws:iam::000000000000:root", ["team/app", "base"]);
+        var grant = tokens.VerifyHeader("Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("AWS:" + scoped)))!;
+        Assert.Equal("arn:aws:iam::000000000000:root", grant.Principal);
+        Assert.True(grant.Allows("GET", RouteKind.Base, string.Empty));
+        Assert.True(grant.Allows("GET", RouteKind.Manifest, "team/app"));
+        Assert.True(grant.Allows("HEAD", RouteKind.Blob, "base"));
+        Assert.False(grant.Allows("GET", RouteKind.Manifest, "team/other"));
+        Assert.False(grant.Allows("PUT", RouteKind.Manifest, "team/app"));
+        Assert.False(grant.Allows("POST", RouteKind.Upload, "team/app"));
+        Assert.False(grant.Allows("DELETE", RouteKind.Manifest, "team/app"));
+        Assert.False(grant.Allows("GET", RouteKind.Catalog, string.Empty));
+        Assert.False(grant.Allows("GET", RouteKind.Tags, "team/app"));
+
+        // An account token is not limited.
+        var (full, _) = tokens.Issue("arn:aws:iam::000000000000:root");
+        Assert.True(tokens.VerifyGrant(full)!.Allows("PUT", RouteKind.Manifest, "anything"));
+    }
+
+    [Fact]
     public void Tokens_verify_until_they_expire_and_only_with_the_key()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);

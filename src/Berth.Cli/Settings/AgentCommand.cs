@@ -7,8 +7,11 @@ using Berth.Server.Hosting;
 
 namespace Berth.Cli.Settings;
 
-/// <summary>What <c>berth agent</c> runs with: the agent's options and its Docker client's timeouts.</summary>
-public sealed record AgentSettings(AgentOptions Options, DockerTimeouts DockerTimeouts);
+/// <summary>
+/// What <c>berth agent</c> runs with: the agent's options, its Docker client's timeouts, and the join token it joins
+/// with (then <see cref="AgentOptions.Credential"/> is the token's own pair until the agent has its key).
+/// </summary>
+public sealed record AgentSettings(AgentOptions Options, DockerTimeouts DockerTimeouts, string? JoinToken = null);
 
 /// <summary><c>berth agent</c>: its flags, and <see cref="AgentSettings"/> bound from them and the environment.</summary>
 internal sealed class AgentCommand
@@ -20,6 +23,7 @@ internal sealed class AgentCommand
     private readonly Option<string> _zone = Flags.Text("--availability-zone", "local-1a", "ZONE", "The ecs.availability-zone attribute (default local-1a).");
     private readonly Option<string> _instanceType = Flags.Text("--instance-type", "berth.local", "TYPE", "The ecs.instance-type attribute (default berth.local).");
     private readonly Option<string[]> _attributes = new("--attribute") { Description = "A custom attribute, name=value (repeatable).", HelpName = "NAME=VALUE", AllowMultipleArgumentsPerToken = false };
+    private readonly Option<string?> _joinToken = new("--join-token") { Description = "Join with this token (`berth join-token create` prints it) and act with a key of the agent's own, limited to its instance and tasks; else BERTH_JOIN_TOKEN, else the credentials in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.", HelpName = "TOKEN" };
     private readonly Option<string> _dockerHost;
     private readonly Option<DockerTimeouts> _dockerTimeouts = Flags.DockerTimeoutOverrides();
     private readonly Option<int> _metadataPort = Flags.ListenPort("--metadata-port", AgentOptions.DefaultMetadataPort, $"The task metadata endpoint's port, on the Docker bridge gateway and 127.0.0.1; 0 turns it off (default {AgentOptions.DefaultMetadataPort}).");
@@ -32,9 +36,9 @@ internal sealed class AgentCommand
         _environment = environment;
         _dataDir.Required = true;
         _dockerHost = Flags.DockerHost(environment);
-        Command = new Command("agent", "Run a Berth agent: register a container instance and run its tasks on Docker Engine. Credentials and region come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and AWS_DEFAULT_REGION.")
+        Command = new Command("agent", "Run a Berth agent: register a container instance and run its tasks on Docker Engine. It joins with --join-token (recommended for other hosts), else signs with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN; the region comes from AWS_DEFAULT_REGION.")
         {
-            _cluster, _endpoint, _dataDir, _dockerHost, _zone, _instanceType, _attributes, _dockerTimeouts, _metadataPort, _introspectionPort, _introspectionBind,
+            _cluster, _joinToken, _endpoint, _dataDir, _dockerHost, _zone, _instanceType, _attributes, _dockerTimeouts, _metadataPort, _introspectionPort, _introspectionBind,
         };
         Command.SetAction(async (parse, cancellation) =>
         {
@@ -55,9 +59,26 @@ internal sealed class AgentCommand
     /// <summary>The settings, or the first reason they cannot be (the data dir is created when missing, last).</summary>
     public (AgentSettings? Settings, string? Problem) Bind(ParseResult parse)
     {
-        if (_environment.AwsAccessKeyId is not { } key || _environment.AwsSecretAccessKey is not { } secret)
+        var joinToken = parse.GetValue(_joinToken) ?? _environment.JoinToken;
+        SigningCredential credential;
+        if (joinToken is not null)
         {
-            return (null, "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the server's credentials).");
+            try
+            {
+                credential = AgentJoin.ParseToken(joinToken);
+            }
+            catch (FormatException ex)
+            {
+                return (null, $"--join-token: {ex.Message}");
+            }
+        }
+        else if (_environment.AwsAccessKeyId is { } key && _environment.AwsSecretAccessKey is { } secret)
+        {
+            credential = new SigningCredential(key, secret, _environment.AwsSessionToken, null, "agent");
+        }
+        else
+        {
+            return (null, "give --join-token (or BERTH_JOIN_TOKEN), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the server's credentials).");
         }
 
         var region = _environment.Region ?? ServerOptions.DefaultRegion;
@@ -83,7 +104,7 @@ internal sealed class AgentCommand
             Endpoint = parse.GetValue(_endpoint)![0],
             Servers = new ServerEndpoints(parse.GetValue(_endpoint)!),
             Region = region,
-            Credential = new SigningCredential(key, secret, _environment.AwsSessionToken, null, "agent"),
+            Credential = credential,
             DataDir = dataDir!,
             DockerHost = dockerHost,
             AvailabilityZone = parse.GetValue(_zone)!,
@@ -93,6 +114,6 @@ internal sealed class AgentCommand
             IntrospectionAddress = parse.GetValue(_introspectionBind)!,
             Attributes = attributes.Select(a => a.Split('=', 2)).GroupBy(a => a[0]).ToDictionary(g => g.Key, g => g.Last() is { Length: > 1 } last ? last[1] : null),
         };
-        return (new AgentSettings(options, parse.GetValue(_dockerTimeouts)!), null);
+        return (new AgentSettings(options, parse.GetValue(_dockerTimeouts)!, joinToken), null);
     }
 }

@@ -9,7 +9,8 @@ internal sealed record CommandRunners(
     Func<AgentSettings, CancellationToken, Task<int>> Agent,
     Func<MeteringSettings, TextWriter, CancellationToken, Task<int>> Metering,
     Func<LogsSettings, TextWriter, CancellationToken, Task<int>>? Logs = null,
-    Func<SpotSettings, TextWriter, CancellationToken, Task<int>>? Spot = null);
+    Func<SpotSettings, TextWriter, CancellationToken, Task<int>>? Spot = null,
+    Func<JoinTokenSettings, TextWriter, CancellationToken, Task<int>>? JoinToken = null);
 
 /// <summary>
 /// The <c>berth</c> command line: every subcommand's flags, bound with the environment into that process's one
@@ -30,7 +31,8 @@ internal sealed class BerthCli
         Metering = new MeteringCommand(environment, runners.Metering);
         Logs = new LogsCommand(environment, runners.Logs ?? ((_, _, _) => Task.FromResult(0)));
         Spot = new SpotCommand(environment, runners.Spot ?? ((_, _, _) => Task.FromResult(0)));
-        _root = new RootCommand("Berth: a self-hosted container platform that speaks the ECS API.") { Server.Command, Agent.Command, Metering.Command, Logs.Command, Spot.Command };
+        JoinToken = new JoinTokenCommand(environment, runners.JoinToken ?? ((_, _, _) => Task.FromResult(0)));
+        _root = new RootCommand("Berth: a self-hosted container platform that speaks the ECS API.") { Server.Command, Agent.Command, Metering.Command, Logs.Command, Spot.Command, JoinToken.Command };
     }
 
     /// <summary><c>berth server</c>.</summary>
@@ -47,6 +49,9 @@ internal sealed class BerthCli
 
     /// <summary><c>berth spot</c>.</summary>
     public SpotCommand Spot { get; }
+
+    /// <summary><c>berth join-token</c>.</summary>
+    public JoinTokenCommand JoinToken { get; }
 
     /// <summary>Parses <paramref name="args"/> and runs the command; its exit code.</summary>
     public async Task<int> InvokeAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)

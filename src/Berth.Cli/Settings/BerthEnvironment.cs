@@ -44,6 +44,9 @@ public sealed class BerthEnvironment(IReadOnlyDictionary<string, string?> variab
     /// <summary><c>BERTH_METRIC_PERIOD_SECONDS</c>: the server's metric period (CloudWatch's 60 s unless shortened).</summary>
     public string? MetricPeriodSeconds => Get("BERTH_METRIC_PERIOD_SECONDS");
 
+    /// <summary><c>BERTH_JOIN_TOKEN</c>: the join token an agent joins with when <c>--join-token</c> is not given.</summary>
+    public string? JoinToken => Get("BERTH_JOIN_TOKEN");
+
     /// <summary><c>AWS_ACCESS_KEY_ID</c>: what an agent or <c>berth metering</c> signs with.</summary>
     public string? AwsAccessKeyId => Get("AWS_ACCESS_KEY_ID");
 

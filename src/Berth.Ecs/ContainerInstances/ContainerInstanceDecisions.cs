@@ -257,7 +257,7 @@ public static class ContainerInstanceDecisions
     private static string? NonEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
 
     /// <summary>The members of an EC2 instance identity document Berth uses (its signature is not checked).</summary>
-    private sealed record Identity(string? InstanceId, string? AvailabilityZone, string? InstanceType, string? ImageId)
+    internal sealed record Identity(string? InstanceId, string? AvailabilityZone, string? InstanceType, string? ImageId)
     {
         public static Identity? Parse(string? document)
         {

@@ -70,7 +70,7 @@ public static partial class ServiceDecisions
 
             if (request.PlacementStrategy is { Count: > 0 })
             {
-                throw AwsException.InvalidParameter("Placement strategies are not supported with the DAEMON scheduling strategy.");
+                throw AwsException.InvalidParameter("The daemon scheduling strategy does not support placement strategies. Remove the placement strategy and try again");
             }
 
             if (request.DesiredCount is > 0)

@@ -88,6 +88,14 @@ public sealed record EcsState(
     public ImmutableSortedDictionary<string, Berth.Ecs.CapacityProviders.CapacityProviderRecord> CapacityProviders { get; init; } =
         ImmutableSortedDictionary.Create<string, Berth.Ecs.CapacityProviders.CapacityProviderRecord>(StringComparer.Ordinal);
 
+    /// <summary>Join tokens, by token id.</summary>
+    public ImmutableSortedDictionary<string, Berth.Ecs.AgentAccess.JoinTokenRecord> JoinTokens { get; init; } =
+        ImmutableSortedDictionary.Create<string, Berth.Ecs.AgentAccess.JoinTokenRecord>(StringComparer.Ordinal);
+
+    /// <summary>The keys agents got when they joined, by access key id.</summary>
+    public ImmutableSortedDictionary<string, Berth.Ecs.AgentAccess.AgentKeyRecord> AgentKeys { get; init; } =
+        ImmutableSortedDictionary.Create<string, Berth.Ecs.AgentAccess.AgentKeyRecord>(StringComparer.Ordinal);
+
     /// <summary><see cref="ClientTokens"/> by when they were first used, oldest first: what expiry takes from the front.</summary>
     public ImmutableSortedSet<(DateTimeOffset At, string Key)> ClientTokensByTime { get; init; } = ImmutableSortedSet<(DateTimeOffset At, string Key)>.Empty;
 

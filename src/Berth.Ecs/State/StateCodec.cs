@@ -27,6 +27,8 @@ namespace Berth.Ecs.State;
 [JsonSerializable(typeof(Berth.Ecs.Tasks.StoredClientToken))]
 [JsonSerializable(typeof(Berth.Ecs.Capacity.StoredMeterTotal))]
 [JsonSerializable(typeof(Berth.Ecs.CapacityProviders.CapacityProviderRecord))]
+[JsonSerializable(typeof(Berth.Ecs.AgentAccess.JoinTokenRecord))]
+[JsonSerializable(typeof(Berth.Ecs.AgentAccess.AgentKeyRecord))]
 public sealed partial class StoredJsonContext : JsonSerializerContext
 {
 }
@@ -61,6 +63,12 @@ public static class StateCodec
     /// <summary>Document kind of capacity providers users created (id: the provider's ARN).</summary>
     public const string CapacityProviderKind = "ecs.capacity-provider";
 
+    /// <summary>Document kind of join tokens (id: the token id).</summary>
+    public const string JoinTokenKind = "ecs.join-token";
+
+    /// <summary>Document kind of agents' own keys (id: the access key id).</summary>
+    public const string AgentKeyKind = "ecs.agent-key";
+
     /// <summary>Serializes a stored entity.</summary>
     public static byte[] Encode<T>(T value, JsonTypeInfo<T> info) => JsonSerializer.SerializeToUtf8Bytes(value, info);
 
@@ -90,6 +98,8 @@ public static class StateCodec
         var tokens = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.Tasks.StoredClientToken>(StringComparer.Ordinal);
         var meters = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.Capacity.StoredMeterTotal>(StringComparer.Ordinal);
         var providers = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.CapacityProviders.CapacityProviderRecord>(StringComparer.Ordinal);
+        var joinTokens = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.AgentAccess.JoinTokenRecord>(StringComparer.Ordinal);
+        var agentKeys = ImmutableSortedDictionary.CreateBuilder<string, Berth.Ecs.AgentAccess.AgentKeyRecord>(StringComparer.Ordinal);
         var revisions = new Dictionary<string, List<Berth.Ecs.TaskDefinitions.TaskDefinitionRecord>>(StringComparer.Ordinal);
         foreach (var doc in documents)
         {
@@ -119,6 +129,12 @@ public static class StateCodec
                 case CapacityProviderKind:
                     providers[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.CapacityProviderRecord)!;
                     break;
+                case JoinTokenKind:
+                    joinTokens[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.JoinTokenRecord)!;
+                    break;
+                case AgentKeyKind:
+                    agentKeys[doc.Id] = JsonSerializer.Deserialize(doc.Body, ctx.AgentKeyRecord)!;
+                    break;
                 case TaskDefinitionKind:
                     var stored = Berth.Ecs.TaskDefinitions.TaskDefinitionRules.Loaded(JsonSerializer.Deserialize(doc.Body, ctx.TaskDefinitionRecord)!);
                     var familyKey = doc.Id[..doc.Id.LastIndexOf(':')];
@@ -144,6 +160,8 @@ public static class StateCodec
             ClientTokens = tokens.ToImmutable(),
             MeterTotals = meters.ToImmutable(),
             CapacityProviders = providers.ToImmutable(),
+            JoinTokens = joinTokens.ToImmutable(),
+            AgentKeys = agentKeys.ToImmutable(),
             ClientTokensByTime = [.. tokens.Select(p => (EcsState.MadeAt(p.Value), p.Key))],
         }.Reindexed();
     }
@@ -174,6 +192,8 @@ public static class StateCodec
                 {
                     CapacityProviders = body is null ? state.CapacityProviders.Remove(id) : state.CapacityProviders.SetItem(id, JsonSerializer.Deserialize(body, ctx.CapacityProviderRecord)!),
                 },
+                JoinTokenKind => state with { JoinTokens = body is null ? state.JoinTokens.Remove(id) : state.JoinTokens.SetItem(id, JsonSerializer.Deserialize(body, ctx.JoinTokenRecord)!) },
+                AgentKeyKind => state with { AgentKeys = body is null ? state.AgentKeys.Remove(id) : state.AgentKeys.SetItem(id, JsonSerializer.Deserialize(body, ctx.AgentKeyRecord)!) },
                 TaskDefinitionKind when body is not null => ApplyRevision(state, id, Berth.Ecs.TaskDefinitions.TaskDefinitionRules.Loaded(JsonSerializer.Deserialize(body, ctx.TaskDefinitionRecord)!)),
                 _ => state,
             };
@@ -257,6 +277,27 @@ public sealed class StateEdit(EcsState state)
     {
         State = State with { CapacityProviders = State.CapacityProviders.SetItem(provider.CapacityProviderArn, provider) };
         _mutations.Add(Mutation.Put(StateCodec.CapacityProviderKind, provider.CapacityProviderArn, StateCodec.Encode(provider, StoredJsonContext.Default.CapacityProviderRecord)));
+    }
+
+    /// <summary>Puts a join token.</summary>
+    public void Put(Berth.Ecs.AgentAccess.JoinTokenRecord token)
+    {
+        State = State with { JoinTokens = State.JoinTokens.SetItem(token.TokenId, token) };
+        _mutations.Add(Mutation.Put(StateCodec.JoinTokenKind, token.TokenId, StateCodec.Encode(token, StoredJsonContext.Default.JoinTokenRecord)));
+    }
+
+    /// <summary>Puts an agent's key.</summary>
+    public void Put(Berth.Ecs.AgentAccess.AgentKeyRecord key)
+    {
+        State = State with { AgentKeys = State.AgentKeys.SetItem(key.AccessKeyId, key) };
+        _mutations.Add(Mutation.Put(StateCodec.AgentKeyKind, key.AccessKeyId, StateCodec.Encode(key, StoredJsonContext.Default.AgentKeyRecord)));
+    }
+
+    /// <summary>Removes an agent's key (its token was revoked).</summary>
+    public void RemoveAgentKey(string accessKeyId)
+    {
+        State = State with { AgentKeys = State.AgentKeys.Remove(accessKeyId) };
+        _mutations.Add(Mutation.Delete(StateCodec.AgentKeyKind, accessKeyId));
     }
 
     /// <summary>Removes a capacity provider (deleted).</summary>

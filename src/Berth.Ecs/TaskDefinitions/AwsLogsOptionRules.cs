@@ -51,9 +51,10 @@ public static class AwsLogsOptionRules
             }
         }
 
-        if (log.Options.GetValueOrDefault("awslogs-create-group") is { } create && !bool.TryParse(create, out _))
+        // ECS takes only "true" here: "false" is refused too, with the advice to leave the option out.
+        if (log.Options.GetValueOrDefault("awslogs-create-group") is { } create && !string.Equals(create, "true", StringComparison.OrdinalIgnoreCase))
         {
-            throw AwsException.Client($"Log driver awslogs: invalid value for log opt 'awslogs-create-group': '{create}'");
+            throw AwsException.Client("Log driver awslogs option 'awslogs-create-group' should only be set to 'true', else omit option.");
         }
 
         if (log.Options.GetValueOrDefault("mode") is { } mode && mode is not ("blocking" or "non-blocking"))

@@ -9,6 +9,8 @@ internal sealed record TaskFacts(string NetworkMode, int? Cpu, int? Memory, bool
 /// <summary>The rules that concern one container definition on its own, and the copy of it ECS stores (with its defaults).</summary>
 internal static class ContainerRules
 {
+    private static readonly string[] AwsLogsRequired = ["awslogs-region", "awslogs-group"];
+
     /// <summary>Docker 20.10 reserves 6 MiB per container; the ECS docs ask for no less than that.</summary>
     public const int MinContainerMemory = 6;
 
@@ -141,7 +143,9 @@ internal static class ContainerRules
         if (log.LogDriver == "awslogs"
             && (log.Options is null || !log.Options.ContainsKey("awslogs-group") || !log.Options.ContainsKey("awslogs-region")))
         {
-            throw AwsException.Client("Log driver awslogs requires options: awslogs-region, awslogs-group");
+            // Only the options that are missing are named.
+            var missing = AwsLogsRequired.Where(o => log.Options?.ContainsKey(o) != true);
+            throw AwsException.Client("Log driver awslogs requires options: " + string.Join(", ", missing));
         }
 
         AwsLogsOptionRules.Check(log);

@@ -37,7 +37,7 @@ internal static class FargateRules
         if (request.PidMode == "host")
             return "Tasks using the Fargate launch type do not support pidMode 'host'. The supported value for pidMode is 'task'.";
         if (request.IpcMode is not null)
-            return $"Tasks using the Fargate launch type do not support ipcMode '{request.IpcMode}'.";
+            return "Tasks using the Fargate launch type do not support ipcMode.";
         if (request.PlacementConstraints is { Count: > 0 })
             return "Tasks using the Fargate launch type do not support placement constraints.";
         if (request.InferenceAccelerators is { Count: > 0 })
@@ -47,7 +47,7 @@ internal static class FargateRules
             if (volume?.DockerVolumeConfiguration is not null)
                 return "Tasks using the Fargate launch type do not support Docker volumes.";
             if (volume?.Host?.SourcePath is not null)
-                return "Tasks using the Fargate launch type do not support host volumes with a sourcePath.";
+                return "Fargate compatible task definitions do not support sourcePath";
         }
         foreach (var container in request.ContainerDefinitions ?? [])
         {

@@ -199,7 +199,7 @@ public static class TaskDefinitionRules
         foreach (var container in containers)
             ContainerRules.Validate(container, task);
         if (!containers.Any(c => c.Essential ?? true))
-            throw AwsException.Client("Task definition must contain at least one essential container.");
+            throw AwsException.Client("Task definition doesn't have any essential container.");
         foreach (var container in containers)
         {
             ValidateDependencies(container, byName);

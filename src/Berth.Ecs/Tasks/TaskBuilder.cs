@@ -90,7 +90,7 @@ internal static class TaskBuilder
 
         if (p.StartedBy is { } startedBy && startedBy.Length > p.StartedByMax)
         {
-            throw AwsException.InvalidParameter($"startedBy can have at most {p.StartedByMax} characters.");
+            throw AwsException.InvalidParameter($"startedBy longer than {p.StartedByMax}.");
         }
 
         var overrides = CheckOverrides(definition, p.Overrides);

@@ -567,7 +567,7 @@ public static class TaskDecisions
 
         if (version is not ("LATEST" or FargateCapacity.PlatformVersion))
         {
-            throw AwsException.InvalidParameter($"The specified platform version ({version}) does not exist.");
+            throw new AwsException("PlatformUnknownException", $"The specified platform version ({version}) does not exist.");
         }
     }
 

@@ -17,6 +17,9 @@ public sealed record SigV4Identity(
     DateTimeOffset SignedAt,
     bool UnsignedPayload = false)
 {
+    /// <summary>The limits of the key that signed; <see langword="null"/> for the account's own keys.</summary>
+    public CredentialScope? Scope { get; init; }
+
     /// <summary>Throws as AWS does when the request was signed for another service.</summary>
     public void RequireService(string signingName)
     {

@@ -31,9 +31,17 @@ public sealed partial class SigV4Verifier
     /// <summary>
     /// Checks the request's signature. Throws <see cref="Errors.AwsException"/> with AWS's error type and message on
     /// any failure; returns the signer's identity otherwise. <paramref name="normalizePath"/> is true for every AWS
-    /// service except S3.
+    /// service except S3. A scoped key (a join token, an agent's key) is refused: the few places that serve them call
+    /// <see cref="VerifyScoped"/>, so every other endpoint is closed to them without saying so.
     /// </summary>
     public SigV4Identity Verify(SigV4Request request, bool normalizePath = true)
+    {
+        var identity = VerifyScoped(request, normalizePath);
+        return identity.Scope is null ? identity : throw AccessDenied.NotAuthorized(identity.PrincipalArn, null, null, 403);
+    }
+
+    /// <summary>As <see cref="Verify"/>, but scoped keys pass too: the caller checks <see cref="SigV4Identity.Scope"/>.</summary>
+    public SigV4Identity VerifyScoped(SigV4Request request, bool normalizePath = true)
     {
         ArgumentNullException.ThrowIfNull(request);
         var auth = Parse(request);
@@ -64,7 +72,7 @@ public sealed partial class SigV4Verifier
             throw SigV4Errors.SignatureMismatch();
         }
 
-        return new SigV4Identity(auth.AccessKeyId, auth.Region, auth.Service, credential.PrincipalArn, auth.Date, unsignedPayload);
+        return new SigV4Identity(auth.AccessKeyId, auth.Region, auth.Service, credential.PrincipalArn, auth.Date, unsignedPayload) { Scope = credential.Scope };
     }
 
     private static bool SignatureMatches(

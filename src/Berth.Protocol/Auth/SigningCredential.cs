@@ -15,10 +15,33 @@ public sealed record SigningCredential(
     DateTimeOffset? Expiration,
     string PrincipalArn)
 {
+    /// <summary>
+    /// What the key may do when it is not the account's own: a join token may only join an agent, an agent's key only
+    /// act for its own container instance. <see langword="null"/> for the account's keys.
+    /// </summary>
+    public CredentialScope? Scope { get; init; }
+
     // Keeps the secret out of logs that print the record.
     public override string ToString() =>
         $"SigningCredential {{ AccessKeyId = {AccessKeyId}, PrincipalArn = {PrincipalArn}, Expiration = {Expiration} }}";
 }
+
+/// <summary>What a scoped key is for.</summary>
+public enum CredentialKind
+{
+    /// <summary>A join token: it signs only the request that joins an agent.</summary>
+    JoinToken,
+
+    /// <summary>An agent's own key: it acts only for its own container instance and tasks.</summary>
+    Agent,
+}
+
+/// <summary>The limits of a scoped key.</summary>
+/// <param name="Kind">Join token or agent.</param>
+/// <param name="TokenId">The join token (itself, or the one the agent joined with).</param>
+/// <param name="Cluster">The cluster name the key is bound to; <see langword="null"/> for a token any cluster may use.</param>
+/// <param name="Ec2InstanceId">The agent's instance id (agents only).</param>
+public sealed record CredentialScope(CredentialKind Kind, string TokenId, string? Cluster, string? Ec2InstanceId);
 
 /// <summary>
 /// Looks up credentials by access key id. Called once per request, so implementations should be cheap and thread-safe.

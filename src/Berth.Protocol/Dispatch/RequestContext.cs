@@ -9,4 +9,7 @@ public sealed record RequestContext(string Region, string AccountId, string Prin
 {
     /// <summary>Cancelled when the client goes away or the server stops.</summary>
     public CancellationToken Cancellation { get; init; }
+
+    /// <summary>The limits of the caller's key (an agent's own key); <see langword="null"/> for the account's keys.</summary>
+    public Berth.Protocol.Auth.CredentialScope? Scope { get; init; }
 }

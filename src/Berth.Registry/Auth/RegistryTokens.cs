@@ -27,17 +27,24 @@ public sealed class RegistryTokens(byte[] key, TimeProvider time)
     public static byte[] DeriveKey(string serverSecret, string accountId)
         => HMACSHA256.HashData(Encoding.UTF8.GetBytes(serverSecret), Encoding.UTF8.GetBytes("berth registry token key v2|" + accountId));
 
-    /// <summary>Issues a password for <paramref name="principal"/>; returns it and its expiry.</summary>
-    public (string Password, DateTimeOffset ExpiresAt) Issue(string principal)
+    /// <summary>
+    /// Issues a password for <paramref name="principal"/>; returns it and its expiry. With <paramref name="pullOnly"/>
+    /// it opens only those repositories, and only to pull (what an agent gets for its task's images).
+    /// </summary>
+    public (string Password, DateTimeOffset ExpiresAt) Issue(string principal, IReadOnlyCollection<string>? pullOnly = null)
     {
         var expires = time.GetUtcNow() + Lifetime;
-        var payload = Encoding.UTF8.GetBytes($"{expires.ToUnixTimeSeconds()}|{principal}");
+        var scope = pullOnly is null ? string.Empty : "|pull=" + string.Join(',', pullOnly);
+        var payload = Encoding.UTF8.GetBytes($"{expires.ToUnixTimeSeconds()}|{principal}{scope}");
         var mac = HMACSHA256.HashData(key, payload);
         return (Prefix + Base64Url.EncodeToString(payload) + "." + Base64Url.EncodeToString(mac), DateTimeOffset.FromUnixTimeSeconds(expires.ToUnixTimeSeconds()));
     }
 
     /// <summary>The principal of a valid, unexpired password; null otherwise.</summary>
-    public string? Verify(string? password)
+    public string? Verify(string? password) => VerifyGrant(password)?.Principal;
+
+    /// <summary>What a valid, unexpired password grants; null otherwise.</summary>
+    public RegistryGrant? VerifyGrant(string? password)
     {
         if (password is null || !password.StartsWith(Prefix, StringComparison.Ordinal))
         {
@@ -75,14 +82,18 @@ public sealed class RegistryTokens(byte[] key, TimeProvider time)
             return null;
         }
 
-        return text[(bar + 1)..];
+        var rest = text[(bar + 1)..];
+        var pull = rest.IndexOf("|pull=", StringComparison.Ordinal);
+        return pull < 0
+            ? new RegistryGrant(rest, null)
+            : new RegistryGrant(rest[..pull], rest[(pull + "|pull=".Length)..].Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal));
     }
 
     /// <summary>
     /// The principal behind an <c>Authorization</c> header: <c>Basic</c> with user AWS and a token as password, or
     /// <c>Bearer</c> with the token itself or with GetAuthorizationToken's base64 <c>AWS:token</c>.
     /// </summary>
-    public string? VerifyHeader(string? authorization)
+    public RegistryGrant? VerifyHeader(string? authorization)
     {
         if (string.IsNullOrEmpty(authorization))
         {
@@ -97,7 +108,7 @@ public sealed class RegistryTokens(byte[] key, TimeProvider time)
 
         var scheme = authorization[..space];
         var value = authorization[(space + 1)..].Trim();
-        if (scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase) && Verify(value) is { } direct)
+        if (scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase) && VerifyGrant(value) is { } direct)
         {
             return direct;
         }
@@ -118,6 +129,18 @@ public sealed class RegistryTokens(byte[] key, TimeProvider time)
         }
 
         var colon = decoded.IndexOf(':', StringComparison.Ordinal);
-        return colon > 0 && decoded[..colon] == UserName ? Verify(decoded[(colon + 1)..]) : null;
+        return colon > 0 && decoded[..colon] == UserName ? VerifyGrant(decoded[(colon + 1)..]) : null;
     }
+}
+
+/// <summary>What a registry password opens.</summary>
+/// <param name="Principal">Who it was issued to.</param>
+/// <param name="PullOnly">The only repositories it may pull from, and nothing else; <see langword="null"/>: everything the account may do.</param>
+public sealed record RegistryGrant(string Principal, IReadOnlySet<string>? PullOnly)
+{
+    /// <summary>Whether a request of <paramref name="method"/> to a route of <paramref name="kind"/> in <paramref name="repository"/> is allowed.</summary>
+    public bool Allows(string method, Distribution.RouteKind kind, string repository)
+        => PullOnly is not { } pull
+            || kind == Distribution.RouteKind.Base
+            || ((method == "GET" || method == "HEAD") && kind is Distribution.RouteKind.Manifest or Distribution.RouteKind.Blob && pull.Contains(repository));
 }

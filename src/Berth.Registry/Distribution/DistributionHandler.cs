@@ -31,10 +31,16 @@ public sealed partial class DistributionHandler(RegistryService registry, ILogge
                 throw new DistributionException(400, "UNAUTHORIZED", "only one Authorization header is allowed");
             }
 
-            if (registry.Tokens.VerifyHeader(http.Request.Headers.Authorization.ToString()) is null)
+            if (registry.Tokens.VerifyHeader(http.Request.Headers.Authorization.ToString()) is not { } grant)
             {
                 http.Response.Headers.WWWAuthenticate = Realm;
                 throw DistributionException.Unauthorized();
+            }
+
+            if (!grant.Allows(http.Request.Method, route.Kind, route.Name))
+            {
+                // An agent's pull password: its task's repositories, read only.
+                throw new DistributionException(403, "DENIED", "requested access to the resource is denied");
             }
 
             await DispatchAsync(http, route);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Berth.Ecs.AgentAccess;
 using Berth.Ecs.Arns;
 using Berth.Ecs.Clusters;
 using Berth.Ecs.ContainerInstances;
@@ -77,12 +78,19 @@ public sealed partial class AgentHub : IAsyncDisposable
         string arn;
         try
         {
-            var identity = _verifier.Verify(EdgeFrame.ToSigV4Request(http, ReadOnlyMemory<byte>.Empty));
+            var identity = _verifier.VerifyScoped(EdgeFrame.ToSigV4Request(http, ReadOnlyMemory<byte>.Empty));
             identity.RequireService("ecs");
             var scope = new Scope(identity.Region, _accountId);
             var state = _pipeline.Current;
-            var cluster = ClusterRules.RequireActive(state, scope, http.Request.Query["cluster"].ToString());
             arn = http.Request.Query["containerInstance"].ToString();
+
+            // An agent's own key opens only its own instance's channel: another's would hand it that instance's tasks.
+            if (identity.Scope is { } caller && !AgentAccessRules.OwnsInstance(state, caller, arn))
+            {
+                throw AgentAccessRules.Denied(scope, caller, "ecs:Poll", arn.Length == 0 ? "*" : arn);
+            }
+
+            var cluster = ClusterRules.RequireActive(state, scope, http.Request.Query["cluster"].ToString());
             if (!state.ContainerInstances.TryGetValue(arn, out var instance) || instance.Status == InstanceStatus.Inactive || !arn.Contains($"/{cluster.ClusterName}/", StringComparison.Ordinal))
             {
                 throw AwsException.InvalidParameter("The referenced container instance is not registered in this cluster.");

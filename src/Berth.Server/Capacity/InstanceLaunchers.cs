@@ -161,6 +161,9 @@ public sealed partial class CommandLauncher(string command, string endpoint, str
         start.Environment["AWS_SECRET_ACCESS_KEY"] = credential.SecretAccessKey;
         start.Environment["AWS_DEFAULT_REGION"] = region;
         start.Environment["BERTH_ENDPOINT"] = endpoint;
+
+        // What the command's agent joins with (`berth agent` reads BERTH_JOIN_TOKEN): a key of its own, not the account's.
+        start.Environment["BERTH_JOIN_TOKEN"] = Credentials.AgentKeys.TokenText(Credentials.AgentKeys.BuiltinTokenId, Credentials.AgentKeys.BuiltinSecret(credential.SecretAccessKey));
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"{command} did not start.");
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(timeout);

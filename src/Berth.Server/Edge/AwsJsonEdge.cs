@@ -24,6 +24,12 @@ public sealed class AwsJsonEdge(DispatchTable table, SigV4Verifier verifier, str
     /// <summary>The body limit of <see cref="LargeBodyTargetPrefix"/>'s requests.</summary>
     public long LargeBodyBytes { get; init; }
 
+    /// <summary>
+    /// Lets a scoped key (an agent's own) through to the operations it may call, or throws; without one, the edge
+    /// refuses every scoped key.
+    /// </summary>
+    public Action<SigV4Identity, Operation, ReadOnlyMemory<byte>>? ScopedKeys { get; init; }
+
     /// <summary>Handles one request to <c>POST /</c>.</summary>
     public Task HandleAsync(HttpContext http)
     {
@@ -33,14 +39,20 @@ public sealed class AwsJsonEdge(DispatchTable table, SigV4Verifier verifier, str
         var limit = LargeBodyTargetPrefix is { } large && target.StartsWith(large, StringComparison.Ordinal) ? LargeBodyBytes : maxBodyBytes;
         return EdgeFrame.RunAsync(http, limit, Codes, logger, () => target, async body =>
         {
-            var identity = verifier.Verify(EdgeFrame.ToSigV4Request(http, body));
+            var request = EdgeFrame.ToSigV4Request(http, body);
+            var identity = ScopedKeys is null ? verifier.Verify(request) : verifier.VerifyScoped(request);
             if (!table.TryGet(target, out var operation))
             {
                 throw new AwsException("UnknownOperationException", string.IsNullOrEmpty(target) ? "Missing X-Amz-Target header." : $"The operation {target} is not recognized.");
             }
 
             identity.RequireService(operation.SigningName);
-            var context = new RequestContext(identity.Region, accountId, identity.PrincipalArn, requestId) { Cancellation = http.RequestAborted };
+            if (identity.Scope is not null)
+            {
+                ScopedKeys!(identity, operation, body);
+            }
+
+            var context = new RequestContext(identity.Region, accountId, identity.PrincipalArn, requestId) { Cancellation = http.RequestAborted, Scope = identity.Scope };
             var response = await operation.Invoke(context, body);
             http.Response.StatusCode = 200;
             http.Response.ContentType = ContentType;

@@ -8,6 +8,7 @@ using Berth.CloudWatch.Store;
 using Berth.Docker;
 using Berth.Ec2AutoScaling;
 using Berth.Ecs;
+using Berth.Ecs.AgentAccess;
 using Berth.Ecs.Arns;
 using Berth.Ecs.Capacity;
 using Berth.Ecs.Clusters;
@@ -191,6 +192,9 @@ public static partial class BerthServer
             // FARGATE tasks run on the hosts of Berth's own capacity cluster; it exists so any agent can join it.
             await pipeline.ExecuteAsync(s => ClusterDecisions.CreateCapacity(s, new Scope(options.Region, options.AccountId)));
 
+            // The agents Berth runs itself join as any other does, with the built-in token (its secret derives from root's).
+            await pipeline.ExecuteAsync(s => AgentAccessDecisions.EnsureBuiltin(s, time.GetUtcNow(), AgentKeys.BuiltinTokenId));
+
             // No configuration files are read, so none is watched: by default the host watches its content root (the
             // working directory, often the home that holds the data dir) recursively, a watch per folder and an
             // event per SQLite write.
@@ -214,12 +218,13 @@ public static partial class BerthServer
             });
             builder.Services.AddSingleton(table);
             await using var app = builder.Build();
-            var verifier = new SigV4Verifier(new CredentialStore(root), time);
+            var verifier = new SigV4Verifier(new CredentialStore(root, options.AccountId, () => pipeline.Current), time);
             var edge = new AwsJsonEdge(table, verifier, options.AccountId, options.MaxBodyBytes, app.Services.GetRequiredService<ILogger<AwsJsonEdge>>())
             {
                 // A full PutLogEvents batch (1 MiB of messages) is larger than that once JSON-encoded.
                 LargeBodyTargetPrefix = Berth.Logs.Model.WireOperations.TargetPrefix + ".",
                 LargeBodyBytes = ServerOptions.LogsMaxBodyBytes,
+                ScopedKeys = new AgentGate(pipeline, options.AccountId).Check,
             };
             var queryEdge = new QueryEdge(queryTable, verifier, options.AccountId, options.MaxBodyBytes, app.Services.GetRequiredService<ILogger<QueryEdge>>());
             var restEdge = new RestJsonEdge(restTable, verifier, options.AccountId, options.MaxBodyBytes, app.Services.GetRequiredService<ILogger<RestJsonEdge>>());
@@ -261,12 +266,13 @@ public static partial class BerthServer
             logRetention.Start();
             var metering = new MeteringEndpoint(pipeline, verifier, options.AccountId, time);
             var spot = new SpotEndpoint(pipeline, verifier, options.AccountId, time);
+            var join = new JoinEndpoint(pipeline, verifier, options.AccountId, time);
             await using var spotPressure = new SpotController(pipeline, time, options.SpotPressureInterval, loggers.CreateLogger<SpotController>()) { Leadership = leadership };
             spotPressure.Start();
             var distribution = new DistributionHandler(registry, app.Services.GetRequiredService<ILogger<DistributionHandler>>());
             using var webConsole = new ConsoleEndpoint(
                 new ConsoleSources { Ecs = pipeline, Api = table, Registry = registry, Logs = logs, Region = options.Region, AccountId = options.AccountId, Endpoint = url, Time = time },
-                new CredentialStore(root),
+                new CredentialStore(root, options.AccountId),
                 ConsoleSessions.DeriveKey(root.SecretAccessKey, options.AccountId),
                 loggers.CreateLogger<ConsoleEndpoint>())
             { Stopping = app.Lifetime.ApplicationStopping };
@@ -278,8 +284,8 @@ public static partial class BerthServer
             barrier?.Add("application-autoscaling", autoScaling.Pipeline);
             barrier?.Add("registry", registry.Pipeline);
             app.Run(http => barrier is null
-                ? Route(http, options.DataDir, edge, queryEdge, restEdge, cborEdge, hub, metering, spot, distribution, webConsole)
-                : SyncedAsync(http, barrier, () => Route(http, options.DataDir, edge, queryEdge, restEdge, cborEdge, hub, metering, spot, distribution, webConsole)));
+                ? Route(http, options.DataDir, edge, queryEdge, restEdge, cborEdge, hub, metering, spot, join, distribution, webConsole)
+                : SyncedAsync(http, barrier, () => Route(http, options.DataDir, edge, queryEdge, restEdge, cborEdge, hub, metering, spot, join, distribution, webConsole)));
             await using var targets = new ServiceTargetsController(pipeline, elb.Pipeline, feed, time, IdSource.Random, new ServiceTargetsOptions(), loggers.CreateLogger<ServiceTargetsController>()) { Leadership = leadership };
             plane.HealthChanged += (_, _) => targets.Wake();
             await app.StartAsync(stopping);
@@ -345,13 +351,24 @@ public static partial class BerthServer
     {
         using var docker = new DockerClient(options.DockerHost, options.DockerTimeouts);
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        var dataDir = Path.Combine(options.DataDir, dataSubdir);
+        SigningCredential key;
+        try
+        {
+            key = await AgentJoin.ResolveAsync(http, new Uri(url), options.Region, AgentKeys.TokenText(AgentKeys.BuiltinTokenId, AgentKeys.BuiltinSecret(root.SecretAccessKey)), cluster, dataDir, time, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return;
+        }
+
         var agentOptions = new AgentOptions
         {
             Cluster = cluster,
             Endpoint = new Uri(url),
             Region = options.Region,
-            Credential = root,
-            DataDir = Path.Combine(options.DataDir, dataSubdir),
+            Credential = key,
+            DataDir = dataDir,
             DockerHost = options.DockerHost,
             InstanceType = instanceType,
             MetadataPort = ports.Metadata,
@@ -362,7 +379,7 @@ public static partial class BerthServer
             Attributes = attributes ?? new Dictionary<string, string?>(),
             AvailabilityZone = availabilityZone,
         };
-        var ecs = new EcsClient(http, agentOptions.Endpoint, agentOptions.Region, root, time);
+        var ecs = new EcsClient(http, agentOptions.Endpoint, agentOptions.Region, key, time);
         try
         {
             await new AgentRuntime(agentOptions, docker, ecs, time, loggers.CreateLogger<AgentRuntime>()).RunAsync(cancellationToken);
@@ -383,11 +400,27 @@ public static partial class BerthServer
         }
 
         var principal = definition.ExecutionRoleArn ?? $"arn:aws:iam::{registry.AccountId}:root";
-        var (password, _) = registry.Tokens.Issue(principal);
+
+        // The agent may pull its task's images and nothing else: not push, not other repositories.
+        var repositories = (definition.ContainerDefinitions ?? [])
+            .Select(c => c.Image)
+            .Where(image => image?.StartsWith(host + "/", StringComparison.Ordinal) == true)
+            .Select(image => RepositoryOf(image![(host.Length + 1)..]))
+            .ToHashSet(StringComparer.Ordinal);
+        var (password, _) = registry.Tokens.Issue(principal, repositories);
         return [new AgentRegistryCredential { Registry = host, Username = RegistryTokens.UserName, Password = password }];
     };
 
-    private static Task Route(HttpContext http, string dataDir, AwsJsonEdge edge, QueryEdge queryEdge, RestJsonEdge restEdge, CborEdge cborEdge, AgentHub hub, MeteringEndpoint metering, SpotEndpoint spot, DistributionHandler distribution, ConsoleEndpoint webConsole)
+    // NAME[:TAG] or NAME@DIGEST: a tag's colon comes after the name's last slash.
+    private static string RepositoryOf(string reference)
+    {
+        var at = reference.IndexOf('@', StringComparison.Ordinal);
+        var name = at >= 0 ? reference[..at] : reference;
+        var colon = name.LastIndexOf(':');
+        return colon > name.LastIndexOf('/') ? name[..colon] : name;
+    }
+
+    private static Task Route(HttpContext http, string dataDir, AwsJsonEdge edge, QueryEdge queryEdge, RestJsonEdge restEdge, CborEdge cborEdge, AgentHub hub, MeteringEndpoint metering, SpotEndpoint spot, JoinEndpoint join, DistributionHandler distribution, ConsoleEndpoint webConsole)
     {
         var path = http.Request.Path.Value;
         if (ConsoleEndpoint.Owns(path))
@@ -437,6 +470,11 @@ public static partial class BerthServer
         if (path == "/_berth/agent/v1/channel" && HttpMethods.IsGet(http.Request.Method))
         {
             return hub.HandleAsync(http);
+        }
+
+        if (JoinEndpoint.Owns(path, http.Request.Method))
+        {
+            return join.HandleAsync(http);
         }
 
         return AwsJsonEdge.WriteErrorAsync(http, 404, "UnknownOperationException", $"No operation at {http.Request.Method} {path}.");

@@ -20,13 +20,19 @@ public sealed class TaskMetricsIngest(CommitPipeline<EcsState> pipeline, MetricS
 {
     /// <summary>Adds the operation to <paramref name="table"/> (signed for <c>ecs</c>, as the agent's other calls).</summary>
     public void Register(DispatchTable table)
-        => table.Add("BerthAgentV1", "SubmitTaskMetrics", "ecs", AgentJsonContext.Default.AgentTaskMetrics, AgentJsonContext.Default.AgentTaskMetricsResult, (_, input) => ValueTask.FromResult(Submit(input)));
+        => table.Add("BerthAgentV1", "SubmitTaskMetrics", "ecs", AgentJsonContext.Default.AgentTaskMetrics, AgentJsonContext.Default.AgentTaskMetricsResult, (context, input) => ValueTask.FromResult(Submit(input, context.Scope, new Berth.Ecs.Arns.Scope(context.Region, context.AccountId))));
 
     /// <summary>Counts the samples of <paramref name="input"/>.</summary>
-    public AgentTaskMetricsResult Submit(AgentTaskMetrics input)
+    public AgentTaskMetricsResult Submit(AgentTaskMetrics input, Berth.Protocol.Auth.CredentialScope? caller = null, Berth.Ecs.Arns.Scope scope = default)
     {
         var instance = input.ContainerInstanceArn ?? throw AwsException.InvalidParameter("containerInstanceArn can not be null.");
         var state = pipeline.Current;
+        if (caller is not null && !Berth.Ecs.AgentAccess.AgentAccessRules.OwnsInstance(state, caller, instance))
+        {
+            // An agent reports only its own instance's tasks.
+            throw Berth.Ecs.AgentAccess.AgentAccessRules.Denied(scope, caller, "ecs:SubmitTaskMetrics", instance);
+        }
+
         var now = time.GetUtcNow();
         var usages = Usages(state, instance, input.Samples ?? [], now);
         foreach (var point in EcsMetrics.Aggregate(usages, store.Period))

@@ -108,7 +108,6 @@ public class FargateTests
     {
         { "constraint", r => r.PlacementConstraints = [new PlacementConstraint { Type = "distinctInstance" }], "Placement constraints are not supported with FARGATE launch type." },
         { "strategy", r => r.PlacementStrategy = [new PlacementStrategy { Type = "random" }], "Placement strategies are not supported with FARGATE launch type." },
-        { "platform version", r => r.PlatformVersion = "9.9.9", "The specified platform version (9.9.9) does not exist." },
         { "override off Fargate's pairs", r => r.Overrides = new TaskOverride { Cpu = "256", Memory = "4096" }, "No Fargate configuration exists for given values: 256 CPU, 4096 memory. See the Amazon ECS documentation for the valid values." },
         { "no network configuration", r => r.NetworkConfiguration = null, "Network Configuration must be provided when networkMode 'awsvpc' is specified." },
     };
@@ -124,6 +123,18 @@ public class FargateTests
         change(request);
         var ex = world.Refused(s => TaskDecisions.Run(s, Scope, world.Ids, new Random(1), Now, request));
         Assert.True(("InvalidParameterException", message) == (ex.ErrorType, ex.Message), $"{name}: {ex.ErrorType} {ex.Message}");
+    }
+
+    [Fact]
+    public void AnUnknownPlatformVersionIsPlatformUnknownException()
+    {
+        var world = new World();
+        world.AddFargateCapacity();
+        var request = new RunTaskRequest { Cluster = World.ClusterName, TaskDefinition = DefineFargate(world) };
+        Fargate(request);
+        request.PlatformVersion = "9.9.9";
+        var ex = world.Refused(s => TaskDecisions.Run(s, Scope, world.Ids, new Random(1), Now, request));
+        Assert.Equal(("PlatformUnknownException", "The specified platform version (9.9.9) does not exist."), (ex.ErrorType, ex.Message));
     }
 
     [Fact]

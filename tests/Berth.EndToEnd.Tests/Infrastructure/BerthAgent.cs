@@ -43,7 +43,8 @@ public sealed partial class BerthAgent : IAsyncDisposable
     /// Starts <c>./berth agent --cluster C --endpoint E --data-dir D [--attribute k=v]... [--availability-zone Z]</c>
     /// and waits until it logs its registration.
     /// </summary>
-    public static async Task<BerthAgent> StartAsync(BerthServer server, string cluster, string dataDir, IEnumerable<string>? attributes = null, string? availabilityZone = null, string? endpoints = null)
+    /// <remarks>With <paramref name="joinToken"/> the agent joins with it and gets no account credentials at all.</remarks>
+    public static async Task<BerthAgent> StartAsync(BerthServer server, string cluster, string dataDir, IEnumerable<string>? attributes = null, string? availabilityZone = null, string? endpoints = null, string? joinToken = null)
     {
         var start = new ProcessStartInfo(Repo.Launcher)
         {
@@ -82,8 +83,17 @@ public sealed partial class BerthAgent : IAsyncDisposable
 
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["AWS_ACCESS_KEY_ID"] = server.AccessKeyId;
-        start.Environment["AWS_SECRET_ACCESS_KEY"] = server.SecretAccessKey;
+        if (joinToken is null)
+        {
+            start.Environment["AWS_ACCESS_KEY_ID"] = server.AccessKeyId;
+            start.Environment["AWS_SECRET_ACCESS_KEY"] = server.SecretAccessKey;
+        }
+        else
+        {
+            start.ArgumentList.Add("--join-token");
+            start.ArgumentList.Add(joinToken);
+        }
+
         start.Environment["AWS_DEFAULT_REGION"] = Clients.Region;
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };

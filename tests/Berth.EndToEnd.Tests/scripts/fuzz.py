@@ -12,6 +12,8 @@ API under /v2/. Every operation gets:
     file in DATA_DIR keeps its data_version.
   - phase "null" (AWS JSON): null at every member path (a null member is an absent one, so such a request may be
     valid and may write); every answer must be below 500.
+  - phase "loose": a value outside its enum at every enum member path (every protocol), and (query) a list, map or
+    structure given as one plain value; every answer must be below 500.
   - two Authorization headers on one endpoint of each protocol: 400 with IncompleteSignatureException (UNAUTHORIZED
     on /v2/).
 Prints one JSON object: cases per phase and service, the 5xx answers and the accepted "reject" cases (up to 50 each,
@@ -170,7 +172,7 @@ def data_versions(connections):
     return {path: c.execute("PRAGMA data_version").fetchone()[0] for path, c in connections.items()}
 
 
-report = {"services": {}, "cases": {"reject": 0, "null": 0}, "serverErrors": [], "accepted": [], "changedFiles": [],
+report = {"services": {}, "cases": {"reject": 0, "null": 0, "loose": 0}, "serverErrors": [], "accepted": [], "changedFiles": [],
           "doubleAuthorization": {}}
 WORKERS = 4
 
@@ -572,6 +574,8 @@ def cbor_cases(model, operation_names):
                     bodies.append(cbor(place(shape, path, value), shape))
                 if member.type_name == "list":
                     bodies.append(cbor(place(shape, path, [None]), shape))
+                if member.type_name == "map":
+                    bodies.append(cbor(place(shape, path, {"k": None}), shape))
         for body in bodies:
             yield model.service_name + "-cbor", operation_name, body.hex(), (lambda o=operation_name, b=body: cbor_post(service_id, o, b))
 
@@ -671,6 +675,55 @@ def registry_sequences(auth):
     return results
 
 
+def slow_body(auth):
+    """A PATCH whose body arrives slower than the server's minimum data rate (240 bytes/s after a 5 s grace, Kestrel's
+    default): the server gives up on it with 400 BLOB_UPLOAD_INVALID, as the AWS edge answers a body too slow, and
+    the upload takes none of it. The trickle stops once the server answers, or after 20 s."""
+    import socket
+    import time
+    location = raw_send("POST", "/v2/%s/blobs/uploads/" % REPOSITORY, [auth])["headers"].get("Location")
+    host, port = urllib.parse.urlsplit(ENDPOINT).netloc.split(":")
+    sock = socket.create_connection((host, int(port)), timeout=30)
+    try:
+        head = "PATCH %s HTTP/1.1\r\nHost: %s:%s\r\n%s: %s\r\nContent-Length: 100000\r\n\r\n" % (location, host, port, auth[0], auth[1])
+        sock.sendall(head.encode("ascii"))
+        sock.settimeout(1.0)
+        started = time.monotonic()
+        answer = b""
+        while time.monotonic() - started < 20:
+            try:
+                sock.sendall(b"x")
+            except OSError:
+                pass
+            try:
+                data = sock.recv(4096)
+                if data:
+                    answer += data
+                    if b"\r\n\r\n" in answer:
+                        break
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+        sock.settimeout(5)
+        try:
+            while b"}" not in answer.split(b"\r\n\r\n", 1)[-1]:
+                data = sock.recv(4096)
+                if not data:
+                    break
+                answer += data
+        except OSError:
+            pass
+    finally:
+        sock.close()
+    status_line, _, rest = answer.partition(b"\r\n")
+    body = rest.split(b"\r\n\r\n", 1)[-1].decode("utf-8", "replace")
+    status = int(status_line.split()[1]) if status_line.startswith(b"HTTP/") else 0
+    after = raw_send("GET", location, [auth])
+    return {"status": status, "code": (json.loads(body[body.index("{"):]) if "{" in body else {}).get("errors", [{}])[0].get("code"),
+            "seconds": round(time.monotonic() - started, 1), "uploadRange": after["headers"].get("Range"), "uploadStatus": after["status"]}
+
+
 # ---- two Authorization headers ----
 
 def error_code(answer):
@@ -764,6 +817,39 @@ for model, operation_names in served.get("json", {}).values():
             null_cases.append((model.service_name, operation_name, body, (lambda m=model, o=operation, b=body: post(m, o, b))))
 run_cases("null", null_cases)
 
+# Phase "loose": values outside an enum, and query containers written as plain values: at most a client error.
+NOT_IN_ENUM = "NOT_ANY_ENUM_VALUE"
+loose_cases = []
+for protocol, by_service in served.items():
+    for model, operation_names in by_service.values():
+        for operation_name in operation_names:
+            operation = model.operation_model(operation_name)
+            shape = operation.input_shape
+            if shape is None:
+                continue
+            for path, member in paths(shape):
+                enum = member.type_name == "string" and bool(member.enum)
+                plain = protocol == "query" and member.type_name in ("list", "map", "structure")
+                if not (enum or plain):
+                    continue
+                if protocol == "json":
+                    body = json.dumps(place(shape, path, NOT_IN_ENUM))
+                    loose_cases.append((model.service_name, operation_name, body, (lambda m=model, o=operation, b=body: post(m, o, b))))
+                elif protocol == "query":
+                    flat = {}
+                    flatten(shape, place(shape, path, Raw(NOT_IN_ENUM if enum else "x")), "", flat)
+                    body = query_form(model, operation, flat)
+                    loose_cases.append((model.service_name, operation_name, body, (lambda m=model, b=body: query_post(m, b))))
+                elif protocol == "cbor":
+                    body = cbor(place(shape, path, NOT_IN_ENUM), shape)
+                    service_id = model.metadata["targetPrefix"]
+                    loose_cases.append((model.service_name + "-cbor", operation_name, body.hex(), (lambda s=service_id, o=operation_name, b=body: cbor_post(s, o, b))))
+                elif protocol == "rest-json" and shape.members[path[0]].serialization.get("location") is None:
+                    params = place(shape, path, NOT_IN_ENUM)
+                    loose_cases.append((model.service_name, operation_name, json.dumps(params, default=repr), (lambda m=model, o=operation, p=params: rest_send(m, o, p))))
+run_cases("loose", loose_cases)
+
 report["registrySequences"] = registry_sequences(auth)
+report["slowBody"] = slow_body(auth)
 double_authorization(auth)
 emit(report)
