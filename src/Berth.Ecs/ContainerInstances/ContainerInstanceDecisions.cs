@@ -179,13 +179,73 @@ public static class ContainerInstanceDecisions
 
         if (existing.AgentConnected == connected)
         {
+            if (connected)
+            {
+                // Open again (on this server or another): seen now.
+                existing = existing with { AgentSeenAt = now };
+                edit.Put(existing);
+            }
+
             return edit.Done<InstanceRecord?>(existing);
         }
 
-        var instance = existing with { AgentConnected = connected, Health = Health(connected ? "OK" : "INSUFFICIENT_DATA", now), Version = existing.Version + 1 };
+        var instance = existing with
+        {
+            AgentConnected = connected,
+            AgentSeenAt = connected ? now : existing.AgentSeenAt,
+            Health = Health(connected ? "OK" : "INSUFFICIENT_DATA", now),
+            Version = existing.Version + 1,
+        };
         edit.Put(instance);
         return edit.Done<InstanceRecord?>(instance);
     }
+
+    /// <summary>
+    /// Several servers: a server says the channels of <paramref name="containerInstanceArns"/> are open on it now. An
+    /// instance another server's leader took for gone while its channel was open here is connected again.
+    /// </summary>
+    public static Decision<EcsState, int> AgentsSeen(EcsState state, IReadOnlyCollection<string> containerInstanceArns, DateTimeOffset now)
+    {
+        var edit = new StateEdit(state);
+        var seen = 0;
+        foreach (var arn in containerInstanceArns)
+        {
+            if (state.ContainerInstances.TryGetValue(arn, out var existing) && existing.Status != InstanceStatus.Inactive)
+            {
+                edit.Put(existing.AgentConnected
+                    ? existing with { AgentSeenAt = now }
+                    : existing with { AgentConnected = true, AgentSeenAt = now, Health = Health("OK", now), Version = existing.Version + 1 });
+                seen++;
+            }
+        }
+
+        return edit.Done(seen);
+    }
+
+    /// <summary>
+    /// Several servers, the leader: the instances whose channel no server has said is open since
+    /// <paramref name="staleBefore"/> are not connected any more (their server died with the channel open).
+    /// Re-checked here, so an instance seen again since the plan stays connected.
+    /// </summary>
+    public static Decision<EcsState, IReadOnlyList<string>> AgentsAway(EcsState state, IReadOnlyCollection<string> containerInstanceArns, DateTimeOffset staleBefore, DateTimeOffset now)
+    {
+        var edit = new StateEdit(state);
+        var away = new List<string>();
+        foreach (var arn in containerInstanceArns)
+        {
+            if (state.ContainerInstances.TryGetValue(arn, out var existing) && IsStale(existing, staleBefore))
+            {
+                edit.Put(existing with { AgentConnected = false, Health = Health("INSUFFICIENT_DATA", now), Version = existing.Version + 1 });
+                away.Add(arn);
+            }
+        }
+
+        return edit.Done<IReadOnlyList<string>>(away);
+    }
+
+    /// <summary>Whether the state says <paramref name="instance"/>'s agent is connected but no server has said so since <paramref name="staleBefore"/>.</summary>
+    public static bool IsStale(InstanceRecord instance, DateTimeOffset staleBefore)
+        => instance.AgentConnected && instance.AgentSeenAt is { } seen && seen < staleBefore;
 
     /// <summary>
     /// Called by the server when an instance's agent has been gone too long: every task on it that is not

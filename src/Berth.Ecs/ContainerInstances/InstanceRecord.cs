@@ -55,6 +55,12 @@ public sealed record InstanceRecord
     /// <summary>Whether its agent's channel is open.</summary>
     public bool AgentConnected { get; init; }
 
+    /// <summary>
+    /// When the server holding the agent's channel last said it was still open (several servers only): a server that
+    /// died with the channel open stops saying so, and the leader then counts the agent as gone.
+    /// </summary>
+    public DateTimeOffset? AgentSeenAt { get; init; }
+
     /// <summary>Bumped by every change.</summary>
     public long Version { get; init; }
 

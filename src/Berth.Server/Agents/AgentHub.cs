@@ -32,6 +32,13 @@ public sealed record AgentHubOptions
     /// </summary>
     public Berth.Storage.Shared.ILeadership? Leadership { get; init; }
 
+    /// <summary>
+    /// With several servers, how often each server says in the state that its channels are still open
+    /// (<see cref="InstanceRecord.AgentSeenAt"/>); three of these without a word and the leader takes the agent for
+    /// disconnected, its server having died with the channel open.
+    /// </summary>
+    public TimeSpan SeenRefresh { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The registry credentials handed out with each task (none when null).</summary>
     public Func<EcsTask, TaskDefinition, List<AgentRegistryCredential>?>? RegistryCredentials { get; init; }
 }
@@ -184,6 +191,7 @@ public sealed partial class AgentHub : IAsyncDisposable
     // The leader's view of when each agent went away (several servers only): touched by the monitor loop alone.
     private readonly Dictionary<string, DateTimeOffset> _awayNoticed = new(StringComparer.Ordinal);
     private DateTimeOffset? _termStarted;
+    private DateTimeOffset _lastSeen;
 
     private async Task MonitorAsync()
     {
@@ -192,59 +200,100 @@ public sealed partial class AgentHub : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token))
             {
-                // Planned on the snapshot here; the writer only checks that the agent is still away, and stops the tasks.
-                var now = _time.GetUtcNow();
-                var state = _pipeline.Current;
-                Func<string, bool> connected = _connections.ContainsKey;
-                IReadOnlyDictionary<string, DateTimeOffset> awaySince = _disconnectedAt;
-                var since = _startedAt;
-                Berth.Storage.Shared.Fencing.Scope? fenced = null;
-                if (_options.Leadership is { } leadership)
+                try
                 {
-                    // Another server's agents are connected there: the state says so. The leader counts an agent away
-                    // from when it first saw it so, and gives every agent the whole limit from the start of its term.
-                    if (leadership.Current is not { } lead)
-                    {
-                        _awayNoticed.Clear();
-                        _termStarted = null;
-                        continue;
-                    }
-
-                    _termStarted ??= now;
-                    connected = arn => _connections.ContainsKey(arn) || (state.ContainerInstances.TryGetValue(arn, out var i) && i.AgentConnected);
-                    foreach (var arn in state.ContainerInstances.Keys)
-                    {
-                        if (connected(arn))
-                        {
-                            _awayNoticed.Remove(arn);
-                        }
-                        else
-                        {
-                            _awayNoticed.TryAdd(arn, now);
-                        }
-                    }
-
-                    awaySince = _awayNoticed;
-                    since = _termStarted.Value;
-                    fenced = Berth.Storage.Shared.Fencing.Enter(lead.Fence);
+                    await MonitorOnceAsync();
                 }
-
-                using var fence = fenced;
-                foreach (var lost in LostInstances.Plan(state, connected, awaySince, since, now, _options.LostAfter))
+                catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    var arn = lost.ContainerInstanceArn;
-                    var stopped = await _pipeline.ExecuteAsync(s => _connections.ContainsKey(arn)
-                        ? new Decision<EcsState, IReadOnlyList<TaskRecord>>(s, [], [])
-                        : ContainerInstanceDecisions.MarkLost(s, arn, now, lost.Reason));
-                    if (stopped.Count > 0)
-                    {
-                        LogLost(_logger, arn, stopped.Count);
-                    }
+                    // A refused commit (the database away, a lost term) is tried again on the next tick, not the end of the monitor.
+                    LogMonitorFailed(_logger, ex.Message);
                 }
             }
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    private async Task MonitorOnceAsync()
+    {
+        // Planned on the snapshot here; the writer only checks that the agent is still away, and stops the tasks.
+        var now = _time.GetUtcNow();
+        if (_options.Leadership is not null && !_connections.IsEmpty && now - _lastSeen >= _options.SeenRefresh)
+        {
+            // Every server, leader or not: its own channels are still open.
+            _lastSeen = now;
+            var open = _connections.Keys.ToList();
+            await _pipeline.ExecuteAsync(s => ContainerInstanceDecisions.AgentsSeen(s, open, now));
+        }
+
+        var state = _pipeline.Current;
+        Func<string, bool> connected = _connections.ContainsKey;
+        IReadOnlyDictionary<string, DateTimeOffset> awaySince = _disconnectedAt;
+        var since = _startedAt;
+        Berth.Storage.Shared.Fencing.Scope? fenced = null;
+        if (_options.Leadership is { } leadership)
+        {
+            // Another server's agents are connected there: the state says so. The leader counts an agent away
+            // from when it first saw it so, and gives every agent the whole limit from the start of its term.
+            if (leadership.Current is not { } lead)
+            {
+                _awayNoticed.Clear();
+                _termStarted = null;
+                return;
+            }
+
+            _termStarted ??= now;
+
+            // A channel whose server has not said it is open for three refreshes died with that server.
+            var staleBefore = now - (3 * _options.SeenRefresh);
+            var stale = state.ContainerInstances.Values
+                .Where(i => ContainerInstanceDecisions.IsStale(i, staleBefore) && !_connections.ContainsKey(i.ContainerInstanceArn))
+                .Select(i => i.ContainerInstanceArn)
+                .ToList();
+            if (stale.Count > 0)
+            {
+                using (Berth.Storage.Shared.Fencing.Enter(lead.Fence))
+                {
+                    foreach (var arn in await _pipeline.ExecuteAsync(s => ContainerInstanceDecisions.AgentsAway(s, stale, staleBefore, now)))
+                    {
+                        LogAway(_logger, arn);
+                    }
+                }
+
+                state = _pipeline.Current;
+            }
+
+            connected = arn => _connections.ContainsKey(arn) || (state.ContainerInstances.TryGetValue(arn, out var i) && i.AgentConnected);
+            foreach (var arn in state.ContainerInstances.Keys)
+            {
+                if (connected(arn))
+                {
+                    _awayNoticed.Remove(arn);
+                }
+                else
+                {
+                    _awayNoticed.TryAdd(arn, now);
+                }
+            }
+
+            awaySince = _awayNoticed;
+            since = _termStarted.Value;
+            fenced = Berth.Storage.Shared.Fencing.Enter(lead.Fence);
+        }
+
+        using var fence = fenced;
+        foreach (var lost in LostInstances.Plan(state, connected, awaySince, since, now, _options.LostAfter))
+        {
+            var arn = lost.ContainerInstanceArn;
+            var stopped = await _pipeline.ExecuteAsync(s => _connections.ContainsKey(arn)
+                ? new Decision<EcsState, IReadOnlyList<TaskRecord>>(s, [], [])
+                : ContainerInstanceDecisions.MarkLost(s, arn, now, lost.Reason));
+            if (stopped.Count > 0)
+            {
+                LogLost(_logger, arn, stopped.Count);
+            }
         }
     }
 
@@ -281,6 +330,12 @@ public sealed partial class AgentHub : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Agent of {ContainerInstanceArn} disconnected")]
     private static partial void LogDisconnected(ILogger logger, string containerInstanceArn);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The agent monitor's pass failed, tried again in a second: {Reason}")]
+    private static partial void LogMonitorFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Agent of {ContainerInstanceArn} is not connected to any server any more (its server stopped saying so)")]
+    private static partial void LogAway(ILogger logger, string containerInstanceArn);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Container instance {ContainerInstanceArn} lost; stopped {TaskCount} tasks")]
     private static partial void LogLost(ILogger logger, string containerInstanceArn, int taskCount);
