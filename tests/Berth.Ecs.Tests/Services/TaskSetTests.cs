@@ -308,8 +308,11 @@ public class TaskSetTests
         CreateExternal(world, desired: 1);
         var blue = CreateTaskSet(world, world.Define("blue"), 100);
         var green = CreateTaskSet(world, world.Define("green"), 0);
+        List<string> ListEc2() => ServiceQueries.List(world.State, Scope, new ListServicesRequest { Cluster = World.ClusterName, LaunchType = "EC2" }).ServiceArns!;
+        Assert.Empty(ListEc2());
 
         var primary = MakePrimary(world, blue.TaskSetArn!);
+        Assert.Equal([World.Prefix + "service/web/ext"], ListEc2());
         Assert.Equal("PRIMARY", primary.Status);
         var service = Describe(world);
         Assert.Equal((blue.TaskDefinition, "EC2"), (service.TaskDefinition, service.LaunchType));
