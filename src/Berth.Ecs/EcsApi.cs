@@ -155,6 +155,17 @@ public sealed class EcsApi(CommitPipeline<EcsState> pipeline, TimeProvider time)
         Write(table, "StopServiceDeployment", Json.StopServiceDeploymentRequest, Json.StopServiceDeploymentResponse,
             (s, c, r) => ServiceDeploymentQueries.Stop(s, Scope(c), Ids, time.GetUtcNow(), r), arn => new StopServiceDeploymentResponse { ServiceDeploymentArn = arn });
 
+        // Task sets (services with the EXTERNAL deployment controller)
+        Write(table, "CreateTaskSet", Json.CreateTaskSetRequest, Json.CreateTaskSetResponse,
+            (s, c, r) => TaskSetDecisions.Create(s, Scope(c), Ids, time.GetUtcNow(), r, TargetGroups), x => new CreateTaskSetResponse { TaskSet = x });
+        Write(table, "UpdateTaskSet", Json.UpdateTaskSetRequest, Json.UpdateTaskSetResponse,
+            (s, c, r) => TaskSetDecisions.Update(s, Scope(c), time.GetUtcNow(), r), x => new UpdateTaskSetResponse { TaskSet = x });
+        Write(table, "DeleteTaskSet", Json.DeleteTaskSetRequest, Json.DeleteTaskSetResponse,
+            (s, c, r) => TaskSetDecisions.Delete(s, Scope(c), time.GetUtcNow(), r), x => new DeleteTaskSetResponse { TaskSet = x });
+        Write(table, "UpdateServicePrimaryTaskSet", Json.UpdateServicePrimaryTaskSetRequest, Json.UpdateServicePrimaryTaskSetResponse,
+            (s, c, r) => TaskSetDecisions.UpdatePrimary(s, Scope(c), time.GetUtcNow(), r), x => new UpdateServicePrimaryTaskSetResponse { TaskSet = x });
+        Read(table, "DescribeTaskSets", Json.DescribeTaskSetsRequest, Json.DescribeTaskSetsResponse, TaskSetDecisions.Describe);
+
         // Account settings
         Write(table, "PutAccountSetting", Json.PutAccountSettingRequest, Json.PutAccountSettingResponse,
             (s, c, r) => AccountSettingDecisions.Put(s, Scope(c), c.PrincipalArn, r), x => new PutAccountSettingResponse { Setting = x });

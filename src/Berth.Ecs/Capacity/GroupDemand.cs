@@ -66,7 +66,7 @@ public sealed record GroupDemand(CapacityProviderRecord Provider, string GroupNa
                     }
                 }
 
-                foreach (var service in state.Services.Values.Where(s => s.ClusterArn == cluster.ClusterArn && s.Status == ServiceStatus.Active && s.SchedulingStrategy != SchedulingStrategy.Daemon))
+                foreach (var service in state.Services.Values.Where(s => s.ClusterArn == cluster.ClusterArn && s.Status == ServiceStatus.Active && s.SchedulingStrategy != SchedulingStrategy.Daemon && !s.Deployments.IsEmpty))
                 {
                     var primary = service.Primary;
                     if (primary.LaunchType is not null || primary.CapacityProviderStrategy is null)

@@ -101,7 +101,7 @@ public static class SpotInterruptions
         var needs = new List<(int, int)>();
         foreach (var service in state.Services.Values)
         {
-            if (service.Status != ServiceStatus.Active || service.Controller.PlacementFailures == 0 || service.Primary.LaunchType is not (null or LaunchType.Fargate)
+            if (service.Status != ServiceStatus.Active || service.Controller.PlacementFailures == 0 || service.Deployments.IsEmpty || service.Primary.LaunchType is not (null or LaunchType.Fargate)
                 || !EcsArn.TryParse(service.ServiceArn, out var arn))
             {
                 continue;

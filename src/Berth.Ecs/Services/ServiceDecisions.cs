@@ -40,9 +40,17 @@ public static partial class ServiceDecisions
             throw AwsException.InvalidParameter($"Invalid value for schedulingStrategy: {scheduling}. Valid values are {string.Join(", ", WireEnums.SchedulingStrategy)}.");
         }
 
-        if (request.DeploymentController?.Type is { } controller && controller != "ECS")
+        var controller = request.DeploymentController?.Type ?? "ECS";
+        if (controller is not ("ECS" or "EXTERNAL"))
         {
-            throw AwsException.InvalidParameter($"Berth runs the ECS (rolling update) deployment controller only; {controller} is not supported.");
+            throw AwsException.InvalidParameter(Array.IndexOf(WireEnums.DeploymentControllerType, controller) < 0
+                ? $"Invalid value for deploymentController.type: {controller}. Valid values are {string.Join(", ", WireEnums.DeploymentControllerType)}."
+                : $"Berth runs the ECS (rolling update) and EXTERNAL (task sets) deployment controllers; {controller} is not supported.");
+        }
+
+        if (controller == "EXTERNAL")
+        {
+            return CreateExternal(state, scope, principal, now, request, cluster, name, arn, scheduling);
         }
 
         if (scheduling == "REPLICA" && request.DesiredCount is null)
@@ -132,6 +140,89 @@ public static partial class ServiceDecisions
     }
 
     /// <summary>
+    /// CreateService with the EXTERNAL deployment controller: the service is stored ACTIVE with no deployment and
+    /// starts nothing by itself; its task sets (CreateTaskSet) say what runs. What a task set carries (task definition,
+    /// launch type or capacity providers, platform version, network, load balancers, service registries) must be blank.
+    /// </summary>
+    private static Decision<EcsState, Service> CreateExternal(EcsState state, Scope scope, string principal, DateTimeOffset now, CreateServiceRequest request, ClusterRecord cluster, string name, string arn, string scheduling)
+    {
+        if (scheduling == "DAEMON")
+        {
+            throw AwsException.InvalidParameter("The EXTERNAL deployment controller type does not support the DAEMON scheduling strategy.");
+        }
+
+        if (request.DesiredCount is null)
+        {
+            throw AwsException.InvalidParameter("desiredCount is required when schedulingStrategy is REPLICA.");
+        }
+
+        if (request.DesiredCount is < 0)
+        {
+            throw AwsException.InvalidParameter("desiredCount must be greater than or equal to 0.");
+        }
+
+        foreach (var (given, what) in new (bool, string)[]
+        {
+            (!string.IsNullOrEmpty(request.TaskDefinition), "taskDefinition"),
+            (!string.IsNullOrEmpty(request.LaunchType), "launchType"),
+            (request.CapacityProviderStrategy is { Count: > 0 }, "capacityProviderStrategy"),
+            (!string.IsNullOrEmpty(request.PlatformVersion), "platformVersion"),
+            (request.NetworkConfiguration is not null, "networkConfiguration"),
+            (request.LoadBalancers is { Count: > 0 }, "loadBalancers"),
+            (request.ServiceRegistries is { Count: > 0 }, "serviceRegistries"),
+        })
+        {
+            if (given)
+            {
+                throw AwsException.InvalidParameter($"{what} must be blank for a service with the EXTERNAL deployment controller: give it to CreateTaskSet.");
+            }
+        }
+
+        if (request.PlacementConstraints is { Count: > 0 } || request.PlacementStrategy is { Count: > 0 })
+        {
+            ValidatePlacement(new TaskDefinition(), request.PlacementConstraints, request.PlacementStrategy, "EC2");
+        }
+
+        if (request.HealthCheckGracePeriodSeconds is < 0 or > 2147483647)
+        {
+            throw AwsException.InvalidParameter("healthCheckGracePeriodSeconds must be between 0 and 2147483647.");
+        }
+
+        if (request.PropagateTags is { } propagate && Array.IndexOf(WireEnums.PropagateTags, propagate) < 0)
+        {
+            throw AwsException.InvalidParameter($"Invalid value for propagateTags: {propagate}. Valid values are {string.Join(", ", WireEnums.PropagateTags)}.");
+        }
+
+        TagRules.Validate(request.Tags);
+        var service = new ServiceRecord
+        {
+            ServiceArn = arn,
+            ServiceName = name,
+            ClusterArn = cluster.ClusterArn!,
+            Status = ServiceStatus.Active,
+            DesiredCount = request.DesiredCount ?? 0,
+            TaskDefinition = string.Empty,
+            DeploymentConfiguration = Configuration(request.DeploymentConfiguration, scheduling, null),
+            DeploymentController = DeploymentControllerType.External,
+            RoleArn = request.Role,
+            CreatedAt = now,
+            PlacementConstraints = [.. (request.PlacementConstraints ?? []).Select(c => new PlacementRule(c.Type ?? string.Empty, c.Expression))],
+            PlacementStrategy = [.. (request.PlacementStrategy ?? []).Select(c => new PlacementRule(c.Type ?? string.Empty, c.Field))],
+            HealthCheckGracePeriodSeconds = request.HealthCheckGracePeriodSeconds ?? 0,
+            SchedulingStrategy = SchedulingStrategy.Replica,
+            Tags = ResourceTag.FromWire(request.Tags),
+            CreatedBy = principal,
+            EnableEcsManagedTags = request.EnableECSManagedTags ?? false,
+            PropagateTags = request.PropagateTags ?? "NONE",
+            EnableExecuteCommand = request.EnableExecuteCommand ?? false,
+            AvailabilityZoneRebalancing = request.AvailabilityZoneRebalancing ?? "DISABLED",
+        };
+        var edit = new StateEdit(state);
+        edit.Put(service);
+        return edit.Done(ServiceViews.ToWire(service));
+    }
+
+    /// <summary>
     /// UpdateService: a new desired count is taken at once; a new task definition, network configuration,
     /// launch configuration or <c>forceNewDeployment</c> starts a new deployment.
     /// </summary>
@@ -142,6 +233,11 @@ public static partial class ServiceDecisions
         if (service.Status != ServiceStatus.Active)
         {
             throw new AwsException("ServiceNotActiveException", "Service was not ACTIVE.");
+        }
+
+        if (service.External)
+        {
+            return UpdateExternal(state, service, now, request);
         }
 
         var deploy = request.ForceNewDeployment == true;
@@ -256,6 +352,70 @@ public static partial class ServiceDecisions
     }
 
     /// <summary>
+    /// UpdateService of an EXTERNAL service: the desired count (and with it every task set's computed desired count),
+    /// placement, health check grace period, tags settings and ECS Exec change; what task sets carry is refused, as ECS
+    /// has a new task set made for it.
+    /// </summary>
+    private static Decision<EcsState, Service> UpdateExternal(EcsState state, ServiceRecord service, DateTimeOffset now, UpdateServiceRequest request)
+    {
+        foreach (var (given, what) in new (bool, string)[]
+        {
+            (request.TaskDefinition is not null, "task definition"),
+            (request.CapacityProviderStrategy is not null, "capacity provider strategy"),
+            (request.NetworkConfiguration is not null, "network configuration"),
+            (request.PlatformVersion is not null, "platform version"),
+            (request.LoadBalancers is not null, "load balancers"),
+            (request.ServiceRegistries is not null, "service registries"),
+            (request.ForceNewDeployment == true, "forceNewDeployment"),
+        })
+        {
+            if (given)
+            {
+                throw AwsException.InvalidParameter($"Unable to update {what} on services with a EXTERNAL deployment controller. Create a new task set with CreateTaskSet instead.");
+            }
+        }
+
+        if (request.DesiredCount is { } desired)
+        {
+            if (desired < 0)
+            {
+                throw AwsException.InvalidParameter("desiredCount must be greater than or equal to 0.");
+            }
+
+            service = TaskSetDecisions.Recompute(service with { DesiredCount = desired }, now);
+        }
+
+        if (request.PlacementConstraints is not null || request.PlacementStrategy is not null)
+        {
+            var constraints = request.PlacementConstraints ?? [.. service.PlacementConstraints.Select(c => new PlacementConstraint { Type = c.Type, Expression = c.Value })];
+            var strategies = request.PlacementStrategy ?? [.. service.PlacementStrategy.Select(c => new PlacementStrategy { Type = c.Type, Field = c.Value })];
+            ValidatePlacement(new TaskDefinition(), constraints, strategies, "EC2");
+            service = service with
+            {
+                PlacementConstraints = [.. constraints.Select(c => new PlacementRule(c.Type ?? string.Empty, c.Expression))],
+                PlacementStrategy = [.. strategies.Select(c => new PlacementRule(c.Type ?? string.Empty, c.Field))],
+            };
+        }
+
+        if (request.DeploymentConfiguration is not null)
+        {
+            service = service with { DeploymentConfiguration = Configuration(request.DeploymentConfiguration, WireText.Of(service.SchedulingStrategy), ServiceViews.ToWire(service.DeploymentConfiguration)) };
+        }
+
+        service = service with
+        {
+            HealthCheckGracePeriodSeconds = request.HealthCheckGracePeriodSeconds ?? service.HealthCheckGracePeriodSeconds,
+            EnableExecuteCommand = request.EnableExecuteCommand ?? service.EnableExecuteCommand,
+            EnableEcsManagedTags = request.EnableECSManagedTags ?? service.EnableEcsManagedTags,
+            PropagateTags = request.PropagateTags ?? service.PropagateTags,
+            Controller = service.Controller with { SteadyReported = false, RetryPlacementAt = null, PlacementFailures = 0 },
+        };
+        var edit = new StateEdit(state);
+        edit.Put(service);
+        return edit.Done(ServiceViews.ToWire(service));
+    }
+
+    /// <summary>
     /// DeleteService: a replica service must be scaled to 0 first unless <c>force</c>; the service turns DRAINING,
     /// the controller stops its tasks and then marks it INACTIVE.
     /// </summary>
@@ -278,6 +438,7 @@ public static partial class ServiceDecisions
             Status = ServiceStatus.Draining,
             DesiredCount = 0,
             Deployments = [.. found.Deployments.Select(d => d with { DesiredCount = 0, UpdatedAt = now })],
+            TaskSets = [.. found.TaskSets.Select(t => t.Status == TaskSetStatus.Draining ? t : t with { Status = TaskSetStatus.Draining, ComputedDesiredCount = 0, UpdatedAt = now })],
             Controller = found.Controller with { SteadyReported = false },
         };
         var edit = new StateEdit(state);

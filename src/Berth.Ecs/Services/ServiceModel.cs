@@ -26,6 +26,32 @@ public static class ServiceModel
     /// <summary>The service's tasks (any status), found by their group and cluster.</summary>
     public static IEnumerable<TaskRecord> TasksOf(EcsState state, ServiceRecord service) => state.TasksOfGroup(service.ClusterArn, Group(service));
 
+    /// <summary>
+    /// The load balancers a task of <paramref name="service"/> is registered in: the service's, or for an EXTERNAL
+    /// service those of the task set that started it (none for a task of no task set).
+    /// </summary>
+    public static ImmutableArray<ServiceLoadBalancer> LoadBalancersOf(ServiceRecord service, TaskRecord task)
+    {
+        if (!service.External)
+        {
+            return service.LoadBalancers;
+        }
+
+        foreach (var taskSet in service.TaskSets)
+        {
+            if (taskSet.Id == task.StartedBy)
+            {
+                return taskSet.LoadBalancers;
+            }
+        }
+
+        return [];
+    }
+
+    /// <summary>Whether any task of <paramref name="service"/> is registered in target groups (its own, or a task set's).</summary>
+    public static bool HasLoadBalancers(ServiceRecord service)
+        => service.LoadBalancers.Length > 0 || service.TaskSets.Any(t => t.LoadBalancers.Length > 0);
+
     /// <summary>The service with an event added, newest first, keeping the last <see cref="MaxEvents"/>.</summary>
     public static ServiceRecord AddEvent(ServiceRecord service, IdSource ids, DateTimeOffset now, string message)
     {

@@ -30,7 +30,7 @@ public sealed record PassResult(int Started, int Stopped, DateTimeOffset? WakeAt
 /// deployments along (completed, circuit breaker, rollback), keeps counts and events, and records only what changed,
 /// per service; the writer applies those changes with <see cref="Apply(EcsState, ServicePassPlan, IEnumerable{EncodedChange})"/>.
 /// </summary>
-public static class ServicePass
+public static partial class ServicePass
 {
     /// <summary>Longest wait between placement retries of a service that cannot place.</summary>
     public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
@@ -206,6 +206,11 @@ public static class ServicePass
     private static (int Started, int Stopped, DateTimeOffset? WakeAt) Reconcile(
         ChangeRecorder edit, ServiceRecord original, List<TaskRecord> tasks, Dictionary<string, PlacementSession> sessions, DateTimeOffset now, IdSource ids, Random rng)
     {
+        if (original.External)
+        {
+            return ReconcileTaskSets(edit, original, tasks, sessions, now, ids, rng);
+        }
+
         if (Settled(original, tasks, edit.State, now))
         {
             return (0, 0, null);

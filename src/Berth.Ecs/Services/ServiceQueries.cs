@@ -63,10 +63,19 @@ public static class ServiceQueries
         var size = Page.Size(request.MaxResults, 100);
         var ordered = state.Services.Values
             .Where(s => s.ClusterArn == cluster.ClusterArn && s.Status != ServiceStatus.Inactive)
-            .Where(s => request.LaunchType is null || (WireText.Of(s.LaunchType) ?? (s.CapacityProviderStrategy is not null ? "FARGATE" : null)) == request.LaunchType)
+            .Where(s => request.LaunchType is null || LaunchTypeOf(s) == request.LaunchType)
             .Where(s => request.SchedulingStrategy is null || WireText.Of(s.SchedulingStrategy) == request.SchedulingStrategy)
             .Select(s => (s.ServiceArn, s.ServiceArn));
         var (arns, next) = Page.Take(ordered, request.MaxResults is null ? 10 : size, request.NextToken, "ListServices");
         return new ListServicesResponse { ServiceArns = arns, NextToken = next };
+    }
+
+    // The launch type ListServices filters by: the service's (an EXTERNAL service's is its primary task set's).
+    private static string? LaunchTypeOf(ServiceRecord service)
+    {
+        var (launchType, strategy) = service.External
+            ? (service.PrimaryTaskSet?.LaunchType, service.PrimaryTaskSet?.CapacityProviderStrategy)
+            : (service.LaunchType, service.CapacityProviderStrategy);
+        return WireText.Of(launchType) ?? (strategy is not null ? "FARGATE" : null);
     }
 }

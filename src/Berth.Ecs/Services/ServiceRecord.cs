@@ -220,6 +220,20 @@ public sealed record ServiceRecord
     /// <summary>When the service became INACTIVE (it is purged a retention period later, as ECS may purge them).</summary>
     public DateTimeOffset? InactiveAt { get; init; }
 
+    /// <summary>ECS (deployments, the default) or EXTERNAL (task sets).</summary>
+    public DeploymentControllerType DeploymentController { get; init; }
+
+    /// <summary>An EXTERNAL service's task sets, oldest first (a DRAINING one until its tasks have stopped).</summary>
+    public ImmutableArray<TaskSetRecord> TaskSets { get; init; } = [];
+
+    /// <summary>Whether a third-party controller drives it through task sets.</summary>
+    [JsonIgnore]
+    public bool External => DeploymentController == DeploymentControllerType.External;
+
+    /// <summary>An EXTERNAL service's PRIMARY task set, if one was chosen.</summary>
+    [JsonIgnore]
+    public TaskSetRecord? PrimaryTaskSet => TaskSets.FirstOrDefault(t => t.Status == TaskSetStatus.Primary);
+
     /// <summary>The PRIMARY deployment.</summary>
     [JsonIgnore]
     public DeploymentRecord Primary => Deployments.First(d => d.Status == DeploymentStatus.Primary);

@@ -6,8 +6,41 @@ namespace Berth.Ecs.Services;
 /// <summary>The edge between a service record and ECS's wire shapes, both ways.</summary>
 public static class ServiceViews
 {
-    /// <summary>ECS's <c>Service</c> shape: tags only when asked.</summary>
-    public static Service ToWire(ServiceRecord service, bool withTags = true) => new()
+    /// <summary>
+    /// ECS's <c>Service</c> shape: tags only when asked. An EXTERNAL service shows its task sets, and its primary task
+    /// set's task definition, launch configuration, network and load balancers as its own (none before one is chosen).
+    /// </summary>
+    public static Service ToWire(ServiceRecord service, bool withTags = true)
+    {
+        var wire = Common(service, withTags);
+        if (!service.External)
+        {
+            return wire;
+        }
+
+        wire.TaskSets = [.. service.TaskSets.Select(t => TaskSetViews.ToWire(service, t, withTags))];
+        wire.Deployments = [];
+        if (service.PrimaryTaskSet is { } primary)
+        {
+            var shown = TaskSetViews.ToWire(service, primary, withTags: false);
+            wire.TaskDefinition = shown.TaskDefinition;
+            wire.LaunchType = shown.LaunchType;
+            wire.CapacityProviderStrategy = shown.CapacityProviderStrategy;
+            wire.PlatformVersion = shown.PlatformVersion;
+            wire.PlatformFamily = shown.PlatformFamily;
+            wire.NetworkConfiguration = shown.NetworkConfiguration;
+            wire.LoadBalancers = shown.LoadBalancers;
+            wire.ServiceRegistries = shown.ServiceRegistries;
+        }
+        else
+        {
+            wire.TaskDefinition = null;
+        }
+
+        return wire;
+    }
+
+    private static Service Common(ServiceRecord service, bool withTags) => new()
     {
         ServiceArn = service.ServiceArn,
         ServiceName = service.ServiceName,
@@ -35,7 +68,7 @@ public static class ServiceViews
         NetworkConfiguration = service.NetworkConfiguration?.Thaw(WireJsonContext.Default.NetworkConfiguration),
         HealthCheckGracePeriodSeconds = service.HealthCheckGracePeriodSeconds,
         SchedulingStrategy = WireText.Of(service.SchedulingStrategy),
-        DeploymentController = new DeploymentController { Type = "ECS" },
+        DeploymentController = new DeploymentController { Type = WireText.Of(service.DeploymentController) },
         Tags = withTags ? ResourceTag.ToWire(service.Tags) : null,
         CreatedBy = service.CreatedBy,
         EnableECSManagedTags = service.EnableEcsManagedTags,

@@ -65,6 +65,8 @@ public static class TagDecisions
                 return state.Tasks.TryGetValue(resourceArn!, out var task) ? ResourceTag.ToWire(task.Tags) : throw NotFound();
             case "service":
                 return state.Services.TryGetValue(resourceArn!, out var service) ? ResourceTag.ToWire(service.Tags) : throw NotFound();
+            case "task-set":
+                return TaskSetOf(state, arn, resourceArn!) is ({ } _, { } taskSet) ? ResourceTag.ToWire(taskSet.Tags) : throw NotFound();
             case "capacity-provider":
                 return state.CapacityProviders.TryGetValue(resourceArn!, out var provider) ? ResourceTag.ToWire(provider.Tags)
                     : CapacityProviders.CapacityProviderRules.IsFargate(CapacityProviders.CapacityProviderRules.NameOf(resourceArn!)) ? [] : throw NotFound();
@@ -110,11 +112,27 @@ public static class TagDecisions
             case "service":
                 edit.Put(state.Services[resourceArn!] with { Tags = ResourceTag.FromWire(tags) });
                 break;
+            case "task-set":
+                var (owner, taskSet) = TaskSetOf(state, arn, resourceArn!);
+                edit.Put(owner! with { TaskSets = owner!.TaskSets.Replace(taskSet!, taskSet! with { Tags = ResourceTag.FromWire(tags) }) });
+                break;
             default:
                 throw AwsException.InvalidParameter("The ARN provided is invalid.");
         }
 
         return edit.Done(true);
+    }
+
+    // A task set's ARN is task-set/CLUSTER/SERVICE/ID (its ID has a slash too): its service, and it, or nulls.
+    private static (Services.ServiceRecord? Service, Services.TaskSetRecord? TaskSet) TaskSetOf(EcsState state, EcsArn arn, string resourceArn)
+    {
+        var parts = arn.Resource.Split('/', 3);
+        if (parts.Length != 3 || !state.Services.TryGetValue($"arn:{arn.Partition}:ecs:{arn.Region}:{arn.AccountId}:service/{parts[0]}/{parts[1]}", out var service))
+        {
+            return (null, null);
+        }
+
+        return service.TaskSets.FirstOrDefault(t => t.TaskSetArn == resourceArn) is { } taskSet ? (service, taskSet) : (null, null);
     }
 
     private static AwsException NotFound() => new("ResourceNotFoundException", "The specified resource could not be found.");

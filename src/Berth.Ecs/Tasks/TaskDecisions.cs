@@ -411,13 +411,13 @@ public static class TaskDecisions
         return edit.Done(stopping);
     }
 
-    // The task's service (its group names it, in the task's cluster) registers its tasks in target groups.
+    // The task's service (its group names it, in the task's cluster) registers it in target groups (its task set's, for EXTERNAL).
     private static bool BehindLoadBalancers(EcsState state, Scope scope, string clusterName, TaskRecord task)
     {
         const string prefix = "service:";
         return task.Group is { } group && group.StartsWith(prefix, StringComparison.Ordinal)
             && state.Services.TryGetValue($"{scope.EcsPrefix}service/{clusterName}/{group[prefix.Length..]}", out var service)
-            && service.Status != Services.ServiceStatus.Inactive && service.LoadBalancers.Length > 0;
+            && service.Status != Services.ServiceStatus.Inactive && Services.ServiceModel.LoadBalancersOf(service, task).Length > 0;
     }
 
     private static RunTaskResponse? Replay(EcsState state, string tokenKey, string fingerprint)

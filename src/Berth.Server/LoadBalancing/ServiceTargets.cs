@@ -62,7 +62,7 @@ public static class ServiceTargets
         DateTimeOffset? wake = null;
         foreach (var service in ecs.Services.Values)
         {
-            if (service.LoadBalancers.Length == 0 || service.Status == ServiceStatus.Inactive)
+            if (!ServiceModel.HasLoadBalancers(service) || service.Status == ServiceStatus.Inactive)
             {
                 continue;
             }
@@ -74,6 +74,12 @@ public static class ServiceTargets
             var leaving = new List<(TaskRecord Task, List<TaskTarget> Targets)>();
             foreach (var task in tasks)
             {
+                // A task of an EXTERNAL service's task set without load balancers has no targets to keep.
+                if (ServiceModel.LoadBalancersOf(service, task).IsEmpty)
+                {
+                    continue;
+                }
+
                 var targets = TargetsOf(ecs, service, task);
                 if (task.LastStatus == EcsTaskStatus.Running && task.DesiredStatus == EcsTaskStatus.Running)
                 {
@@ -98,7 +104,7 @@ public static class ServiceTargets
                         }
                     }
 
-                    var seen = Aggregate(reports, targets.Count == service.LoadBalancers.Length);
+                    var seen = Aggregate(reports, targets.Count == ServiceModel.LoadBalancersOf(service, task).Length);
                     if (seen != task.LoadBalancerHealth)
                     {
                         changes.Add(new TaskTargetChange(task, task with { LoadBalancerHealth = seen }));
@@ -163,7 +169,7 @@ public static class ServiceTargets
     }
 
     /// <summary>
-    /// The task's targets, one per load balancer of the service that can be told yet: an awsvpc task needs its
+    /// The task's targets, one per load balancer of the service (of its task set, for an EXTERNAL service) that can be told yet: an awsvpc task needs its
     /// address, a bridge task the host port of its container port (known once the agent reports its bindings).
     /// </summary>
     public static List<TaskTarget> TargetsOf(EcsState ecs, ServiceRecord service, TaskRecord task)
@@ -171,7 +177,7 @@ public static class ServiceTargets
         var targets = new List<TaskTarget>();
         var definition = TaskResources.DefinitionOf(ecs, task);
         var networkMode = definition?.NetworkMode ?? "bridge";
-        foreach (var lb in service.LoadBalancers)
+        foreach (var lb in ServiceModel.LoadBalancersOf(service, task))
         {
             if (lb.TargetGroupArn is not { } group || lb.ContainerPort is not { } port)
             {

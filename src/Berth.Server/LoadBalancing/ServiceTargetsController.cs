@@ -213,7 +213,7 @@ public sealed partial class ServiceTargetsController : ControllerLoop
             }
 
             // Without a live service behind a load balancer there is nothing to plan.
-            if (!_ecs.Current.Services.Values.Any(s => s.LoadBalancers.Length > 0 && s.Status != ServiceStatus.Inactive))
+            if (!_ecs.Current.Services.Values.Any(s => ServiceModel.HasLoadBalancers(s) && s.Status != ServiceStatus.Inactive))
             {
                 wakeAt = null;
                 continue;

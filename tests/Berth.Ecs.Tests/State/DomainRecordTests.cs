@@ -25,6 +25,10 @@ public class DomainRecordTests
         { typeof(ServiceDeploymentStatus), WireEnums.ServiceDeploymentStatus },
         { typeof(SchedulingStrategy), WireEnums.SchedulingStrategy },
         { typeof(TaskDefinitionStatus), WireEnums.TaskDefinitionStatus },
+        { typeof(DeploymentControllerType), WireEnums.DeploymentControllerType },
+        { typeof(Berth.Ecs.Services.StabilityStatus), WireEnums.StabilityStatus },
+        // The model types TaskSet.status as a string; ECS documents these three.
+        { typeof(TaskSetStatus), ["PRIMARY", "ACTIVE", "DRAINING"] },
         // ECS's model lists the statuses an instance can be set or filtered to; INACTIVE is what deregistration leaves.
         { typeof(InstanceStatus), [.. WireEnums.ContainerInstanceStatus, "INACTIVE"] },
         { typeof(EcsTaskStatus), ["PROVISIONING", "PENDING", "ACTIVATING", "RUNNING", "DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED"] },

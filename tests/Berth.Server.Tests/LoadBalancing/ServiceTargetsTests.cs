@@ -116,6 +116,35 @@ public class ServiceTargetsTests
     }
 
     [Fact]
+    public void AnExternalServicesTasksJoinTheTargetGroupsOfTheirTaskSetOnly()
+    {
+        var (ecs, definition) = Ecs("awsvpc");
+        var service = ecs.Services[ServiceArn];
+        TaskSetRecord Set(string id, params ServiceLoadBalancer[] lbs) => new()
+        {
+            Id = id,
+            TaskSetArn = "arn:aws:ecs:us-east-1:000000000000:task-set/default/web/" + id,
+            TaskDefinition = definition,
+            ScaleValue = 100,
+            ComputedDesiredCount = 1,
+            LoadBalancers = [.. lbs],
+        };
+        var edit = new StateEdit(ecs);
+        edit.Put(service with
+        {
+            LoadBalancers = [],
+            TaskDefinition = string.Empty,
+            DeploymentController = DeploymentControllerType.External,
+            TaskSets = [Set("ecs-svc/1", new ServiceLoadBalancer(Group, null, "app", 80)), Set("ecs-svc/2")],
+        });
+        var blue = Task("t1", definition, EcsTaskStatus.Running, EcsTaskStatus.Running, address: "172.20.0.5") with { StartedBy = "ecs-svc/1" };
+        var green = Task("t2", definition, EcsTaskStatus.Running, EcsTaskStatus.Running, address: "172.20.0.6") with { StartedBy = "ecs-svc/2" };
+        var plan = ServiceTargets.Plan(With(edit.State, blue, green), Elb(5), new Checks(), Now);
+        Assert.Equal([new TaskTarget(Group, "172.20.0.5", 80)], plan.Register);
+        Assert.Equal(blue.TaskArn, Assert.Single(plan.Tasks).Next.TaskArn);
+    }
+
+    [Fact]
     public void ATaskWithoutAnAddressYetWaits()
     {
         var (ecs, definition) = Ecs("awsvpc");
