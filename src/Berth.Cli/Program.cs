@@ -8,7 +8,7 @@ using Berth.Server.Hosting;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
 
-var cli = new BerthCli(BerthEnvironment.FromProcess(), new CommandRunners(RunServerAsync, RunAgentAsync, RunMeteringAsync, RunLogsAsync, RunSpotAsync, RunJoinTokenAsync));
+var cli = new BerthCli(BerthEnvironment.FromProcess(), new CommandRunners(RunServerAsync, RunAgentAsync, RunMeteringAsync, RunLogsAsync, RunSpotAsync, RunJoinTokenAsync, RunConsoleAsync));
 return await cli.InvokeAsync(args, Console.Out, Console.Error);
 
 static async Task<int> RunServerAsync(ServerOptions options, CancellationToken cancellation)
@@ -123,6 +123,25 @@ static async Task<int> RunJoinTokenAsync(JoinTokenSettings settings, TextWriter 
     catch (EcsClientException ex)
     {
         await Console.Error.WriteLineAsync($"berth join-token {settings.Action}: {ex.Message}");
+        return 1;
+    }
+}
+
+static async Task<int> RunConsoleAsync(ConsoleSettings settings, TextWriter output, CancellationToken cancellation)
+{
+    using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+    var ecs = new EcsClient(http, settings.Endpoint, settings.Region, settings.Credential, TimeProvider.System);
+    try
+    {
+        using var answer = System.Text.Json.JsonDocument.Parse(await ecs.PostAsync("/_berth/console/sign-in-link", string.Empty, cancellation));
+        var path = answer.RootElement.GetProperty("path").GetString()!;
+        await output.WriteLineAsync($"Open within 5 minutes (it signs in once, until {answer.RootElement.GetProperty("expiresAt").GetString()}):");
+        await output.WriteLineAsync(new Uri(settings.Endpoint, path).ToString());
+        return 0;
+    }
+    catch (EcsClientException ex)
+    {
+        await Console.Error.WriteLineAsync($"berth console: {ex.Message}");
         return 1;
     }
 }

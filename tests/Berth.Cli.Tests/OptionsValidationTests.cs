@@ -47,6 +47,7 @@ public sealed class OptionsValidationTests : IDisposable
         { ["join-token", "create", "--expires", "soon"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth join-token create: --expires must be a duration such as 90s, 30m, 24h or 7d (up to ten years), or never (got 'soon')." },
         { ["join-token", "create", "--expires", "0h"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth join-token create: --expires must be a duration such as 90s, 30m, 24h or 7d (up to ten years), or never (got '0h')." },
         { ["join-token", "create", "--expires", "4000d"], ["AWS_ACCESS_KEY_ID=k", "AWS_SECRET_ACCESS_KEY=s"], "berth join-token create: --expires must be a duration such as 90s, 30m, 24h or 7d (up to ten years), or never (got '4000d')." },
+        { ["console", "--data-dir", "{home}/none"], [], "berth console: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or point --data-dir at the server's data dir." },
         { ["join-token", "list", "--data-dir", "{home}/none"], [], "berth join-token list: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or point --data-dir at the server's data dir." },
         { ["agent", "--data-dir", "{home}/agent", "--join-token", "not-a-token"], [], "berth agent: --join-token: A join token is ID.SECRET as `./berth join-token create` prints it (61 characters, starting with BJT)." },
         { ["agent", "--data-dir", "{home}/agent"], [], "berth agent: give --join-token (or BERTH_JOIN_TOKEN), or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the server's credentials)." },

@@ -113,6 +113,38 @@ public sealed class ConsoleBrowserTests(ConsoleBrowserFixture fixture) : IClassF
     private BerthServer Server => fixture.Server;
 
     [Fact]
+    public async Task The_link_berth_console_prints_signs_a_browser_in_once()
+    {
+        var environment = Clients.Environment(Server);
+        foreach (var name in Environment.GetEnvironmentVariables().Keys.Cast<string>())
+        {
+            if (name.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || name.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase))
+            {
+                environment[name] = null;
+            }
+        }
+
+        var printed = await ProcessRunner.RunAsync(Repo.Launcher, ["console", "--endpoint", Server.Endpoint], environment, timeout: TimeSpan.FromMinutes(8));
+        Assert.True(printed.ExitCode == 0, printed.ToString());
+        var link = printed.Stdout.TrimEnd().Split('\n')[^1];
+        Assert.StartsWith(Server.Endpoint + "/console/sign-in/link?token=", link, StringComparison.Ordinal);
+
+        // The link lands on the console, signed in; the token is not in the address any more.
+        var page = await fixture.NewPageAsync();
+        await page.GotoAsync(link);
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/console/$"));
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Clusters" })).ToBeVisibleAsync();
+        Assert.True(Assert.Single(await page.Context.CookiesAsync()).HttpOnly);
+
+        // A second browser with the same link is refused: it signs in once.
+        var again = await fixture.NewPageAsync();
+        var refused = await again.GotoAsync(link);
+        Assert.Equal(401, refused!.Status);
+        await Assertions.Expect(again.GetByRole(AriaRole.Alert)).ToContainTextAsync("not valid");
+        Assert.Empty(await again.Context.CookiesAsync());
+    }
+
+    [Fact]
     public async Task Without_a_session_the_console_asks_to_sign_in_and_refuses_a_wrong_secret()
     {
         var page = await fixture.NewPageAsync();

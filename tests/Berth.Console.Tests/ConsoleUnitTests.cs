@@ -66,6 +66,28 @@ public sealed class ConsoleUnitTests
     }
 
     [Fact]
+    public void A_sign_in_link_opens_one_session_once_and_only_while_it_is_fresh()
+    {
+        var time = new FakeTimeProvider(Now);
+        var sessions = new ConsoleSessions(new Keys(Root), ConsoleSessions.DeriveKey(Root.SecretAccessKey, "000000000000"), time);
+        var link = sessions.IssueLink(Root.AccessKeyId);
+        Assert.DoesNotContain(Root.SecretAccessKey, link, StringComparison.Ordinal);
+        var session = Assert.IsType<ConsoleSession>(sessions.RedeemLink(link));
+        Assert.Equal((Root.AccessKeyId, Now + ConsoleSessions.Lifetime), (session.AccessKeyId, session.ExpiresAt));
+        Assert.Null(sessions.RedeemLink(link));
+
+        // Forged, a cookie passed off as a link, another server's, expired, or for a key that is gone: nobody.
+        var fresh = sessions.IssueLink(Root.AccessKeyId);
+        Assert.Null(sessions.RedeemLink(fresh[..^2] + (fresh[^2] == 'A' ? "B" : "A") + fresh[^1]));
+        Assert.Null(sessions.RedeemLink("link1." + sessions.Encode(session)["v1.".Length..]));
+        Assert.Null(new ConsoleSessions(new Keys(Root), ConsoleSessions.DeriveKey("another secret", "000000000000"), time).RedeemLink(fresh));
+        Assert.Null(new ConsoleSessions(new Keys(), ConsoleSessions.DeriveKey(Root.SecretAccessKey, "000000000000"), time).RedeemLink(fresh));
+        Assert.Null(sessions.RedeemLink(null));
+        time.Advance(ConsoleSessions.LinkLifetime);
+        Assert.Null(sessions.RedeemLink(fresh));
+    }
+
+    [Fact]
     public void Temporary_credentials_cannot_sign_in()
     {
         var temporary = Root with { AccessKeyId = "ASIATEMPORARY", SessionToken = "token" };

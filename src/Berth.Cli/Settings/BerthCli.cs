@@ -10,7 +10,8 @@ internal sealed record CommandRunners(
     Func<MeteringSettings, TextWriter, CancellationToken, Task<int>> Metering,
     Func<LogsSettings, TextWriter, CancellationToken, Task<int>>? Logs = null,
     Func<SpotSettings, TextWriter, CancellationToken, Task<int>>? Spot = null,
-    Func<JoinTokenSettings, TextWriter, CancellationToken, Task<int>>? JoinToken = null);
+    Func<JoinTokenSettings, TextWriter, CancellationToken, Task<int>>? JoinToken = null,
+    Func<ConsoleSettings, TextWriter, CancellationToken, Task<int>>? Console = null);
 
 /// <summary>
 /// The <c>berth</c> command line: every subcommand's flags, bound with the environment into that process's one
@@ -32,7 +33,8 @@ internal sealed class BerthCli
         Logs = new LogsCommand(environment, runners.Logs ?? ((_, _, _) => Task.FromResult(0)));
         Spot = new SpotCommand(environment, runners.Spot ?? ((_, _, _) => Task.FromResult(0)));
         JoinToken = new JoinTokenCommand(environment, runners.JoinToken ?? ((_, _, _) => Task.FromResult(0)));
-        _root = new RootCommand("Berth: a self-hosted container platform that speaks the ECS API.") { Server.Command, Agent.Command, Metering.Command, Logs.Command, Spot.Command, JoinToken.Command };
+        Console = new ConsoleCommand(environment, runners.Console ?? ((_, _, _) => Task.FromResult(0)));
+        _root = new RootCommand("Berth: a self-hosted container platform that speaks the ECS API.") { Server.Command, Agent.Command, Metering.Command, Logs.Command, Spot.Command, JoinToken.Command, Console.Command };
     }
 
     /// <summary><c>berth server</c>.</summary>
@@ -49,6 +51,9 @@ internal sealed class BerthCli
 
     /// <summary><c>berth spot</c>.</summary>
     public SpotCommand Spot { get; }
+
+    /// <summary><c>berth console</c>.</summary>
+    public ConsoleCommand Console { get; }
 
     /// <summary><c>berth join-token</c>.</summary>
     public JoinTokenCommand JoinToken { get; }

@@ -26,7 +26,14 @@ public sealed class ConsoleSessions(ICredentialStore credentials, byte[] key, Ti
     /// <summary>How long a session lasts (no sliding: a new sign-in after it).</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(12);
 
+    /// <summary>How long a sign-in link from <c>./berth console</c> can be used (once).</summary>
+    public static readonly TimeSpan LinkLifetime = TimeSpan.FromMinutes(5);
+
     private const string Prefix = "v1.";
+    private const string LinkPrefix = "link1.";
+
+    // The links used so far and until when they would have worked: a link signs in once (on this server).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> _usedLinks = new(StringComparer.Ordinal);
 
     /// <summary>The key the sessions are signed with, from the server's root secret and its account.</summary>
     public static byte[] DeriveKey(string rootSecret, string accountId)
@@ -52,6 +59,75 @@ public sealed class ConsoleSessions(ICredentialStore credentials, byte[] key, Ti
         var expires = DateTimeOffset.FromUnixTimeSeconds((time.GetUtcNow() + Lifetime).ToUnixTimeSeconds());
         return new ConsoleSession(credential.AccessKeyId, credential.PrincipalArn, Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16)), expires);
     }
+
+    /// <summary>
+    /// A one-time sign-in token for <paramref name="accessKeyId"/> (a key the caller proved it holds by signing the
+    /// request): <c>link1.PAYLOAD.MAC</c> over <c>expiry|access-key-id|nonce</c>, good for <see cref="LinkLifetime"/>.
+    /// </summary>
+    public string IssueLink(string accessKeyId)
+    {
+        var expires = (time.GetUtcNow() + LinkLifetime).ToUnixTimeSeconds();
+        var payload = Encoding.UTF8.GetBytes($"{expires}|{accessKeyId}|{Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16))}");
+        return LinkPrefix + Base64Url.EncodeToString(payload) + "." + Base64Url.EncodeToString(HMACSHA256.HashData(key, LinkMac(payload)));
+    }
+
+    /// <summary>The session a sign-in link opens, once: null when it is forged, expired, used already or its key is gone.</summary>
+    public ConsoleSession? RedeemLink(string? token)
+    {
+        var now = time.GetUtcNow();
+        foreach (var (used, usableUntil) in _usedLinks)
+        {
+            if (usableUntil <= now)
+            {
+                _usedLinks.TryRemove(used, out _);
+            }
+        }
+
+        if (token is null || !token.StartsWith(LinkPrefix, StringComparison.Ordinal) || token.Length > 1024)
+        {
+            return null;
+        }
+
+        var parts = token[LinkPrefix.Length..].Split('.');
+        byte[] payload, mac;
+        try
+        {
+            if (parts.Length != 2)
+            {
+                return null;
+            }
+
+            payload = Base64Url.DecodeFromChars(parts[0]);
+            mac = Base64Url.DecodeFromChars(parts[1]);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+
+        if (!CryptographicOperations.FixedTimeEquals(mac, HMACSHA256.HashData(key, LinkMac(payload))))
+        {
+            return null;
+        }
+
+        var fields = Encoding.UTF8.GetString(payload).Split('|');
+        if (fields.Length != 3 || !long.TryParse(fields[0], out var seconds) || seconds > DateTimeOffset.MaxValue.ToUnixTimeSeconds())
+        {
+            return null;
+        }
+
+        var until = DateTimeOffset.FromUnixTimeSeconds(seconds);
+        if (until <= now || credentials.Find(fields[1]) is not { SessionToken: null } credential || !_usedLinks.TryAdd(fields[2], until))
+        {
+            return null;
+        }
+
+        var expires = DateTimeOffset.FromUnixTimeSeconds((now + Lifetime).ToUnixTimeSeconds());
+        return new ConsoleSession(credential.AccessKeyId, credential.PrincipalArn, Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16)), expires);
+    }
+
+    // A link's MAC covers a prefix too, so no session cookie's payload is ever a valid link, nor the other way round.
+    private static byte[] LinkMac(byte[] payload) => [.. "link|"u8, .. payload];
 
     /// <summary>The cookie value of <paramref name="session"/>.</summary>
     public string Encode(ConsoleSession session)

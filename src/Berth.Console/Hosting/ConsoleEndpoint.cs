@@ -124,6 +124,12 @@ public sealed partial class ConsoleEndpoint : IDisposable
                 return;
             }
 
+            if (segments is ["sign-in", "link"] && !post)
+            {
+                await SignInWithLinkAsync(http);
+                return;
+            }
+
             session = _sessions.Decode(http.Request.Cookies[ConsoleSessions.CookieName]);
             if (session is null)
             {
@@ -233,6 +239,22 @@ public sealed partial class ConsoleEndpoint : IDisposable
         LogSignedIn(_logger, session.AccessKeyId);
         http.Response.Cookies.Append(ConsoleSessions.CookieName, _sessions.Encode(session), CookieOptions(session.ExpiresAt));
         Redirect(http, next);
+    }
+
+    // `./berth console`'s one-time link: the token is in this URL only, and the redirect leaves it behind.
+    private async Task SignInWithLinkAsync(HttpContext http)
+    {
+        var session = _sessions.RedeemLink(http.Request.Query["token"]);
+        if (session is null)
+        {
+            LogSignInRefused(_logger, "(sign-in link)");
+            await WritePageAsync(http, SignInPage.Render("The sign-in link is not valid: it was used already, it expired, or its key is gone. Run ./berth console again, or sign in here.", Links.Root, null, 401), null);
+            return;
+        }
+
+        LogSignedIn(_logger, session.AccessKeyId);
+        http.Response.Cookies.Append(ConsoleSessions.CookieName, _sessions.Encode(session), CookieOptions(session.ExpiresAt));
+        Redirect(http, Links.Root);
     }
 
     // The server speaks plain HTTP (loopback by default), so the cookie cannot be Secure; SameSite=Strict keeps other

@@ -179,7 +179,7 @@ public static class ContainerInstanceDecisions
 
         if (existing.AgentConnected == connected)
         {
-            if (connected)
+            if (connected && existing.AgentSeenAt != now)
             {
                 // Open again (on this server or another): seen now.
                 existing = existing with { AgentSeenAt = now };

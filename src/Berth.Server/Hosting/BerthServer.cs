@@ -38,6 +38,7 @@ using Berth.Registry.Ecr;
 using Berth.Server.Agents;
 using Berth.Server.AutoScaling;
 using Berth.Server.Capacity;
+using Berth.Server.ConsoleLinks;
 using Berth.Server.Credentials;
 using Berth.Server.Edge;
 using Berth.Server.Events;
@@ -276,6 +277,7 @@ public static partial class BerthServer
                 ConsoleSessions.DeriveKey(root.SecretAccessKey, options.AccountId),
                 loggers.CreateLogger<ConsoleEndpoint>())
             { Stopping = app.Lifetime.ApplicationStopping };
+            var consoleLink = new ConsoleLinkEndpoint(verifier, webConsole.Sessions, time);
             var barrier = shared is null ? null : new ReadBarrier(shared);
             barrier?.Add("ecs", pipeline);
             barrier?.Add("elb", elb.Pipeline);
@@ -284,8 +286,8 @@ public static partial class BerthServer
             barrier?.Add("application-autoscaling", autoScaling.Pipeline);
             barrier?.Add("registry", registry.Pipeline);
             app.Run(http => barrier is null
-                ? Route(http, options.DataDir, edge, queryEdge, restEdge, cborEdge, hub, metering, spot, join, distribution, webConsole)
-                : SyncedAsync(http, barrier, () => Route(http, options.DataDir, edge, queryEdge, restEdge, cborEdge, hub, metering, spot, join, distribution, webConsole)));
+                ? Route(http, options.DataDir, edge, queryEdge, restEdge, cborEdge, hub, metering, spot, join, consoleLink, distribution, webConsole)
+                : SyncedAsync(http, barrier, () => Route(http, options.DataDir, edge, queryEdge, restEdge, cborEdge, hub, metering, spot, join, consoleLink, distribution, webConsole)));
             await using var targets = new ServiceTargetsController(pipeline, elb.Pipeline, feed, time, IdSource.Random, new ServiceTargetsOptions(), loggers.CreateLogger<ServiceTargetsController>()) { Leadership = leadership };
             plane.HealthChanged += (_, _) => targets.Wake();
             await app.StartAsync(stopping);
@@ -420,7 +422,7 @@ public static partial class BerthServer
         return colon > name.LastIndexOf('/') ? name[..colon] : name;
     }
 
-    private static Task Route(HttpContext http, string dataDir, AwsJsonEdge edge, QueryEdge queryEdge, RestJsonEdge restEdge, CborEdge cborEdge, AgentHub hub, MeteringEndpoint metering, SpotEndpoint spot, JoinEndpoint join, DistributionHandler distribution, ConsoleEndpoint webConsole)
+    private static Task Route(HttpContext http, string dataDir, AwsJsonEdge edge, QueryEdge queryEdge, RestJsonEdge restEdge, CborEdge cborEdge, AgentHub hub, MeteringEndpoint metering, SpotEndpoint spot, JoinEndpoint join, ConsoleLinkEndpoint consoleLink, DistributionHandler distribution, ConsoleEndpoint webConsole)
     {
         var path = http.Request.Path.Value;
         if (ConsoleEndpoint.Owns(path))
@@ -470,6 +472,11 @@ public static partial class BerthServer
         if (path == "/_berth/agent/v1/channel" && HttpMethods.IsGet(http.Request.Method))
         {
             return hub.HandleAsync(http);
+        }
+
+        if (path == ConsoleLinkEndpoint.Path && HttpMethods.IsPost(http.Request.Method))
+        {
+            return consoleLink.HandleAsync(http);
         }
 
         if (JoinEndpoint.Owns(path, http.Request.Method))

@@ -182,6 +182,59 @@ public sealed class SeveralServersTests(ITestOutputHelper output) : IAsyncLifeti
         }
     }
 
+    [Fact]
+    public async Task AnAgentWhoseServerDiedWithTheChannelOpenIsDisconnectedAndItsTasksLost()
+    {
+        await using var image = await TestImage.BuildAsync("ha-gone-" + _runId);
+        var database = await _postgres.CreateDatabaseAsync();
+        var doomed = await ServerAsync(database, "--leader-lease", "3", "--agent-lost-after", "5");
+        await Poll.UntilAsync(() => Leads(doomed), TimeSpan.FromSeconds(60), () => $"the first server never led:\n{doomed.Stdout}");
+        var survivor = await ServerAsync(database, "--leader-lease", "3", "--agent-lost-after", "5");
+        var ecs = Session(survivor);
+        await ecs.OkAsync("create_cluster", new JsonObject { ["clusterName"] = "ha-gone" });
+
+        // The agent knows only the server that will die.
+        var agentDir = new TempDir("berth-e2e-ha-agent-");
+        _dirs.Add(agentDir);
+        await using var agent = await BerthAgent.StartAsync(doomed, "ha-gone", agentDir.Path);
+        var instance = agent.ContainerInstanceArn!;
+        try
+        {
+            await ecs.OkAsync("register_task_definition", new JsonObject
+            {
+                ["family"] = "ha-gone",
+                ["containerDefinitions"] = new JsonArray(new JsonObject
+                {
+                    ["name"] = "app",
+                    ["image"] = image.Name,
+                    ["memory"] = 32,
+                    ["command"] = new JsonArray("sleep", "3600"),
+                    ["dockerLabels"] = new JsonObject { ["berth.e2e.run"] = _runId },
+                }),
+            });
+            var started = await ecs.OkAsync("start_task", new JsonObject { ["cluster"] = "ha-gone", ["taskDefinition"] = "ha-gone", ["containerInstances"] = new JsonArray(instance) });
+            var task = (string)started["tasks"]![0]!["taskArn"]!;
+            await ecs.WaitStatusAsync("ha-gone", task, "RUNNING", TimeSpan.FromMinutes(2));
+            Assert.True((bool)(await ecs.InstanceAsync("ha-gone", instance))["agentConnected"]!);
+
+            // The server dies first, so nobody records the channel's end; the agent lives on with no server to reach.
+            var killed = Stopwatch.StartNew();
+            await doomed.KillAsync();
+            await Poll.UntilAsync(() => Leads(survivor), TimeSpan.FromSeconds(60), () => $"the survivor never took over:\n{survivor.Stdout}");
+            JsonNode? seen = null;
+            await Poll.UntilAsync(async () => !(bool)(seen = await ecs.InstanceAsync("ha-gone", instance))["agentConnected"]!, TimeSpan.FromSeconds(60), () => $"still connected: {seen?.ToJsonString()}");
+            output.WriteLine($"disconnected {killed.Elapsed.TotalSeconds:F1} s after the kill (lease 3 s, channels vouched for every 5 s)");
+            Assert.True(killed.Elapsed > TimeSpan.FromSeconds(5), $"disconnected after {killed.Elapsed}: sooner than any server could have stopped vouching for the channel");
+            var stopped = await ecs.WaitStatusAsync("ha-gone", task, "STOPPED", TimeSpan.FromSeconds(60));
+            output.WriteLine($"task lost {killed.Elapsed.TotalSeconds:F1} s after the kill (--agent-lost-after 5)");
+            Assert.Contains("lost", (string?)stopped["stoppedReason"] ?? string.Empty, StringComparison.OrdinalIgnoreCase);
+        }
+        finally
+        {
+            await TaskTestKit.RemoveLeftoversAsync([instance], _runId);
+        }
+    }
+
     // Until the service has one deployment, COMPLETED, of that definition, with its two tasks running.
     private static async Task WaitServiceAsync(EcsSession ecs, string definition, TimeSpan timeout)
     {
