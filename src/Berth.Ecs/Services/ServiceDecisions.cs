@@ -93,17 +93,7 @@ public static partial class ServiceDecisions
         LoadBalancerRules.Validate(request.LoadBalancers ?? [], launch.Definition, targetGroups ?? NoTargetGroups.Instance);
         TaskDecisions.PlatformVersion(request.PlatformVersion, launchType);
         var configuration = Configuration(request.DeploymentConfiguration, scheduling, null);
-        if (request.HealthCheckGracePeriodSeconds is < 0 or > 2147483647)
-        {
-            throw AwsException.InvalidParameter("healthCheckGracePeriodSeconds must be between 0 and 2147483647.");
-        }
-
-        if (request.PropagateTags is { } propagate && Array.IndexOf(WireEnums.PropagateTags, propagate) < 0)
-        {
-            throw AwsException.InvalidParameter($"Invalid value for propagateTags: {propagate}. Valid values are {string.Join(", ", WireEnums.PropagateTags)}.");
-        }
-
-        TagRules.Validate(request.Tags);
+        ValidateCreateSettings(request);
         var service = new ServiceRecord
         {
             ServiceArn = arn,
@@ -183,17 +173,7 @@ public static partial class ServiceDecisions
             ValidatePlacement(new TaskDefinition(), request.PlacementConstraints, request.PlacementStrategy, "EC2");
         }
 
-        if (request.HealthCheckGracePeriodSeconds is < 0 or > 2147483647)
-        {
-            throw AwsException.InvalidParameter("healthCheckGracePeriodSeconds must be between 0 and 2147483647.");
-        }
-
-        if (request.PropagateTags is { } propagate && Array.IndexOf(WireEnums.PropagateTags, propagate) < 0)
-        {
-            throw AwsException.InvalidParameter($"Invalid value for propagateTags: {propagate}. Valid values are {string.Join(", ", WireEnums.PropagateTags)}.");
-        }
-
-        TagRules.Validate(request.Tags);
+        ValidateCreateSettings(request);
         var service = new ServiceRecord
         {
             ServiceArn = arn,
@@ -287,32 +267,8 @@ public static partial class ServiceDecisions
             service = service with { PlatformVersion = platformVersion };
         }
 
-        if (request.PlacementConstraints is not null || request.PlacementStrategy is not null)
-        {
-            var definition = TaskDefinitionLookup.Find(state, TaskDefinitionLookup.Parse(scope, service.TaskDefinition))?.Definition
-                ?? throw AwsException.Client("TaskDefinition not found.");
-            var constraints = request.PlacementConstraints ?? [.. service.PlacementConstraints.Select(c => new PlacementConstraint { Type = c.Type, Expression = c.Value })];
-            var strategies = request.PlacementStrategy ?? [.. service.PlacementStrategy.Select(c => new PlacementStrategy { Type = c.Type, Field = c.Value })];
-            ValidatePlacement(definition, constraints, strategies, launchType);
-            service = service with
-            {
-                PlacementConstraints = [.. constraints.Select(c => new PlacementRule(c.Type ?? string.Empty, c.Expression))],
-                PlacementStrategy = [.. strategies.Select(c => new PlacementRule(c.Type ?? string.Empty, c.Field))],
-            };
-        }
-
-        if (request.DeploymentConfiguration is not null)
-        {
-            service = service with { DeploymentConfiguration = Configuration(request.DeploymentConfiguration, WireText.Of(service.SchedulingStrategy), ServiceViews.ToWire(service.DeploymentConfiguration)) };
-        }
-
-        service = service with
-        {
-            HealthCheckGracePeriodSeconds = request.HealthCheckGracePeriodSeconds ?? service.HealthCheckGracePeriodSeconds,
-            EnableExecuteCommand = request.EnableExecuteCommand ?? service.EnableExecuteCommand,
-            EnableEcsManagedTags = request.EnableECSManagedTags ?? service.EnableEcsManagedTags,
-            PropagateTags = request.PropagateTags ?? service.PropagateTags,
-        };
+        service = WithSettings(service, request, () => TaskDefinitionLookup.Find(state, TaskDefinitionLookup.Parse(scope, service.TaskDefinition))?.Definition
+            ?? throw AwsException.Client("TaskDefinition not found."), launchType);
 
         if (request.LoadBalancers is not null)
         {
@@ -385,11 +341,39 @@ public static partial class ServiceDecisions
             service = TaskSetDecisions.Recompute(service with { DesiredCount = desired }, now);
         }
 
+        // Its task sets carry their own task definitions: the placement rules are checked as an EC2 service's.
+        service = WithSettings(service, request, () => new TaskDefinition(), "EC2");
+        service = service with { Controller = service.Controller with { SteadyReported = false, RetryPlacementAt = null, PlacementFailures = 0 } };
+        var edit = new StateEdit(state);
+        edit.Put(service);
+        return edit.Done(ServiceViews.ToWire(service));
+    }
+
+    // CreateService's settings every controller takes: the grace period, tag propagation and the tags.
+    private static void ValidateCreateSettings(CreateServiceRequest request)
+    {
+        if (request.HealthCheckGracePeriodSeconds is < 0 or > 2147483647)
+        {
+            throw AwsException.InvalidParameter("healthCheckGracePeriodSeconds must be between 0 and 2147483647.");
+        }
+
+        if (request.PropagateTags is { } propagate && Array.IndexOf(WireEnums.PropagateTags, propagate) < 0)
+        {
+            throw AwsException.InvalidParameter($"Invalid value for propagateTags: {propagate}. Valid values are {string.Join(", ", WireEnums.PropagateTags)}.");
+        }
+
+        TagRules.Validate(request.Tags);
+    }
+
+    // UpdateService's settings that are not a deployment's: placement (checked against the definition), the
+    // deployment configuration, the grace period, ECS Exec, managed tags and tag propagation.
+    private static ServiceRecord WithSettings(ServiceRecord service, UpdateServiceRequest request, Func<TaskDefinition> definition, string launchType)
+    {
         if (request.PlacementConstraints is not null || request.PlacementStrategy is not null)
         {
             var constraints = request.PlacementConstraints ?? [.. service.PlacementConstraints.Select(c => new PlacementConstraint { Type = c.Type, Expression = c.Value })];
             var strategies = request.PlacementStrategy ?? [.. service.PlacementStrategy.Select(c => new PlacementStrategy { Type = c.Type, Field = c.Value })];
-            ValidatePlacement(new TaskDefinition(), constraints, strategies, "EC2");
+            ValidatePlacement(definition(), constraints, strategies, launchType);
             service = service with
             {
                 PlacementConstraints = [.. constraints.Select(c => new PlacementRule(c.Type ?? string.Empty, c.Expression))],
@@ -402,17 +386,13 @@ public static partial class ServiceDecisions
             service = service with { DeploymentConfiguration = Configuration(request.DeploymentConfiguration, WireText.Of(service.SchedulingStrategy), ServiceViews.ToWire(service.DeploymentConfiguration)) };
         }
 
-        service = service with
+        return service with
         {
             HealthCheckGracePeriodSeconds = request.HealthCheckGracePeriodSeconds ?? service.HealthCheckGracePeriodSeconds,
             EnableExecuteCommand = request.EnableExecuteCommand ?? service.EnableExecuteCommand,
             EnableEcsManagedTags = request.EnableECSManagedTags ?? service.EnableEcsManagedTags,
             PropagateTags = request.PropagateTags ?? service.PropagateTags,
-            Controller = service.Controller with { SteadyReported = false, RetryPlacementAt = null, PlacementFailures = 0 },
         };
-        var edit = new StateEdit(state);
-        edit.Put(service);
-        return edit.Done(ServiceViews.ToWire(service));
     }
 
     /// <summary>

@@ -86,22 +86,7 @@ public static partial class ServicePass
                 service = ServiceModel.AddEvent(service, ids, now, $"has started {placed.Count} tasks: {string.Join(" ", placed.Select(t => $"(task {IdOf(t.TaskArn)})"))}.");
             }
 
-            if (failure is not null)
-            {
-                var failures = controller.PlacementFailures + 1;
-                var backoff = TimeSpan.FromSeconds(Math.Min(MaxBackoff.TotalSeconds, Math.Pow(2, failures - 1)));
-                var sayIt = controller.LastUnableEventAt is null || now - controller.LastUnableEventAt >= UnableEventEvery;
-                if (sayIt)
-                {
-                    service = ServiceModel.AddEvent(service, ids, now, failure);
-                }
-
-                controller = controller with { PlacementFailures = failures, RetryPlacementAt = now + backoff, LastUnableEventAt = sayIt ? now : controller.LastUnableEventAt };
-            }
-            else
-            {
-                controller = controller with { PlacementFailures = 0, RetryPlacementAt = null };
-            }
+            (service, controller) = AfterPlacement(service, controller, failure, ids, now);
         }
 
         // Counts and stability, from the tasks as this pass leaves them.

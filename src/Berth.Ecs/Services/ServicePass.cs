@@ -137,6 +137,22 @@ public static partial class ServicePass
         return edit.Done(skipped);
     }
 
+    // Placing fell short: back off (doubling, up to MaxBackoff) and say so at most every UnableEventEvery. Placing
+    // everything ends the backoff.
+    private static (ServiceRecord Service, ControllerMemory Controller) AfterPlacement(ServiceRecord service, ControllerMemory controller, string? failure, IdSource ids, DateTimeOffset now)
+    {
+        if (failure is null)
+        {
+            return (service, controller with { PlacementFailures = 0, RetryPlacementAt = null });
+        }
+
+        var failures = controller.PlacementFailures + 1;
+        var backoff = TimeSpan.FromSeconds(Math.Min(MaxBackoff.TotalSeconds, Math.Pow(2, failures - 1)));
+        var sayIt = controller.LastUnableEventAt is null || now - controller.LastUnableEventAt >= UnableEventEvery;
+        return (sayIt ? ServiceModel.AddEvent(service, ids, now, failure) : service,
+            controller with { PlacementFailures = failures, RetryPlacementAt = now + backoff, LastUnableEventAt = sayIt ? now : controller.LastUnableEventAt });
+    }
+
     private static bool StillHolds(EcsState state, ServicePassPlan plan, ServiceChange change)
     {
         if (!state.Services.TryGetValue(change.ServiceArn, out var service) || !ReferenceEquals(service, change.Read))
@@ -313,22 +329,7 @@ public static partial class ServicePass
                 service = ServiceModel.AddEvent(service, ids, now, $"has started {placed.Count} tasks: {string.Join(" ", startedIds.Select(id => $"(task {id})"))}.");
             }
 
-            if (failure is not null)
-            {
-                var failures = controller.PlacementFailures + 1;
-                var backoff = TimeSpan.FromSeconds(Math.Min(MaxBackoff.TotalSeconds, Math.Pow(2, failures - 1)));
-                var sayIt = controller.LastUnableEventAt is null || now - controller.LastUnableEventAt >= UnableEventEvery;
-                if (sayIt)
-                {
-                    service = ServiceModel.AddEvent(service, ids, now, failure);
-                }
-
-                controller = controller with { PlacementFailures = failures, RetryPlacementAt = now + backoff, LastUnableEventAt = sayIt ? now : controller.LastUnableEventAt };
-            }
-            else
-            {
-                controller = controller with { PlacementFailures = 0, RetryPlacementAt = null };
-            }
+            (service, controller) = AfterPlacement(service, controller, failure, ids, now);
         }
 
         // Counts, per deployment and for the service, from the tasks as they are after this pass: the service's
