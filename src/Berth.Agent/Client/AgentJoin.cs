@@ -63,7 +63,14 @@ public static class AgentJoin
                 }
 
                 var client = new AwsJsonClient(http, endpoints, region, "ecs", tokenKey, time, (status, type, message) => new EcsClientException(status, type, message));
-                var body = await client.PostAsync("/_berth/agent/v1/join", "cluster=" + Uri.EscapeDataString(cluster), cancellationToken);
+                // An identity made before the join (an Auto Scaling instance's id) is asked for; the server keeps it if it is free.
+                var query = "cluster=" + Uri.EscapeDataString(cluster);
+                if (File.Exists(Path.Combine(dataDir, "agent.json")) && AgentIdentity.LoadOrCreate(dataDir) is { ContainerInstanceArn: null } before)
+                {
+                    query += "&ec2InstanceId=" + Uri.EscapeDataString(before.Ec2InstanceId);
+                }
+
+                var body = await client.PostAsync("/_berth/agent/v1/join", query, cancellationToken);
                 var key = JsonSerializer.Deserialize(body, AgentKeyJson.Default.AgentKey) ?? throw new InvalidDataException("The join answer was empty.");
                 Save(path, key);
                 new AgentIdentity(key.Ec2InstanceId, null).Save(dataDir);

@@ -12,7 +12,7 @@ namespace Berth.Ecs.AgentAccess;
 public sealed record JoinTokenSummary(JoinTokenRecord Token, int Agents);
 
 /// <summary>Join tokens and the agents' own keys: made, used and revoked as decisions on the ECS state.</summary>
-public static class AgentAccessDecisions
+public static partial class AgentAccessDecisions
 {
     /// <summary>How many join tokens that still work may exist at once.</summary>
     public const int MaxUsableTokens = 100;
@@ -96,9 +96,11 @@ public static class AgentAccessDecisions
 
     /// <summary>
     /// An agent joins with <paramref name="tokenId"/>: it gets <paramref name="key"/>, bound to the token's cluster
-    /// (or, for a token of any cluster, the one it asked for) and to an instance id of its own.
+    /// (or, for a token of any cluster, the one it asked for) and to an instance id of its own: the one it asks for
+    /// (<paramref name="requestedEc2InstanceId"/>, e.g. an Auto Scaling instance's) when no container instance and no
+    /// other key has it, else the key's new one — so a token holder cannot take over another host's id.
     /// </summary>
-    public static Decision<EcsState, AgentKeyRecord> Join(EcsState state, DateTimeOffset now, string tokenId, string? requestedCluster, AgentKeyRecord key)
+    public static Decision<EcsState, AgentKeyRecord> Join(EcsState state, DateTimeOffset now, string tokenId, string? requestedCluster, AgentKeyRecord key, string? requestedEc2InstanceId = null)
     {
         if (!state.JoinTokens.TryGetValue(tokenId, out var token) || !token.Usable(now))
         {
@@ -113,7 +115,13 @@ public static class AgentAccessDecisions
 
         var cluster = token.Cluster ?? requested ?? ClusterRules.DefaultName;
         ClusterRules.ValidateName(cluster);
-        var issued = key with { TokenId = tokenId, Cluster = cluster, CreatedAt = now };
+        // Joins are rare and instances few: the look for the id's other holders is a walk, not an index.
+        var ec2 = requestedEc2InstanceId is { } asked && Ec2InstanceIdPattern().IsMatch(asked)
+            && !state.AgentKeys.Values.Any(k => k.Ec2InstanceId == asked)
+            && !state.ContainerInstances.Values.Any(i => i.Ec2InstanceId == asked)
+            ? asked
+            : key.Ec2InstanceId;
+        var issued = key with { TokenId = tokenId, Cluster = cluster, CreatedAt = now, Ec2InstanceId = ec2 };
         var edit = new StateEdit(state);
         edit.Put(issued);
         return edit.Done(issued);
@@ -126,6 +134,9 @@ public static class AgentAccessDecisions
         return [.. state.JoinTokens.Values.OrderBy(t => t.CreatedAt).ThenBy(t => t.TokenId, StringComparer.Ordinal)
             .Select(t => new JoinTokenSummary(t, agents.GetValueOrDefault(t.TokenId)))];
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^i-[0-9a-f]{8,17}$")]
+    private static partial System.Text.RegularExpressions.Regex Ec2InstanceIdPattern();
 
     // An agent may name its cluster by ARN, as RegisterContainerInstance takes it.
     private static string ClusterName(string reference) => reference.StartsWith("arn:", StringComparison.Ordinal) ? Arn.ClusterName(reference) : reference;

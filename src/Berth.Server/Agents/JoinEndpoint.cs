@@ -19,8 +19,8 @@ namespace Berth.Server.Agents;
 /// the answer is the only place its secret appears. <c>expires=0</c>: never.</item>
 /// <item><c>GET /_berth/join-tokens</c>: lists them, without secrets.</item>
 /// <item><c>POST /_berth/join-tokens/revoke?id=ID</c>: revokes one and the keys issued under it.</item>
-/// <item><c>POST /_berth/agent/v1/join[?cluster=C]</c>, signed with the token itself: an agent gets its own key,
-/// bound to its cluster and to an instance id the server chooses.</item>
+/// <item><c>POST /_berth/agent/v1/join[?cluster=C&amp;ec2InstanceId=I]</c>, signed with the token itself: an agent gets
+/// its own key, bound to its cluster and to its instance id (the one it asks for when nobody has it, else a new one).</item>
 /// </list>
 /// </summary>
 public sealed class JoinEndpoint(CommitPipeline<EcsState> pipeline, SigV4Verifier verifier, string accountId, TimeProvider time)
@@ -165,7 +165,8 @@ public sealed class JoinEndpoint(CommitPipeline<EcsState> pipeline, SigV4Verifie
             Ec2InstanceId = "i-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(9))[..17],
         };
         var cluster = http.Request.Query["cluster"].ToString();
-        var issued = await pipeline.ExecuteAsync(s => AgentAccessDecisions.Join(s, time.GetUtcNow(), tokenId, cluster, key));
+        var ec2 = http.Request.Query["ec2InstanceId"].ToString();
+        var issued = await pipeline.ExecuteAsync(s => AgentAccessDecisions.Join(s, time.GetUtcNow(), tokenId, cluster, key, ec2.Length == 0 ? null : ec2));
         await WriteAsync(http, w =>
         {
             w.WriteString("accessKeyId", issued.AccessKeyId);

@@ -35,6 +35,22 @@ public sealed class AgentAccessTests
     }
 
     [Fact]
+    public void An_agent_keeps_the_instance_id_it_asks_for_only_while_nobody_has_it()
+    {
+        var world = new World();
+        var arn = world.AddInstance();
+        var registered = world.State.ContainerInstances[arn].Ec2InstanceId;
+        var state = With(world.State, Token());
+        var free = AgentAccessDecisions.Join(state, Now, "BJTAAAAAAAAAAAAAAAAA", null, Key("BAK1", "i-0000000000000new1"), "i-0123456789abcdef0");
+        Assert.Equal("i-0123456789abcdef0", free.Result.Ec2InstanceId);
+
+        // Held by a key already, by a registered instance, or not an instance id: the key's own new id.
+        Assert.Equal("i-0000000000000new2", AgentAccessDecisions.Join(free.State, Now, "BJTAAAAAAAAAAAAAAAAA", null, Key("BAK2", "i-0000000000000new2"), "i-0123456789abcdef0").Result.Ec2InstanceId);
+        Assert.Equal("i-0000000000000new3", AgentAccessDecisions.Join(state, Now, "BJTAAAAAAAAAAAAAAAAA", null, Key("BAK3", "i-0000000000000new3"), registered).Result.Ec2InstanceId);
+        Assert.Equal("i-0000000000000new4", AgentAccessDecisions.Join(state, Now, "BJTAAAAAAAAAAAAAAAAA", null, Key("BAK4", "i-0000000000000new4"), "not-an-id").Result.Ec2InstanceId);
+    }
+
+    [Fact]
     public void Expired_revoked_and_unknown_tokens_join_nobody()
     {
         var state = With(EcsState.Empty, Token(expires: Now.AddMinutes(1)));

@@ -54,7 +54,7 @@ public sealed class TaskSetTests(ServicesFixture fixture, ITestOutputHelper outp
             Assert.Single(await RunningContainersAsync(greenFamily));
             var tasks = await TasksAsync(Ecs, Cluster, Name);
             Assert.Equal(3, tasks.Count);
-            Assert.Equal([blueId, blueId, greenId], tasks.Select(t => (string)t["startedBy"]!).Order(StringComparer.Ordinal));
+            Assert.Equal(new[] { blueId, blueId, greenId }.Order(StringComparer.Ordinal), tasks.Select(t => (string)t["startedBy"]!).Order(StringComparer.Ordinal));
             Assert.All(tasks, t => Assert.Equal(("RUNNING", "service:" + Name), ((string?)t["lastStatus"], (string?)t["group"])));
             var service = await DescribeAsync(Ecs, Cluster, Name);
             Assert.Equal((3, 2), ((int?)service["runningCount"], service["taskSets"]!.AsArray().Count));
