@@ -306,6 +306,22 @@ public sealed class ConsoleBrowserTests(ConsoleBrowserFixture fixture) : IClassF
         await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = "Services" })).ToContainTextAsync("console-web");
         await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = "Container instances" })).ToContainTextAsync("ACTIVE");
         await fixture.ShotAsync(page, "cluster");
+
+        // The lists filter through the address: the service's name finds it (the address keeps the filter, so a live
+        // refetch keeps it too); the tasks filtered by its group are its two; a name that matches nothing says so.
+        await page.GetByLabel("Filter services").FillAsync("CONSOLE-W");
+        await page.GetByLabel("Filter services").PressAsync("Enter");
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("services=CONSOLE-W"));
+        await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = "Services" }).Locator("tbody tr")).ToHaveCountAsync(1);
+        await page.GetByLabel("Filter tasks").FillAsync("service:console-web");
+        await page.GetByLabel("Desired status").SelectOptionAsync("RUNNING");
+        await page.GetByRole(AriaRole.Search, new() { Name = "Search tasks" }).GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("status=RUNNING"));
+        await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = "Tasks" }).Locator("tbody tr")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = "Services" }).Locator("tbody tr")).ToHaveCountAsync(1);
+        await page.GetByLabel("Filter services").FillAsync("no-such-service");
+        await page.GetByLabel("Filter services").PressAsync("Enter");
+        await Assertions.Expect(page.GetByText("No services match.")).ToBeVisibleAsync();
         await page.Context.CloseAsync();
     }
 

@@ -1,10 +1,6 @@
 using System.Diagnostics;
+using Berth.Bench.WebConsole;
 using Berth.Ecs.Arns;
-using Berth.Ecs.Clusters;
-using Berth.Ecs.Model;
-using Berth.Ecs.Services;
-using Berth.Ecs.State;
-using Berth.Ecs.Tasks;
 using Berth.WebConsole.Clusters;
 using Berth.WebConsole.Html;
 using Berth.WebConsole.Services;
@@ -25,7 +21,7 @@ public sealed class RenderTimeTests(ITestOutputHelper output)
     [Fact]
     public void Cluster_service_and_task_pages_render_quickly_with_1000_services_and_10000_tasks()
     {
-        var state = BigState(services: 1_000, tasksPerService: 10);
+        var state = SyntheticState.Build(Scope, services: 1_000, tasksPerService: 10);
         Assert.Equal(10_000, state.Tasks.Count);
         var someTask = Format.IdOf(state.Tasks.Keys.First());
         Assert.Equal(200, ClusterPage.Render(state, Scope, "big").Status);
@@ -60,51 +56,5 @@ public sealed class RenderTimeTests(ITestOutputHelper output)
 
         times.Sort();
         return (times[times.Count / 2], times[(int)(times.Count * 0.99)]);
-    }
-
-    private static EcsState BigState(int services, int tasksPerService)
-    {
-        var state = ClusterDecisions.Create(EcsState.Empty, Scope, new CreateClusterRequest { ClusterName = "big" }).State;
-        var clusterArn = Arn.Cluster(Scope, "big");
-        var definition = Arn.TaskDefinition(Scope, "web", 1);
-        var at = new DateTimeOffset(2026, 12, 3, 0, 0, 0, TimeSpan.Zero);
-        var serviceRecords = new List<ServiceRecord>();
-        var tasks = new List<TaskRecord>();
-        for (var s = 0; s < services; s++)
-        {
-            var name = $"svc-{s:D4}";
-            serviceRecords.Add(new ServiceRecord
-            {
-                ServiceArn = $"{Scope.EcsPrefix}service/big/{name}",
-                ServiceName = name,
-                ClusterArn = clusterArn,
-                Status = ServiceStatus.Active,
-                DesiredCount = tasksPerService,
-                RunningCount = tasksPerService,
-                TaskDefinition = definition,
-                CreatedAt = at,
-                DeploymentConfiguration = new DeploymentSettings { MaximumPercent = 200, MinimumHealthyPercent = 100 },
-                Events = [.. Enumerable.Range(0, 20).Select(e => new ServiceEventRecord($"{name}-{e}", at.AddMinutes(e), $"(service {name}) has reached a steady state."))],
-            });
-            for (var t = 0; t < tasksPerService; t++)
-            {
-                var id = $"{s:D4}{t:D4}".PadRight(32, '0');
-                tasks.Add(new TaskRecord
-                {
-                    TaskArn = $"{Scope.EcsPrefix}task/big/{id}",
-                    ClusterArn = clusterArn,
-                    TaskDefinitionArn = definition,
-                    Group = "service:" + name,
-                    LastStatus = EcsTaskStatus.Running,
-                    DesiredStatus = EcsTaskStatus.Running,
-                    CreatedAt = at.AddSeconds(s * tasksPerService + t),
-                    StartedAt = at.AddSeconds(s * tasksPerService + t + 1),
-                    Containers = [new ContainerRecord { ContainerArn = $"{Scope.EcsPrefix}container/big/{id}/c", Name = "main", Image = "busybox", LastStatus = ContainerStatus.Running }],
-                });
-            }
-        }
-
-        state = state with { Services = state.Services.SetItems(serviceRecords.Select(r => new KeyValuePair<string, ServiceRecord>(r.ServiceArn, r))) };
-        return state.WithNewTasks(tasks);
     }
 }

@@ -3,7 +3,6 @@ using Berth.Ecs.Clusters;
 using Berth.Ecs.ContainerInstances;
 using Berth.Ecs.Model;
 using Berth.Ecs.State;
-using Berth.Ecs.Tasks;
 using Berth.WebConsole.Html;
 using Berth.WebConsole.Tasks;
 
@@ -12,8 +11,16 @@ namespace Berth.WebConsole.Clusters;
 /// <summary>One cluster: its services, its tasks and its container instances.</summary>
 public static class ClusterPage
 {
-    /// <summary>How many tasks a cluster page lists (the newest first).</summary>
-    public const int TaskLimit = 200;
+    /// <summary>The query key of the services list's name filter.</summary>
+    public const string ServiceFilterKey = "services";
+
+    /// <summary>The query key of the services list's page.</summary>
+    public const string ServicePageKey = "services-page";
+
+    /// <summary>The query key of the container instances list's page.</summary>
+    public const string InstancePageKey = "instances-page";
+
+    private static readonly IReadOnlyDictionary<string, string> NoQuery = new Dictionary<string, string>();
 
     /// <summary>
     /// The cluster of that name in the console's region (ACTIVE or INACTIVE), or null. A name no cluster could have is
@@ -26,40 +33,43 @@ public static class ClusterPage
     }
 
     /// <summary>The page; 404 for a cluster that does not exist.</summary>
-    public static Page Render(EcsState state, Scope scope, string name)
+    public static Page Render(EcsState state, Scope scope, string name, IReadOnlyDictionary<string, string>? query = null)
     {
+        query ??= NoQuery;
         if (Find(state, scope, name) is not { } record)
         {
             return Page.NotFound($"There is no cluster named {name}.");
         }
 
         var cluster = ClusterViews.Render(state, record, ["STATISTICS"]);
-        // The list needs a few fields of each service: read from the records with the wire's words (WireText), not
-        // through ServiceViews.ToWire, which copies every service's deployments and events (a thousand services' worth).
-        var services = state.Services.Values
-            .Where(s => s.ClusterArn == record.ClusterArn)
-            .OrderBy(s => s.ServiceName, StringComparer.Ordinal)
-            .Select(s => Markup.Of($"""
-                <tr><td><a href="{Links.Service(name, s.ServiceName)}">{s.ServiceName}</a></td><td>{Badges.Of(WireText.Of(s.Status))}</td>
-                <td class="num">{s.DesiredCount}</td><td class="num">{s.RunningCount}</td><td class="num">{s.PendingCount}</td>
-                <td>{TaskTables.DefinitionLink(s.TaskDefinition)}</td><td>{Format.Or(WireText.Of(s.LaunchType) ?? "strategy")}</td></tr>
-                """)).ToList();
-        var all = state.TasksIn(record.ClusterArn).ToList();
-        var total = all.Count;
-        var tasks = all.OrderByDescending(t => t.CreatedAt).Take(TaskLimit).Select(t => TaskViews.ToWire(t, withTags: false)).ToList();
-        var instances = state.ContainerInstances.Values
-            .Where(i => i.ContainerInstanceArn.StartsWith(Arn.ContainerInstance(scope, name, string.Empty), StringComparison.Ordinal))
-            .Select(i => ContainerInstanceViews.Render(state, i, null))
-            .ToList();
+        var path = Links.Cluster(name);
 
-        var servicesTable = services.Count == 0
-            ? Markup.Raw("<p>No services.</p>")
+        // The lists need a few fields of each item: services are read from the records with the wire's words (WireText),
+        // not through ServiceViews.ToWire, which copies every service's deployments and events; only the page shown is
+        // turned into markup.
+        var serviceFilter = Paging.Filter(query, ServiceFilterKey);
+        var services = Paging.Of(
+            state.Services.Values
+                .Where(s => s.ClusterArn == record.ClusterArn && Paging.Matches(serviceFilter, s.ServiceName))
+                .OrderBy(s => s.ServiceName, StringComparer.Ordinal)
+                .ToList(),
+            Paging.Number(query, ServicePageKey));
+        var serviceRows = services.Items.Select(s => Markup.Of($"""
+            <tr><td><a href="{Links.Service(name, s.ServiceName)}">{s.ServiceName}</a></td><td>{Badges.Of(WireText.Of(s.Status))}</td>
+            <td class="num">{s.DesiredCount}</td><td class="num">{s.RunningCount}</td><td class="num">{s.PendingCount}</td>
+            <td>{TaskTables.DefinitionLink(s.TaskDefinition)}</td><td>{Format.Or(WireText.Of(s.LaunchType) ?? "strategy")}</td></tr>
+            """)).ToList();
+        var instancePrefix = Arn.ContainerInstance(scope, name, string.Empty);
+        var instances = Paging.Of(
+            state.ContainerInstances.Values.Where(i => i.ContainerInstanceArn.StartsWith(instancePrefix, StringComparison.Ordinal)).ToList(),
+            Paging.Number(query, InstancePageKey));
+        var servicesTable = serviceRows.Count == 0
+            ? Markup.Raw(serviceFilter is null ? "<p>No services.</p>" : "<p>No services match.</p>")
             : Markup.Of($"""
                 <div class="scroll"><table aria-label="Services">
                 <thead><tr><th>Service</th><th>Status</th><th>Desired</th><th>Running</th><th>Pending</th><th>Task definition</th><th>Launch type</th></tr></thead>
-                <tbody>{Markup.Join(services)}</tbody></table></div>
+                <tbody>{Markup.Join(serviceRows)}</tbody></table></div>
                 """);
-        var more = total > tasks.Count ? Markup.Of($"<p>The newest {tasks.Count} of {total} tasks.</p>") : Markup.Empty;
         var body = Markup.Of($"""
             <nav aria-label="Breadcrumb" class="crumbs"><a href="{Links.Clusters}">Clusters</a> / {name}</nav>
             <h1>Cluster {name} {Badges.Of(cluster.Status)}</h1>
@@ -72,12 +82,14 @@ public static class ClusterPage
             <dt>ARN</dt><dd><code>{cluster.ClusterArn}</code></dd>
             </dl>
             <h2>Services</h2>
+            {Paging.FilterForm("services", path, query, ServiceFilterKey, ServicePageKey)}
             {servicesTable}
+            {Paging.Nav(services, "Services", path, query, ServicePageKey)}
             <h2>Tasks</h2>
-            {more}
-            {TaskTables.Render(name, tasks)}
+            {TaskTables.Section(name, state.TasksIn(record.ClusterArn), path, query)}
             <h2>Container instances</h2>
-            {Instances(instances)}
+            {Instances(instances.Items.Select(i => ContainerInstanceViews.Render(state, i, null)).ToList())}
+            {Paging.Nav(instances, "Container instances", path, query, InstancePageKey)}
             """);
         return new Page(200, $"Cluster {name}", body) { Live = true };
     }

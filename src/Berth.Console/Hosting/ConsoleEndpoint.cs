@@ -165,7 +165,7 @@ public sealed partial class ConsoleEndpoint : IDisposable
                 return;
             }
 
-            var request = new ConsoleRequest(segments, method, form, session, http.RequestAborted);
+            var request = new ConsoleRequest(segments, method, form, session, http.RequestAborted) { Query = QueryOf(http) };
             var page = await RouteAsync(request);
             await WritePageAsync(http, page, session);
         }
@@ -197,19 +197,19 @@ public sealed partial class ConsoleEndpoint : IDisposable
         var scope = _sources.Scope;
         return (request.Segments, request.IsPost) switch
         {
-            ([] or ["clusters"], false) => ClustersPage.Render(state, scope),
-            (["clusters", var cluster], false) => ClusterPage.Render(state, scope, cluster),
-            (["clusters", var cluster, "services", var service], false) => ServicePage.Render(state, scope, cluster, service, _sessions.CsrfToken(request.Session)),
+            ([] or ["clusters"], false) => ClustersPage.Render(state, scope, request.Query),
+            (["clusters", var cluster], false) => ClusterPage.Render(state, scope, cluster, request.Query),
+            (["clusters", var cluster, "services", var service], false) => ServicePage.Render(state, scope, cluster, service, _sessions.CsrfToken(request.Session), query: request.Query),
             (["clusters", var cluster, "services", var service, "update"], true) => await ServicePage.UpdateAsync(_sources, request, cluster, service, _sessions.CsrfToken(request.Session)),
             (["clusters", var cluster, "tasks", var task], false) => TaskPage.Render(state, scope, cluster, task, _sources.Logs, _sessions.CsrfToken(request.Session)),
             (["clusters", var cluster, "tasks", var task, "stop"], true) => await TaskPage.StopAsync(_sources, request, cluster, task),
-            (["task-definitions"], false) => TaskDefinitionsPage.Families(state, scope),
-            (["task-definitions", var family], false) => TaskDefinitionsPage.Revisions(state, scope, family),
+            (["task-definitions"], false) => TaskDefinitionsPage.Families(state, scope, request.Query),
+            (["task-definitions", var family], false) => TaskDefinitionsPage.Revisions(state, scope, family, request.Query),
             (["task-definitions", var family, var revision], false) => TaskDefinitionsPage.Revision(state, scope, family, revision, _sessions.CsrfToken(request.Session)),
             (["task-definitions", var family, var revision, "register"], true) => await TaskDefinitionsPage.RegisterAsync(_sources, request, family, revision, _sessions.CsrfToken(request.Session)),
             (["task-definitions", var family, var revision, "deregister"], true) => await TaskDefinitionsPage.DeregisterAsync(_sources, request, family, revision),
-            (["repositories"], false) => RepositoriesPage.List(_sources),
-            (["repositories", var name], false) => RepositoriesPage.Repository(_sources, name, _sessions.CsrfToken(request.Session)),
+            (["repositories"], false) => RepositoriesPage.List(_sources, request.Query),
+            (["repositories", var name], false) => RepositoriesPage.Repository(_sources, name, _sessions.CsrfToken(request.Session), query: request.Query),
             (["repositories", var name, "images", var digest, "delete"], true) => await RepositoriesPage.DeleteImageAsync(_sources, request, name, digest, _sessions.CsrfToken(request.Session)),
             (_, true) => new Page(405, "Method not allowed", Markup.Of($"<h1>Method not allowed</h1><p class=\"error\" role=\"alert\">Nothing here takes a form.</p>")),
             _ => Page.NotFound("There is no console page at this address."),
@@ -347,6 +347,20 @@ public sealed partial class ConsoleEndpoint : IDisposable
         }
 
         return Uri.TryCreate(origin, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, http.Request.Host.Value, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static Dictionary<string, string> QueryOf(HttpContext http)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in http.Request.Query)
+        {
+            if (value.Count > 0 && value[^1] is { } last)
+            {
+                values[name] = last;
+            }
+        }
+
+        return values;
     }
 
     private static async Task<Dictionary<string, string>> ReadFormAsync(HttpContext http)

@@ -10,6 +10,9 @@ namespace Berth.WebConsole.Hosting;
 /// <param name="Cancellation">Ends with the request.</param>
 public sealed record ConsoleRequest(IReadOnlyList<string> Segments, string Method, IReadOnlyDictionary<string, string> Form, ConsoleSession Session, CancellationToken Cancellation)
 {
+    /// <summary>The address's query (a list's page and filter), each key's last value.</summary>
+    public IReadOnlyDictionary<string, string> Query { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>Whether this is a form post.</summary>
     public bool IsPost => Method == "POST";
 }

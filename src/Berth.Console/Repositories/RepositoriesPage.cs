@@ -9,32 +9,41 @@ namespace Berth.WebConsole.Repositories;
 /// <summary>The registry's repositories and one repository's images, as ECR's DescribeRepositories/DescribeImages show them.</summary>
 public static class RepositoriesPage
 {
-    /// <summary>Every repository.</summary>
-    public static Page List(ConsoleSources sources)
+    /// <summary>The repositories whose names contain the query's <c>q</c>, a page of them (<c>page</c>).</summary>
+    public static Page List(ConsoleSources sources, IReadOnlyDictionary<string, string>? query = null)
     {
+        query ??= new Dictionary<string, string>();
         if (sources.Registry is not { } registry)
         {
             return Page.NotFound("This server has no registry.");
         }
 
         var host = registry.Options.Host;
-        var rows = registry.Pipeline.Current.Repositories.Values.Select(r => (Record: r, Wire: EcrQueries.Render(r, host))).Select(r => Markup.Of($"""
+        var filter = Paging.Filter(query, "q");
+        var page = Paging.Of(registry.Pipeline.Current.Repositories.Values.Where(r => Paging.Matches(filter, r.Name)).ToList(), Paging.Number(query, "page"));
+        var rows = page.Items.Select(r => (Record: r, Wire: EcrQueries.Render(r, host))).Select(r => Markup.Of($"""
             <tr><td><a href="{Links.Repository(r.Record.Name)}">{r.Record.Name}</a></td><td><code>{r.Wire.RepositoryUri}</code></td>
             <td class="num">{r.Record.Images.Count}</td><td>{r.Wire.ImageTagMutability}</td><td>{Format.Time(r.Record.CreatedAt)}</td></tr>
             """)).ToList();
         var table = rows.Count == 0
-            ? Markup.Raw("<p>No repositories yet: <code>aws ecr create-repository --repository-name NAME</code>.</p>")
+            ? Markup.Raw(filter is null ? "<p>No repositories yet: <code>aws ecr create-repository --repository-name NAME</code>.</p>" : "<p>No repositories match.</p>")
             : Markup.Of($"""
                 <div class="scroll"><table aria-label="Repositories">
                 <thead><tr><th>Repository</th><th>URI</th><th>Images</th><th>Tags</th><th>Created</th></tr></thead>
                 <tbody>{Markup.Join(rows)}</tbody></table></div>
                 """);
-        return new Page(200, "Repositories", Markup.Of($"<h1>Repositories</h1>{table}"));
+        return new Page(200, "Repositories", Markup.Of($"""
+            <h1>Repositories</h1>
+            {Paging.FilterForm("repositories", Links.Repositories, query, "q", "page")}
+            {table}
+            {Paging.Nav(page, "Repositories", Links.Repositories, query, "page")}
+            """));
     }
 
     /// <summary>One repository: its images (newest push first) and the commands that log in and push to it.</summary>
-    public static Page Repository(ConsoleSources sources, string name, string csrf, string? error = null)
+    public static Page Repository(ConsoleSources sources, string name, string csrf, string? error = null, IReadOnlyDictionary<string, string>? query = null)
     {
+        query ??= new Dictionary<string, string>();
         if (sources.Registry is not { } registry || !registry.Pipeline.Current.Repositories.TryGetValue(name, out var repository))
         {
             return Page.NotFound($"There is no repository named {name}.");
@@ -42,7 +51,8 @@ public static class RepositoriesPage
 
         var host = registry.Options.Host;
         var uri = EcrQueries.Render(repository, host).RepositoryUri;
-        var images = repository.Images.Values.OrderByDescending(i => i.PushedAt).Select(i => EcrQueries.Detail(repository, i)).Select(d => Markup.Of($"""
+        var page = Paging.Of(repository.Images.Values.OrderByDescending(i => i.PushedAt).ToList(), Paging.Number(query, "page"));
+        var images = page.Items.Select(i => EcrQueries.Detail(repository, i)).Select(d => Markup.Of($"""
             <tr><td>{(d.ImageTags is { Count: > 0 } tags ? string.Join(", ", tags) : "untagged")}</td><td><code class="digest">{d.ImageDigest}</code></td>
             <td class="num">{Format.Bytes(d.ImageSizeInBytes)}</td><td>{Format.Time(d.ImagePushedAt)}</td><td><code>{Format.Or(d.ImageManifestMediaType)}</code></td>
             <td><form method="post" action="{Links.DeleteImage(name, d.ImageDigest!)}" class="inline"><input type="hidden" name="_csrf" value="{csrf}">
@@ -65,6 +75,7 @@ public static class RepositoriesPage
             <pre class="commands" aria-label="Push commands">{PushCommands(sources.Endpoint, host, uri ?? host + "/" + name)}</pre>
             <h2>Images</h2>
             {table}
+            {Paging.Nav(page, "Images", Links.Repository(name), query, "page")}
             """);
         return new Page(200, $"Repository {name}", body);
     }

@@ -4,7 +4,6 @@ using Berth.Ecs.Arns;
 using Berth.Ecs.Model;
 using Berth.Ecs.Services;
 using Berth.Ecs.State;
-using Berth.Ecs.Tasks;
 using Berth.Protocol.Errors;
 using Berth.WebConsole.Clusters;
 using Berth.WebConsole.Hosting;
@@ -20,7 +19,7 @@ public static class ServicePage
     public const int EventLimit = 100;
 
     /// <summary>The page; 404 for an unknown cluster or service.</summary>
-    public static Page Render(EcsState state, Scope scope, string clusterName, string serviceName, string csrf, string? error = null)
+    public static Page Render(EcsState state, Scope scope, string clusterName, string serviceName, string csrf, string? error = null, IReadOnlyDictionary<string, string>? query = null)
     {
         if (ClusterPage.Find(state, scope, clusterName) is not { } cluster)
         {
@@ -33,9 +32,7 @@ public static class ServicePage
             return Page.NotFound($"There is no service named {serviceName} in cluster {clusterName}.");
         }
 
-        var tasks = state.TasksOfGroup(cluster.ClusterArn, "service:" + service.ServiceName)
-            .OrderByDescending(t => t.CreatedAt).Take(ClusterPage.TaskLimit)
-            .Select(t => TaskViews.ToWire(t, withTags: false)).ToList();
+        var tasks = TaskTables.Section(clusterName, state.TasksOfGroup(cluster.ClusterArn, "service:" + service.ServiceName), Links.Service(clusterName, serviceName), query ?? new Dictionary<string, string>());
         var configuration = service.DeploymentConfiguration;
         var breaker = configuration?.DeploymentCircuitBreaker is { Enable: true } b
             ? (b.Rollback == true ? "on, with rollback" : "on, without rollback")
@@ -62,7 +59,7 @@ public static class ServicePage
             <h2>Load balancers</h2>
             {LoadBalancers(service)}
             <h2>Tasks</h2>
-            {TaskTables.Render(clusterName, tasks)}
+            {tasks}
             <h2>Events</h2>
             {Events(service)}
             """);

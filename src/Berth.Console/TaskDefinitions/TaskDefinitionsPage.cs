@@ -18,32 +18,42 @@ public static class TaskDefinitionsPage
     private static readonly string[] ReadOnlyMembers =
         ["taskDefinitionArn", "revision", "status", "requiresAttributes", "compatibilities", "registeredAt", "registeredBy", "deregisteredAt", "deleteRequestedAt"];
 
-    /// <summary>The families of the console's region.</summary>
-    public static Page Families(EcsState state, Scope scope)
+    /// <summary>The families of the console's region whose names contain the query's <c>q</c>, a page of them (<c>page</c>).</summary>
+    public static Page Families(EcsState state, Scope scope, IReadOnlyDictionary<string, string>? query = null)
     {
-        var rows = FamiliesOf(state, scope).Select(f => Markup.Of($"""
+        query ??= new Dictionary<string, string>();
+        var filter = Paging.Filter(query, "q");
+        var page = Paging.Of(FamiliesOf(state, scope).Where(f => Paging.Matches(filter, f.Family)).ToList(), Paging.Number(query, "page"));
+        var rows = page.Items.Select(f => Markup.Of($"""
             <tr><td><a href="{Links.Family(f.Family)}">{f.Family}</a></td><td class="num">{f.Revisions.Count}</td>
             <td>{(f.LatestActive is { } latest ? Markup.Of($"<a href=\"{Links.Revision(f.Family, latest.Definition.Revision ?? 0)}\">{latest.Definition.Revision}</a>") : Markup.Of($"{Format.None}"))}</td></tr>
             """)).ToList();
         var table = rows.Count == 0
-            ? Markup.Raw("<p>No task definitions yet: <code>aws ecs register-task-definition --cli-input-json file://taskdef.json</code>.</p>")
+            ? Markup.Raw(filter is null ? "<p>No task definitions yet: <code>aws ecs register-task-definition --cli-input-json file://taskdef.json</code>.</p>" : "<p>No families match.</p>")
             : Markup.Of($"""
                 <div class="scroll"><table aria-label="Task definition families">
                 <thead><tr><th>Family</th><th>Revisions</th><th>Latest active</th></tr></thead>
                 <tbody>{Markup.Join(rows)}</tbody></table></div>
                 """);
-        return new Page(200, "Task definitions", Markup.Of($"<h1>Task definitions</h1>{table}"));
+        return new Page(200, "Task definitions", Markup.Of($"""
+            <h1>Task definitions</h1>
+            {Paging.FilterForm("families", Links.TaskDefinitions, query, "q", "page")}
+            {table}
+            {Paging.Nav(page, "Families", Links.TaskDefinitions, query, "page")}
+            """));
     }
 
-    /// <summary>A family's revisions, newest first.</summary>
-    public static Page Revisions(EcsState state, Scope scope, string family)
+    /// <summary>A family's revisions, newest first, a page of them (the query's <c>page</c>).</summary>
+    public static Page Revisions(EcsState state, Scope scope, string family, IReadOnlyDictionary<string, string>? query = null)
     {
+        query ??= new Dictionary<string, string>();
         if (!state.Families.TryGetValue(Arn.TaskDefinitionFamily(scope, family), out var found))
         {
             return Page.NotFound($"There is no task definition family named {family}.");
         }
 
-        var rows = found.Revisions.Select(r => r.Wire()).Reverse().Select(d => Markup.Of($"""
+        var page = Paging.Of(found.Revisions.Reverse().ToList(), Paging.Number(query, "page"));
+        var rows = page.Items.Select(r => r.Wire()).Select(d => Markup.Of($"""
             <tr><td><a href="{Links.Revision(family, d.Revision ?? 0)}">{family}:{d.Revision}</a></td><td>{Badges.Of(d.Status)}</td>
             <td>{Format.Time(d.RegisteredAt)}</td><td>{Format.Or(d.Cpu)} / {Format.Or(d.Memory)}</td>
             <td>{string.Join(", ", (d.ContainerDefinitions ?? []).Select(c => $"{c.Name} ({c.Image})"))}</td></tr>
@@ -54,6 +64,7 @@ public static class TaskDefinitionsPage
             <div class="scroll"><table aria-label="Revisions">
             <thead><tr><th>Revision</th><th>Status</th><th>Registered</th><th>CPU / memory</th><th>Containers</th></tr></thead>
             <tbody>{Markup.Join(rows)}</tbody></table></div>
+            {Paging.Nav(page, "Revisions", Links.Family(family), query, "page")}
             """));
     }
 
