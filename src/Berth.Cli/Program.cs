@@ -4,6 +4,7 @@ using Berth.Agent.Runtime;
 using Berth.Cli.Files;
 using Berth.Cli.Settings;
 using Berth.Docker;
+using Berth.Protocol.Auth;
 using Berth.Server.Hosting;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
@@ -57,37 +58,22 @@ static async Task<int> RunAgentAsync(AgentSettings settings, CancellationToken c
     return 0;
 }
 
-static async Task<int> RunMeteringAsync(MeteringSettings settings, TextWriter output, CancellationToken cancellation)
-{
-    using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-    var ecs = new EcsClient(http, settings.Endpoint, settings.Region, settings.Credential, TimeProvider.System);
-    var json = await ecs.GetAsync("/_berth/metering", settings.Cluster is null ? string.Empty : "cluster=" + Uri.EscapeDataString(settings.Cluster), cancellation);
-    await output.WriteLineAsync(settings.Json ? json : MeteringCommand.Table(json));
-    return 0;
-}
-
-static async Task<int> RunSpotAsync(SpotSettings settings, TextWriter output, CancellationToken cancellation)
-{
-    using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-    var ecs = new EcsClient(http, settings.Endpoint, settings.Region, settings.Credential, TimeProvider.System);
-    var query = settings.Task is { } task ? "task=" + Uri.EscapeDataString(task) : "count=" + (settings.Count ?? 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
-    try
+static Task<int> RunMeteringAsync(MeteringSettings settings, TextWriter output, CancellationToken cancellation)
+    => CallServerAsync("metering", settings.Endpoint, settings.Region, settings.Credential, async ecs =>
     {
+        var json = await ecs.GetAsync("/_berth/metering", settings.Cluster is null ? string.Empty : "cluster=" + Uri.EscapeDataString(settings.Cluster), cancellation);
+        await output.WriteLineAsync(settings.Json ? json : MeteringCommand.Table(json));
+    });
+
+static Task<int> RunSpotAsync(SpotSettings settings, TextWriter output, CancellationToken cancellation)
+    => CallServerAsync("spot interrupt", settings.Endpoint, settings.Region, settings.Credential, async ecs =>
+    {
+        var query = settings.Task is { } task ? "task=" + Uri.EscapeDataString(task) : "count=" + (settings.Count ?? 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
         await output.WriteLineAsync(await ecs.PostAsync("/_berth/spot/interrupt", query, cancellation));
-        return 0;
-    }
-    catch (EcsClientException ex)
-    {
-        await Console.Error.WriteLineAsync($"berth spot interrupt: {ex.Message}");
-        return 1;
-    }
-}
+    });
 
-static async Task<int> RunJoinTokenAsync(JoinTokenSettings settings, TextWriter output, CancellationToken cancellation)
-{
-    using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-    var ecs = new EcsClient(http, settings.Endpoint, settings.Region, settings.Credential, TimeProvider.System);
-    try
+static Task<int> RunJoinTokenAsync(JoinTokenSettings settings, TextWriter output, CancellationToken cancellation)
+    => CallServerAsync("join-token " + settings.Action, settings.Endpoint, settings.Region, settings.Credential, async ecs =>
     {
         switch (settings.Action)
         {
@@ -117,31 +103,29 @@ static async Task<int> RunJoinTokenAsync(JoinTokenSettings settings, TextWriter 
                 await output.WriteAsync(JoinTokenOutput.Table("{\"joinTokens\":[" + await ecs.PostAsync("/_berth/join-tokens/revoke", "id=" + Uri.EscapeDataString(settings.TokenId!), cancellation) + "]}"));
                 break;
         }
+    });
 
-        return 0;
-    }
-    catch (EcsClientException ex)
-    {
-        await Console.Error.WriteLineAsync($"berth join-token {settings.Action}: {ex.Message}");
-        return 1;
-    }
-}
-
-static async Task<int> RunConsoleAsync(ConsoleSettings settings, TextWriter output, CancellationToken cancellation)
-{
-    using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-    var ecs = new EcsClient(http, settings.Endpoint, settings.Region, settings.Credential, TimeProvider.System);
-    try
+static Task<int> RunConsoleAsync(ConsoleSettings settings, TextWriter output, CancellationToken cancellation)
+    => CallServerAsync("console", settings.Endpoint, settings.Region, settings.Credential, async ecs =>
     {
         using var answer = System.Text.Json.JsonDocument.Parse(await ecs.PostAsync("/_berth/console/sign-in-link", string.Empty, cancellation));
         var path = answer.RootElement.GetProperty("path").GetString()!;
         await output.WriteLineAsync($"Open within 5 minutes (it signs in once, until {answer.RootElement.GetProperty("expiresAt").GetString()}):");
         await output.WriteLineAsync(new Uri(settings.Endpoint, path).ToString());
+    });
+
+// The commands that make one signed call to the server's own endpoints: a refusal is one line on stderr and exit 1.
+static async Task<int> CallServerAsync(string command, Uri endpoint, string region, SigningCredential credential, Func<EcsClient, Task> call)
+{
+    using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+    try
+    {
+        await call(new EcsClient(http, endpoint, region, credential, TimeProvider.System));
         return 0;
     }
     catch (EcsClientException ex)
     {
-        await Console.Error.WriteLineAsync($"berth console: {ex.Message}");
+        await Console.Error.WriteLineAsync($"berth {command}: {ex.Message}");
         return 1;
     }
 }
