@@ -36,7 +36,8 @@ public sealed class ConsoleBrowserFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var image = TestImage.BuildAsync("console-" + Guid.NewGuid().ToString("N")[..10]);
-        Server = await BerthServer.StartAsync(_dataDir.Path, extraArguments: ["--no-fargate"]);
+        // A 5 s metric period: utilization datapoints and the scaling controller's rounds come within the test's time.
+        Server = await BerthServer.StartAsync(_dataDir.Path, extraArguments: ["--no-fargate"], environment: new Dictionary<string, string> { ["BERTH_METRIC_PERIOD_SECONDS"] = "5" });
         _playwright = await Playwright.CreateAsync();
 
         // A task starting on the shared machine can take longer than Playwright's 5 s default for expectations.
@@ -369,6 +370,83 @@ public sealed class ConsoleBrowserTests(ConsoleBrowserFixture fixture) : IClassF
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("InvalidParameterException");
         await Assertions.Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "Main" })).ToBeVisibleAsync();
         Assert.True(fixture.Clock.Elapsed < TimeSpan.FromMinutes(3), $"the class took {fixture.Clock.Elapsed}");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Rules_schedules_and_a_services_scaling_show_what_the_CLI_made()
+    {
+        var clock = Stopwatch.StartNew();
+        await RegisterAsync("console-sched", "trap 'exit 0' TERM; while true; do sleep 1; done");
+        var definitionArn = (string)(await Clients.AwsJsonAsync(Server, "ecs", "describe-task-definition", "--task-definition", "console-sched"))!["taskDefinition"]!["taskDefinitionArn"]!;
+        var clusterArn = (string)(await Clients.AwsJsonAsync(Server, "ecs", "describe-clusters", "--clusters", "default"))!["clusters"]![0]!["clusterArn"]!;
+        var account = clusterArn.Split(':')[4];
+        var ecsTarget = new JsonObject
+        {
+            ["Arn"] = clusterArn,
+            ["RoleArn"] = $"arn:aws:iam::{account}:role/ecsEventsRole",
+            ["EcsParameters"] = new JsonObject { ["TaskDefinitionArn"] = definitionArn, ["TaskCount"] = 1, ["LaunchType"] = "EC2" },
+        };
+        await Clients.AwsJsonAsync(Server, "events", "put-rule", "--name", "console-nightly", "--schedule-expression", "cron(0 3 * * ? *)", "--description", "<script>window.__xss = 3</script>");
+        var ruleTarget = ecsTarget.DeepClone().AsObject();
+        ruleTarget["Id"] = "run-job";
+        await Clients.AwsJsonAsync(Server, "events", "put-targets", "--rule", "console-nightly", "--targets", new JsonArray(ruleTarget).ToJsonString());
+        await Clients.AwsJsonAsync(Server, "scheduler", "create-schedule", "--name", "console-morning", "--schedule-expression", "cron(30 4 * * ? *)", "--schedule-expression-timezone", "Europe/Paris",
+            "--flexible-time-window", "{\"Mode\": \"OFF\"}", "--target", ecsTarget.ToJsonString());
+
+        // Desired 0 under a minimum of 1: the controller's first round brings it to 1, an activity.
+        await Clients.AwsJsonAsync(Server, "ecs", "create-service", "--cluster", "default", "--service-name", "console-scaled", "--task-definition", "console-sched", "--desired-count", "0");
+        await Clients.AwsJsonAsync(Server, "application-autoscaling", "register-scalable-target", "--service-namespace", "ecs", "--resource-id", "service/default/console-scaled",
+            "--scalable-dimension", "ecs:service:DesiredCount", "--min-capacity", "1", "--max-capacity", "3");
+        await Clients.AwsJsonAsync(Server, "application-autoscaling", "put-scaling-policy", "--service-namespace", "ecs", "--resource-id", "service/default/console-scaled",
+            "--scalable-dimension", "ecs:service:DesiredCount", "--policy-name", "console-cpu", "--policy-type", "TargetTrackingScaling",
+            "--target-tracking-scaling-policy-configuration", "{\"TargetValue\": 50, \"PredefinedMetricSpecification\": {\"PredefinedMetricType\": \"ECSServiceAverageCPUUtilization\"}, \"ScaleOutCooldown\": 30}");
+
+        var page = await fixture.NewPageAsync();
+        await fixture.SignInAsync(page, "/console/rules");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Rules" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = "Rules" })).ToContainTextAsync("cron(0 3 * * ? *)");
+        await fixture.ShotAsync(page, "rules");
+
+        // The rule: its description is text, its ECS target names the task definition.
+        await page.GetByRole(AriaRole.Link, new() { Name = "console-nightly" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/console/rules/console-nightly$"));
+        await Assertions.Expect(page.Locator("#rule-description")).ToHaveTextAsync("<script>window.__xss = 3</script>");
+        Assert.True(await page.EvaluateAsync<bool>("() => window.__xss === undefined"));
+        var targets = page.GetByRole(AriaRole.Table, new() { Name = "Targets" });
+        await Assertions.Expect(targets).ToContainTextAsync("run-job");
+        await Assertions.Expect(targets).ToContainTextAsync(definitionArn);
+        await Assertions.Expect(page.Locator("#rule-invoked")).ToHaveTextAsync("0");
+        await fixture.ShotAsync(page, "rule");
+
+        // The schedule, through the main navigation: its zone and next firing.
+        await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Schedules" }).ClickAsync();
+        await page.GetByRole(AriaRole.Table, new() { Name = "Schedules" }).GetByRole(AriaRole.Link, new() { Name = "console-morning" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/console/schedules/default/console-morning$"));
+        await Assertions.Expect(page.Locator("#schedule-timezone")).ToHaveTextAsync("Europe/Paris");
+        await Assertions.Expect(page.Locator("#schedule-next")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(":30:00 UTC$"));
+        await fixture.ShotAsync(page, "schedule");
+
+        // The service: its target-tracking policy, the controller's activity (the page follows the scaling state live)
+        // and the utilization chart, which draws once the running task's first samples are in.
+        await page.GotoAsync("/console/clusters/default/services/console-scaled");
+        var policies = page.GetByRole(AriaRole.Table, new() { Name = "Scaling policies" });
+        await Assertions.Expect(policies).ToContainTextAsync("console-cpu");
+        await Assertions.Expect(policies).ToContainTextAsync("Target 50 of ECSServiceAverageCPUUtilization");
+        await Assertions.Expect(page.Locator("#scaling-max")).ToHaveTextAsync("3");
+        await Assertions.Expect(page.Locator("#service-utilization")).ToBeAttachedAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = "Scaling activities" })).ToContainTextAsync("Setting desired count to 1.");
+        await Poll.UntilAsync(
+            async () =>
+            {
+                await page.ReloadAsync();
+                return await page.Locator("#service-utilization svg[role=img]").CountAsync() == 1;
+            },
+            TimeSpan.FromSeconds(40),
+            () => "no utilization chart was drawn");
+        await Assertions.Expect(page.GetByRole(AriaRole.Img, new() { NameRegex = new System.Text.RegularExpressions.Regex("^CPU and memory utilization of service console-scaled") })).ToBeVisibleAsync();
+        await fixture.ShotAsync(page, "service-scaling");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90), $"the test took {clock.Elapsed}");
         await page.Context.CloseAsync();
     }
 

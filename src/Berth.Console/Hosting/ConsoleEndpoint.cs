@@ -2,8 +2,10 @@ using System.Text;
 using Berth.Ecs.State;
 using Berth.Protocol.Auth;
 using Berth.Protocol.Errors;
+using Berth.Storage.Commit;
 using Berth.WebConsole.Auth;
 using Berth.WebConsole.Clusters;
+using Berth.WebConsole.EventBridge;
 using Berth.WebConsole.Html;
 using Berth.WebConsole.Repositories;
 using Berth.WebConsole.Services;
@@ -35,6 +37,7 @@ public sealed partial class ConsoleEndpoint : IDisposable
     private readonly ConsoleSessions _sessions;
     private readonly ILogger _logger;
     private readonly Action<EcsState> _onCommitted;
+    private readonly List<Action> _unfollow = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Serves the console from <paramref name="sources"/>, signing in against <paramref name="credentials"/>.</summary>
@@ -45,8 +48,12 @@ public sealed partial class ConsoleEndpoint : IDisposable
         _logger = logger;
 
         // The change stream follows the commit stream (coalesced by the pipeline), not a poll.
-        _onCommitted = _ => Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        _onCommitted = _ => Signal();
         sources.Ecs.Committed += _onCommitted;
+
+        // Rules, schedules and scaling live in their own pipelines: their commits change pages too.
+        Follow(sources.Events);
+        Follow(sources.AutoScaling);
     }
 
     /// <summary>Ends the change streams (they would hold the server's drain open); set by the host to its stopping token.</summary>
@@ -189,7 +196,31 @@ public sealed partial class ConsoleEndpoint : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _sources.Ecs.Committed -= _onCommitted;
+    public void Dispose()
+    {
+        _sources.Ecs.Committed -= _onCommitted;
+        foreach (var unfollow in _unfollow)
+        {
+            unfollow();
+        }
+    }
+
+    // Wakes the change streams: a new round waits on a new task.
+    private void Signal() => Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
+    // Signals the change stream after each commit of another pipeline than ECS's, as the ECS commits do.
+    private void Follow<TState>(CommitPipeline<TState>? pipeline)
+        where TState : class
+    {
+        if (pipeline is null)
+        {
+            return;
+        }
+
+        Action<TState> handler = _ => Signal();
+        pipeline.Committed += handler;
+        _unfollow.Add(() => pipeline.Committed -= handler);
+    }
 
     private async Task<Page> RouteAsync(ConsoleRequest request)
     {
@@ -199,7 +230,7 @@ public sealed partial class ConsoleEndpoint : IDisposable
         {
             ([] or ["clusters"], false) => ClustersPage.Render(state, scope, request.Query),
             (["clusters", var cluster], false) => ClusterPage.Render(state, scope, cluster, request.Query),
-            (["clusters", var cluster, "services", var service], false) => ServicePage.Render(state, scope, cluster, service, _sessions.CsrfToken(request.Session), query: request.Query),
+            (["clusters", var cluster, "services", var service], false) => ServicePage.Render(state, scope, cluster, service, _sessions.CsrfToken(request.Session), extras: ServiceExtras.Of(_sources), query: request.Query),
             (["clusters", var cluster, "services", var service, "update"], true) => await ServicePage.UpdateAsync(_sources, request, cluster, service, _sessions.CsrfToken(request.Session)),
             (["clusters", var cluster, "tasks", var task], false) => TaskPage.Render(state, scope, cluster, task, _sources.Logs, _sessions.CsrfToken(request.Session)),
             (["clusters", var cluster, "tasks", var task, "stop"], true) => await TaskPage.StopAsync(_sources, request, cluster, task),
@@ -211,10 +242,18 @@ public sealed partial class ConsoleEndpoint : IDisposable
             (["repositories"], false) => RepositoriesPage.List(_sources, request.Query),
             (["repositories", var name], false) => RepositoriesPage.Repository(_sources, name, _sessions.CsrfToken(request.Session), query: request.Query),
             (["repositories", var name, "images", var digest, "delete"], true) => await RepositoriesPage.DeleteImageAsync(_sources, request, name, digest, _sessions.CsrfToken(request.Session)),
+            (["rules"], false) => WithEvents(e => RulesPage.List(e, scope.Region, _sources.EventsRateMinute)),
+            (["rules", var rule], false) => WithEvents(e => RulesPage.Rule(e, scope.Region, "default", rule, _sources.Metrics, _sources.Time.GetUtcNow(), _sources.EventsRateMinute)),
+            (["buses", var bus, "rules", var rule], false) => WithEvents(e => RulesPage.Rule(e, scope.Region, bus, rule, _sources.Metrics, _sources.Time.GetUtcNow(), _sources.EventsRateMinute)),
+            (["schedules"], false) => WithEvents(e => SchedulesPage.List(e, scope.Region, _sources.EventsRateMinute)),
+            (["schedules", var group, var name], false) => WithEvents(e => SchedulesPage.Schedule(e, scope.Region, group, name, _sources.Metrics, _sources.Time.GetUtcNow(), _sources.EventsRateMinute)),
             (_, true) => new Page(405, "Method not allowed", Markup.Of($"<h1>Method not allowed</h1><p class=\"error\" role=\"alert\">Nothing here takes a form.</p>")),
             _ => Page.NotFound("There is no console page at this address."),
         };
     }
+
+    private Page WithEvents(Func<Berth.Events.State.EventsState, Page> render) =>
+        _sources.Events is { } events ? render(events.Current) : Page.NotFound("EventBridge is not available on this server.");
 
     private async Task SignInAsync(HttpContext http, bool post)
     {

@@ -1,6 +1,10 @@
 using System.Text.Json.Nodes;
+using Berth.AutoScaling.State;
+using Berth.CloudWatch.Alarms;
+using Berth.CloudWatch.Store;
 using Berth.Ecs.Arns;
 using Berth.Ecs.State;
+using Berth.Events.State;
 using Berth.Logs.Storage;
 using Berth.Protocol.Dispatch;
 using Berth.Registry;
@@ -23,6 +27,21 @@ public sealed class ConsoleSources
 
     /// <summary>CloudWatch Logs' store (a task's awslogs lines), when the server has one.</summary>
     public LogStore? Logs { get; init; }
+
+    /// <summary>Application Auto Scaling's state (a service's scalable target, policies and activities), when the server has it.</summary>
+    public CommitPipeline<AutoScalingState>? AutoScaling { get; init; }
+
+    /// <summary>The CloudWatch metric store (a service's utilization, a rule's invocations), when the server has one.</summary>
+    public MetricStore? Metrics { get; init; }
+
+    /// <summary>The CloudWatch alarms (a scaling policy's alarms and their states), when the server has them.</summary>
+    public AlarmBook? Alarms { get; init; }
+
+    /// <summary>EventBridge's state (rules, buses) and EventBridge Scheduler's (schedules), when the server has it.</summary>
+    public CommitPipeline<EventsState>? Events { get; init; }
+
+    /// <summary>How long a <c>rate()</c> minute lasts for the rule scheduler (one minute unless the server shortens it): next fire times follow it.</summary>
+    public TimeSpan EventsRateMinute { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>The region the console shows (the server's: its <c>default</c> cluster's).</summary>
     public required string Region { get; init; }

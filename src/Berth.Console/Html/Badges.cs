@@ -8,6 +8,8 @@ public static class Badges
     {
         var kind = status switch
         {
+            "ENABLED" or "OK" or "Successful" => "good",
+            "DISABLED" or "ALARM" or "Failed" => "bad",
             "RUNNING" or "ACTIVE" or "HEALTHY" or "COMPLETED" or "PRIMARY" or "true" => "good",
             "STOPPED" or "INACTIVE" or "FAILED" or "UNHEALTHY" or "false" or "DEREGISTERED" => "bad",
             null or "" => "none",

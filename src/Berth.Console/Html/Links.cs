@@ -67,6 +67,18 @@ public static class Links
     /// <summary>The delete action of one image of a repository, by digest.</summary>
     public static string DeleteImage(string repository, string digest) => $"{Repository(repository)}/images/{Segment(digest)}/delete";
 
+    /// <summary>EventBridge rules, of every bus.</summary>
+    public const string Rules = "/console/rules";
+
+    /// <summary>EventBridge Scheduler schedules, of every group.</summary>
+    public const string Schedules = "/console/schedules";
+
+    /// <summary>A rule: <c>/console/rules/NAME</c> on the default bus, <c>/console/buses/BUS/rules/NAME</c> on another.</summary>
+    public static string Rule(string bus, string name) => bus == "default" ? $"{Rules}/{Segment(name)}" : $"/console/buses/{Segment(bus)}/rules/{Segment(name)}";
+
+    /// <summary>A schedule of a group.</summary>
+    public static string Schedule(string group, string name) => $"{Schedules}/{Segment(group)}/{Segment(name)}";
+
     /// <summary>One path segment, escaped.</summary>
     public static string Segment(string value) => Uri.EscapeDataString(value);
 }

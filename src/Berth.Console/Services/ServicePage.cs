@@ -18,8 +18,8 @@ public static class ServicePage
     /// <summary>How many of the service's events the page shows (ECS keeps the newest 100).</summary>
     public const int EventLimit = 100;
 
-    /// <summary>The page; 404 for an unknown cluster or service.</summary>
-    public static Page Render(EcsState state, Scope scope, string clusterName, string serviceName, string csrf, string? error = null, IReadOnlyDictionary<string, string>? query = null)
+    /// <summary>The page; 404 for an unknown cluster or service. <paramref name="extras"/> adds its scaling and utilization.</summary>
+    public static Page Render(EcsState state, Scope scope, string clusterName, string serviceName, string csrf, string? error = null, ServiceExtras? extras = null, IReadOnlyDictionary<string, string>? query = null)
     {
         if (ClusterPage.Find(state, scope, clusterName) is not { } cluster)
         {
@@ -60,6 +60,7 @@ public static class ServicePage
             {LoadBalancers(service)}
             <h2>Tasks</h2>
             {tasks}
+            {(extras is null ? Markup.Empty : Extras(extras, scope, cluster.ClusterName!, service.ServiceName!))}
             <h2>Events</h2>
             {Events(service)}
             """);
@@ -83,7 +84,7 @@ public static class ServicePage
         }
         else
         {
-            return Render(sources.Ecs.Current, sources.Scope, clusterName, serviceName, csrf, "The desired count must be a whole number.") with { Status = 400 };
+            return Render(sources.Ecs.Current, sources.Scope, clusterName, serviceName, csrf, "The desired count must be a whole number.", ServiceExtras.Of(sources)) with { Status = 400 };
         }
 
         try
@@ -92,7 +93,7 @@ public static class ServicePage
         }
         catch (AwsException ex) when (ex.StatusCode < 500)
         {
-            return Render(sources.Ecs.Current, sources.Scope, clusterName, serviceName, csrf, $"{ex.ErrorType}: {ex.Message}") with { Status = 400 };
+            return Render(sources.Ecs.Current, sources.Scope, clusterName, serviceName, csrf, $"{ex.ErrorType}: {ex.Message}", ServiceExtras.Of(sources)) with { Status = 400 };
         }
 
         return Page.Redirect(Links.Service(clusterName, serviceName));
@@ -111,6 +112,13 @@ public static class ServicePage
         <button type="submit">Force new deployment</button>
         </form>
         </div>
+        """);
+
+    private static Markup Extras(ServiceExtras extras, Scope scope, string cluster, string service) => Markup.Of($"""
+        <h2>Utilization</h2>
+        {ServiceScaling.Utilization(extras.Metrics, cluster, service, extras.Now)}
+        <h2>Auto Scaling</h2>
+        {(extras.Scaling is { } scaling ? ServiceScaling.Render(scaling, extras.Alarms, scope.Region, scope.AccountId, cluster, service) : Markup.Raw("<p id=\"service-scaling\">Application Auto Scaling is not available on this server.</p>"))}
         """);
 
     private static Markup Deployments(Service service)

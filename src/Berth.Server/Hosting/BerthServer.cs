@@ -272,7 +272,22 @@ public static partial class BerthServer
             spotPressure.Start();
             var distribution = new DistributionHandler(registry, app.Services.GetRequiredService<ILogger<DistributionHandler>>());
             using var webConsole = new ConsoleEndpoint(
-                new ConsoleSources { Ecs = pipeline, Api = table, Registry = registry, Logs = logs, Region = options.Region, AccountId = options.AccountId, Endpoint = url, Time = time },
+                new ConsoleSources
+                {
+                    Ecs = pipeline,
+                    Api = table,
+                    Registry = registry,
+                    Logs = logs,
+                    Region = options.Region,
+                    AccountId = options.AccountId,
+                    Endpoint = url,
+                    Time = time,
+                    AutoScaling = autoScaling.Pipeline,
+                    Metrics = metricStore,
+                    Alarms = alarms,
+                    Events = events.Pipeline,
+                    EventsRateMinute = options.EventsRateMinute,
+                },
                 new CredentialStore(root, options.AccountId),
                 ConsoleSessions.DeriveKey(root.SecretAccessKey, options.AccountId),
                 loggers.CreateLogger<ConsoleEndpoint>())
