@@ -1,10 +1,12 @@
 using System.Text;
 using Berth.Ecs.State;
+using Berth.Elb.State;
 using Berth.Protocol.Auth;
 using Berth.Protocol.Errors;
 using Berth.WebConsole.Auth;
 using Berth.WebConsole.Clusters;
 using Berth.WebConsole.Html;
+using Berth.WebConsole.LoadBalancers;
 using Berth.WebConsole.Repositories;
 using Berth.WebConsole.Services;
 using Berth.WebConsole.TaskDefinitions;
@@ -35,6 +37,8 @@ public sealed partial class ConsoleEndpoint : IDisposable
     private readonly ConsoleSessions _sessions;
     private readonly ILogger _logger;
     private readonly Action<EcsState> _onCommitted;
+    private readonly Action<ElbState> _onElbCommitted;
+    private readonly Action? _unsubscribeHealth;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Serves the console from <paramref name="sources"/>, signing in against <paramref name="credentials"/>.</summary>
@@ -44,9 +48,15 @@ public sealed partial class ConsoleEndpoint : IDisposable
         _sessions = new ConsoleSessions(credentials, sessionKey, sources.Time);
         _logger = logger;
 
-        // The change stream follows the commit stream (coalesced by the pipeline), not a poll.
-        _onCommitted = _ => Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        // The change stream follows the commit streams (coalesced by the pipelines) and the targets' health changes, not a poll.
+        _onCommitted = _ => Signal();
+        _onElbCommitted = _ => Signal();
         sources.Ecs.Committed += _onCommitted;
+        if (sources.LoadBalancing is { } loadBalancing)
+        {
+            loadBalancing.Elb.Committed += _onElbCommitted;
+            _unsubscribeHealth = loadBalancing.SubscribeHealthChanged?.Invoke(Signal);
+        }
     }
 
     /// <summary>Ends the change streams (they would hold the server's drain open); set by the host to its stopping token.</summary>
@@ -189,7 +199,18 @@ public sealed partial class ConsoleEndpoint : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _sources.Ecs.Committed -= _onCommitted;
+    public void Dispose()
+    {
+        _sources.Ecs.Committed -= _onCommitted;
+        if (_sources.LoadBalancing is { } loadBalancing)
+        {
+            loadBalancing.Elb.Committed -= _onElbCommitted;
+        }
+
+        _unsubscribeHealth?.Invoke();
+    }
+
+    private void Signal() => Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     private async Task<Page> RouteAsync(ConsoleRequest request)
     {
@@ -199,7 +220,7 @@ public sealed partial class ConsoleEndpoint : IDisposable
         {
             ([] or ["clusters"], false) => ClustersPage.Render(state, scope),
             (["clusters", var cluster], false) => ClusterPage.Render(state, scope, cluster),
-            (["clusters", var cluster, "services", var service], false) => ServicePage.Render(state, scope, cluster, service, _sessions.CsrfToken(request.Session)),
+            (["clusters", var cluster, "services", var service], false) => ServicePage.Render(state, scope, cluster, service, _sessions.CsrfToken(request.Session), loadBalancing: LoadBalancingView.Of(_sources)),
             (["clusters", var cluster, "services", var service, "update"], true) => await ServicePage.UpdateAsync(_sources, request, cluster, service, _sessions.CsrfToken(request.Session)),
             (["clusters", var cluster, "tasks", var task], false) => TaskPage.Render(state, scope, cluster, task, _sources.Logs, _sessions.CsrfToken(request.Session)),
             (["clusters", var cluster, "tasks", var task, "stop"], true) => await TaskPage.StopAsync(_sources, request, cluster, task),
@@ -211,6 +232,10 @@ public sealed partial class ConsoleEndpoint : IDisposable
             (["repositories"], false) => RepositoriesPage.List(_sources),
             (["repositories", var name], false) => RepositoriesPage.Repository(_sources, name, _sessions.CsrfToken(request.Session)),
             (["repositories", var name, "images", var digest, "delete"], true) => await RepositoriesPage.DeleteImageAsync(_sources, request, name, digest, _sessions.CsrfToken(request.Session)),
+            (["load-balancers"], false) => LoadBalancersPage.List(LoadBalancingView.Of(_sources), scope.Region),
+            (["load-balancers", var name], false) => LoadBalancersPage.LoadBalancer(LoadBalancingView.Of(_sources), scope.Region, name),
+            (["target-groups"], false) => TargetGroupsPage.List(LoadBalancingView.Of(_sources), scope.Region),
+            (["target-groups", var name], false) => TargetGroupsPage.TargetGroup(LoadBalancingView.Of(_sources), scope.Region, name),
             (_, true) => new Page(405, "Method not allowed", Markup.Of($"<h1>Method not allowed</h1><p class=\"error\" role=\"alert\">Nothing here takes a form.</p>")),
             _ => Page.NotFound("There is no console page at this address."),
         };
@@ -268,8 +293,8 @@ public sealed partial class ConsoleEndpoint : IDisposable
         IsEssential = true,
     };
 
-    // Server-sent events: "changed" after commits to the ECS state, at most one a second; a comment every 20 s keeps
-    // the connection open through proxies. The page refetches itself on each.
+    // Server-sent events: "changed" after commits to the ECS or ELB state and changes of targets' health, at most one a
+    // second; a comment every 20 s keeps the connection open through proxies. The page refetches itself on each.
     private async Task LiveAsync(HttpContext http)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, Stopping);

@@ -24,6 +24,9 @@ public sealed class ConsoleSources
     /// <summary>CloudWatch Logs' store (a task's awslogs lines), when the server has one.</summary>
     public LogStore? Logs { get; init; }
 
+    /// <summary>Load balancing (load balancers, target groups and their targets' health), when the server has it.</summary>
+    public ConsoleLoadBalancing? LoadBalancing { get; init; }
+
     /// <summary>The region the console shows (the server's: its <c>default</c> cluster's).</summary>
     public required string Region { get; init; }
 

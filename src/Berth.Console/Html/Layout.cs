@@ -39,6 +39,8 @@ public static class Layout
                 <a href="{Links.Clusters}">Clusters</a>
                 <a href="{Links.TaskDefinitions}">Task definitions</a>
                 <a href="{Links.Repositories}">Repositories</a>
+                <a href="{Links.LoadBalancers}">Load balancers</a>
+                <a href="{Links.TargetGroups}">Target groups</a>
                 <span class="who">{signedInAs}</span>
                 <form method="post" action="{Links.SignOut}" class="inline"><input type="hidden" name="_csrf" value="{csrf}"><button type="submit">Sign out</button></form>
                 </nav></header>

@@ -21,6 +21,12 @@ public static class Links
     /// <summary>The repositories.</summary>
     public const string Repositories = "/console/repositories";
 
+    /// <summary>The load balancers.</summary>
+    public const string LoadBalancers = "/console/load-balancers";
+
+    /// <summary>The target groups.</summary>
+    public const string TargetGroups = "/console/target-groups";
+
     /// <summary>The change stream the pages listen to.</summary>
     public const string Live = "/console/live";
 
@@ -66,6 +72,12 @@ public static class Links
 
     /// <summary>The delete action of one image of a repository, by digest.</summary>
     public static string DeleteImage(string repository, string digest) => $"{Repository(repository)}/images/{Segment(digest)}/delete";
+
+    /// <summary>A load balancer, by name.</summary>
+    public static string LoadBalancer(string name) => $"{LoadBalancers}/{Segment(name)}";
+
+    /// <summary>A target group, by name.</summary>
+    public static string TargetGroup(string name) => $"{TargetGroups}/{Segment(name)}";
 
     /// <summary>One path segment, escaped.</summary>
     public static string Segment(string value) => Uri.EscapeDataString(value);

@@ -272,7 +272,29 @@ public static partial class BerthServer
             spotPressure.Start();
             var distribution = new DistributionHandler(registry, app.Services.GetRequiredService<ILogger<DistributionHandler>>());
             using var webConsole = new ConsoleEndpoint(
-                new ConsoleSources { Ecs = pipeline, Api = table, Registry = registry, Logs = logs, Region = options.Region, AccountId = options.AccountId, Endpoint = url, Time = time },
+                new ConsoleSources
+                {
+                    Ecs = pipeline,
+                    Api = table,
+                    Registry = registry,
+                    Logs = logs,
+                    LoadBalancing = new ConsoleLoadBalancing
+                    {
+                        Elb = elb.Pipeline,
+                        Health = feed,
+                        SubscribeHealthChanged = notify =>
+                        {
+                            EventHandler<Berth.LoadBalancing.Health.TargetHealthChange> handler = (_, _) => notify();
+                            plane.HealthChanged += handler;
+                            return () => plane.HealthChanged -= handler;
+                        },
+                        TaskTargets = (ecs, service, task) => ServiceTargets.TargetsOf(ecs, service, task).Select(t => (t.TargetGroupArn, t.Id, t.Port)),
+                    },
+                    Region = options.Region,
+                    AccountId = options.AccountId,
+                    Endpoint = url,
+                    Time = time,
+                },
                 new CredentialStore(root, options.AccountId),
                 ConsoleSessions.DeriveKey(root.SecretAccessKey, options.AccountId),
                 loggers.CreateLogger<ConsoleEndpoint>())
