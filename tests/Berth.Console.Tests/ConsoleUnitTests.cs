@@ -301,7 +301,7 @@ public sealed class ConsoleUnitTests
         // Without a way to tell the service's targets, every target of the group counts.
         var page = ServicePage.Render(state, Scope, "web", "app", "token", loadBalancing: new LoadBalancingView(elb, new Reports(), Now, null));
         Assert.Equal(200, page.Status);
-        Assert.Contains("<td><a href=\"/console/target-groups/web\">web</a></td>", page.Body.Value, StringComparison.Ordinal);
+        Assert.Contains("<td><a href=\"/console/target-groups/web\">web</a></td><td><a href=\"/console/load-balancers/front\">front</a></td>", page.Body.Value, StringComparison.Ordinal);
         Assert.Contains("<td class=\"target-health\">1 unhealthy, 1 initial, 1 draining</td>", page.Body.Value, StringComparison.Ordinal);
 
         // With it, only the targets of the service's tasks (it has none yet).

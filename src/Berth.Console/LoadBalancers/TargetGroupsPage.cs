@@ -110,7 +110,8 @@ public static class TargetGroupsPage
             """);
     }
 
-    private static Markup LoadBalancerLinks(ElbState state, TargetGroupRecord group)
+    /// <summary>Links to the load balancers whose listeners or rules forward to <paramref name="group"/>.</summary>
+    public static Markup LoadBalancerLinks(ElbState state, TargetGroupRecord group)
     {
         var links = state.LoadBalancersUsing(group.Arn)
             .Select(arn => state.LoadBalancers.TryGetValue(arn, out var lb) ? Markup.Of($"<a href=\"{Links.LoadBalancer(lb.Name)}\">{lb.Name}</a>") : Markup.Of($"<code>{arn}</code>"))

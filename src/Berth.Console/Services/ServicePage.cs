@@ -141,8 +141,13 @@ public static class ServicePage
         {
             var health = loadBalancing is not null && record is not null && l.TargetGroupArn is { } group ? loadBalancing.HealthOf(state, record, group) : null;
             var targetGroup = loadBalancing is not null && l.TargetGroupArn is { } arn ? Routing.TargetGroupLink(loadBalancing.State, arn) : Markup.Of($"<code>{Format.Or(l.TargetGroupArn)}</code>");
+
+            // An Application Load Balancer is named by its target group: the load balancers forwarding to it.
+            var balancers = l.LoadBalancerName is null && loadBalancing is not null && l.TargetGroupArn is { } tg && loadBalancing.State.TargetGroups.TryGetValue(tg, out var found)
+                ? TargetGroupsPage.LoadBalancerLinks(loadBalancing.State, found)
+                : Markup.Of($"{Format.Or(l.LoadBalancerName)}");
             return Markup.Of($"""
-                <tr><td>{targetGroup}</td><td>{Format.Or(l.LoadBalancerName)}</td><td>{Format.Or(l.ContainerName)}</td><td class="num">{Format.Or(l.ContainerPort)}</td>
+                <tr><td>{targetGroup}</td><td>{balancers}</td><td>{Format.Or(l.ContainerName)}</td><td class="num">{Format.Or(l.ContainerPort)}</td>
                 <td class="target-health">{(health is null ? Format.None : LoadBalancingView.Counts(health))}</td></tr>
                 """);
         }).ToList();
