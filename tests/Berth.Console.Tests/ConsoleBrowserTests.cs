@@ -450,6 +450,84 @@ public sealed class ConsoleBrowserTests(ConsoleBrowserFixture fixture) : IClassF
         await page.Context.CloseAsync();
     }
 
+    [Fact]
+    public async Task A_load_balancers_page_links_to_its_target_groups_whose_targets_show_their_health_live_as_does_its_services_page()
+    {
+        var started = Stopwatch.StartNew();
+
+        // A target nothing listens on: the data plane's checks (every 5 s, 2 failures) turn it unhealthy.
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var group = (string)(await Clients.AwsJsonAsync(Server, "elbv2", "create-target-group", "--name", "console-tg", "--protocol", "HTTP", "--port", "8080", "--vpc-id", "vpc-1",
+            "--target-type", "ip", "--health-check-path", "/health", "--health-check-interval-seconds", "5", "--health-check-timeout-seconds", "2",
+            "--healthy-threshold-count", "2", "--unhealthy-threshold-count", "2", "--tags", "Key=owner,Value=<b>team</b>"))!["TargetGroups"]![0]!["TargetGroupArn"]!;
+        var lb = (await Clients.AwsJsonAsync(Server, "elbv2", "create-load-balancer", "--name", "console-lb", "--subnets", "subnet-a", "subnet-b"))!["LoadBalancers"]![0]!;
+        var listener = (string)(await Clients.AwsJsonAsync(Server, "elbv2", "create-listener", "--load-balancer-arn", (string)lb["LoadBalancerArn"]!, "--protocol", "HTTP", "--port", "18093",
+            "--default-actions", $"Type=forward,TargetGroupArn={group}"))!["Listeners"]![0]!["ListenerArn"]!;
+        await Clients.AwsJsonAsync(Server, "elbv2", "register-targets", "--target-group-arn", group, "--targets", $"Id=127.0.0.1,Port={port}");
+
+        var page = await fixture.NewPageAsync();
+        await fixture.SignInAsync(page, "/console/load-balancers");
+        await page.GetByRole(AriaRole.Link, new() { Name = "console-lb", Exact = true }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/console/load-balancers/console-lb$"));
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Load balancer console-lb" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#lb-dns-name")).ToHaveTextAsync((string)lb["DNSName"]!);
+        await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = "Rules of listener HTTP:18093" })).ToContainTextAsync("forward to console-tg");
+        await fixture.ShotAsync(page, "load-balancer");
+
+        // The target group's page: its target as DescribeTargetHealth reports it, followed live to unhealthy.
+        await page.GetByRole(AriaRole.Table, new() { Name = "Rules of listener HTTP:18093" }).GetByRole(AriaRole.Link, new() { Name = "console-tg" }).ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/console/target-groups/console-tg$"));
+        var targets = page.GetByRole(AriaRole.Table, new() { Name = "Targets" });
+        await Assertions.Expect(targets).ToContainTextAsync("127.0.0.1");
+        await Assertions.Expect(targets.Locator("tbody tr td").Nth(3)).ToHaveTextAsync("unhealthy", new() { Timeout = 45_000 });
+        await Assertions.Expect(page.Locator("#target-counts")).ToHaveTextAsync("1 unhealthy");
+        var health = (await Clients.AwsJsonAsync(Server, "elbv2", "describe-target-health", "--target-group-arn", group))!["TargetHealthDescriptions"]![0]!["TargetHealth"]!;
+        Assert.Equal("unhealthy", (string?)health["State"]);
+        await Assertions.Expect(targets.Locator("tbody tr td").Nth(4)).ToHaveTextAsync((string)health["Reason"]!);
+        await Assertions.Expect(page.GetByRole(AriaRole.Table, new() { Name = "Tags" })).ToContainTextAsync("<b>team</b>");
+        Assert.Equal(0, await page.GetByRole(AriaRole.Table, new() { Name = "Tags" }).Locator("b").CountAsync());
+        await fixture.ShotAsync(page, "target-group");
+
+        // Unknown names are 404; a name ELB would refuse is its ValidationError.
+        Assert.Equal(404, (await page.GotoAsync("/console/load-balancers/nope"))!.Status);
+        Assert.Equal(404, (await page.GotoAsync("/console/target-groups/nope"))!.Status);
+        Assert.Equal(400, (await page.GotoAsync("/console/target-groups/not%20a%20name"))!.Status);
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("ValidationError");
+
+        // A service behind a rule of the listener (bridge: the instance and its host port): its page links the target
+        // group and counts its task's target healthy once the checks pass.
+        var web = (string)(await Clients.AwsJsonAsync(Server, "elbv2", "create-target-group", "--name", "console-svc", "--protocol", "HTTP", "--port", "8080", "--vpc-id", "vpc-1",
+            "--target-type", "instance", "--health-check-path", "/health", "--health-check-interval-seconds", "5", "--health-check-timeout-seconds", "2",
+            "--healthy-threshold-count", "2", "--unhealthy-threshold-count", "2"))!["TargetGroups"]![0]!["TargetGroupArn"]!;
+        await Clients.AwsJsonAsync(Server, "elbv2", "create-rule", "--listener-arn", listener, "--priority", "10", "--conditions", "Field=path-pattern,Values=/svc*",
+            "--actions", $"Type=forward,TargetGroupArn={web}");
+        var containers = new JsonArray(new JsonObject
+        {
+            ["name"] = "main",
+            ["image"] = fixture.Image.Name,
+            ["memory"] = 64,
+            ["essential"] = true,
+            ["stopTimeout"] = 2,
+            ["portMappings"] = new JsonArray(new JsonObject { ["containerPort"] = 8080, ["hostPort"] = 0, ["protocol"] = "tcp" }),
+            ["command"] = new JsonArray("sh", "-c", "mkdir -p /www && echo ok > /www/health && exec httpd -f -p 8080 -h /www"),
+        });
+        await Clients.AwsJsonAsync(Server, "ecs", "register-task-definition", "--family", "console-lb-web", "--container-definitions", containers.ToJsonString());
+        await Clients.AwsJsonAsync(Server, "ecs", "create-service", "--cluster", "default", "--service-name", "console-lb-web", "--task-definition", "console-lb-web",
+            "--desired-count", "1", "--load-balancers", $"targetGroupArn={web},containerName=main,containerPort=8080");
+        await page.GotoAsync("/console/clusters/default/services/console-lb-web");
+        var balancers = page.GetByRole(AriaRole.Table, new() { Name = "Load balancers" });
+        await Assertions.Expect(balancers.Locator("td.target-health")).ToHaveTextAsync("1 healthy", new() { Timeout = 45_000 });
+        await fixture.ShotAsync(page, "service-load-balancer");
+        await balancers.GetByRole(AriaRole.Link, new() { Name = "console-svc" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#target-counts")).ToHaveTextAsync("1 healthy");
+        Assert.Equal("healthy", (string?)(await Clients.AwsJsonAsync(Server, "elbv2", "describe-target-health", "--target-group-arn", web))!["TargetHealthDescriptions"]![0]!["TargetHealth"]!["State"]);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(60), $"the test took {started.Elapsed}");
+        await page.Context.CloseAsync();
+    }
+
     private async Task RegisterAsync(string family, string script, string environmentValue = "plain")
     {
         var definition = new JsonObject

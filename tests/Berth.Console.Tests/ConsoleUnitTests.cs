@@ -1,14 +1,28 @@
+using System.Globalization;
 using System.Text.Json;
 using Berth.Ecs.Arns;
 using Berth.Ecs.Clusters;
 using Berth.Ecs.Model;
+using Berth.Ecs.Services;
 using Berth.Ecs.State;
 using Berth.Ecs.TaskDefinitions;
+using Berth.Ecs.Tasks;
+using Berth.Elb;
+using Berth.Elb.Health;
+using Berth.Elb.Listeners;
+using Berth.Elb.LoadBalancers;
+using Berth.Elb.Model;
+using Berth.Elb.Rules;
+using Berth.Elb.State;
+using Berth.Elb.TargetGroups;
+using Berth.Elb.Targets;
 using Berth.Protocol.Auth;
 using Berth.WebConsole.Auth;
 using Berth.WebConsole.Clusters;
 using Berth.WebConsole.Html;
+using Berth.WebConsole.LoadBalancers;
 using Berth.WebConsole.Repositories;
+using Berth.WebConsole.Services;
 using Berth.WebConsole.TaskDefinitions;
 using Berth.WebConsole.Tasks;
 using Microsoft.Extensions.Time.Testing;
@@ -171,7 +185,7 @@ public sealed class ConsoleUnitTests
         var json = TaskDefinitionsPage.RegisterJson(state.Families.Values.Single().Revisions[0].Wire());
         Assert.DoesNotContain("taskDefinitionArn", json, StringComparison.Ordinal);
         Assert.DoesNotContain("\"revision\"", json, StringComparison.Ordinal);
-        var request = JsonSerializer.Deserialize(json, WireJsonContext.Default.RegisterTaskDefinitionRequest)!;
+        var request = JsonSerializer.Deserialize(json, Berth.Ecs.Model.WireJsonContext.Default.RegisterTaskDefinitionRequest)!;
         var next = TaskDefinitionDecisions.Register(state, Scope, Root.PrincipalArn, Now, request);
         Assert.Equal(2, next.Result.Definition.Revision);
     }
@@ -186,6 +200,206 @@ public sealed class ConsoleUnitTests
         var commands = RepositoriesPage.PushCommands("http://127.0.0.1:4580", "127.0.0.1:4580", "127.0.0.1:4580/app");
         Assert.Contains("aws --endpoint-url http://127.0.0.1:4580 ecr get-login-password | docker login --username AWS --password-stdin 127.0.0.1:4580", commands, StringComparison.Ordinal);
         Assert.Contains("docker push 127.0.0.1:4580/app:TAG", commands, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_load_balancer_pages_show_listeners_rules_and_target_groups_with_hostile_values_as_text()
+    {
+        var (elb, web, _) = LoadBalancing();
+        var view = new LoadBalancingView(elb, new Reports(), Now, null);
+        var list = LoadBalancersPage.List(view, Scope.Region);
+        Assert.True(list.Live);
+        Assert.Contains("<a href=\"/console/load-balancers/front\">front</a>", list.Body.Value, StringComparison.Ordinal);
+        Assert.Contains("front-1111111111111111.us-east-1.elb.localhost", list.Body.Value, StringComparison.Ordinal);
+
+        var page = LoadBalancersPage.LoadBalancer(view, Scope.Region, "front");
+        Assert.Equal(200, page.Status);
+        Assert.True(page.Live);
+        var html = page.Body.Value;
+        Assert.Contains("<code id=\"lb-dns-name\">front-1111111111111111.us-east-1.elb.localhost</code>", html, StringComparison.Ordinal);
+        Assert.Contains("<dt>Idle timeout</dt><dd>120 s</dd>", html, StringComparison.Ordinal);
+        Assert.Contains("aria-label=\"Rules of listener HTTP:80\"", html, StringComparison.Ordinal);
+        Assert.Contains("<dt>Default action</dt><dd>forward to <a href=\"/console/target-groups/web\">web</a></dd>", html, StringComparison.Ordinal);
+        Assert.Contains("forward to <a href=\"/console/target-groups/web\">web</a> (weight 80), <a href=\"/console/target-groups/canary\">canary</a> (weight 20)", html, StringComparison.Ordinal);
+        Assert.Contains("redirect (301) to <code>HTTPS://#{host}:443/#{path}?#{query}</code>", html, StringComparison.Ordinal);
+        Assert.Contains("host is <code>api.example.com</code>", html, StringComparison.Ordinal);
+
+        // The fixed response's body, a path pattern and the tags are the user's: text, never markup.
+        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<img", html, StringComparison.Ordinal);
+        Assert.Contains("fixed response 503 (text/html): <q class=\"body\">&lt;script&gt;alert(2)&lt;/script&gt;</q>", html, StringComparison.Ordinal);
+        Assert.Contains("path is <code>/&lt;script&gt;*</code>", html, StringComparison.Ordinal);
+        Assert.Contains("&lt;img src=x onerror=alert(1)&gt;", html, StringComparison.Ordinal);
+
+        // Unknown names are 404; a name no load balancer could have is ELB's own ValidationError.
+        Assert.Equal(404, LoadBalancersPage.LoadBalancer(view, Scope.Region, "nope").Status);
+        Assert.Equal(404, LoadBalancersPage.LoadBalancer(view, "eu-west-1", "front").Status);
+        var refused = Assert.Throws<Berth.Protocol.Errors.AwsException>(() => LoadBalancersPage.LoadBalancer(view, Scope.Region, "not a name"));
+        Assert.Equal("ValidationError", refused.ErrorType);
+        Assert.Contains("can only contain characters that are alphanumeric", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(404, TargetGroupsPage.TargetGroup(view, Scope.Region, "nope").Status);
+        Assert.Throws<Berth.Protocol.Errors.AwsException>(() => TargetGroupsPage.TargetGroup(view, Scope.Region, "-bad"));
+        _ = web;
+    }
+
+    [Fact]
+    public void A_target_groups_page_shows_its_targets_health_as_DescribeTargetHealth_reports_it()
+    {
+        var (elb, web, idle) = LoadBalancing();
+        var health = new Reports();
+        var view = new LoadBalancingView(elb, health, Now, null);
+        var page = TargetGroupsPage.TargetGroup(view, Scope.Region, "web");
+        Assert.Equal(200, page.Status);
+        Assert.True(page.Live);
+        var html = page.Body.Value;
+        var described = TargetDecisions.DescribeHealth(elb, Now, health, new DescribeTargetHealthInput { TargetGroupArn = web }).TargetHealthDescriptions!;
+        Assert.Equal(["unhealthy", "draining", "initial"], described.Select(d => d.TargetHealth!.State!).ToArray());
+        foreach (var target in described)
+        {
+            Assert.Contains($"<code>{target.Target!.Id}</code>", html, StringComparison.Ordinal);
+            Assert.Contains($">{target.TargetHealth!.State}</span></td><td>{target.TargetHealth.Reason}</td>", html, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("<p id=\"target-counts\">1 unhealthy, 1 initial, 1 draining</p>", html, StringComparison.Ordinal);
+        Assert.Contains("Health checks failed with these codes: [500]", html, StringComparison.Ordinal);
+        Assert.Contains("<dt>Deregistration delay</dt><dd>300 s</dd>", html, StringComparison.Ordinal);
+        Assert.Contains("<dt>Algorithm</dt><dd>least_outstanding_requests</dd>", html, StringComparison.Ordinal);
+        Assert.Contains("<dt>Load balancers</dt><dd><a href=\"/console/load-balancers/front\">front</a></dd>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("&lt;script&gt;alert(3)&lt;/script&gt;", html, StringComparison.Ordinal);
+
+        // A group no listener forwards to: its targets are unused, as ALB says.
+        var unused = TargetGroupsPage.TargetGroup(view, Scope.Region, "idle").Body.Value;
+        Assert.Contains("Target.NotInUse", unused, StringComparison.Ordinal);
+        Assert.Contains("<p id=\"target-counts\">1 unused</p>", unused, StringComparison.Ordinal);
+        var all = TargetGroupsPage.List(view, Scope.Region).Body.Value;
+        Assert.Contains("<a href=\"/console/target-groups/idle\">idle</a>", all, StringComparison.Ordinal);
+        Assert.Contains("1 unhealthy, 1 initial, 1 draining", all, StringComparison.Ordinal);
+        Assert.Equal("no targets", LoadBalancingView.Counts([]));
+        _ = idle;
+    }
+
+    [Fact]
+    public void A_services_page_links_its_target_group_and_counts_the_health_of_the_services_targets()
+    {
+        var (elb, web, _) = LoadBalancing();
+        var state = ClusterDecisions.Create(EcsState.Empty, Scope, new CreateClusterRequest { ClusterName = "web" }).State;
+        state = TaskDefinitionDecisions.Register(state, Scope, Root.PrincipalArn, Now, new RegisterTaskDefinitionRequest
+        {
+            Family = "app",
+            ContainerDefinitions = [new ContainerDefinition { Name = "main", Image = "busybox", Memory = 64, PortMappings = [new PortMapping { ContainerPort = 80 }] }],
+        }).State;
+        state = ServiceDecisions.Create(state, Scope, Root.PrincipalArn, IdSource.Sequential(), Now, new CreateServiceRequest
+        {
+            Cluster = "web",
+            ServiceName = "app",
+            TaskDefinition = "app",
+            DesiredCount = 0,
+            LoadBalancers = [new Berth.Ecs.Model.LoadBalancer { TargetGroupArn = web, ContainerName = "main", ContainerPort = 80 }],
+        }, new Catalog(web)).State;
+
+        // Without a way to tell the service's targets, every target of the group counts.
+        var page = ServicePage.Render(state, Scope, "web", "app", "token", loadBalancing: new LoadBalancingView(elb, new Reports(), Now, null));
+        Assert.Equal(200, page.Status);
+        Assert.Contains("<td><a href=\"/console/target-groups/web\">web</a></td><td><a href=\"/console/load-balancers/front\">front</a></td>", page.Body.Value, StringComparison.Ordinal);
+        Assert.Contains("<td class=\"target-health\">1 unhealthy, 1 initial, 1 draining</td>", page.Body.Value, StringComparison.Ordinal);
+
+        // With it, only the targets of the service's tasks (it has none yet).
+        var own = ServicePage.Render(state, Scope, "web", "app", "token", loadBalancing: new LoadBalancingView(elb, new Reports(), Now, (_, _, _) => [(web, "10.0.0.5", 8080)]));
+        Assert.Contains("<td class=\"target-health\">no targets</td>", own.Body.Value, StringComparison.Ordinal);
+
+        // Without load balancing, the ARN as configured.
+        Assert.Contains($"<td><code>{web}</code></td>", ServicePage.Render(state, Scope, "web", "app", "token").Body.Value, StringComparison.Ordinal);
+    }
+
+    // Two target groups behind one load balancer (a weighted forward, a fixed response and a redirect rule), a third
+    // no listener uses, targets unhealthy, draining and not checked yet, and hostile values where users give text.
+    private static (ElbState State, string Web, string Idle) LoadBalancing()
+    {
+        var ids = 0;
+        ElbScope ScopeOf() => new(Scope.Region, Scope.AccountId, Now, [(++ids).ToString("x16", CultureInfo.InvariantCulture), "2222222222222222"]);
+        var state = ElbState.Empty;
+        CreateTargetGroupOutput Group(string name) => Apply(ref state, TargetGroupDecisions.Create(state, ScopeOf(), new CreateTargetGroupInput
+        {
+            Name = name,
+            Protocol = "HTTP",
+            Port = 8080,
+            TargetType = "ip",
+            Tags = [new Berth.Elb.Model.Tag { Key = "owner", Value = "<script>alert(3)</script>" }],
+        }));
+        var web = Group("web").TargetGroups![0].TargetGroupArn!;
+        var canary = Group("canary").TargetGroups![0].TargetGroupArn!;
+        var idle = Group("idle").TargetGroups![0].TargetGroupArn!;
+        var lb = Apply(ref state, LoadBalancerDecisions.Create(state, new ElbScope(Scope.Region, Scope.AccountId, Now, ["1111111111111111", "2222222222222222"]), new CreateLoadBalancerInput
+        {
+            Name = "front",
+            Subnets = ["subnet-a"],
+            Tags = [new Berth.Elb.Model.Tag { Key = "note", Value = "<img src=x onerror=alert(1)>" }],
+        }, ElbApi.DefaultDnsName)).LoadBalancers![0].LoadBalancerArn!;
+        Apply(ref state, LoadBalancerDecisions.ModifyAttributes(state, new ModifyLoadBalancerAttributesInput { LoadBalancerArn = lb, Attributes = [new LoadBalancerAttribute { Key = "idle_timeout.timeout_seconds", Value = "120" }] }));
+        Apply(ref state, TargetGroupDecisions.ModifyAttributes(state, new ModifyTargetGroupAttributesInput { TargetGroupArn = web, Attributes = [new TargetGroupAttribute { Key = "load_balancing.algorithm.type", Value = "least_outstanding_requests" }] }));
+        var listener = Apply(ref state, ListenerDecisions.Create(state, ScopeOf(), new CreateListenerInput
+        {
+            LoadBalancerArn = lb,
+            Protocol = "HTTP",
+            Port = 80,
+            DefaultActions = [new ActionValue { Type = "forward", TargetGroupArn = web }],
+        })).Listeners![0].ListenerArn!;
+        Apply(ref state, RuleDecisions.Create(state, ScopeOf(), new CreateRuleInput
+        {
+            ListenerArn = listener,
+            Priority = 10,
+            Conditions = [new RuleCondition { Field = "path-pattern", Values = ["/<script>*"] }],
+            Actions = [new ActionValue { Type = "fixed-response", FixedResponseConfig = new FixedResponseActionConfig { StatusCode = "503", ContentType = "text/html", MessageBody = "<script>alert(2)</script>" } }],
+        }));
+        Apply(ref state, RuleDecisions.Create(state, ScopeOf(), new CreateRuleInput
+        {
+            ListenerArn = listener,
+            Priority = 20,
+            Conditions = [new RuleCondition { Field = "host-header", Values = ["api.example.com"] }],
+            Actions =
+            [
+                new ActionValue
+                {
+                    Type = "forward",
+                    ForwardConfig = new ForwardActionConfig { TargetGroups = [new TargetGroupTuple { TargetGroupArn = web, Weight = 80 }, new TargetGroupTuple { TargetGroupArn = canary, Weight = 20 }] },
+                },
+            ],
+        }));
+        Apply(ref state, RuleDecisions.Create(state, ScopeOf(), new CreateRuleInput
+        {
+            ListenerArn = listener,
+            Priority = 30,
+            Conditions = [new RuleCondition { Field = "http-request-method", Values = ["POST"] }],
+            Actions = [new ActionValue { Type = "redirect", RedirectConfig = new RedirectActionConfig { Protocol = "HTTPS", Port = "443", StatusCode = "HTTP_301" } }],
+        }));
+        Apply(ref state, TargetDecisions.Register(state, Now, new RegisterTargetsInput
+        {
+            TargetGroupArn = web,
+            Targets = [new TargetDescription { Id = "10.0.0.5" }, new TargetDescription { Id = "10.0.0.6" }, new TargetDescription { Id = "10.0.0.7" }],
+        }));
+        Apply(ref state, TargetDecisions.Deregister(state, Now, new DeregisterTargetsInput { TargetGroupArn = web, Targets = [new TargetDescription { Id = "10.0.0.6" }] }));
+        Apply(ref state, TargetDecisions.Register(state, Now, new RegisterTargetsInput { TargetGroupArn = idle, Targets = [new TargetDescription { Id = "10.0.0.9" }] }));
+        return (state, web, idle);
+    }
+
+    private static TOutput Apply<TOutput>(ref ElbState state, Berth.Storage.Commit.Decision<ElbState, TOutput> decision)
+    {
+        state = decision.State;
+        return decision.Result;
+    }
+
+    // What the data plane's checks would say: 10.0.0.5 answers 500; the others have not been checked yet.
+    private sealed class Reports : ITargetHealthSource
+    {
+        public TargetHealthReport? Report(string targetGroupArn, string targetId, int port) => targetId == "10.0.0.5"
+            ? new TargetHealthReport("unhealthy", "Target.ResponseCodeMismatch", "Health checks failed with these codes: [500]")
+            : null;
+    }
+
+    private sealed class Catalog(string arn) : ITargetGroupCatalog
+    {
+        public TargetGroupFacts? Find(string targetGroupArn) => targetGroupArn == arn ? new TargetGroupFacts(arn, "instance", true) : null;
     }
 
     private static EcsState Register(EcsState state, string family, string environmentValue, string command)

@@ -7,6 +7,7 @@ using Berth.WebConsole.Auth;
 using Berth.WebConsole.Clusters;
 using Berth.WebConsole.EventBridge;
 using Berth.WebConsole.Html;
+using Berth.WebConsole.LoadBalancers;
 using Berth.WebConsole.Repositories;
 using Berth.WebConsole.Services;
 using Berth.WebConsole.TaskDefinitions;
@@ -47,13 +48,21 @@ public sealed partial class ConsoleEndpoint : IDisposable
         _sessions = new ConsoleSessions(credentials, sessionKey, sources.Time);
         _logger = logger;
 
-        // The change stream follows the commit stream (coalesced by the pipeline), not a poll.
+        // The change stream follows the commit streams (coalesced by the pipelines) and the targets' health changes, not a poll.
         _onCommitted = _ => Signal();
         sources.Ecs.Committed += _onCommitted;
 
-        // Rules, schedules and scaling live in their own pipelines: their commits change pages too.
+        // Rules, schedules, scaling and load balancers live in their own pipelines: their commits change pages too.
         Follow(sources.Events);
         Follow(sources.AutoScaling);
+        if (sources.LoadBalancing is { } loadBalancing)
+        {
+            Follow(loadBalancing.Elb);
+            if (loadBalancing.SubscribeHealthChanged?.Invoke(Signal) is { } unsubscribe)
+            {
+                _unfollow.Add(unsubscribe);
+            }
+        }
     }
 
     /// <summary>Ends the change streams (they would hold the server's drain open); set by the host to its stopping token.</summary>
@@ -230,7 +239,7 @@ public sealed partial class ConsoleEndpoint : IDisposable
         {
             ([] or ["clusters"], false) => ClustersPage.Render(state, scope, request.Query),
             (["clusters", var cluster], false) => ClusterPage.Render(state, scope, cluster, request.Query),
-            (["clusters", var cluster, "services", var service], false) => ServicePage.Render(state, scope, cluster, service, _sessions.CsrfToken(request.Session), extras: ServiceExtras.Of(_sources), query: request.Query),
+            (["clusters", var cluster, "services", var service], false) => ServicePage.Render(state, scope, cluster, service, _sessions.CsrfToken(request.Session), extras: ServiceExtras.Of(_sources), loadBalancing: LoadBalancingView.Of(_sources), query: request.Query),
             (["clusters", var cluster, "services", var service, "update"], true) => await ServicePage.UpdateAsync(_sources, request, cluster, service, _sessions.CsrfToken(request.Session)),
             (["clusters", var cluster, "tasks", var task], false) => TaskPage.Render(state, scope, cluster, task, _sources.Logs, _sessions.CsrfToken(request.Session)),
             (["clusters", var cluster, "tasks", var task, "stop"], true) => await TaskPage.StopAsync(_sources, request, cluster, task),
@@ -247,6 +256,10 @@ public sealed partial class ConsoleEndpoint : IDisposable
             (["buses", var bus, "rules", var rule], false) => WithEvents(e => RulesPage.Rule(e, scope.Region, bus, rule, _sources.Metrics, _sources.Time.GetUtcNow(), _sources.EventsRateMinute)),
             (["schedules"], false) => WithEvents(e => SchedulesPage.List(e, scope.Region, _sources.EventsRateMinute)),
             (["schedules", var group, var name], false) => WithEvents(e => SchedulesPage.Schedule(e, scope.Region, group, name, _sources.Metrics, _sources.Time.GetUtcNow(), _sources.EventsRateMinute)),
+            (["load-balancers"], false) => LoadBalancersPage.List(LoadBalancingView.Of(_sources), scope.Region),
+            (["load-balancers", var name], false) => LoadBalancersPage.LoadBalancer(LoadBalancingView.Of(_sources), scope.Region, name),
+            (["target-groups"], false) => TargetGroupsPage.List(LoadBalancingView.Of(_sources), scope.Region),
+            (["target-groups", var name], false) => TargetGroupsPage.TargetGroup(LoadBalancingView.Of(_sources), scope.Region, name),
             (_, true) => new Page(405, "Method not allowed", Markup.Of($"<h1>Method not allowed</h1><p class=\"error\" role=\"alert\">Nothing here takes a form.</p>")),
             _ => Page.NotFound("There is no console page at this address."),
         };
@@ -307,8 +320,8 @@ public sealed partial class ConsoleEndpoint : IDisposable
         IsEssential = true,
     };
 
-    // Server-sent events: "changed" after commits to the ECS state, at most one a second; a comment every 20 s keeps
-    // the connection open through proxies. The page refetches itself on each.
+    // Server-sent events: "changed" after commits to the ECS or ELB state and changes of targets' health, at most one a
+    // second; a comment every 20 s keeps the connection open through proxies. The page refetches itself on each.
     private async Task LiveAsync(HttpContext http)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, Stopping);

@@ -43,6 +43,9 @@ public sealed class ConsoleSources
     /// <summary>How long a <c>rate()</c> minute lasts for the rule scheduler (one minute unless the server shortens it): next fire times follow it.</summary>
     public TimeSpan EventsRateMinute { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>Load balancing (load balancers, target groups and their targets' health), when the server has it.</summary>
+    public ConsoleLoadBalancing? LoadBalancing { get; init; }
+
     /// <summary>The region the console shows (the server's: its <c>default</c> cluster's).</summary>
     public required string Region { get; init; }
 

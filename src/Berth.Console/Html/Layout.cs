@@ -39,6 +39,8 @@ public static class Layout
                 <a href="{Links.Clusters}">Clusters</a>
                 <a href="{Links.TaskDefinitions}">Task definitions</a>
                 <a href="{Links.Repositories}">Repositories</a>
+                <a href="{Links.LoadBalancers}">Load balancers</a>
+                <a href="{Links.TargetGroups}">Target groups</a>
                 <a href="{Links.Rules}">Rules</a>
                 <a href="{Links.Schedules}">Schedules</a>
                 <span class="who">{signedInAs}</span>

@@ -21,6 +21,12 @@ public static class Links
     /// <summary>The repositories.</summary>
     public const string Repositories = "/console/repositories";
 
+    /// <summary>The load balancers.</summary>
+    public const string LoadBalancers = "/console/load-balancers";
+
+    /// <summary>The target groups.</summary>
+    public const string TargetGroups = "/console/target-groups";
+
     /// <summary>The change stream the pages listen to.</summary>
     public const string Live = "/console/live";
 
@@ -78,6 +84,12 @@ public static class Links
 
     /// <summary>A schedule of a group.</summary>
     public static string Schedule(string group, string name) => $"{Schedules}/{Segment(group)}/{Segment(name)}";
+
+    /// <summary>A load balancer, by name.</summary>
+    public static string LoadBalancer(string name) => $"{LoadBalancers}/{Segment(name)}";
+
+    /// <summary>A target group, by name.</summary>
+    public static string TargetGroup(string name) => $"{TargetGroups}/{Segment(name)}";
 
     /// <summary>One path segment, escaped.</summary>
     public static string Segment(string value) => Uri.EscapeDataString(value);

@@ -8,6 +8,7 @@ using Berth.Protocol.Errors;
 using Berth.WebConsole.Clusters;
 using Berth.WebConsole.Hosting;
 using Berth.WebConsole.Html;
+using Berth.WebConsole.LoadBalancers;
 using Berth.WebConsole.Tasks;
 
 namespace Berth.WebConsole.Services;
@@ -18,8 +19,12 @@ public static class ServicePage
     /// <summary>How many of the service's events the page shows (ECS keeps the newest 100).</summary>
     public const int EventLimit = 100;
 
-    /// <summary>The page; 404 for an unknown cluster or service. <paramref name="extras"/> adds its scaling and utilization.</summary>
-    public static Page Render(EcsState state, Scope scope, string clusterName, string serviceName, string csrf, string? error = null, ServiceExtras? extras = null, IReadOnlyDictionary<string, string>? query = null)
+    /// <summary>
+    /// The page; 404 for an unknown cluster or service. <paramref name="extras"/> adds its scaling and utilization; with
+    /// <paramref name="loadBalancing"/>, each load balancer's target group links to its page with the health of the
+    /// service's targets in it.
+    /// </summary>
+    public static Page Render(EcsState state, Scope scope, string clusterName, string serviceName, string csrf, string? error = null, ServiceExtras? extras = null, LoadBalancingView? loadBalancing = null, IReadOnlyDictionary<string, string>? query = null)
     {
         if (ClusterPage.Find(state, scope, clusterName) is not { } cluster)
         {
@@ -57,7 +62,7 @@ public static class ServicePage
             <h2>Deployments</h2>
             {Deployments(service)}
             <h2>Load balancers</h2>
-            {LoadBalancers(service)}
+            {LoadBalancers(state, service, loadBalancing)}
             <h2>Tasks</h2>
             {tasks}
             {(extras is null ? Markup.Empty : Extras(extras, scope, cluster.ClusterName!, service.ServiceName!))}
@@ -84,7 +89,7 @@ public static class ServicePage
         }
         else
         {
-            return Render(sources.Ecs.Current, sources.Scope, clusterName, serviceName, csrf, "The desired count must be a whole number.", ServiceExtras.Of(sources)) with { Status = 400 };
+            return Render(sources.Ecs.Current, sources.Scope, clusterName, serviceName, csrf, "The desired count must be a whole number.", ServiceExtras.Of(sources), LoadBalancingView.Of(sources)) with { Status = 400 };
         }
 
         try
@@ -93,7 +98,7 @@ public static class ServicePage
         }
         catch (AwsException ex) when (ex.StatusCode < 500)
         {
-            return Render(sources.Ecs.Current, sources.Scope, clusterName, serviceName, csrf, $"{ex.ErrorType}: {ex.Message}", ServiceExtras.Of(sources)) with { Status = 400 };
+            return Render(sources.Ecs.Current, sources.Scope, clusterName, serviceName, csrf, $"{ex.ErrorType}: {ex.Message}", ServiceExtras.Of(sources), LoadBalancingView.Of(sources)) with { Status = 400 };
         }
 
         return Page.Redirect(Links.Service(clusterName, serviceName));
@@ -135,14 +140,26 @@ public static class ServicePage
             """);
     }
 
-    private static Markup LoadBalancers(Service service)
+    private static Markup LoadBalancers(EcsState state, Service service, LoadBalancingView? loadBalancing)
     {
-        var rows = (service.LoadBalancers ?? []).Select(l => Markup.Of($"""
-            <tr><td><code>{Format.Or(l.TargetGroupArn)}</code></td><td>{Format.Or(l.LoadBalancerName)}</td><td>{Format.Or(l.ContainerName)}</td><td class="num">{Format.Or(l.ContainerPort)}</td></tr>
-            """)).ToList();
+        var record = service.ServiceArn is { } arn ? state.Services.GetValueOrDefault(arn) : null;
+        var rows = (service.LoadBalancers ?? []).Select(l =>
+        {
+            var health = loadBalancing is not null && record is not null && l.TargetGroupArn is { } group ? loadBalancing.HealthOf(state, record, group) : null;
+            var targetGroup = loadBalancing is not null && l.TargetGroupArn is { } arn ? Routing.TargetGroupLink(loadBalancing.State, arn) : Markup.Of($"<code>{Format.Or(l.TargetGroupArn)}</code>");
+
+            // An Application Load Balancer is named by its target group: the load balancers forwarding to it.
+            var balancers = l.LoadBalancerName is null && loadBalancing is not null && l.TargetGroupArn is { } tg && loadBalancing.State.TargetGroups.TryGetValue(tg, out var found)
+                ? TargetGroupsPage.LoadBalancerLinks(loadBalancing.State, found)
+                : Markup.Of($"{Format.Or(l.LoadBalancerName)}");
+            return Markup.Of($"""
+                <tr><td>{targetGroup}</td><td>{balancers}</td><td>{Format.Or(l.ContainerName)}</td><td class="num">{Format.Or(l.ContainerPort)}</td>
+                <td class="target-health">{(health is null ? Format.None : LoadBalancingView.Counts(health))}</td></tr>
+                """);
+        }).ToList();
         return rows.Count == 0 ? Markup.Raw("<p>None.</p>") : Markup.Of($"""
             <div class="scroll"><table aria-label="Load balancers">
-            <thead><tr><th>Target group</th><th>Load balancer</th><th>Container</th><th>Port</th></tr></thead>
+            <thead><tr><th>Target group</th><th>Load balancer</th><th>Container</th><th>Port</th><th>Targets' health</th></tr></thead>
             <tbody>{Markup.Join(rows)}</tbody></table></div>
             """);
     }

@@ -278,6 +278,18 @@ public static partial class BerthServer
                     Api = table,
                     Registry = registry,
                     Logs = logs,
+                    LoadBalancing = new ConsoleLoadBalancing
+                    {
+                        Elb = elb.Pipeline,
+                        Health = feed,
+                        SubscribeHealthChanged = notify =>
+                        {
+                            EventHandler<Berth.LoadBalancing.Health.TargetHealthChange> handler = (_, _) => notify();
+                            plane.HealthChanged += handler;
+                            return () => plane.HealthChanged -= handler;
+                        },
+                        TaskTargets = (ecs, service, task) => ServiceTargets.TargetsOf(ecs, service, task).Select(t => (t.TargetGroupArn, t.Id, t.Port)),
+                    },
                     Region = options.Region,
                     AccountId = options.AccountId,
                     Endpoint = url,
