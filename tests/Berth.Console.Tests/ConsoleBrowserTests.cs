@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Berth.EndToEnd.Tests.Infrastructure;
 using Microsoft.Playwright;
@@ -28,9 +27,6 @@ public sealed class ConsoleBrowserFixture : IAsyncLifetime
 
     /// <summary>Where each main page's screenshot is kept (a test artifact).</summary>
     public string Screenshots { get; } = Path.Combine(AppContext.BaseDirectory, "console-screenshots");
-
-    /// <summary>How long the whole class has taken so far.</summary>
-    public Stopwatch Clock { get; } = Stopwatch.StartNew();
 
     /// <inheritdoc />
     public async Task InitializeAsync()
@@ -369,14 +365,12 @@ public sealed class ConsoleBrowserTests(ConsoleBrowserFixture fixture) : IClassF
         Assert.Equal(400, bad!.Status);
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("InvalidParameterException");
         await Assertions.Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "Main" })).ToBeVisibleAsync();
-        Assert.True(fixture.Clock.Elapsed < TimeSpan.FromMinutes(3), $"the class took {fixture.Clock.Elapsed}");
         await page.Context.CloseAsync();
     }
 
     [Fact]
     public async Task Rules_schedules_and_a_services_scaling_show_what_the_CLI_made()
     {
-        var clock = Stopwatch.StartNew();
         await RegisterAsync("console-sched", "trap 'exit 0' TERM; while true; do sleep 1; done");
         var definitionArn = (string)(await Clients.AwsJsonAsync(Server, "ecs", "describe-task-definition", "--task-definition", "console-sched"))!["taskDefinition"]!["taskDefinitionArn"]!;
         var clusterArn = (string)(await Clients.AwsJsonAsync(Server, "ecs", "describe-clusters", "--clusters", "default"))!["clusters"]![0]!["clusterArn"]!;
@@ -446,15 +440,12 @@ public sealed class ConsoleBrowserTests(ConsoleBrowserFixture fixture) : IClassF
             () => "no utilization chart was drawn");
         await Assertions.Expect(page.GetByRole(AriaRole.Img, new() { NameRegex = new System.Text.RegularExpressions.Regex("^CPU and memory utilization of service console-scaled") })).ToBeVisibleAsync();
         await fixture.ShotAsync(page, "service-scaling");
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(90), $"the test took {clock.Elapsed}");
         await page.Context.CloseAsync();
     }
 
     [Fact]
     public async Task A_load_balancers_page_links_to_its_target_groups_whose_targets_show_their_health_live_as_does_its_services_page()
     {
-        var started = Stopwatch.StartNew();
-
         // A target nothing listens on: the data plane's checks (every 5 s, 2 failures) turn it unhealthy.
         using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         probe.Start();
@@ -524,7 +515,6 @@ public sealed class ConsoleBrowserTests(ConsoleBrowserFixture fixture) : IClassF
         await balancers.GetByRole(AriaRole.Link, new() { Name = "console-svc" }).ClickAsync();
         await Assertions.Expect(page.Locator("#target-counts")).ToHaveTextAsync("1 healthy");
         Assert.Equal("healthy", (string?)(await Clients.AwsJsonAsync(Server, "elbv2", "describe-target-health", "--target-group-arn", web))!["TargetHealthDescriptions"]![0]!["TargetHealth"]!["State"]);
-        Assert.True(started.Elapsed < TimeSpan.FromSeconds(60), $"the test took {started.Elapsed}");
         await page.Context.CloseAsync();
     }
 

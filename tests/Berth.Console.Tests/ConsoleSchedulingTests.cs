@@ -146,6 +146,12 @@ public sealed class ConsoleSchedulingTests
         Assert.Contains("<code>{&quot;source&quot;:[&quot;&lt;shop&gt;&quot;]}</code>", list.Body.Value, StringComparison.Ordinal);
         Assert.Contains("2026-12-03 06:05:00 UTC", list.Body.Value, StringComparison.Ordinal);
 
+        // The list filters by name through the address.
+        var filtered = RulesPage.List(state, Scope.Region, TimeSpan.FromMinutes(1), new Dictionary<string, string> { ["q"] = "PLACE" }).Body.Value;
+        Assert.Contains(">placed</a>", filtered, StringComparison.Ordinal);
+        Assert.DoesNotContain(">nightly</a>", filtered, StringComparison.Ordinal);
+        Assert.Contains("No rules match.", RulesPage.List(state, Scope.Region, TimeSpan.FromMinutes(1), new Dictionary<string, string> { ["q"] = "zzz" }).Body.Value, StringComparison.Ordinal);
+
         var metrics = new MetricStore(TimeSpan.FromMinutes(1));
         metrics.Put(new MetricKey("AWS/Events", "Invocations", [new("RuleName", "nightly")]), Now.AddMinutes(-10), Statistics.Of(1), "Count", Now);
         metrics.Put(new MetricKey("AWS/Events", "Invocations", [new("RuleName", "nightly")]), Now.AddMinutes(-5), Statistics.Of(1), "Count", Now);

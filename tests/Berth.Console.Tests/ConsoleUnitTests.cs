@@ -211,6 +211,8 @@ public sealed class ConsoleUnitTests
         Assert.True(list.Live);
         Assert.Contains("<a href=\"/console/load-balancers/front\">front</a>", list.Body.Value, StringComparison.Ordinal);
         Assert.Contains("front-1111111111111111.us-east-1.elb.localhost", list.Body.Value, StringComparison.Ordinal);
+        Assert.Contains("No load balancers match.", LoadBalancersPage.List(view, Scope.Region, new Dictionary<string, string> { ["q"] = "back" }).Body.Value, StringComparison.Ordinal);
+        Assert.Contains(">front</a>", LoadBalancersPage.List(view, Scope.Region, new Dictionary<string, string> { ["q"] = "FRO" }).Body.Value, StringComparison.Ordinal);
 
         var page = LoadBalancersPage.LoadBalancer(view, Scope.Region, "front");
         Assert.Equal(200, page.Status);

@@ -18,23 +18,31 @@ public static class RulesPage
     public static readonly TimeSpan CountWindow = TimeSpan.FromHours(1);
 
     /// <summary>The rules of the region, by bus then name.</summary>
-    public static Page List(EventsState state, string region, TimeSpan rateMinute)
+    public static Page List(EventsState state, string region, TimeSpan rateMinute, IReadOnlyDictionary<string, string>? query = null)
     {
-        var rules = state.Rules.Values.Where(r => r.Region == region)
+        query ??= new Dictionary<string, string>();
+        var filter = Paging.Filter(query, "q");
+        var rules = state.Rules.Values.Where(r => r.Region == region && Paging.Matches(filter, r.Name))
             .OrderBy(r => r.Bus == EventsState.DefaultBus ? 0 : 1).ThenBy(r => r.Bus, StringComparer.Ordinal).ThenBy(r => r.Name, StringComparer.Ordinal)
             .ToList();
-        var rows = rules.Select(r => Markup.Of($"""
+        var page = Paging.Of(rules, Paging.Number(query, "page"));
+        var rows = page.Items.Select(r => Markup.Of($"""
             <tr><td><a href="{Links.Rule(r.Bus, r.Name)}">{r.Name}</a></td><td>{r.Bus}</td><td>{Badges.Of(StateName(r.State))}</td>
             <td>{WhenText(r)}</td><td class="num">{r.Targets.Count}</td><td>{Format.Time(NextFiring(state, r, rateMinute))}</td></tr>
             """)).ToList();
         var table = rows.Count == 0
-            ? Markup.Raw("<p>No rules yet: <code>aws events put-rule --name NAME --schedule-expression 'rate(5 minutes)'</code>.</p>")
+            ? Markup.Raw(filter is null ? "<p>No rules yet: <code>aws events put-rule --name NAME --schedule-expression 'rate(5 minutes)'</code>.</p>" : "<p>No rules match.</p>")
             : Markup.Of($"""
                 <div class="scroll"><table aria-label="Rules">
                 <thead><tr><th>Rule</th><th>Bus</th><th>State</th><th>Schedule or event pattern</th><th>Targets</th><th>Next firing</th></tr></thead>
                 <tbody>{Markup.Join(rows)}</tbody></table></div>
                 """);
-        return new Page(200, "Rules", Markup.Of($"<h1>Rules</h1>{table}")) { Live = true };
+        return new Page(200, "Rules", Markup.Of($"""
+            <h1>Rules</h1>
+            {Paging.FilterForm("rules", Links.Rules, query, "q", "page")}
+            {table}
+            {Paging.Nav(page, "Rules", Links.Rules, query, "page")}
+            """)) { Live = true };
     }
 
     /// <summary>One rule of <paramref name="bus"/>; 404 when there is none.</summary>

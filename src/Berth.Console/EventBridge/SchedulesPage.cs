@@ -10,23 +10,31 @@ namespace Berth.WebConsole.EventBridge;
 public static class SchedulesPage
 {
     /// <summary>The schedules of the region, by group then name.</summary>
-    public static Page List(EventsState state, string region, TimeSpan rateMinute)
+    public static Page List(EventsState state, string region, TimeSpan rateMinute, IReadOnlyDictionary<string, string>? query = null)
     {
-        var schedules = state.Schedules.Values.Where(s => s.Region == region)
+        query ??= new Dictionary<string, string>();
+        var filter = Paging.Filter(query, "q");
+        var schedules = state.Schedules.Values.Where(s => s.Region == region && (Paging.Matches(filter, s.Name) || Paging.Matches(filter, s.Group)))
             .OrderBy(s => s.Group == EventsState.DefaultGroup ? 0 : 1).ThenBy(s => s.Group, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal)
             .ToList();
-        var rows = schedules.Select(s => Markup.Of($"""
+        var page = Paging.Of(schedules, Paging.Number(query, "page"));
+        var rows = page.Items.Select(s => Markup.Of($"""
             <tr><td>{s.Group}</td><td><a href="{Links.Schedule(s.Group, s.Name)}">{s.Name}</a></td><td>{Badges.Of(RulesPage.StateName(s.State))}</td>
             <td><code>{s.Expression}</code> {s.Timezone}</td><td>{Target(s)}</td><td>{Format.Time(NextFiring(state, s, rateMinute))}</td></tr>
             """)).ToList();
         var table = rows.Count == 0
-            ? Markup.Raw("<p>No schedules yet: <code>aws scheduler create-schedule --name NAME --schedule-expression 'rate(5 minutes)' --flexible-time-window Mode=OFF --target ...</code>.</p>")
+            ? Markup.Raw(filter is null ? "<p>No schedules yet: <code>aws scheduler create-schedule --name NAME --schedule-expression 'rate(5 minutes)' --flexible-time-window Mode=OFF --target ...</code>.</p>" : "<p>No schedules match.</p>")
             : Markup.Of($"""
                 <div class="scroll"><table aria-label="Schedules">
                 <thead><tr><th>Group</th><th>Schedule</th><th>State</th><th>Expression</th><th>Target</th><th>Next firing</th></tr></thead>
                 <tbody>{Markup.Join(rows)}</tbody></table></div>
                 """);
-        return new Page(200, "Schedules", Markup.Of($"<h1>Schedules</h1>{table}")) { Live = true };
+        return new Page(200, "Schedules", Markup.Of($"""
+            <h1>Schedules</h1>
+            {Paging.FilterForm("schedules", Links.Schedules, query, "q", "page")}
+            {table}
+            {Paging.Nav(page, "Schedules", Links.Schedules, query, "page")}
+            """)) { Live = true };
     }
 
     /// <summary>One schedule; 404 when there is none.</summary>

@@ -214,6 +214,12 @@ public sealed partial class ConsoleEndpoint : IDisposable
         }
     }
 
+    /// <summary>
+    /// Tells the open live pages that something they show changed outside the pipelines they follow (a metric period
+    /// ended: a service's utilization chart has a new point); they refetch themselves.
+    /// </summary>
+    public void Changed() => Signal();
+
     // Wakes the change streams: a new round waits on a new task.
     private void Signal() => Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
@@ -251,14 +257,14 @@ public sealed partial class ConsoleEndpoint : IDisposable
             (["repositories"], false) => RepositoriesPage.List(_sources, request.Query),
             (["repositories", var name], false) => RepositoriesPage.Repository(_sources, name, _sessions.CsrfToken(request.Session), query: request.Query),
             (["repositories", var name, "images", var digest, "delete"], true) => await RepositoriesPage.DeleteImageAsync(_sources, request, name, digest, _sessions.CsrfToken(request.Session)),
-            (["rules"], false) => WithEvents(e => RulesPage.List(e, scope.Region, _sources.EventsRateMinute)),
+            (["rules"], false) => WithEvents(e => RulesPage.List(e, scope.Region, _sources.EventsRateMinute, request.Query)),
             (["rules", var rule], false) => WithEvents(e => RulesPage.Rule(e, scope.Region, "default", rule, _sources.Metrics, _sources.Time.GetUtcNow(), _sources.EventsRateMinute)),
             (["buses", var bus, "rules", var rule], false) => WithEvents(e => RulesPage.Rule(e, scope.Region, bus, rule, _sources.Metrics, _sources.Time.GetUtcNow(), _sources.EventsRateMinute)),
-            (["schedules"], false) => WithEvents(e => SchedulesPage.List(e, scope.Region, _sources.EventsRateMinute)),
+            (["schedules"], false) => WithEvents(e => SchedulesPage.List(e, scope.Region, _sources.EventsRateMinute, request.Query)),
             (["schedules", var group, var name], false) => WithEvents(e => SchedulesPage.Schedule(e, scope.Region, group, name, _sources.Metrics, _sources.Time.GetUtcNow(), _sources.EventsRateMinute)),
-            (["load-balancers"], false) => LoadBalancersPage.List(LoadBalancingView.Of(_sources), scope.Region),
+            (["load-balancers"], false) => LoadBalancersPage.List(LoadBalancingView.Of(_sources), scope.Region, request.Query),
             (["load-balancers", var name], false) => LoadBalancersPage.LoadBalancer(LoadBalancingView.Of(_sources), scope.Region, name),
-            (["target-groups"], false) => TargetGroupsPage.List(LoadBalancingView.Of(_sources), scope.Region),
+            (["target-groups"], false) => TargetGroupsPage.List(LoadBalancingView.Of(_sources), scope.Region, request.Query),
             (["target-groups", var name], false) => TargetGroupsPage.TargetGroup(LoadBalancingView.Of(_sources), scope.Region, name),
             (_, true) => new Page(405, "Method not allowed", Markup.Of($"<h1>Method not allowed</h1><p class=\"error\" role=\"alert\">Nothing here takes a form.</p>")),
             _ => Page.NotFound("There is no console page at this address."),

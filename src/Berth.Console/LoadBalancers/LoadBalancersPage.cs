@@ -9,22 +9,30 @@ namespace Berth.WebConsole.LoadBalancers;
 public static class LoadBalancersPage
 {
     /// <summary>Every load balancer of <paramref name="region"/>.</summary>
-    public static Page List(LoadBalancingView view, string region)
+    public static Page List(LoadBalancingView view, string region, IReadOnlyDictionary<string, string>? query = null)
     {
+        query ??= new Dictionary<string, string>();
         var state = view.State;
-        var rows = view.LoadBalancers(region).Select(record => (Record: record, Wire: LoadBalancerDecisions.ToWire(record))).Select(lb => Markup.Of($"""
+        var filter = Paging.Filter(query, "q");
+        var page = Paging.Of(view.LoadBalancers(region).Where(lb => Paging.Matches(filter, lb.Name)).ToList(), Paging.Number(query, "page"));
+        var rows = page.Items.Select(record => (Record: record, Wire: LoadBalancerDecisions.ToWire(record))).Select(lb => Markup.Of($"""
             <tr><td><a href="{Links.LoadBalancer(lb.Record.Name)}">{lb.Record.Name}</a></td><td><code>{lb.Wire.DNSName}</code></td>
             <td>{Badges.Of(lb.Wire.State?.Code)}</td><td>{lb.Wire.Scheme}</td><td>{lb.Wire.Type}</td><td>{Format.Time(lb.Wire.CreatedTime)}</td>
             <td class="num">{state.ListenersOf(lb.Record.Arn).Count()}</td></tr>
             """)).ToList();
         var table = rows.Count == 0
-            ? Markup.Raw("<p>No load balancers yet: <code>aws elbv2 create-load-balancer --name NAME</code>.</p>")
+            ? Markup.Raw(filter is null ? "<p>No load balancers yet: <code>aws elbv2 create-load-balancer --name NAME</code>.</p>" : "<p>No load balancers match.</p>")
             : Markup.Of($"""
                 <div class="scroll"><table aria-label="Load balancers">
                 <thead><tr><th>Load balancer</th><th>DNS name</th><th>State</th><th>Scheme</th><th>Type</th><th>Created</th><th>Listeners</th></tr></thead>
                 <tbody>{Markup.Join(rows)}</tbody></table></div>
                 """);
-        return new Page(200, "Load balancers", Markup.Of($"<h1>Load balancers <small>{region}</small></h1>{table}")) { Live = true };
+        return new Page(200, "Load balancers", Markup.Of($"""
+            <h1>Load balancers <small>{region}</small></h1>
+            {Paging.FilterForm("load balancers", Links.LoadBalancers, query, "q", "page")}
+            {table}
+            {Paging.Nav(page, "Load balancers", Links.LoadBalancers, query, "page")}
+            """)) { Live = true };
     }
 
     /// <summary>One load balancer: its facts and attributes, its listeners with their rules, its target groups and tags; 404 when there is none of that name.</summary>

@@ -9,13 +9,20 @@ namespace Berth.WebConsole.LoadBalancers;
 public static class TargetGroupsPage
 {
     /// <summary>Every target group of <paramref name="region"/>.</summary>
-    public static Page List(LoadBalancingView view, string region)
+    public static Page List(LoadBalancingView view, string region, IReadOnlyDictionary<string, string>? query = null)
     {
-        var groups = view.TargetGroups(region).ToList();
-        var table = groups.Count == 0
-            ? Markup.Raw("<p>No target groups yet: <code>aws elbv2 create-target-group --name NAME --protocol HTTP --port 80 --target-type ip</code>.</p>")
-            : Table(view, groups);
-        return new Page(200, "Target groups", Markup.Of($"<h1>Target groups <small>{region}</small></h1>{table}")) { Live = true };
+        query ??= new Dictionary<string, string>();
+        var filter = Paging.Filter(query, "q");
+        var page = Paging.Of(view.TargetGroups(region).Where(g => Paging.Matches(filter, g.Name)).ToList(), Paging.Number(query, "page"));
+        var table = page.Total == 0
+            ? Markup.Raw(filter is null ? "<p>No target groups yet: <code>aws elbv2 create-target-group --name NAME --protocol HTTP --port 80 --target-type ip</code>.</p>" : "<p>No target groups match.</p>")
+            : Table(view, page.Items);
+        return new Page(200, "Target groups", Markup.Of($"""
+            <h1>Target groups <small>{region}</small></h1>
+            {Paging.FilterForm("target groups", Links.TargetGroups, query, "q", "page")}
+            {table}
+            {Paging.Nav(page, "Target groups", Links.TargetGroups, query, "page")}
+            """)) { Live = true };
     }
 
     /// <summary>Target groups as a table: protocol and port, target type, the load balancers using each and its targets' health.</summary>

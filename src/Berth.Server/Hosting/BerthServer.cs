@@ -166,6 +166,9 @@ public static partial class BerthServer
             // alarm), after the load balancers' request metrics of the period are put.
             var albMetrics = new AlbMetricsPublisher(plane, metricStore, time);
             var alarmLogger = stateLoggers.CreateLogger("Berth.CloudWatch");
+
+            // Set once the console exists: its live pages redraw their charts after each period.
+            Action? periodEnded = null;
             using var alarmEvaluation = new MetricPeriodTicker(time, options.MetricPeriod, () =>
             {
                 try
@@ -173,6 +176,7 @@ public static partial class BerthServer
                     albMetrics.Publish();
                     alarms.EvaluateAll();
                     scaling.Wake();
+                    Volatile.Read(ref periodEnded)?.Invoke();
                 }
                 catch (Exception ex)
                 {
@@ -304,6 +308,7 @@ public static partial class BerthServer
                 ConsoleSessions.DeriveKey(root.SecretAccessKey, options.AccountId),
                 loggers.CreateLogger<ConsoleEndpoint>())
             { Stopping = app.Lifetime.ApplicationStopping };
+            Volatile.Write(ref periodEnded, webConsole.Changed);
             var consoleLink = new ConsoleLinkEndpoint(verifier, webConsole.Sessions, time);
             var barrier = shared is null ? null : new ReadBarrier(shared);
             barrier?.Add("ecs", pipeline);
