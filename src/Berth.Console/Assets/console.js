@@ -1,11 +1,30 @@
 // Berth console: keeps a live page current. The server sends "changed" on its change stream (after commits to the
-// ECS state, at most once a second); the page then fetches itself and swaps in the new <main>. A page that follows
+// ECS, ELB, EventBridge and Application Auto Scaling state, target health changes and each metric period's end, at
+// most once a second); the page then fetches itself and swaps in the new <main>. A page that follows
 // log lines (not in that state) also refetches every 2 s while its task runs. No framework, no build step.
 (() => {
   'use strict';
   const main = document.getElementById('live');
   if (!main || (!main.dataset.live && !main.dataset.follow)) {
     return;
+  }
+
+  // Focus in a text field, or any field whose value is not the one the page came with.
+  function editing() {
+    const active = document.activeElement;
+    if (active && main.contains(active) && (active.tagName === 'INPUT' || active.tagName === 'TEXTAREA')) {
+      return true;
+    }
+    return [...main.querySelectorAll('input, textarea, select')].some(field => {
+      if (field.type === 'hidden') {
+        return false;
+      }
+      if (field.tagName === 'SELECT') {
+        // With no option marked selected in the page, the first one is the default.
+        return field.selectedIndex !== Math.max(0, [...field.options].findIndex(option => option.defaultSelected));
+      }
+      return field.value !== field.defaultValue;
+    });
   }
 
   let busy = false;
@@ -16,9 +35,9 @@
       again = true;
       return;
     }
-    // Never swap a form out from under someone typing in it; the next change refreshes.
-    const active = document.activeElement;
-    if (active && main.contains(active) && (active.tagName === 'INPUT' || active.tagName === 'TEXTAREA')) {
+    // Never swap a form out from under someone typing in it or about to send what they typed; the next change
+    // after it is sent (or put back) refreshes.
+    if (editing()) {
       return;
     }
     busy = true;
@@ -28,7 +47,8 @@
         return;
       }
       const next = new DOMParser().parseFromString(await response.text(), 'text/html').getElementById('live');
-      if (next) {
+      // Checked again: the reader may have started typing while the page was on its way.
+      if (next && !editing()) {
         // Keeps the reader's place in long log panes.
         const scrolls = [...main.querySelectorAll('pre')].map(p => p.scrollTop);
         main.replaceChildren(...next.childNodes);

@@ -326,8 +326,8 @@ public sealed partial class ConsoleEndpoint : IDisposable
         IsEssential = true,
     };
 
-    // Server-sent events: "changed" after commits to the ECS or ELB state and changes of targets' health, at most one a
-    // second; a comment every 20 s keeps the connection open through proxies. The page refetches itself on each.
+    // Server-sent events: "changed" after commits to the pipelines the console follows, changes of targets' health and
+    // each metric period's end (Changed), at most one a second; a comment every 20 s keeps the connection open through proxies. The page refetches itself on each.
     private async Task LiveAsync(HttpContext http)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, Stopping);
