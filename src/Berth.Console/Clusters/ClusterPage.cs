@@ -64,7 +64,7 @@ public static class ClusterPage
             state.ContainerInstances.Values.Where(i => i.ContainerInstanceArn.StartsWith(instancePrefix, StringComparison.Ordinal)).ToList(),
             Paging.Number(query, InstancePageKey));
         var servicesTable = serviceRows.Count == 0
-            ? Markup.Raw(serviceFilter is null ? "<p>No services.</p>" : "<p>No services match.</p>")
+            ? Paging.None(serviceFilter, "services", "<p>No services.</p>")
             : Markup.Of($"""
                 <div class="scroll"><table aria-label="Services">
                 <thead><tr><th>Service</th><th>Status</th><th>Desired</th><th>Running</th><th>Pending</th><th>Task definition</th><th>Launch type</th></tr></thead>

@@ -32,17 +32,12 @@ public static class ClustersPage
             <td class="num">{c.RegisteredContainerInstancesCount}</td><td>{Format.Or(string.Join(", ", c.CapacityProviders ?? []))}</td></tr>
             """)).ToList();
         var table = rows.Count == 0
-            ? Markup.Raw(filter is null ? "<p>No clusters yet: <code>aws ecs create-cluster --cluster-name NAME</code>.</p>" : "<p>No clusters match.</p>")
+            ? Paging.None(filter, "clusters", "<p>No clusters yet: <code>aws ecs create-cluster --cluster-name NAME</code>.</p>")
             : Markup.Of($"""
                 <div class="scroll"><table aria-label="Clusters">
                 <thead><tr><th>Cluster</th><th>Status</th><th>Services</th><th>Running tasks</th><th>Pending tasks</th><th>Container instances</th><th>Capacity providers</th></tr></thead>
                 <tbody>{Markup.Join(rows)}</tbody></table></div>
                 """);
-        return new Page(200, "Clusters", Markup.Of($"""
-            <h1>Clusters <small>{scope.Region}</small></h1>
-            {Paging.FilterForm("clusters", Links.Clusters, query, "q", "page")}
-            {table}
-            {Paging.Nav(page, "Clusters", Links.Clusters, query, "page")}
-            """)) { Live = true };
+        return new Page(200, "Clusters", Paging.Listing(Markup.Of($"<h1>Clusters <small>{scope.Region}</small></h1>"), "clusters", Links.Clusters, query, page, table)) { Live = true };
     }
 }

@@ -31,18 +31,13 @@ public static class RulesPage
             <td>{WhenText(r)}</td><td class="num">{r.Targets.Count}</td><td>{Format.Time(NextFiring(state, r, rateMinute))}</td></tr>
             """)).ToList();
         var table = rows.Count == 0
-            ? Markup.Raw(filter is null ? "<p>No rules yet: <code>aws events put-rule --name NAME --schedule-expression 'rate(5 minutes)'</code>.</p>" : "<p>No rules match.</p>")
+            ? Paging.None(filter, "rules", "<p>No rules yet: <code>aws events put-rule --name NAME --schedule-expression 'rate(5 minutes)'</code>.</p>")
             : Markup.Of($"""
                 <div class="scroll"><table aria-label="Rules">
                 <thead><tr><th>Rule</th><th>Bus</th><th>State</th><th>Schedule or event pattern</th><th>Targets</th><th>Next firing</th></tr></thead>
                 <tbody>{Markup.Join(rows)}</tbody></table></div>
                 """);
-        return new Page(200, "Rules", Markup.Of($"""
-            <h1>Rules</h1>
-            {Paging.FilterForm("rules", Links.Rules, query, "q", "page")}
-            {table}
-            {Paging.Nav(page, "Rules", Links.Rules, query, "page")}
-            """)) { Live = true };
+        return new Page(200, "Rules", Paging.Listing(Markup.Raw("<h1>Rules</h1>"), "rules", Links.Rules, query, page, table)) { Live = true };
     }
 
     /// <summary>One rule of <paramref name="bus"/>; 404 when there is none.</summary>

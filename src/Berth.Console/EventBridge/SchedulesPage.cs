@@ -23,18 +23,13 @@ public static class SchedulesPage
             <td><code>{s.Expression}</code> {s.Timezone}</td><td>{Target(s)}</td><td>{Format.Time(NextFiring(state, s, rateMinute))}</td></tr>
             """)).ToList();
         var table = rows.Count == 0
-            ? Markup.Raw(filter is null ? "<p>No schedules yet: <code>aws scheduler create-schedule --name NAME --schedule-expression 'rate(5 minutes)' --flexible-time-window Mode=OFF --target ...</code>.</p>" : "<p>No schedules match.</p>")
+            ? Paging.None(filter, "schedules", "<p>No schedules yet: <code>aws scheduler create-schedule --name NAME --schedule-expression 'rate(5 minutes)' --flexible-time-window Mode=OFF --target ...</code>.</p>")
             : Markup.Of($"""
                 <div class="scroll"><table aria-label="Schedules">
                 <thead><tr><th>Group</th><th>Schedule</th><th>State</th><th>Expression</th><th>Target</th><th>Next firing</th></tr></thead>
                 <tbody>{Markup.Join(rows)}</tbody></table></div>
                 """);
-        return new Page(200, "Schedules", Markup.Of($"""
-            <h1>Schedules</h1>
-            {Paging.FilterForm("schedules", Links.Schedules, query, "q", "page")}
-            {table}
-            {Paging.Nav(page, "Schedules", Links.Schedules, query, "page")}
-            """)) { Live = true };
+        return new Page(200, "Schedules", Paging.Listing(Markup.Raw("<h1>Schedules</h1>"), "schedules", Links.Schedules, query, page, table)) { Live = true };
     }
 
     /// <summary>One schedule; 404 when there is none.</summary>

@@ -144,6 +144,20 @@ public static class Paging
     }
 
     /// <summary>
+    /// The body of a page that is one list (its keys <c>q</c> and <c>page</c>): the heading, the filter form, the table
+    /// and the page links.
+    /// </summary>
+    public static Markup Listing<T>(Markup heading, string list, string path, IReadOnlyDictionary<string, string> query, ListPage<T> page, Markup table) => Markup.Of($"""
+        {heading}
+        {FilterForm(list, path, query, "q", "page")}
+        {table}
+        {Nav(page, char.ToUpperInvariant(list[0]) + list[1..], path, query, "page")}
+        """);
+
+    /// <summary>What an empty list says: <paramref name="noneYet"/> (trusted markup: how to make one), or that nothing matches the filter.</summary>
+    public static Markup None(string? filter, string list, string noneYet) => filter is null ? Markup.Raw(noneYet) : Markup.Of($"<p>No {list} match.</p>");
+
+    /// <summary>
     /// A search form for one list (<paramref name="list"/>, e.g. "services": the box is labelled "Filter services"):
     /// a text box under <paramref name="key"/> (and <paramref name="extra"/> controls), sent by GET to the same page with
     /// the other lists' keys kept and this list back on its first page.

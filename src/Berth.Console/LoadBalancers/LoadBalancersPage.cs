@@ -21,18 +21,13 @@ public static class LoadBalancersPage
             <td class="num">{state.ListenersOf(lb.Record.Arn).Count()}</td></tr>
             """)).ToList();
         var table = rows.Count == 0
-            ? Markup.Raw(filter is null ? "<p>No load balancers yet: <code>aws elbv2 create-load-balancer --name NAME</code>.</p>" : "<p>No load balancers match.</p>")
+            ? Paging.None(filter, "load balancers", "<p>No load balancers yet: <code>aws elbv2 create-load-balancer --name NAME</code>.</p>")
             : Markup.Of($"""
                 <div class="scroll"><table aria-label="Load balancers">
                 <thead><tr><th>Load balancer</th><th>DNS name</th><th>State</th><th>Scheme</th><th>Type</th><th>Created</th><th>Listeners</th></tr></thead>
                 <tbody>{Markup.Join(rows)}</tbody></table></div>
                 """);
-        return new Page(200, "Load balancers", Markup.Of($"""
-            <h1>Load balancers <small>{region}</small></h1>
-            {Paging.FilterForm("load balancers", Links.LoadBalancers, query, "q", "page")}
-            {table}
-            {Paging.Nav(page, "Load balancers", Links.LoadBalancers, query, "page")}
-            """)) { Live = true };
+        return new Page(200, "Load balancers", Paging.Listing(Markup.Of($"<h1>Load balancers <small>{region}</small></h1>"), "load balancers", Links.LoadBalancers, query, page, table)) { Live = true };
     }
 
     /// <summary>One load balancer: its facts and attributes, its listeners with their rules, its target groups and tags; 404 when there is none of that name.</summary>

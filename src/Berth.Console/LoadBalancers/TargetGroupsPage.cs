@@ -15,14 +15,9 @@ public static class TargetGroupsPage
         var filter = Paging.Filter(query, "q");
         var page = Paging.Of(view.TargetGroups(region).Where(g => Paging.Matches(filter, g.Name)).ToList(), Paging.Number(query, "page"));
         var table = page.Total == 0
-            ? Markup.Raw(filter is null ? "<p>No target groups yet: <code>aws elbv2 create-target-group --name NAME --protocol HTTP --port 80 --target-type ip</code>.</p>" : "<p>No target groups match.</p>")
+            ? Paging.None(filter, "target groups", "<p>No target groups yet: <code>aws elbv2 create-target-group --name NAME --protocol HTTP --port 80 --target-type ip</code>.</p>")
             : Table(view, page.Items);
-        return new Page(200, "Target groups", Markup.Of($"""
-            <h1>Target groups <small>{region}</small></h1>
-            {Paging.FilterForm("target groups", Links.TargetGroups, query, "q", "page")}
-            {table}
-            {Paging.Nav(page, "Target groups", Links.TargetGroups, query, "page")}
-            """)) { Live = true };
+        return new Page(200, "Target groups", Paging.Listing(Markup.Of($"<h1>Target groups <small>{region}</small></h1>"), "target groups", Links.TargetGroups, query, page, table)) { Live = true };
     }
 
     /// <summary>Target groups as a table: protocol and port, target type, the load balancers using each and its targets' health.</summary>

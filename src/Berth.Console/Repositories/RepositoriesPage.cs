@@ -26,18 +26,13 @@ public static class RepositoriesPage
             <td class="num">{r.Record.Images.Count}</td><td>{r.Wire.ImageTagMutability}</td><td>{Format.Time(r.Record.CreatedAt)}</td></tr>
             """)).ToList();
         var table = rows.Count == 0
-            ? Markup.Raw(filter is null ? "<p>No repositories yet: <code>aws ecr create-repository --repository-name NAME</code>.</p>" : "<p>No repositories match.</p>")
+            ? Paging.None(filter, "repositories", "<p>No repositories yet: <code>aws ecr create-repository --repository-name NAME</code>.</p>")
             : Markup.Of($"""
                 <div class="scroll"><table aria-label="Repositories">
                 <thead><tr><th>Repository</th><th>URI</th><th>Images</th><th>Tags</th><th>Created</th></tr></thead>
                 <tbody>{Markup.Join(rows)}</tbody></table></div>
                 """);
-        return new Page(200, "Repositories", Markup.Of($"""
-            <h1>Repositories</h1>
-            {Paging.FilterForm("repositories", Links.Repositories, query, "q", "page")}
-            {table}
-            {Paging.Nav(page, "Repositories", Links.Repositories, query, "page")}
-            """));
+        return new Page(200, "Repositories", Paging.Listing(Markup.Raw("<h1>Repositories</h1>"), "repositories", Links.Repositories, query, page, table));
     }
 
     /// <summary>One repository: its images (newest push first) and the commands that log in and push to it.</summary>

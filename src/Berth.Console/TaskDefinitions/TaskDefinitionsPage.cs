@@ -29,18 +29,13 @@ public static class TaskDefinitionsPage
             <td>{(f.LatestActive is { } latest ? Markup.Of($"<a href=\"{Links.Revision(f.Family, latest.Definition.Revision ?? 0)}\">{latest.Definition.Revision}</a>") : Markup.Of($"{Format.None}"))}</td></tr>
             """)).ToList();
         var table = rows.Count == 0
-            ? Markup.Raw(filter is null ? "<p>No task definitions yet: <code>aws ecs register-task-definition --cli-input-json file://taskdef.json</code>.</p>" : "<p>No families match.</p>")
+            ? Paging.None(filter, "families", "<p>No task definitions yet: <code>aws ecs register-task-definition --cli-input-json file://taskdef.json</code>.</p>")
             : Markup.Of($"""
                 <div class="scroll"><table aria-label="Task definition families">
                 <thead><tr><th>Family</th><th>Revisions</th><th>Latest active</th></tr></thead>
                 <tbody>{Markup.Join(rows)}</tbody></table></div>
                 """);
-        return new Page(200, "Task definitions", Markup.Of($"""
-            <h1>Task definitions</h1>
-            {Paging.FilterForm("families", Links.TaskDefinitions, query, "q", "page")}
-            {table}
-            {Paging.Nav(page, "Families", Links.TaskDefinitions, query, "page")}
-            """));
+        return new Page(200, "Task definitions", Paging.Listing(Markup.Raw("<h1>Task definitions</h1>"), "families", Links.TaskDefinitions, query, page, table));
     }
 
     /// <summary>A family's revisions, newest first, a page of them (the query's <c>page</c>).</summary>
