@@ -19,7 +19,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 var args_ = Environment.GetCommandLineArgs().Skip(1).ToArray();
 string? Text(string name) => Array.IndexOf(args_, name) is var i and >= 0 && i + 1 < args_.Length ? args_[i + 1] : null;
 var database = Text("--database") ?? throw new ArgumentException("--database URL (an empty PostgreSQL database per side is made from it) is required");
-var operations = int.Parse(Text("--operations") ?? "3000", CultureInfo.InvariantCulture);
+var operations = int.Parse(Text("--operations") ?? "20000", CultureInfo.InvariantCulture);
 var parallel = int.Parse(Text("--parallel") ?? "16", CultureInfo.InvariantCulture);
 
 Console.WriteLine($"HA store benchmark: {operations:N0} operations per workload, {parallel} callers; host {Environment.ProcessorCount} core(s), .NET {Environment.Version}.");

@@ -116,19 +116,20 @@ public sealed class PostgresDocumentStoreTests(PostgresFixture postgres)
         var url = await postgres.Server.CreateDatabaseAsync();
         await using var listening = await OpenAsync(url);
         await using var writing = await OpenAsync(url);
-        var woken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var woken = new TaskCompletionSource<long?>(TaskCreationOptions.RunContinuationsAsynchronously);
         var otherWoken = false;
-        listening.Subscribe("ecs", () => woken.TrySetResult());
-        listening.Subscribe("registry", () => otherWoken = true);
+        listening.Subscribe("ecs", revision => woken.TrySetResult(revision));
+        listening.Subscribe("registry", _ => otherWoken = true);
         var store = await writing.StoreAsync("ecs", CancellationToken.None);
 
-        // A subscription is woken once at once (a commit may have come before it); then every commit wakes it.
-        await woken.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        // A subscription is woken once at once, with no revision (a commit may have come before it); then every commit
+        // wakes it with the commit's revision.
+        Assert.Null(await woken.Task.WaitAsync(TimeSpan.FromSeconds(30)));
         await listening.Listening.WaitAsync(TimeSpan.FromSeconds(30));
-        woken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        woken = new TaskCompletionSource<long?>(TaskCreationOptions.RunContinuationsAsynchronously);
         otherWoken = false;
         await store.CommitAsync(0, [Mutation.Put("k", "a", Body("x"))], [], CancellationToken.None);
-        await woken.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, await woken.Task.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.False(otherWoken);
     }
 }

@@ -97,6 +97,18 @@ public sealed partial class CommitPipeline<TState> : IAsyncDisposable where TSta
 
     /// <summary>Asks the writer loop to catch up with the store soon (another server committed), without waiting.</summary>
     public void Poke() => _ = SyncAsync();
+
+    /// <summary>
+    /// As <see cref="Poke()"/>, unless <paramref name="revision"/> (a commit the change feed announced) is one this
+    /// state already holds — this server's own commits come back through the feed too.
+    /// </summary>
+    public void Poke(long? revision)
+    {
+        if (revision is not { } committed || committed > Revision)
+        {
+            Poke();
+        }
+    }
     /// <summary>The newest durable state. Readers take it once per request and never see it change.</summary>
     public TState Current => Volatile.Read(ref _current);
 

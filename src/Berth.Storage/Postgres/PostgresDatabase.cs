@@ -27,9 +27,35 @@ public sealed partial class PostgresDatabase : IAsyncDisposable
         CREATE TABLE berth_journal (ns text NOT NULL, revision bigint NOT NULL, mutations bytea NOT NULL, committed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (ns, revision));
         CREATE TABLE berth_leases (grp text PRIMARY KEY, holder text NOT NULL, term bigint NOT NULL, expires_at timestamptz NOT NULL);
         """,
+        // A commit's conditions as statements that fail, so the whole commit goes in one batch, one round trip, its
+        // implicit transaction rolled back by the first failure.
+        """
+        CREATE FUNCTION berth_advance(p_ns text, p_expected bigint, p_next bigint) RETURNS void LANGUAGE plpgsql AS $$
+        BEGIN
+          UPDATE berth_heads SET revision = p_next WHERE ns = p_ns AND revision = p_expected;
+          IF NOT FOUND THEN
+            RAISE EXCEPTION 'the head of % is no longer %', p_ns, p_expected USING ERRCODE = 'BR001';
+          END IF;
+        END $$;
+        CREATE FUNCTION berth_fence(p_grp text, p_holder text, p_term bigint) RETURNS void LANGUAGE plpgsql AS $$
+        BEGIN
+          -- FOR SHARE: a takeover's UPDATE of the lease waits until this commit is done, so no write of a term lands
+          -- after the next term began.
+          PERFORM 1 FROM berth_leases WHERE grp = p_grp AND holder = p_holder AND term = p_term AND expires_at > now() FOR SHARE;
+          IF NOT FOUND THEN
+            RAISE EXCEPTION 'the lease of % is no longer term % of %', p_grp, p_term, p_holder USING ERRCODE = 'BR002';
+          END IF;
+        END $$;
+        """,
     ];
 
-    private readonly ConcurrentDictionary<string, Action> _listeners = new(StringComparer.Ordinal);
+    /// <summary>SQLSTATE of <c>berth_advance</c>: another writer committed first.</summary>
+    internal const string HeadMoved = "BR001";
+
+    /// <summary>SQLSTATE of <c>berth_fence</c>: the controller's term ended.</summary>
+    internal const string LeaseLost = "BR002";
+
+    private readonly ConcurrentDictionary<string, Action<long?>> _listeners = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _listened = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ILogger _logger;
@@ -111,14 +137,15 @@ public sealed partial class PostgresDatabase : IAsyncDisposable
     }
 
     /// <summary>
-    /// Calls <paramref name="changed"/> (from the listener's loop: it must only wake something) whenever another
-    /// server commits to <paramref name="ns"/>, and after every reconnect of the listener, when commits may have been
-    /// missed. It is called once at once too: a commit made before the subscription may have woken nobody.
+    /// Calls <paramref name="changed"/> (from the listener's loop: it must only wake something) with the revision of
+    /// every commit to <paramref name="ns"/>, this server's own included, and with null after every reconnect of the
+    /// listener, when commits may have been missed. It is called once at once too (with null): a commit made before
+    /// the subscription may have woken nobody.
     /// </summary>
-    public void Subscribe(string ns, Action changed)
+    public void Subscribe(string ns, Action<long?> changed)
     {
         _listeners.AddOrUpdate(ns, changed, (_, existing) => existing + changed);
-        changed();
+        changed(null);
     }
 
     private static async Task MigrateAsync(NpgsqlDataSource source, CancellationToken cancellationToken)
@@ -162,10 +189,12 @@ public sealed partial class PostgresDatabase : IAsyncDisposable
                 await using var connection = await Source.OpenConnectionAsync(token);
                 connection.Notification += (_, e) =>
                 {
-                    var ns = e.Payload.Split(':')[0];
+                    var colon = e.Payload.LastIndexOf(':');
+                    var ns = colon < 0 ? e.Payload : e.Payload[..colon];
+                    long? revision = colon >= 0 && long.TryParse(e.Payload.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var r) ? r : null;
                     if (_listeners.TryGetValue(ns, out var changed))
                     {
-                        changed();
+                        changed(revision);
                     }
                 };
                 await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
@@ -176,7 +205,7 @@ public sealed partial class PostgresDatabase : IAsyncDisposable
                 _listened.TrySetResult();
                 foreach (var changed in _listeners.Values)
                 {
-                    changed();
+                    changed(null);
                 }
 
                 while (true)

@@ -101,28 +101,24 @@ public sealed class PostgresDocumentStore : ISharedDocumentStore
         var puts = last.Values.Where(m => m.Body is not null).ToArray();
         var deletes = last.Values.Where(m => m.Body is null).ToArray();
 
+        // One batch without an explicit transaction: PostgreSQL runs it as one implicit transaction, committed at its
+        // end and rolled back by the first statement that fails, so the conditions, the writes and the commit take one
+        // round trip.
         await using var connection = await _source.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection);
         foreach (var fence in fences)
         {
-            // FOR SHARE: a takeover's UPDATE of the lease waits until this commit is done, so no write of a term
-            // lands after the next term began.
-            await using var check = new NpgsqlCommand("SELECT 1 FROM berth_leases WHERE grp = $1 AND holder = $2 AND term = $3 AND expires_at > now() FOR SHARE", connection, transaction);
+            var check = new NpgsqlBatchCommand("SELECT berth_fence($1, $2, $3)");
             check.Parameters.AddWithValue(fence.Group);
             check.Parameters.AddWithValue(fence.Holder);
             check.Parameters.AddWithValue(fence.Term);
-            if (await check.ExecuteScalarAsync(cancellationToken) is null)
-            {
-                await transaction.RollbackAsync(cancellationToken);
-                throw new FencedException(fence);
-            }
+            batch.BatchCommands.Add(check);
         }
 
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        var head = new NpgsqlBatchCommand("UPDATE berth_heads SET revision = $2 WHERE ns = $1 AND revision = $3");
+        var head = new NpgsqlBatchCommand("SELECT berth_advance($1, $2, $3)");
         head.Parameters.AddWithValue(_ns);
-        head.Parameters.AddWithValue(revision);
         head.Parameters.AddWithValue(expectedRevision);
+        head.Parameters.AddWithValue(revision);
         batch.BatchCommands.Add(head);
 
         var journal = new NpgsqlBatchCommand("INSERT INTO berth_journal (ns, revision, mutations) VALUES ($1, $2, $3)");
@@ -161,19 +157,17 @@ public sealed class PostgresDocumentStore : ISharedDocumentStore
         {
             await batch.ExecuteNonQueryAsync(cancellationToken);
         }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        catch (PostgresException ex) when (ex.SqlState is PostgresDatabase.HeadMoved or PostgresErrorCodes.UniqueViolation)
         {
-            // The journal already has this revision: another writer committed first.
+            // Another writer committed first (the head moved, or the journal already has this revision).
             throw new CommitConflictException(expectedRevision);
         }
-
-        if (head.RecordsAffected != 1)
+        catch (PostgresException ex) when (ex.SqlState == PostgresDatabase.LeaseLost)
         {
-            await transaction.RollbackAsync(cancellationToken);
-            throw new CommitConflictException(expectedRevision);
+            // Which fence failed: the error does not say (Npgsql leaves the batch command unset), so ask the leases.
+            throw await EndedFenceAsync(fences, cancellationToken) is { } ended ? new FencedException(ended) : new CommitConflictException(expectedRevision);
         }
 
-        await transaction.CommitAsync(cancellationToken);
         if (Interlocked.Increment(ref _commits) % PruneEvery == 0)
         {
             await PruneAsync(revision, cancellationToken);
@@ -204,6 +198,25 @@ public sealed class PostgresDocumentStore : ISharedDocumentStore
             {
             }
         }
+    }
+
+    // The first of the fences whose term is no longer current; null when every one is again (its holder renewed the
+    // lease before anybody took it), and deciding again is all the refused commit needs.
+    private async Task<Fence?> EndedFenceAsync(IReadOnlyCollection<Fence> fences, CancellationToken cancellationToken)
+    {
+        foreach (var fence in fences)
+        {
+            await using var check = _source.CreateCommand("SELECT 1 FROM berth_leases WHERE grp = $1 AND holder = $2 AND term = $3 AND expires_at > now()");
+            check.Parameters.AddWithValue(fence.Group);
+            check.Parameters.AddWithValue(fence.Holder);
+            check.Parameters.AddWithValue(fence.Term);
+            if (await check.ExecuteScalarAsync(cancellationToken) is null)
+            {
+                return fence;
+            }
+        }
+
+        return null;
     }
 
     private async Task PruneAsync(long head, CancellationToken cancellationToken)
