@@ -93,18 +93,22 @@ internal static class DuringWrites
             }
 
             var skip = writes.Count;
+            int[] collections = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+            var paused = GC.GetTotalPauseDuration();
             var pass = Stopwatch.StartNew();
             var started = inWriter
                 ? (await pipeline.ExecuteAsync(s => ServicePass.Run(s, now, IdSource.Sequential(), new Random(42)))).Started
                 : (await controller.PassAsync()).Started;
             pass.Stop();
+            paused = GC.GetTotalPauseDuration() - paused;
+            collections = [GC.CollectionCount(0) - collections[0], GC.CollectionCount(1) - collections[1], GC.CollectionCount(2) - collections[2]];
             await done.CancelAsync();
             await client;
             var during = writes.Skip(skip).Order().ToList();
             var duringReads = reads.Skip(skip).Order().ToList();
             double P(List<double> xs, double q) => xs.Count == 0 ? double.NaN : xs[Math.Min(xs.Count - 1, (int)Math.Ceiling(q * xs.Count) - 1)];
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{name,-28} {pass.Elapsed.TotalMilliseconds,8:F0} {during.Count,7} {P(during, 0.5),10:F2} {P(during, 0.99),10:F2} {(during.Count == 0 ? double.NaN : during[^1]),10:F2} {duringReads.Count,7} {P(duringReads, 0.99),9:F3}   ({started:N0} tasks started)"));
+                $"{name,-28} {pass.Elapsed.TotalMilliseconds,8:F0} {during.Count,7} {P(during, 0.5),10:F2} {P(during, 0.99),10:F2} {(during.Count == 0 ? double.NaN : during[^1]),10:F2} {duringReads.Count,7} {P(duringReads, 0.99),9:F3}   ({started:N0} tasks started; GCs during the pass: {collections[0]} gen0, {collections[1]} gen1, {collections[2]} gen2, paused {paused.TotalMilliseconds:F0} ms in all)"));
             return (pass.Elapsed.TotalMilliseconds, P(during, 0.99));
         }
         finally

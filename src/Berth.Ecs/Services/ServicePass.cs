@@ -115,9 +115,28 @@ public static partial class ServicePass
         var edit = new StateEdit(state);
         var moved = !ReferenceEquals(state, plan.PlannedOn);
         var skipped = 0;
+
+        // The tasks go in together at the end, through the indexes' builders. Until then a re-check sees the state
+        // without them, which is what it needs: they are other services' tasks (a service's own are put first), and
+        // tasks the plan placed count as planned on their instances; only a fit computed again must see them.
+        var tasks = new List<(TaskRecord, Mutation)>();
+        var services = new HashSet<string>(StringComparer.Ordinal);
+        EcsState Settled()
+        {
+            edit.PutAll(tasks);
+            tasks.Clear();
+            services.Clear();
+            return edit.State;
+        }
+
         foreach (var (change, taskDocuments, serviceDocument) in changes)
         {
-            if (moved && !StillHolds(edit.State, plan, change))
+            if (moved && services.Contains(change.ServiceArn))
+            {
+                Settled();
+            }
+
+            if (moved && !StillHolds(edit.State, plan, change, Settled))
             {
                 skipped++;
                 continue;
@@ -125,15 +144,17 @@ public static partial class ServicePass
 
             for (var i = 0; i < change.Tasks.Count; i++)
             {
-                edit.Put(change.Tasks[i], taskDocuments[i]);
+                tasks.Add((change.Tasks[i], taskDocuments[i]));
             }
 
+            services.Add(change.ServiceArn);
             if (change.Next is { } next)
             {
                 edit.Put(next, serviceDocument!);
             }
         }
 
+        Settled();
         return edit.Done(skipped);
     }
 
@@ -153,7 +174,8 @@ public static partial class ServicePass
             controller with { PlacementFailures = failures, RetryPlacementAt = now + backoff, LastUnableEventAt = sayIt ? now : controller.LastUnableEventAt });
     }
 
-    private static bool StillHolds(EcsState state, ServicePassPlan plan, ServiceChange change)
+    // settled: the state with every task put so far, for a fit computed again.
+    private static bool StillHolds(EcsState state, ServicePassPlan plan, ServiceChange change, Func<EcsState> settled)
     {
         if (!state.Services.TryGetValue(change.ServiceArn, out var service) || !ReferenceEquals(service, change.Read))
         {
@@ -169,7 +191,7 @@ public static partial class ServicePass
             }
         }
 
-        return i == change.TasksRead.Count && (change.Starts is not { } starts || Unchanged(state, plan, starts) || TaskDecisions.StillFits(state, starts.PlacementClusterArn, starts.Demand, starts.Instances));
+        return i == change.TasksRead.Count && (change.Starts is not { } starts || Unchanged(state, plan, starts) || TaskDecisions.StillFits(settled(), starts.PlacementClusterArn, starts.Demand, starts.Instances));
     }
 
     /// <summary>

@@ -120,14 +120,14 @@ public sealed record EcsState(
     }
 
     /// <summary>
-    /// The state with <paramref name="tasks"/> put, every index kept. New tasks go in through the collections'
-    /// builders, one pass per index: a batch of RunTasks commits hundreds of tasks at once, and putting them one by one
-    /// would copy each index's path once per task.
+    /// The state with <paramref name="tasks"/> put (new or changed, in order), every index kept. Many go in through the
+    /// collections' builders, one pass per index: a batch of RunTasks or a service pass puts hundreds of tasks at once,
+    /// and putting them one by one would copy each index's path once per task.
     /// </summary>
-    public EcsState WithNewTasks(IReadOnlyList<Berth.Ecs.Tasks.TaskRecord> tasks)
+    public EcsState WithTasks(IReadOnlyList<Berth.Ecs.Tasks.TaskRecord> tasks)
     {
-        // A few tasks, or one already known (its old index entries must go): one by one is as cheap and handles both.
-        if (tasks.Count < 8 || tasks.Any(t => Tasks.ContainsKey(t.TaskArn)))
+        // A few: one by one is as cheap.
+        if (tasks.Count < 8)
         {
             var state = this;
             foreach (var task in tasks)
@@ -140,60 +140,95 @@ public sealed record EcsState(
 
         var all = Tasks.ToBuilder();
         var stopped = StoppedTasks.ToBuilder();
+        var live = new IndexEdit(LiveTasksByInstance);
+        var byCluster = new IndexEdit(TasksByCluster);
+        var byGroup = new IndexEdit(TasksByGroup);
         foreach (var task in tasks)
         {
-            all[task.TaskArn] = task;
+            var arn = task.TaskArn;
+            all.TryGetValue(arn, out var before);
+            all[arn] = task;
+            if (before is not null && StoppedAt(before) is { } was)
+            {
+                stopped.Remove((was, arn));
+            }
+
             if (StoppedAt(task) is { } at)
             {
-                stopped.Add((at, task.TaskArn));
+                stopped.Add((at, arn));
             }
+
+            live.Move(LiveKey(before), LiveKey(task), arn, task);
+            byCluster.Move(before?.ClusterArn, task.ClusterArn, arn, task);
+            byGroup.Move(GroupOf(before), GroupOf(task), arn, task);
         }
 
         return this with
         {
             Tasks = all.ToImmutable(),
             StoppedTasks = stopped.ToImmutable(),
-            LiveTasksByInstance = AddAll(LiveTasksByInstance, tasks, t => t.Holds ? t.ContainerInstanceArn : null),
-            TasksByCluster = AddAll(TasksByCluster, tasks, t => t.ClusterArn),
-            TasksByGroup = AddAll(TasksByGroup, tasks, t => t.Group is { } g ? GroupKey(t.ClusterArn, g) : null),
+            LiveTasksByInstance = live.Done(),
+            TasksByCluster = byCluster.Done(),
+            TasksByGroup = byGroup.Done(),
         };
     }
 
-    // New tasks added to an index, each under its key (none when the key is null).
-    private static ImmutableDictionary<string, ImmutableSortedDictionary<string, Berth.Ecs.Tasks.TaskRecord>> AddAll(
-        ImmutableDictionary<string, ImmutableSortedDictionary<string, Berth.Ecs.Tasks.TaskRecord>> index,
-        IReadOnlyList<Berth.Ecs.Tasks.TaskRecord> tasks,
-        Func<Berth.Ecs.Tasks.TaskRecord, string?> keyOf)
+    // The keys of a task in the indexes (null: not in that index).
+    private static string? LiveKey(Berth.Ecs.Tasks.TaskRecord? task) => task is not null && task.Holds ? task.ContainerInstanceArn : null;
+
+    private static string? GroupOf(Berth.Ecs.Tasks.TaskRecord? task) => task is { Group: { } group } ? GroupKey(task.ClusterArn, group) : null;
+
+    // One index changed through builders: each key's entries get one builder, made on first touch.
+    private sealed class IndexEdit(ImmutableDictionary<string, ImmutableSortedDictionary<string, Berth.Ecs.Tasks.TaskRecord>> index)
     {
-        var touched = new Dictionary<string, ImmutableSortedDictionary<string, Berth.Ecs.Tasks.TaskRecord>.Builder>(StringComparer.Ordinal);
-        foreach (var task in tasks)
+        private readonly Dictionary<string, ImmutableSortedDictionary<string, Berth.Ecs.Tasks.TaskRecord>.Builder> _touched = new(StringComparer.Ordinal);
+
+        public void Move(string? from, string? to, string arn, Berth.Ecs.Tasks.TaskRecord task)
         {
-            if (keyOf(task) is not { } key)
+            if (from is not null && from != to)
             {
-                continue;
+                Entries(from).Remove(arn);
             }
 
-            if (!touched.TryGetValue(key, out var entries))
+            if (to is not null)
+            {
+                Entries(to)[arn] = task;
+            }
+        }
+
+        public ImmutableDictionary<string, ImmutableSortedDictionary<string, Berth.Ecs.Tasks.TaskRecord>> Done()
+        {
+            if (_touched.Count == 0)
+            {
+                return index;
+            }
+
+            var builder = index.ToBuilder();
+            foreach (var (key, entries) in _touched)
+            {
+                if (entries.Count == 0)
+                {
+                    builder.Remove(key);
+                }
+                else
+                {
+                    builder[key] = entries.ToImmutable();
+                }
+            }
+
+            return builder.ToImmutable();
+        }
+
+        private ImmutableSortedDictionary<string, Berth.Ecs.Tasks.TaskRecord>.Builder Entries(string key)
+        {
+            if (!_touched.TryGetValue(key, out var entries))
             {
                 var current = index.TryGetValue(key, out var found) ? found : ImmutableSortedDictionary.Create<string, Berth.Ecs.Tasks.TaskRecord>(StringComparer.Ordinal);
-                touched.Add(key, entries = current.ToBuilder());
+                _touched.Add(key, entries = current.ToBuilder());
             }
 
-            entries[task.TaskArn] = task;
+            return entries;
         }
-
-        if (touched.Count == 0)
-        {
-            return index;
-        }
-
-        var builder = index.ToBuilder();
-        foreach (var (key, entries) in touched)
-        {
-            builder[key] = entries.ToImmutable();
-        }
-
-        return builder.ToImmutable();
     }
 
     /// <summary>The state without the task <paramref name="arn"/> (expired), every index kept.</summary>
@@ -219,8 +254,6 @@ public sealed record EcsState(
     private EcsState Indexed(Berth.Ecs.Tasks.TaskRecord? before, Berth.Ecs.Tasks.TaskRecord? after)
     {
         var arn = (before ?? after)!.TaskArn;
-        string? LiveKey(Berth.Ecs.Tasks.TaskRecord? t) => t is not null && t.Holds ? t.ContainerInstanceArn : null;
-        string? GroupOf(Berth.Ecs.Tasks.TaskRecord? t) => t is { Group: { } g } ? GroupKey(t.ClusterArn, g) : null;
         var stopped = StoppedTasks;
         if (before is not null && StoppedAt(before) is { } was)
         {

@@ -337,10 +337,10 @@ public sealed class StateEdit(EcsState state)
         _mutations.Add(document);
     }
 
-    /// <summary>Puts new tasks whose documents were encoded already (a batch planned outside the writer), in one pass.</summary>
-    public void PutNew(IReadOnlyList<(Berth.Ecs.Tasks.TaskRecord Task, Mutation Document)> tasks)
+    /// <summary>Puts tasks whose documents were encoded already (planned outside the writer), in one pass.</summary>
+    public void PutAll(IReadOnlyList<(Berth.Ecs.Tasks.TaskRecord Task, Mutation Document)> tasks)
     {
-        State = State.WithNewTasks([.. tasks.Select(t => t.Task)]);
+        State = State.WithTasks([.. tasks.Select(t => t.Task)]);
         _mutations.AddRange(tasks.Select(t => t.Document));
     }
 

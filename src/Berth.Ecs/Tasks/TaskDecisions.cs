@@ -308,7 +308,7 @@ public static class TaskDecisions
             }
 
             var edit = new StateEdit(state);
-            edit.PutNew(tasks);
+            edit.PutAll(tasks);
             edit.PutNew(tokens);
             state = edit.State;
             mutations.AddRange(edit.Mutations);

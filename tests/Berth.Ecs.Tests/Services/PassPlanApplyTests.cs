@@ -107,4 +107,50 @@ public class PassPlanApplyTests
         Assert.Equal(1, Live(world, "a"));
         Assert.Equal(0, World.Integer(world.Describe(instance), "MEMORY"));
     }
+
+    [Fact]
+    public void TasksPutTogetherAtTheEndStillCountForAFitComputedAgain()
+    {
+        // Twenty tasks of 256 MiB fill the instance; the plan places two services of ten there.
+        var world = new World();
+        var instance = world.AddInstance(memory: 5120);
+        var definition = world.Define(containers: World.Container(memory: 256));
+        Create(world, "a", definition, 10);
+        Create(world, "b", definition, 10);
+        var plan = ServicePass.Plan(world.State, world.Time, world.Ids, new Random(1));
+
+        // A RunTask takes one slot before the commit. Each change's fit is computed again: "a" still fits, and "b"
+        // must see "a"'s ten (put into the state only at the end, together) to know it no longer does.
+        world.RunOne(definition);
+        Assert.Equal(1, world.Apply(ServicePass.Apply(world.State, plan, plan.Changes)));
+        Assert.Equal((10, 0), (Live(world, "a"), Live(world, "b")));
+        Assert.Equal(256 * 9, World.Integer(world.Describe(instance), "MEMORY"));
+    }
+
+    [Fact]
+    public void ManyTasksStartedAndStoppedInOneApplyKeepEveryIndex()
+    {
+        var world = new World();
+        world.AddInstance(memory: 8192);
+        world.AddInstance(memory: 8192, az: "us-east-1b");
+        var definition = world.Define(containers: World.Container(memory: 256));
+        Create(world, "a", definition, 12);
+        Create(world, "b", definition, 9);
+
+        // New tasks (the builders' path: more than a few at once), whole and then scaled in: the stops change tasks
+        // the state already holds, moving them between index entries. World.Apply checks every index each time.
+        world.Apply(ServicePass.Run(world.State, world.Time, world.Ids, new Random(1)));
+        Assert.Equal((12, 9), (Live(world, "a"), Live(world, "b")));
+        world.Apply(ServiceDecisions.Update(world.State, Scope, world.Ids, world.Time, new UpdateServiceRequest { Cluster = World.ClusterName, Service = "a", DesiredCount = 2 }));
+        world.Apply(ServiceDecisions.Update(world.State, Scope, world.Ids, world.Time, new UpdateServiceRequest { Cluster = World.ClusterName, Service = "b", DesiredCount = 0 }));
+        world.Apply(ServicePass.Run(world.State, world.Time, world.Ids, new Random(1)));
+        Assert.Equal((2, 0), (Live(world, "a"), Live(world, "b")));
+        foreach (var task in world.State.Tasks.Values.Where(t => t.DesiredStatus == EcsTaskStatus.Stopped).ToList())
+        {
+            world.TaskReports(task.TaskArn, "STOPPED");
+        }
+
+        Assert.Equal(19, world.State.StoppedTasks.Count);
+        Assert.Equal(2, world.State.LiveTasksByInstance.Values.Sum(v => v.Count));
+    }
 }
