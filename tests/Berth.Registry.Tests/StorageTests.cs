@@ -47,6 +47,56 @@ public sealed class StorageTests
     }
 
     [Fact]
+    public async Task An_upload_moves_between_two_servers_sharing_the_blob_directory()
+    {
+        using var dir = new TempDir();
+        var blobs = new BlobStore(dir.Path);
+        var a = new UploadStore(blobs);
+        var b = new UploadStore(new BlobStore(dir.Path));
+        var id = a.Start("app");
+        await a.AppendAsync("app", id, "abc"u8.ToArray(), 0, CancellationToken.None);
+
+        // B continues what A started; then A, whose own count is behind, catches up from the file.
+        Assert.Equal(3, b.Offset("app", id));
+        await b.AppendAsync("app", id, "def"u8.ToArray(), 3, CancellationToken.None);
+        Assert.Equal(6, a.Offset("app", id));
+        await a.AppendAsync("app", id, "ghi"u8.ToArray(), 6, CancellationToken.None);
+        Assert.Equal(9, await b.FinishAsync("app", id, Digest.Of("abcdefghi"u8), CancellationToken.None));
+        Assert.Equal("abcdefghi", Encoding.UTF8.GetString(blobs.ReadAll(Digest.Of("abcdefghi"u8))!));
+
+        // Finished through B, the upload is unknown to A too.
+        Assert.Null(a.Offset("app", id));
+        Assert.Equal(UploadError.Unknown, (await Assert.ThrowsAsync<UploadException>(() => a.AppendAsync("app", id, "x"u8.ToArray(), null, CancellationToken.None))).Error);
+        Assert.Equal(UploadError.Unknown, (await Assert.ThrowsAsync<UploadException>(() => a.FinishAsync("app", id, Digest.Of("abcdefghi"u8), CancellationToken.None))).Error);
+        Assert.False(await a.CancelAsync("app", id));
+    }
+
+    [Fact]
+    public async Task An_upload_idle_on_one_server_but_written_through_another_is_not_abandoned()
+    {
+        using var dir = new TempDir();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var a = new UploadStore(new BlobStore(dir.Path), time);
+        var b = new UploadStore(new BlobStore(dir.Path));
+        var id = a.Start("app");
+        await a.AppendAsync("app", id, "abc"u8.ToArray(), null, CancellationToken.None);
+        await b.AppendAsync("app", id, "def"u8.ToArray(), 3, CancellationToken.None);
+        var file = Path.Combine(dir.Path, "uploads", id);
+
+        // An hour and more since A last used it, five minutes since B wrote it: in use.
+        time.Advance(TimeSpan.FromMinutes(70));
+        File.SetLastWriteTimeUtc(file, time.GetUtcNow().UtcDateTime - TimeSpan.FromMinutes(5));
+        Assert.Equal(0, a.RemoveAbandoned(TimeSpan.FromHours(1)));
+        Assert.Equal(6, a.Offset("app", id));
+
+        // Nobody wrote it for longer than the expiry either: abandoned.
+        File.SetLastWriteTimeUtc(file, time.GetUtcNow().UtcDateTime - TimeSpan.FromMinutes(61));
+        Assert.Equal(1, a.RemoveAbandoned(TimeSpan.FromHours(1)));
+        Assert.False(File.Exists(file));
+        Assert.Null(b.Offset("app", id));
+    }
+
+    [Fact]
     public async Task A_step_that_waited_while_another_finished_or_cancelled_the_upload_finds_it_unknown()
     {
         using var dir = new TempDir();

@@ -41,7 +41,9 @@ public sealed class BodyReadException(IOException inner) : IOException("the requ
 
 /// <summary>
 /// Blob uploads in progress: one file per upload under <c>ROOT/uploads/ID</c>, hashed as it is written so
-/// finishing needs no second read. Finishing fsyncs the file, checks the digest and renames it into the blob store.
+/// finishing needs no second read. The file is the upload: a server that shares the blob directory continues an upload
+/// another one started (a step that finds the file moved on hashes it again; one that finds it gone finds the upload
+/// unknown), so a push may move between servers. Finishing fsyncs the file, checks the digest and renames it into the blob store.
 /// Every step on an upload holds its gate, and an upload once finished, cancelled or expired is closed: a step that
 /// waited for the gate meanwhile finds it unknown.
 /// </summary>
@@ -94,7 +96,9 @@ public sealed class UploadStore
     }
 
     /// <summary>The bytes received so far, or null when the upload does not exist (for <paramref name="repository"/>).</summary>
-    public long? Offset(string repository, string id) => Find(repository, id)?.Size;
+    /// <remarks>Read from the file: another server sharing the blob directory may have received some of them.</remarks>
+    public long? Offset(string repository, string id)
+        => Find(repository, id) is { } session && new FileInfo(session.Path) is { Exists: true } file ? file.Length : null;
 
     /// <summary>The repository an upload was started for, or null.</summary>
     public string? RepositoryOf(string id) => Find(null, id)?.Repository;
@@ -109,7 +113,7 @@ public sealed class UploadStore
         await session.Gate.WaitAsync(cancellationToken);
         try
         {
-            if (session.Closed)
+            if (session.Closed || !Refresh(session))
             {
                 throw new UploadException(UploadError.Unknown, "blob upload unknown to registry");
             }
@@ -232,7 +236,7 @@ public sealed class UploadStore
         await session.Gate.WaitAsync(cancellationToken);
         try
         {
-            if (session.Closed)
+            if (session.Closed || !Refresh(session))
             {
                 throw new UploadException(UploadError.Unknown, "blob upload unknown to registry");
             }
@@ -272,7 +276,7 @@ public sealed class UploadStore
         await session.Gate.WaitAsync(cancellationToken);
         try
         {
-            if (session.Closed)
+            if (session.Closed || !Refresh(session))
             {
                 return false;
             }
@@ -299,7 +303,8 @@ public sealed class UploadStore
             var id = Path.GetFileName(file);
             if (_sessions.TryGetValue(id, out var session))
             {
-                if (now - session.LastUsed <= idle || !session.Gate.Wait(0))
+                // Used here lately, or written lately through another server sharing the directory.
+                if (now - session.LastUsed <= idle || now.UtcDateTime - File.GetLastWriteTimeUtc(file) <= idle || !session.Gate.Wait(0))
                 {
                     continue;
                 }
@@ -325,6 +330,28 @@ public sealed class UploadStore
         }
 
         return removed;
+    }
+
+    // Catches a session up with its file, which another server sharing the blob directory may have moved on: appended
+    // to (the file is longer than the bytes counted here: hashed again from the file) or finished or cancelled (the
+    // file is gone: the session closes). False when it closed. Called holding the session's gate.
+    private bool Refresh(Session session)
+    {
+        var file = new FileInfo(session.Path);
+        if (!file.Exists)
+        {
+            session.Closed = true;
+            _sessions.TryRemove(session.Id, out _);
+            session.Hash.Dispose();
+            return false;
+        }
+
+        if (file.Length != session.Size)
+        {
+            session.Rehash();
+        }
+
+        return true;
     }
 
     private void Close(Session session)

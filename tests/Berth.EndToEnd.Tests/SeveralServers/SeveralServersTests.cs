@@ -1,4 +1,8 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json.Nodes;
 using Berth.EndToEnd.Tests.Infrastructure;
 using Berth.EndToEnd.Tests.Tasks;
@@ -9,7 +13,8 @@ namespace Berth.EndToEnd.Tests.SeveralServers;
 
 /// <summary>
 /// Several <c>./berth server</c> processes on one real PostgreSQL (a cluster made by the test with initdb and pg_ctl):
-/// a write answered by one is read at once on another, revisions registered on both are gapless, the controllers run
+/// a write answered by one is read at once on another, revisions registered on both are gapless, a layer upload moves
+/// between them, the controllers run
 /// on one server at a time, and killing that server with SIGKILL mid-rollout lets another finish the rollout while the
 /// agent moves over to it.
 /// </summary>
@@ -67,8 +72,10 @@ public sealed class SeveralServersTests(ITestOutputHelper output) : IAsyncLifeti
     public async Task AWriteOnOneServerIsReadAtOnceOnAnotherAndRevisionsRegisteredOnBothAreGapless()
     {
         var database = await _postgres.CreateDatabaseAsync();
-        var a = await ServerAsync(database);
-        var b = await ServerAsync(database);
+        var blobs = new TempDir("berth-e2e-ha-blobs-");
+        _dirs.Add(blobs);
+        var a = await ServerAsync(database, "--registry-blobs", blobs.Path);
+        var b = await ServerAsync(database, "--registry-blobs", blobs.Path);
 
         // The AWS CLI against each: a cluster created through one is described through the other with no wait.
         for (var i = 0; i < 5; i++)
@@ -103,6 +110,35 @@ public sealed class SeveralServersTests(ITestOutputHelper output) : IAsyncLifeti
         await Clients.AwsJsonAsync(b, "ecr", "create-repository", "--repository-name", "shared-app");
         var repositories = await Clients.AwsJsonAsync(a, "ecr", "describe-repositories", "--repository-names", "shared-app");
         Assert.Equal("shared-app", (string?)repositories!["repositories"]![0]!["repositoryName"]);
+
+        // A layer upload moves between them, as behind a load balancer: started on one, a chunk through the other,
+        // finished on the first, and the blob is there on the second.
+        var token = (string)(await Clients.AwsJsonAsync(a, "ecr", "get-authorization-token"))!["authorizationData"]![0]!["authorizationToken"]!;
+        using var http = new HttpClient();
+        async Task<HttpResponseMessage> SendAsync(HttpMethod method, BerthServer server, string path, string? body = null)
+        {
+            using var request = new HttpRequestMessage(method, new Uri(server.Endpoint + path));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", token);
+            if (body is not null)
+            {
+                request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            }
+
+            return await http.SendAsync(request);
+        }
+
+        using var started = await SendAsync(HttpMethod.Post, a, "/v2/shared-app/blobs/uploads/");
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        using var chunk = await SendAsync(HttpMethod.Patch, b, started.Headers.Location!.OriginalString, "hello ");
+        Assert.Equal(HttpStatusCode.Accepted, chunk.StatusCode);
+        Assert.Equal("0-5", chunk.Headers.GetValues("Range").Single());
+        var digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData("hello world"u8));
+        using var finished = await SendAsync(HttpMethod.Put, a, chunk.Headers.Location!.OriginalString + "?digest=" + digest, "world");
+        Assert.Equal(HttpStatusCode.Created, finished.StatusCode);
+        using var blob = await SendAsync(HttpMethod.Get, b, "/v2/shared-app/blobs/" + digest);
+        Assert.Equal(HttpStatusCode.OK, blob.StatusCode);
+        Assert.Equal("hello world", await blob.Content.ReadAsStringAsync());
 
         // One of them runs the controllers.
         await Poll.UntilAsync(() => Leads(a) || Leads(b), TimeSpan.FromSeconds(60), () => "no server leads the controllers");
