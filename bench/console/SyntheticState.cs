@@ -60,7 +60,7 @@ public static class SyntheticState
         }
 
         state = state with { Services = state.Services.SetItems(serviceRecords.Select(r => new KeyValuePair<string, ServiceRecord>(r.ServiceArn, r))) };
-        return state.WithNewTasks(tasks);
+        return state.WithTasks(tasks);
     }
 
     /// <summary>Service number <paramref name="index"/>'s name.</summary>
