@@ -43,9 +43,9 @@ public sealed class BodyReadException(IOException inner) : IOException("the requ
 /// Blob uploads in progress: one file per upload under <c>ROOT/uploads/ID</c>, hashed as it is written so
 /// finishing needs no second read. The file is the upload: a server that shares the blob directory continues an upload
 /// another one started (a step that finds the file moved on hashes it again; one that finds it gone finds the upload
-/// unknown), so a push may move between servers. Finishing fsyncs the file, checks the digest and renames it into the blob store.
-/// Every step on an upload holds its gate, and an upload once finished, cancelled or expired is closed: a step that
-/// waited for the gate meanwhile finds it unknown.
+/// unknown), so a push may move between servers. Finishing fsyncs the file, checks the digest and renames it into the
+/// blob store. Every step on an upload holds its gate, and an upload once finished, cancelled or expired is closed: a
+/// step that waited for the gate meanwhile finds it unknown.
 /// </summary>
 public sealed class UploadStore
 {

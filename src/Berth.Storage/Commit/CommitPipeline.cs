@@ -109,6 +109,7 @@ public sealed partial class CommitPipeline<TState> : IAsyncDisposable where TSta
             Poke();
         }
     }
+
     /// <summary>The newest durable state. Readers take it once per request and never see it change.</summary>
     public TState Current => Volatile.Read(ref _current);
 
