@@ -200,9 +200,9 @@ public sealed class EcsApi(CommitPipeline<EcsState> pipeline, TimeProvider time)
     }
 
     /// <summary>
-    /// Several RunTasks at once (the firings of one instant): planned together on one snapshot in one placement
-    /// session, then committed in pieces of <see cref="BatchCommitSize"/>, each piece trusting the plans while the
-    /// state moved only by the pieces before it. A plan that no longer fits goes through <see cref="RunTaskAsync(Scope, RunTaskRequest)"/>
+    /// Several RunTasks at once (the firings of one instant): planned on one snapshot in one placement session, a
+    /// piece of <see cref="BatchCommitSize"/> at a time, each piece queued for commit while the next is planned and
+    /// trusting the plans while the state moved only by the pieces before it. A plan that no longer fits goes through <see cref="RunTaskAsync(Scope, RunTaskRequest)"/>
     /// alone. Each entry is the response or the error ECS answered, exactly as the same RunTask made alone — but with
     /// <paramref name="arnsOnly"/>, the tasks of a response made ahead carry only their ARNs (what a caller that reports
     /// just those needs; turning 10,000 tasks into ECS's view of them was a quarter of a burst's building).
@@ -210,26 +210,44 @@ public sealed class EcsApi(CommitPipeline<EcsState> pipeline, TimeProvider time)
     public async Task<IReadOnlyList<(RunTaskResponse? Response, Protocol.Errors.AwsException? Error)>> RunTasksAsync(Scope scope, IReadOnlyList<RunTaskRequest> requests, bool arnsOnly = false)
     {
         var plannedOn = pipeline.Current;
-        var plans = TaskDecisions.PlanRuns(plannedOn, scope, new Random(NextSeed()), requests);
+        var planner = new TaskDecisions.RunPlanner(plannedOn, scope, new Random(NextSeed()));
+        var plans = new (RunPlan? Plan, Protocol.Errors.AwsException? Error)[requests.Count];
 
         var builtAt = time.GetUtcNow();
         var results = new (RunTaskResponse? Response, Protocol.Errors.AwsException? Error)[requests.Count];
         var pieces = new List<(int[] Indexes, Task<IReadOnlyList<(RunTaskResponse? Response, Protocol.Errors.AwsException? Error)>> Commit)>();
-        var pending = new List<int>(BatchCommitSize);
 
         // Read and written only by the pieces' decisions, which the single writer runs one after another in order.
         EcsState? expected = plannedOn;
-        void Submit()
-        {
-            var indexes = pending.ToArray();
-            pending.Clear();
 
-            // The tasks, answers and tokens a piece puts are made here, side by side, so the writer only puts them;
-            // the writer commits one piece while the next is made.
-            var built = new BuiltRun?[indexes.Length];
-            Parallel.For(0, indexes.Length, j => built[j] = TaskDecisions.Build(plans[indexes[j]].Plan!, requests[indexes[j]], scope, Ids, builtAt, arnsOnly));
+        // Planned, built and queued a piece at a time: the writer commits one piece while the next is planned and built.
+        for (var from = 0; from < requests.Count; from += BatchCommitSize)
+        {
+            var count = Math.Min(BatchCommitSize, requests.Count - from);
+            planner.Plan(requests, from, count, plans);
+            var indexes = new List<int>(count);
+            for (var i = from; i < from + count; i++)
+            {
+                if (plans[i].Error is { } error)
+                {
+                    results[i] = (null, error);
+                }
+                else
+                {
+                    indexes.Add(i);
+                }
+            }
+
+            if (indexes.Count == 0)
+            {
+                continue;
+            }
+
+            // The tasks, answers and tokens a piece puts are made here, side by side, so the writer only puts them.
+            var built = new BuiltRun?[indexes.Count];
+            Parallel.For(0, indexes.Count, j => built[j] = TaskDecisions.Build(plans[indexes[j]].Plan!, requests[indexes[j]], scope, Ids, builtAt, arnsOnly));
             var runs = indexes.Select((i, j) => (requests[i], plans[i].Plan!, built[j])).ToList();
-            pieces.Add((indexes, pipeline.ExecuteAsync(s =>
+            pieces.Add(([.. indexes], pipeline.ExecuteAsync(s =>
             {
                 // Once anything else committed under the plans, the session's counts are no longer the state's:
                 // every later piece is checked too.
@@ -238,26 +256,6 @@ public sealed class EcsApi(CommitPipeline<EcsState> pipeline, TimeProvider time)
                 expected = plansHold ? decision.State : null;
                 return decision;
             })));
-        }
-
-        for (var i = 0; i < requests.Count; i++)
-        {
-            if (plans[i].Error is { } error)
-            {
-                results[i] = (null, error);
-                continue;
-            }
-
-            pending.Add(i);
-            if (pending.Count == BatchCommitSize)
-            {
-                Submit();
-            }
-        }
-
-        if (pending.Count > 0)
-        {
-            Submit();
         }
 
         foreach (var (indexes, commit) in pieces)

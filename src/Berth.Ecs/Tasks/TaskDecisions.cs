@@ -42,40 +42,53 @@ public static class TaskDecisions
     /// </summary>
     public static IReadOnlyList<(RunPlan? Plan, AwsException? Error)> PlanRuns(EcsState state, Scope scope, Random rng, IReadOnlyList<RunTaskRequest> requests)
     {
-        var prepared = new PreparedRun?[requests.Count];
         var plans = new (RunPlan?, AwsException?)[requests.Count];
-        Parallel.For(0, requests.Count, i =>
-        {
-            try
-            {
-                prepared[i] = Prepare(state, scope, requests[i]);
-            }
-            catch (AwsException e)
-            {
-                plans[i] = (null, e);
-            }
-        });
+        new RunPlanner(state, scope, rng).Plan(requests, 0, requests.Count, plans);
+        return plans;
+    }
 
-        // Placement is one session, so in order.
-        var sessions = new PlacementSessions(rng);
-        for (var i = 0; i < requests.Count; i++)
-        {
-            if (prepared[i] is not { } run)
-            {
-                continue;
-            }
+    /// <summary>
+    /// <see cref="PlanRuns"/> a range at a time: the ranges, planned in order, give the plans <see cref="PlanRuns"/>
+    /// gives, so a caller can commit the first range while it plans the next.
+    /// </summary>
+    public sealed class RunPlanner(EcsState state, Scope scope, Random rng)
+    {
+        private readonly PlacementSessions _sessions = new(rng);
 
-            try
+        /// <summary>Plans <paramref name="requests"/>[from..from+count) into the same positions of <paramref name="plans"/>.</summary>
+        public void Plan(IReadOnlyList<RunTaskRequest> requests, int from, int count, (RunPlan? Plan, AwsException? Error)[] plans)
+        {
+            var prepared = new PreparedRun?[count];
+            Parallel.For(0, count, i =>
             {
-                plans[i] = (Place(state, scope, rng, run, sessions), null);
-            }
-            catch (AwsException e)
+                try
+                {
+                    prepared[i] = Prepare(state, scope, requests[from + i]);
+                }
+                catch (AwsException e)
+                {
+                    plans[from + i] = (null, e);
+                }
+            });
+
+            // Placement is one session, so in order.
+            for (var i = 0; i < count; i++)
             {
-                plans[i] = (null, e);
+                if (prepared[i] is not { } run)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    plans[from + i] = (Place(state, scope, rng, run, _sessions), null);
+                }
+                catch (AwsException e)
+                {
+                    plans[from + i] = (null, e);
+                }
             }
         }
-
-        return plans;
     }
 
     private static RunPlan PlanRun(EcsState state, Scope scope, Random rng, RunTaskRequest request, PlacementSessions? sessions) =>

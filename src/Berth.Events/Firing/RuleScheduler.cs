@@ -379,14 +379,14 @@ public sealed partial class RuleScheduler : IAsyncDisposable
     }
 
     /// <summary>
-    /// Records the firings (in pieces, each one commit) and, side by side, invokes their targets; then deletes the
+    /// Invokes the firings' targets, then records the firings (in pieces, each one commit); then deletes the
     /// DELETE-after-completion schedules whose last firing this was.
     /// </summary>
     /// <remarks>
     /// The record need not come first: each RunTask carries a client token made from its firing. Killed before the
     /// record landed, the next start sees the firing as missed and delivers it again with the same tokens, and ECS
     /// replays what it ran; killed after, the start invokes the recorded firing again (<see cref="Recover"/>). Either
-    /// way the tasks start once, and the record's commit is off the firing's path.
+    /// way the tasks start once, and the records' commits are off the firing's path.
     /// </remarks>
     private async Task FireAsync(List<Firing> firings)
     {
@@ -404,9 +404,10 @@ public sealed partial class RuleScheduler : IAsyncDisposable
             }
         }
 
-        // The pieces are queued together, so the writer may commit several at once.
-        var pieces = firings.Chunk(RecordPieceSize).Select(piece => (piece, _pipeline.ExecuteAsync(s => FiringPlan.RecordAll(s, piece, _options.RateMinute)))).ToList();
+        // Invoked first, then recorded: the RunTasks do not share the cores with the records' commits. The pieces are
+        // queued together, so the writer may commit several at once.
         await InvokeAsync(firings);
+        var pieces = firings.Chunk(RecordPieceSize).Select(piece => (piece, _pipeline.ExecuteAsync(s => FiringPlan.RecordAll(s, piece, _options.RateMinute)))).ToList();
         foreach (var (piece, commit) in pieces)
         {
             try
@@ -441,21 +442,27 @@ public sealed partial class RuleScheduler : IAsyncDisposable
     }
 
     /// <summary>Invokes every target of the firings: log groups one by one, the ECS targets' RunTasks as one batch.</summary>
-    private async Task InvokeAsync(IReadOnlyList<Firing> firings)
+    private async Task InvokeAsync(List<Firing> firings)
     {
-        var calls = new List<Invocation>();
-        var logs = new List<Task>();
-        foreach (var firing in firings)
+        // Each firing's calls are made side by side (a burst has thousands), then taken in the firings' order.
+        var callsOf = new List<Invocation>[firings.Count];
+        var logsOf = new List<Task>[firings.Count];
+        Parallel.For(0, firings.Count, i =>
         {
-            if (firing.Rule is { } rule)
+            var (mine, myLogs) = (new List<Invocation>(1), new List<Task>(0));
+            if (firings[i].Rule is { } rule)
             {
-                Collect(rule, firing.Due, calls, logs);
+                Collect(rule, firings[i].Due, mine, myLogs);
             }
             else
             {
-                Collect(firing.Schedule!, firing.Due, calls);
+                Collect(firings[i].Schedule!, firings[i].Due, mine);
             }
-        }
+
+            (callsOf[i], logsOf[i]) = (mine, myLogs);
+        });
+        var calls = callsOf.SelectMany(c => c).ToList();
+        var logs = logsOf.SelectMany(l => l).ToList();
 
         if (calls.Count > 0)
         {

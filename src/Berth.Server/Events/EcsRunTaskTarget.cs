@@ -32,8 +32,10 @@ public sealed class EcsRunTaskTarget(EcsApi ecs, string accountId) : IRunTaskTar
     public async Task<IReadOnlyList<RunTaskOutcome>> RunTasksAsync(IReadOnlyList<RunTaskCall> calls, CancellationToken cancellationToken)
     {
         var outcomes = new RunTaskOutcome[calls.Count];
-        var byRegion = new Dictionary<string, List<(int Index, RunTaskRequest Request)>>(StringComparer.Ordinal);
-        for (var i = 0; i < calls.Count; i++)
+        var requests = new RunTaskRequest?[calls.Count];
+
+        // Each firing's request is its own work: made side by side (a burst has thousands).
+        Parallel.For(0, calls.Count, i =>
         {
             var call = calls[i];
             try
@@ -42,12 +44,7 @@ public sealed class EcsRunTaskTarget(EcsApi ecs, string accountId) : IRunTaskTar
 
                 // What the wire edge checks before RunTask sees a request.
                 RequiredMembers.Check(request, Json.RunTaskRequest, WireRequired.ByType);
-                if (!byRegion.TryGetValue(call.Region, out var mine))
-                {
-                    byRegion.Add(call.Region, mine = []);
-                }
-
-                mine.Add((i, request));
+                requests[i] = request;
             }
             catch (JsonException e)
             {
@@ -57,6 +54,22 @@ public sealed class EcsRunTaskTarget(EcsApi ecs, string accountId) : IRunTaskTar
             {
                 outcomes[i] = new RunTaskOutcome([], [$"{e.ErrorType}: {e.Message}"]);
             }
+        });
+
+        var byRegion = new Dictionary<string, List<(int Index, RunTaskRequest Request)>>(StringComparer.Ordinal);
+        for (var i = 0; i < calls.Count; i++)
+        {
+            if (requests[i] is not { } request)
+            {
+                continue;
+            }
+
+            if (!byRegion.TryGetValue(calls[i].Region, out var mine))
+            {
+                byRegion.Add(calls[i].Region, mine = []);
+            }
+
+            mine.Add((i, request));
         }
 
         foreach (var (region, runs) in byRegion)

@@ -4,6 +4,7 @@ using Berth.Ecs.Model;
 using Berth.Ecs.State;
 using Berth.Ecs.Tasks;
 using Berth.Protocol.Dispatch;
+using Berth.Protocol.Errors;
 using Berth.Storage.Commit;
 using Berth.Storage.Sqlite;
 using static Berth.Ecs.Tests.Decisions.Fixtures;
@@ -106,6 +107,42 @@ public class PlacementConcurrencyTests
         Assert.All(committed.Skip(20), c => Assert.Equal("RESOURCE:MEMORY", c.Response!.Failures!.First().Reason));
         Assert.All(world.State.Tasks.Values.GroupBy(t => t.ContainerInstanceArn), g => Assert.Equal(10, g.Count()));
         Assert.Equal(25, world.State.ClientTokens.Count);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(25)]
+    public void RunTasksPlannedARangeAtATimeGetThePlansOfOneSession(int range)
+    {
+        // What a burst commits while it plans the rest: ranges planned in order by one planner must place each task
+        // where planning them all at once does (the same session and random draws), and refuse the same requests.
+        var world = new World();
+        world.AddInstance(memory: 1000);
+        world.AddInstance(memory: 1000);
+        world.AddInstance(memory: 500);
+        var definition = world.Define(containers: [World.Container(memory: 100)]);
+        var requests = Enumerable.Range(0, 25).Select(i => new RunTaskRequest
+        {
+            Cluster = World.ClusterName,
+            TaskDefinition = i % 9 == 4 ? "missing:1" : definition,
+            Count = 1 + (i % 2),
+            PlacementStrategy = i % 3 == 0 ? [new PlacementStrategy { Type = "random" }] : null,
+        }).ToList();
+
+        var whole = TaskDecisions.PlanRuns(world.State, Scope, new Random(5), requests);
+        var planner = new TaskDecisions.RunPlanner(world.State, Scope, new Random(5));
+        var pieces = new (RunPlan? Plan, AwsException? Error)[requests.Count];
+        for (var from = 0; from < requests.Count; from += range)
+        {
+            planner.Plan(requests, from, Math.Min(range, requests.Count - from), pieces);
+        }
+
+        static string Where(RunPlan? plan) => plan is null ? "-" : string.Join(",", plan.Placements.Select(p => p.Placed ? p.Instance!.Arn : "none"));
+        Assert.Equal(whole.Select(p => p.Error?.Message), pieces.Select(p => p.Error?.Message));
+        Assert.Equal(whole.Select(p => Where(p.Plan)), pieces.Select(p => Where(p.Plan)));
+        Assert.Contains(pieces, p => p.Error is not null);
+        Assert.Contains(pieces, p => p.Plan is { } plan && plan.Placements.Any(x => !x.Placed));
     }
 
     [Fact]
