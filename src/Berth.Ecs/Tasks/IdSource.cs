@@ -29,31 +29,7 @@ public abstract class IdSource
 
     private sealed class RandomIds : IdSource
     {
-        // The system's random bytes a block at a time (one call per 256 IDs; a burst of 10,000 RunTasks asks for
-        // tens of thousands), each thread its own block.
-        [ThreadStatic]
-        private static byte[]? t_block;
-
-        [ThreadStatic]
-        private static int t_used;
-
-        protected override Guid Next()
-        {
-            if (t_block is null || t_used == t_block.Length)
-            {
-                t_block ??= new byte[4096];
-                System.Security.Cryptography.RandomNumberGenerator.Fill(t_block);
-                t_used = 0;
-            }
-
-            var bytes = t_block.AsSpan(t_used, 16);
-            t_used += 16;
-
-            // A version 4 (random) UUID, as Guid.NewGuid makes.
-            bytes[7] = (byte)((bytes[7] & 0x0F) | 0x40);
-            bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
-            return new Guid(bytes);
-        }
+        protected override Guid Next() => Guid.NewGuid();
     }
 
     private sealed class SequentialIds : IdSource
