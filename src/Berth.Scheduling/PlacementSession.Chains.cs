@@ -16,7 +16,7 @@ public sealed partial class PlacementSession
     /// (random over instances a memberOf on task groups may refuse: its refusals cannot be counted without
     /// asking every instance).
     /// </summary>
-    private ChainPlan? PlanFor(StrategyChain chain, IReadOnlyList<IFeasibilityCheck> checks, PlacementRequest request)
+    private ChainPlan? PlanFor(StrategyChain chain, IReadOnlyList<IFeasibilityCheck> checks, FixedCheckSet fixedChecks, PlacementRequest request)
     {
         var levels = new List<ChainLevel>();
         var random = false;
@@ -44,7 +44,7 @@ public sealed partial class PlacementSession
             return null;
         }
 
-        var (fixedChecks, signature) = FixedChecks(checks);
+        var signature = fixedChecks.Signature;
         var spreadsInstances = levels.Any(l => l.Score == LevelScore.InstanceCount);
         var group = spreadsInstances ? request.Group : null;
         var key = string.Join("\u0001", [signature, .. levels.Select(l => l.Score + ":" + l.Attribute), spreadsInstances ? group ?? NoValue : string.Empty]);
@@ -54,7 +54,7 @@ public sealed partial class PlacementSession
             var partitionsKey = string.Join("\u0001", [signature, .. attributes]);
             if (!_partitionings.TryGetValue(partitionsKey, out var partitioning))
             {
-                partitioning = new ChainPartitioning(attributes, Eligible(fixedChecks), _byRank!);
+                partitioning = new ChainPartitioning(attributes, Eligible(fixedChecks.Checks), _byRank!);
                 _partitionings[partitionsKey] = partitioning;
             }
 
@@ -78,8 +78,8 @@ public sealed partial class PlacementSession
         var plan = new ChainPlan(index, random, [.. index.Attributes.Select(a => SpreadCounts(a, request.Group))]);
         if (random && !index.HasInstanceLevels)
         {
-            plan.Cpu = IndexFor(true, checks);
-            plan.Memory = IndexFor(false, checks);
+            plan.Cpu = IndexFor(true, fixedChecks);
+            plan.Memory = IndexFor(false, fixedChecks);
             plan.Distinct = checks.Contains(DistinctInstanceCheck.Instance);
         }
 

@@ -28,7 +28,7 @@ public sealed partial class PlacementSession
     private readonly Dictionary<string, MemberOfCheck> _memberOf = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Attribute, string Group), Dictionary<string, int>> _spread = [];
     private readonly Dictionary<string, List<(string Attribute, Dictionary<string, int> Counts)>> _spreadByGroup = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, BinpackIndex> _binpack = new(StringComparer.Ordinal);
+    private readonly Dictionary<(bool OnCpu, string Signature), BinpackIndex> _binpack = [];
     private readonly Dictionary<string, ChainIndex> _chains = new(StringComparer.Ordinal);
     private readonly List<ChainIndex> _chainsOnEveryTake = [];
     private readonly Dictionary<string, List<ChainIndex>> _chainsByGroup = new(StringComparer.Ordinal);
@@ -75,8 +75,9 @@ public sealed partial class PlacementSession
         }
 
         var chain = PlacementRules.ChainFor(request);
-        var binpack = FullScan || chain.SingleBinpack is not { } single ? null : IndexFor(single.OnCpu, checks);
-        var plan = FullScan || binpack is not null ? null : PlanFor(chain, checks, request);
+        var fixedChecks = FixedChecks(checks);
+        var binpack = FullScan || chain.SingleBinpack is not { } single ? null : IndexFor(single.OnCpu, fixedChecks);
+        var plan = FullScan || binpack is not null ? null : PlanFor(chain, checks, fixedChecks, request);
         var placements = new List<TaskPlacement>(request.Count);
         for (var i = 0; i < request.Count; i++)
         {
@@ -243,15 +244,14 @@ public sealed partial class PlacementSession
     /// memberOf expressions that read only attributes): the walk then never steps over an instance that could
     /// not take the task anyway, however many of them the cluster has.
     /// </summary>
-    private BinpackIndex IndexFor(bool onCpu, IReadOnlyList<IFeasibilityCheck> checks)
+    private BinpackIndex IndexFor(bool onCpu, FixedCheckSet fixedChecks)
     {
-        var (fixedChecks, signature) = FixedChecks(checks);
-        var key = (onCpu ? "cpu" : "memory") + "\n" + signature;
+        var key = (onCpu, fixedChecks.Signature);
         if (!_binpack.TryGetValue(key, out var index))
         {
             var members = new bool[_all.Length];
             var entries = new List<(int, int)>();
-            foreach (var c in Eligible(fixedChecks))
+            foreach (var c in Eligible(fixedChecks.Checks))
             {
                 members[c.Index] = true;
                 entries.Add((onCpu ? c.RemainingCpu : c.RemainingMemory, c.Rank));
@@ -265,14 +265,29 @@ public sealed partial class PlacementSession
     }
 
     /// <summary>The memberOf checks whose answers never change in a session, and a name for that set.</summary>
-    private static (List<MemberOfCheck> Checks, string Signature) FixedChecks(IReadOnlyList<IFeasibilityCheck> checks)
+    private readonly record struct FixedCheckSet(IReadOnlyList<MemberOfCheck> Checks, string Signature);
+
+    private static readonly FixedCheckSet NoFixedChecks = new([], string.Empty);
+
+    // Once per request: most requests have no memberOf at all, and they share one empty set.
+    private static FixedCheckSet FixedChecks(IReadOnlyList<IFeasibilityCheck> checks)
     {
-        var fixedChecks = checks.OfType<MemberOfCheck>().Where(c => c.IsStatic).ToList();
-        return (fixedChecks, string.Join("\n", fixedChecks.Select(c => c.Expression).Distinct().Order(StringComparer.Ordinal)));
+        List<MemberOfCheck>? fixedChecks = null;
+        foreach (var check in checks)
+        {
+            if (check is MemberOfCheck { IsStatic: true } memberOf)
+            {
+                (fixedChecks ??= []).Add(memberOf);
+            }
+        }
+
+        return fixedChecks is null
+            ? NoFixedChecks
+            : new(fixedChecks, string.Join("\n", fixedChecks.Select(c => c.Expression).Distinct().Order(StringComparer.Ordinal)));
     }
 
     /// <summary>The active instances that pass <paramref name="fixedChecks"/> and have a connected agent, in snapshot order.</summary>
-    private IEnumerable<Candidate> Eligible(List<MemberOfCheck> fixedChecks)
+    private IEnumerable<Candidate> Eligible(IReadOnlyList<MemberOfCheck> fixedChecks)
     {
         if (_byRank is null)
         {

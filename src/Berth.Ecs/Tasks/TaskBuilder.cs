@@ -38,7 +38,7 @@ internal static class TaskBuilder
         public string? CapacityProvider { get; init; }
 
         /// <summary>The overrides as every task of the launch keeps them (frozen once, shared by all).</summary>
-        public FrozenJson FrozenOverrides { get; } = FrozenJson.Of(Overrides, WireJsonContext.Default.TaskOverride);
+        public FrozenJson FrozenOverrides { get; } = FrozenJson.Of(Overrides, WireWriting.Default.TaskOverride);
     }
 
     /// <summary>The common launch parameters of RunTask and StartTask.</summary>
@@ -206,7 +206,7 @@ internal static class TaskBuilder
 
     private static TaskOverride CheckOverrides(TaskDefinition definition, TaskOverride? given)
     {
-        if (given is not null && JsonSerializer.Serialize(given, WireJsonContext.Default.TaskOverride).Length > MaxOverrideLength)
+        if (given is not null && JsonSerializer.Serialize(given, WireWriting.Default.TaskOverride).Length > MaxOverrideLength)
         {
             throw AwsException.InvalidParameter($"Container Overrides length must be at most {MaxOverrideLength}");
         }
@@ -248,10 +248,10 @@ internal static class TaskBuilder
         };
     }
 
-    /// <summary>Task-level cpu and memory when set (override first), else the sums over the containers.</summary>
     /// <summary>The CPU units and memory (MiB) a task of <paramref name="definition"/> reserves.</summary>
     public static (int Cpu, int Memory) SizeOf(TaskDefinition definition) => Size(definition, new TaskOverride { ContainerOverrides = [] });
 
+    // Task-level cpu and memory when set (override first), else the sums over the containers.
     private static (int Cpu, int Memory) Size(TaskDefinition definition, TaskOverride overrides)
     {
         var taskCpu = TaskSize.ParseCpu(overrides.Cpu ?? definition.Cpu);

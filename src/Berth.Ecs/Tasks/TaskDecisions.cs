@@ -125,7 +125,7 @@ public static class TaskDecisions
             }
 
             tokenKey = scope.Region + "|" + token;
-            fingerprint = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request, WireJsonContext.Default.RunTaskRequest)));
+            fingerprint = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request, WireWriting.Default.RunTaskRequest)));
             if (Replay(state, tokenKey, fingerprint) is not null)
             {
                 return new PreparedRun(cluster, count, tokenKey, fingerprint, new RunPlan(state, cluster, null, null, [], tokenKey, fingerprint, null), "", null, null!, null!);
