@@ -46,6 +46,9 @@ public sealed record NetworkInspect
     public Ipam? IPAM { get; init; }
     public IReadOnlyDictionary<string, string>? Labels { get; init; }
 
+    /// <summary>The driver's options, e.g. <c>com.docker.network.bridge.name</c>.</summary>
+    public IReadOnlyDictionary<string, string>? Options { get; init; }
+
     /// <summary>Attached containers keyed by container id.</summary>
     public IReadOnlyDictionary<string, NetworkContainer>? Containers { get; init; }
 }

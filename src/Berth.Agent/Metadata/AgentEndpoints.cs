@@ -78,9 +78,8 @@ public sealed partial class AgentEndpoints : IAsyncDisposable
             try
             {
                 var bridge = await docker.InspectNetworkAsync("bridge", cancellationToken);
-                var config = bridge.IPAM?.Config?.FirstOrDefault(c => c.Gateway is not null && IPAddress.TryParse(c.Gateway, out var address) && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
-                gateway = config?.Gateway;
-                endpoints._subnet = new SubnetInfo(config?.Subnet, config?.Gateway);
+                (var subnet, gateway) = BridgeGateway(bridge);
+                endpoints._subnet = new SubnetInfo(subnet, gateway);
             }
             catch (DockerException ex)
             {
@@ -116,6 +115,30 @@ public sealed partial class AgentEndpoints : IAsyncDisposable
     }
 
     private static string FormatHost(IPAddress address) => address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+
+    /// <summary>
+    /// The IPv4 subnet and gateway of Docker's <c>bridge</c> network. Some engines (Docker 20.10 among them, on some
+    /// hosts) list the default bridge's subnet without its gateway: the gateway is then the address of the bridge's
+    /// own interface on this host (<c>docker0</c> unless the network names another), which is what containers route to.
+    /// </summary>
+    internal static (string? Subnet, string? Gateway) BridgeGateway(NetworkInspect bridge, Func<string, string?>? interfaceAddress = null)
+    {
+        static bool IsV4(string? text) => text is not null && IPAddress.TryParse(text.Split('/')[0], out var parsed) && parsed.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork;
+        var config = bridge.IPAM?.Config?.FirstOrDefault(c => IsV4(c.Gateway)) ?? bridge.IPAM?.Config?.FirstOrDefault(c => IsV4(c.Subnet));
+        if (config?.Gateway is { } gateway && IsV4(gateway))
+        {
+            return (config.Subnet, gateway);
+        }
+
+        var name = bridge.Options?.GetValueOrDefault("com.docker.network.bridge.name") ?? "docker0";
+        return (config?.Subnet, (interfaceAddress ?? InterfaceAddress)(name));
+    }
+
+    // The first IPv4 address of the host's network interface of that name, or null.
+    private static string? InterfaceAddress(string name) =>
+        System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .FirstOrDefault(n => n.Name == name)?.GetIPProperties().UnicastAddresses
+            .FirstOrDefault(a => a.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)?.Address.ToString();
 
     private async Task<bool> ListenAsync(IReadOnlyList<IPEndPoint> endpoints, RequestDelegate handler, CancellationToken cancellationToken)
     {

@@ -23,24 +23,45 @@ public sealed record EcsArn(string Partition, string Region, string AccountId, s
     public static bool TryParse(string? text, [NotNullWhen(true)] out EcsArn? arn)
     {
         arn = null;
+        if (!TrySplit(text, out var parts, out var slash))
+        {
+            return false;
+        }
+
+        arn = new EcsArn(text[parts.Partition], text[parts.Region], text[parts.Account], text[parts.Resource][..slash], text[parts.Resource][(slash + 1)..]);
+        return true;
+    }
+
+    /// <summary>Whether <paramref name="text"/> is an ECS ARN of <paramref name="resourceType"/>; reads it without copying any part.</summary>
+    public static bool IsOf(string? text, string resourceType) =>
+        TrySplit(text, out var parts, out var slash) && text.AsSpan()[parts.Resource][..slash].SequenceEqual(resourceType);
+
+    // arn:PARTITION:ecs:REGION:ACCOUNT:TYPE/RESOURCE, split at its first five colons (a resource may hold more).
+    private static bool TrySplit([NotNullWhen(true)] string? text, out (Range Partition, Range Region, Range Account, Range Resource) parts, out int slash)
+    {
+        parts = default;
+        slash = -1;
         if (text is null || !text.StartsWith("arn:", StringComparison.Ordinal))
         {
             return false;
         }
 
-        var parts = text.Split(':', 6);
-        if (parts.Length != 6 || parts[2] != "ecs" || parts[1].Length == 0 || parts[3].Length == 0 || parts[4].Length == 0)
+        var span = text.AsSpan();
+        Span<Range> ranges = stackalloc Range[6];
+        if (span.Split(ranges, ':') != 6 || !span[ranges[2]].SequenceEqual("ecs")
+            || span[ranges[1]].IsEmpty || span[ranges[3]].IsEmpty || span[ranges[4]].IsEmpty)
         {
             return false;
         }
 
-        var slash = parts[5].IndexOf('/', StringComparison.Ordinal);
-        if (slash <= 0 || slash == parts[5].Length - 1)
+        var resource = span[ranges[5]];
+        slash = resource.IndexOf('/');
+        if (slash <= 0 || slash == resource.Length - 1)
         {
             return false;
         }
 
-        arn = new EcsArn(parts[1], parts[3], parts[4], parts[5][..slash], parts[5][(slash + 1)..]);
+        parts = (ranges[1], ranges[3], ranges[4], ranges[5]);
         return true;
     }
 

@@ -26,7 +26,7 @@ public static partial class ClusterRules
 
         if (clusterRef.StartsWith("arn:", StringComparison.Ordinal))
         {
-            if (!EcsArn.TryParse(clusterRef, out var arn) || arn.ResourceType != "cluster")
+            if (!EcsArn.IsOf(clusterRef, "cluster"))
             {
                 throw AwsException.InvalidParameter("Invalid identifier: Unexpected number of separators");
             }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Berth.Ecs.Arns;
@@ -125,7 +126,7 @@ public static class TaskDecisions
             }
 
             tokenKey = scope.Region + "|" + token;
-            fingerprint = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request, WireWriting.Default.RunTaskRequest)));
+            fingerprint = Fingerprint(request);
             if (Replay(state, tokenKey, fingerprint) is not null)
             {
                 return new PreparedRun(cluster, count, tokenKey, fingerprint, new RunPlan(state, cluster, null, null, [], tokenKey, fingerprint, null), "", null, null!, null!);
@@ -157,6 +158,29 @@ public static class TaskDecisions
         }
 
         return new PreparedRun(cluster, count, tokenKey, fingerprint, null, launchType, strategy, launch, demand);
+    }
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_fingerprintBuffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_fingerprintWriter;
+
+    /// <summary>
+    /// What a client token is stored with: the SHA-256, in lower-case hex, of the request as the wire writes it. Written
+    /// into a buffer each thread keeps, since a burst of scheduled RunTasks makes thousands of them.
+    /// </summary>
+    internal static string Fingerprint(RunTaskRequest request)
+    {
+        var buffer = t_fingerprintBuffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var writer = t_fingerprintWriter ??= new Utf8JsonWriter(buffer);
+        writer.Reset(buffer);
+        JsonSerializer.Serialize(writer, request, WireWriting.Default.RunTaskRequest);
+        writer.Flush();
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(buffer.WrittenSpan, hash);
+        return Convert.ToHexStringLower(hash);
     }
 
     private static RunPlan Place(EcsState state, Scope scope, Random rng, PreparedRun run, PlacementSessions? sessions)

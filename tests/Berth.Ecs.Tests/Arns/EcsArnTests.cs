@@ -35,5 +35,23 @@ public class EcsArnTests
     [InlineData("arn:aws:ecs:us-east-1:123:cluster")]
     [InlineData("arn:aws:ecs:us-east-1:123:cluster/")]
     [InlineData("arn:aws:ecs::123:cluster/web")]
-    public void RefusesWhatIsNotAnEcsArn(string? text) => Assert.False(EcsArn.TryParse(text, out _));
+    public void RefusesWhatIsNotAnEcsArn(string? text)
+    {
+        Assert.False(EcsArn.TryParse(text, out _));
+        Assert.False(EcsArn.IsOf(text, "cluster"));
+    }
+
+    [Theory]
+    [InlineData("arn:aws:ecs:us-east-1:123:cluster/web", "cluster", true)]
+    [InlineData("arn:aws:ecs:us-east-1:123:cluster/web:with:colons", "cluster", true)]
+    [InlineData("arn:aws:ecs:us-east-1:123:cluster/web", "task", false)]
+    [InlineData("arn:aws:ecs:us-east-1:123:clusters/web", "cluster", false)]
+    [InlineData("arn:aws:ecs:us-east-1:123:task/web/0123abcd", "task", true)]
+    [InlineData("arn:aws:ecs:us-east-1::cluster/web", "cluster", false)]
+    [InlineData("arn::ecs:us-east-1:123:cluster/web", "cluster", false)]
+    public void TellsTheResourceTypeAsTryParseDoes(string text, string type, bool expected)
+    {
+        Assert.Equal(expected, EcsArn.IsOf(text, type));
+        Assert.Equal(expected, EcsArn.TryParse(text, out var arn) && arn.ResourceType == type);
+    }
 }

@@ -28,6 +28,18 @@ public sealed class WireWritingTests
     }
 
     [Fact]
+    public void AFingerprintIsTheHashOfTheRequestAsTheWireWritesItWhateverCameBeforeOnTheThread()
+    {
+        var filled = (RunTaskRequest)Filled(typeof(RunTaskRequest), 0);
+        var small = new RunTaskRequest { TaskDefinition = "web", ClientToken = "t" };
+        foreach (var request in new[] { filled, small, filled, new RunTaskRequest() })
+        {
+            var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request, WireJsonContext.Default.RunTaskRequest)));
+            Assert.Equal(expected, Berth.Ecs.Tasks.TaskDecisions.Fingerprint(request));
+        }
+    }
+
+    [Fact]
     public void OverridesAndAnEmptyRequestAreWrittenAsTheWireContextWritesThem()
     {
         var overrides = (TaskOverride)Filled(typeof(TaskOverride), 0);
