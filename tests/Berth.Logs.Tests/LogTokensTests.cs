@@ -39,6 +39,17 @@ public sealed class LogTokensTests
     }
 
     [Theory]
+    [InlineData(0L, 0L)]
+    [InlineData(1_800_000_000_000L, 1L)]
+    [InlineData(long.MaxValue, long.MaxValue)]
+    [InlineData(long.MinValue, long.MinValue)]
+    [InlineData(5L, -1L)]
+    public void An_event_id_is_the_timestamp_in_20_digits_then_the_sequence_in_36(long timestamp, long seq) =>
+        Assert.Equal(
+            timestamp.ToString("D20", System.Globalization.CultureInfo.InvariantCulture) + seq.ToString("D36", System.Globalization.CultureInfo.InvariantCulture),
+            new EventPosition(timestamp, seq).EventId);
+
+    [Theory]
     [InlineData("f/123/s")]
     [InlineData("x/0000000000000000000000000000000000000000/s")]
     [InlineData("f/000000000000000000000000000000000000000a/s")]

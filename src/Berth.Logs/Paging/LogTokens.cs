@@ -15,7 +15,15 @@ public readonly record struct EventPosition(long Timestamp, long Seq)
     public static EventPosition End => new(long.MaxValue, long.MaxValue);
 
     /// <summary>The event's stable <c>eventId</c>: 56 digits as AWS's are, unique and ordered by position.</summary>
-    public string EventId => Timestamp.ToString("D20", CultureInfo.InvariantCulture) + Seq.ToString("D36", CultureInfo.InvariantCulture);
+    /// <remarks>Made once per event a read returns, so written into the one string it becomes (negative positions, only
+    /// the sentinels, keep their minus signs the longer way).</remarks>
+    public string EventId => Timestamp >= 0 && Seq >= 0
+        ? string.Create(56, this, static (digits, position) =>
+        {
+            position.Timestamp.TryFormat(digits[..20], out _, "D20", CultureInfo.InvariantCulture);
+            position.Seq.TryFormat(digits[20..], out _, "D36", CultureInfo.InvariantCulture);
+        })
+        : Timestamp.ToString("D20", CultureInfo.InvariantCulture) + Seq.ToString("D36", CultureInfo.InvariantCulture);
 }
 
 /// <summary>
