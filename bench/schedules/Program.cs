@@ -122,8 +122,14 @@ try
         Console.WriteLine("warning: the set-up ran past the burst's due time; its delays include the set-up.");
     }
 
+    // The collections from the due time until every firing answered (the server's GC setting: a small gen0 budget).
+    var untilDue = burstAt - time.GetUtcNow();
+    await Task.Delay(untilDue > TimeSpan.Zero ? untilDue : TimeSpan.Zero);
+    var gcBefore = (Gen0: GC.CollectionCount(0), Gen1: GC.CollectionCount(1), Gen2: GC.CollectionCount(2), Pause: GC.GetTotalPauseDuration(), Allocated: GC.GetTotalAllocatedBytes());
     await target.WaitAsync("chronos-schedule/due-", due, TimeSpan.FromMinutes(5));
     var burst = target.Delays("chronos-schedule/due-", burstAt);
+    var burstGc = string.Create(CultureInfo.InvariantCulture,
+        $"{GC.CollectionCount(0) - gcBefore.Gen0} gen0 / {GC.CollectionCount(1) - gcBefore.Gen1} gen1 / {GC.CollectionCount(2) - gcBefore.Gen2} gen2 collections, {(GC.GetTotalPauseDuration() - gcBefore.Pause).TotalMilliseconds:F0} ms paused, {(GC.GetTotalAllocatedBytes() - gcBefore.Allocated) / 1048576.0:F0} MiB allocated");
     if (time.GetUtcNow() >= loneAt)
     {
         Console.WriteLine("warning: the burst ran past the lone schedule's due time.");
@@ -160,6 +166,7 @@ try
     Print("scheduler: a lone schedule", lone);
     Console.WriteLine();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"burst p99: {burst.P99:F0} ms"));
+    Console.WriteLine($"burst GC (from the due time until every firing answered): {burstGc}");
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"lone firing: {lone.Max:F0} ms"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"idle CPU: {idleCpu:F2} % of a core over {idleSeconds} s with {pipeline.Current.Schedules.Count:N0} schedules ({scheduler.TasksStarted:N0} tasks started by firings)"));
 }
