@@ -35,6 +35,7 @@ var due = Option("--due", 10_000);
 var idle = Option("--idle", 100_000);
 var instances = Option("--instances", 100);
 var idleSeconds = Option("--idle-seconds", 10);
+var settledSeconds = Option("--settled-seconds", 20);
 var warmup = Option("--warmup", 10);
 const string Region = "us-east-1";
 const string Account = "000000000000";
@@ -138,14 +139,21 @@ try
     await target.WaitAsync("chronos-schedule/lone", 1, TimeSpan.FromMinutes(2));
     var lone = target.Delays("chronos-schedule/lone", loneAt);
 
-    // Idle: nothing due for a year among all of them.
+    // Idle: nothing due for a year among all of them. Two windows: the first right after the lone firing (its
+    // record's commit and the runtime's after-work land in it), then the steady state that follows.
     using var process = Process.GetCurrentProcess();
-    process.Refresh();
-    var cpuBefore = process.TotalProcessorTime;
-    var wall = Stopwatch.StartNew();
-    await Task.Delay(TimeSpan.FromSeconds(idleSeconds));
-    process.Refresh();
-    var idleCpu = (process.TotalProcessorTime - cpuBefore).TotalMilliseconds / wall.Elapsed.TotalMilliseconds * 100;
+    async Task<double> CpuOver(int seconds)
+    {
+        process.Refresh();
+        var cpuBefore = process.TotalProcessorTime;
+        var wall = Stopwatch.StartNew();
+        await Task.Delay(TimeSpan.FromSeconds(seconds));
+        process.Refresh();
+        return (process.TotalProcessorTime - cpuBefore).TotalMilliseconds / wall.Elapsed.TotalMilliseconds * 100;
+    }
+
+    var idleCpu = await CpuOver(idleSeconds);
+    var settledCpu = settledSeconds > 0 ? await CpuOver(settledSeconds) : double.NaN;
 
     // Reference: the same RunTasks, made directly (all at once) at a due time.
     var referenceAt = Second(time.GetUtcNow().AddSeconds(2));
@@ -169,6 +177,10 @@ try
     Console.WriteLine($"burst GC (from the due time until every firing answered): {burstGc}");
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"lone firing: {lone.Max:F0} ms"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"idle CPU: {idleCpu:F2} % of a core over {idleSeconds} s with {pipeline.Current.Schedules.Count:N0} schedules ({scheduler.TasksStarted:N0} tasks started by firings)"));
+    if (settledSeconds > 0)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"idle CPU, settled: {settledCpu:F2} % of a core over the {settledSeconds} s after that"));
+    }
 }
 finally
 {

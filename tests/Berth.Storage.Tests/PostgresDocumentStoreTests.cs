@@ -69,6 +69,38 @@ public sealed class PostgresDocumentStoreTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task AHeldHeadMakesOtherWritersWaitAndThenRefusesThem()
+    {
+        await using var database = await OpenAsync();
+        var store = await database.StoreAsync("ecs", CancellationToken.None);
+        var other = await database.StoreAsync("ecs", CancellationToken.None);
+        Assert.Equal(1, await store.CommitAsync(0, [Mutation.Put("k", "a", Body("1"))], [], CancellationToken.None));
+
+        await using (var hold = await store.HoldHeadAsync(CancellationToken.None))
+        {
+            // Under the hold: the journal as it is, and another writer's commit (decided on the same revision) waits.
+            Assert.Equal(new[] { 1L }, (await hold.ChangesSinceAsync(0, CancellationToken.None))!.Select(e => e.Revision));
+            var racing = other.CommitAsync(1, [Mutation.Put("k", "b", Body("other"))], [], CancellationToken.None);
+            await Task.Delay(300);
+            Assert.False(racing.IsCompleted);
+
+            Assert.Equal(2, await hold.CommitAsync(1, [Mutation.Put("k", "a", Body("held"))], [], CancellationToken.None));
+            await Assert.ThrowsAsync<CommitConflictException>(() => racing);
+        }
+
+        // A hold dropped without a commit writes nothing and lets the others through.
+        await using (var hold = await store.HoldHeadAsync(CancellationToken.None))
+        {
+            Assert.Empty((await hold.ChangesSinceAsync(2, CancellationToken.None))!);
+        }
+
+        Assert.Equal(3, await other.CommitAsync(2, [Mutation.Put("k", "b", Body("after"))], [], CancellationToken.None));
+        var snapshot = await store.LoadSnapshotAsync(CancellationToken.None);
+        Assert.Equal(3, snapshot.Revision);
+        Assert.Equal(new[] { "held", "after" }, snapshot.Documents.Select(d => Encoding.UTF8.GetString(d.Body)));
+    }
+
+    [Fact]
     public async Task TheJournalGivesEveryCommitInOrderAndNullOncePrunedPastTheReader()
     {
         var url = await postgres.Server.CreateDatabaseAsync();

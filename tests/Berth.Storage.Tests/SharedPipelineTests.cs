@@ -31,11 +31,11 @@ public sealed class SharedPipelineTests(PostgresFixture postgres)
 
     private static Replication<EcsState> Ecs => Replication<EcsState>.Incremental(StateCodec.Load, StateCodec.Apply);
 
-    private static async Task<(PostgresDatabase Database, CommitPipeline<EcsState> Pipeline)> ServerAsync(string url)
+    private static async Task<(PostgresDatabase Database, CommitPipeline<EcsState> Pipeline)> ServerAsync(string url, int holdAfterConflicts = 3)
     {
         var database = await PostgresDatabase.OpenAsync(url, null, CancellationToken.None);
         var store = await database.StoreAsync("ecs", CancellationToken.None);
-        var pipeline = await CommitPipeline<EcsState>.OpenSharedAsync(store, Ecs, null, CancellationToken.None);
+        var pipeline = await CommitPipeline<EcsState>.OpenSharedAsync(store, Ecs, null, CancellationToken.None, holdAfterConflicts);
         database.Subscribe("ecs", pipeline.Poke);
         return (database, pipeline);
     }
@@ -68,6 +68,38 @@ public sealed class SharedPipelineTests(PostgresFixture postgres)
                 Assert.Equal(
                     servers[0].Pipeline.Current.Families.Values.Single().Revisions.Select(r => r.Definition.TaskDefinitionArn),
                     fresh.Current.Families.Values.Single().Revisions.Select(r => r.Definition.TaskDefinitionArn));
+            }
+        }
+        finally
+        {
+            foreach (var (database, pipeline) in servers)
+            {
+                await pipeline.DisposeAsync();
+                await database.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task AServerThatHoldsTheHeadCommitsBesideOnesThatRaceAndRevisionsStayGapless()
+    {
+        // Server 0 decides every batch holding the head (what a server does after losing the race three times in a
+        // row); servers 1 and 2 commit optimistically against it.
+        var url = await postgres.Server.CreateDatabaseAsync();
+        var servers = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => ServerAsync(url, holdAfterConflicts: i == 0 ? 0 : 3)));
+        try
+        {
+            var registrations = Enumerable.Range(0, 120).Select(i => Task.Run(() =>
+                servers[i % 3].Pipeline.ExecuteAsync(s => TaskDefinitionDecisions.Register(s, Scope, Principal, Now, Definition("app")))));
+            var results = await Task.WhenAll(registrations);
+            Assert.Equal(Enumerable.Range(1, 120), results.Select(r => r.Definition.Revision!.Value).Order());
+            Assert.True(servers[0].Pipeline.HeldCommits > 0);
+            Assert.Equal(0L, servers[0].Pipeline.Conflicts);
+
+            foreach (var (_, pipeline) in servers)
+            {
+                await pipeline.SyncAsync();
+                Assert.Equal(Enumerable.Range(1, 120), Assert.Single(pipeline.Current.Families.Values).Revisions.Select(r => r.Definition.Revision!.Value));
             }
         }
         finally

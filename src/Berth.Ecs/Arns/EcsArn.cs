@@ -9,11 +9,30 @@ public readonly record struct Scope(string Region, string AccountId)
     public string Partition => Region.StartsWith("cn-", StringComparison.Ordinal) ? "aws-cn"
         : Region.StartsWith("us-gov-", StringComparison.Ordinal) ? "aws-us-gov" : "aws";
 
+    // The last prefix made: a server serves one account, nearly always in one region, and a burst of RunTasks asks
+    // for it a few times per task. One entry, so a caller cycling through made-up regions cannot grow it.
+    private static PrefixEntry? s_lastPrefix;
+
     /// <summary>The prefix every ECS ARN of this scope starts with: <c>arn:aws:ecs:REGION:ACCOUNT:</c>.</summary>
-    public string EcsPrefix => $"arn:{Partition}:ecs:{Region}:{AccountId}:";
+    public string EcsPrefix
+    {
+        get
+        {
+            if (s_lastPrefix is { } last && last.Region == Region && last.AccountId == AccountId)
+            {
+                return last.Prefix;
+            }
+
+            var prefix = $"arn:{Partition}:ecs:{Region}:{AccountId}:";
+            s_lastPrefix = new PrefixEntry(Region, AccountId, prefix);
+            return prefix;
+        }
+    }
 
     /// <summary>The account's root principal, <c>arn:aws:iam::ACCOUNT:root</c>.</summary>
     public string RootPrincipal => $"arn:{Partition}:iam::{AccountId}:root";
+
+    private sealed record PrefixEntry(string Region, string AccountId, string Prefix);
 }
 
 /// <summary>A parsed ECS ARN: <c>arn:PARTITION:ecs:REGION:ACCOUNT:TYPE/RESOURCE</c>.</summary>

@@ -83,7 +83,19 @@ public sealed record InstanceRecord
     public required InstanceHealth Health { get; init; }
 
     /// <summary>An attribute's value, or null.</summary>
-    public string? Attribute(string name) => Attributes.FirstOrDefault(a => a.Name == name)?.Value;
+    public string? Attribute(string name)
+    {
+        // A loop, not LINQ: every task RunTask builds reads its instance's zone here.
+        foreach (var attribute in Attributes)
+        {
+            if (attribute.Name == name)
+            {
+                return attribute.Value;
+            }
+        }
+
+        return null;
+    }
 }
 
 /// <summary>One registered resource.</summary>

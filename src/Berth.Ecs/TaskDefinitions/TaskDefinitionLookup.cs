@@ -11,6 +11,8 @@ public static class TaskDefinitionLookup
     /// <summary>A task definition reference split into the family's key and the revision (null: latest ACTIVE).</summary>
     public readonly record struct Reference(string FamilyKey, string Family, int? Revision);
 
+    private const string OwnResource = "task-definition/";
+
     /// <summary>Parses a reference; InvalidParameterException for a malformed one.</summary>
     public static Reference Parse(Scope scope, string? text)
     {
@@ -21,6 +23,20 @@ public static class TaskDefinitionLookup
 
         string familyAndRevision;
         Scope owner = scope;
+        var own = scope.EcsPrefix;
+        if (text.StartsWith(own, StringComparison.Ordinal) && text.AsSpan(own.Length).StartsWith(OwnResource, StringComparison.Ordinal)
+            && text.LastIndexOf(':') is var last && last > own.Length + OwnResource.Length)
+        {
+            // The caller's own full ARN (what scheduled targets and services hold): the family's key is the ARN up
+            // to its revision, taken without parsing the ARN into its parts.
+            if (!int.TryParse(text.AsSpan(last + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1)
+            {
+                throw AwsException.Client("Invalid revision number. Number: " + text[(last + 1)..]);
+            }
+
+            return new Reference(text[..last], text[(own.Length + OwnResource.Length)..last], number);
+        }
+
         if (text.StartsWith("arn:", StringComparison.Ordinal))
         {
             if (!EcsArn.TryParse(text, out var arn) || arn.ResourceType != "task-definition")

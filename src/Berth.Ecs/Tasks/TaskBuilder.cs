@@ -146,16 +146,18 @@ internal static class TaskBuilder
     public static TaskRecord Build(Launch launch, Scope scope, ClusterRecord cluster, InstanceRecord? instance, IdSource ids, DateTimeOffset now)
     {
         var taskId = ids.Hex32();
-        var taskArn = $"{scope.EcsPrefix}task/{cluster.ClusterName}/{taskId}";
-        var containers = ImmutableArray.CreateBuilder<ContainerRecord>();
-        foreach (var definition in launch.Definition.ContainerDefinitions ?? [])
+        var prefix = scope.EcsPrefix;
+        var taskArn = $"{prefix}task/{cluster.ClusterName}/{taskId}";
+        var definitions = launch.Definition.ContainerDefinitions ?? [];
+        var containers = ImmutableArray.CreateBuilder<ContainerRecord>(definitions.Count);
+        foreach (var definition in definitions)
         {
-            var o = launch.Overrides.ContainerOverrides!.LastOrDefault(c => c.Name == definition.Name);
+            var o = OverrideOf(launch.Overrides, definition.Name);
             var memory = o?.Memory ?? definition.Memory;
             var reservation = o?.MemoryReservation ?? definition.MemoryReservation;
             containers.Add(new ContainerRecord
             {
-                ContainerArn = $"{scope.EcsPrefix}container/{cluster.ClusterName}/{taskId}/{ids.Uuid()}",
+                ContainerArn = $"{prefix}container/{cluster.ClusterName}/{taskId}/{ids.Uuid()}",
                 Name = definition.Name ?? string.Empty,
                 Image = definition.Image,
                 LastStatus = ContainerStatus.Pending,
@@ -183,7 +185,7 @@ internal static class TaskBuilder
             ContainerInstanceArn = instance?.ContainerInstanceArn,
             AvailabilityZone = instance?.Attribute("ecs.availability-zone"),
             Attachments = attachments,
-            Containers = containers.ToImmutable(),
+            Containers = containers.MoveToImmutable(),
             Cpu = launch.Cpu,
             Memory = launch.Memory,
             CreatedAt = now,
@@ -211,7 +213,6 @@ internal static class TaskBuilder
             throw AwsException.InvalidParameter($"Container Overrides length must be at most {MaxOverrideLength}");
         }
 
-        var names = (definition.ContainerDefinitions ?? []).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var o in given?.ContainerOverrides ?? [])
         {
             if (string.IsNullOrEmpty(o.Name))
@@ -219,7 +220,7 @@ internal static class TaskBuilder
                 throw AwsException.InvalidParameter("Container override name can not be blank.");
             }
 
-            if (!names.Contains(o.Name))
+            if (!Names(definition, o.Name))
             {
                 throw AwsException.InvalidParameter($"Override for container named {o.Name} is not a container in the TaskDefinition.");
             }
@@ -260,12 +261,40 @@ internal static class TaskBuilder
         var memory = 0;
         foreach (var container in definition.ContainerDefinitions ?? [])
         {
-            var o = overrides.ContainerOverrides!.LastOrDefault(c => c.Name == container.Name);
+            var o = OverrideOf(overrides, container.Name);
             cpu += o?.Cpu ?? container.Cpu ?? 0;
             memory += o?.Memory ?? container.Memory ?? o?.MemoryReservation ?? container.MemoryReservation ?? 0;
         }
 
         return (taskCpu ?? cpu, taskMemory ?? memory);
+    }
+
+    private static bool Names(TaskDefinition definition, string name)
+    {
+        foreach (var container in definition.ContainerDefinitions ?? [])
+        {
+            if (container.Name == name)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // The last override naming the container (ECS takes the last); a loop, since it runs for every container of every task built.
+    private static ContainerOverride? OverrideOf(TaskOverride overrides, string? name)
+    {
+        var list = overrides.ContainerOverrides!;
+        for (var i = list.Count - 1; i >= 0; i--)
+        {
+            if (list[i].Name == name)
+            {
+                return list[i];
+            }
+        }
+
+        return null;
     }
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);

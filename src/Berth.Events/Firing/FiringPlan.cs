@@ -92,9 +92,23 @@ public static class FiringPlan
     /// RunTask's client token for one target of one firing: 64 hex digits of SHA-256 over the rule's or schedule's
     /// ARN, the target and the scheduled time, so invoking the same firing again (after a restart) replays it.
     /// </summary>
-    public static string Token(string sourceArn, string targetId, DateTimeOffset due) =>
-        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
-            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{sourceArn}\n{targetId}\n{due.UtcTicks}"))));
+    public static string Token(string sourceArn, string targetId, DateTimeOffset due)
+    {
+        // Hashed from a stack buffer: a burst makes one token per firing.
+        var text = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{sourceArn}\n{targetId}\n{due.UtcTicks}");
+        var max = System.Text.Encoding.UTF8.GetMaxByteCount(text.Length);
+        byte[]? rented = null;
+        var buffer = max <= 1024 ? stackalloc byte[1024] : (rented = System.Buffers.ArrayPool<byte>.Shared.Rent(max));
+        var length = System.Text.Encoding.UTF8.GetBytes(text, buffer);
+        Span<byte> hash = stackalloc byte[System.Security.Cryptography.SHA256.HashSizeInBytes];
+        System.Security.Cryptography.SHA256.HashData(buffer[..length], hash);
+        if (rented is not null)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+
+        return Convert.ToHexStringLower(hash);
+    }
 
     /// <summary>
     /// The firings to invoke again when the scheduler starts: each rule's and schedule's last recorded firing that is

@@ -488,14 +488,16 @@ public sealed partial class RuleScheduler : IAsyncDisposable
     private void Collect(ScheduleRecord schedule, DateTimeOffset due, List<Invocation> calls)
     {
         var startedBy = "chronos-schedule/" + schedule.Name;
+        // Made whole at once (a `with` copy of each of a burst's calls cost as much as the calls).
+        var token = FiringPlan.Token(schedule.Arn, "target", due);
         RunTaskCall call;
         if (schedule.TargetArn == Scheduler.ScheduleDecisions.UniversalRunTask)
         {
-            call = new RunTaskCall(schedule.Region, "", new EcsTargetRecord { TaskDefinitionArn = "" }, null, startedBy) { RequestJson = schedule.Input };
+            call = new RunTaskCall(schedule.Region, "", new EcsTargetRecord { TaskDefinitionArn = "" }, null, startedBy) { RequestJson = schedule.Input, ClientToken = token, Source = SourceOf(schedule) };
         }
         else if (schedule.Ecs is { } ecs)
         {
-            call = new RunTaskCall(schedule.Region, schedule.TargetArn, ecs, schedule.Input, startedBy);
+            call = new RunTaskCall(schedule.Region, schedule.TargetArn, ecs, schedule.Input, startedBy) { ClientToken = token, Source = SourceOf(schedule) };
         }
         else
         {
@@ -505,7 +507,7 @@ public sealed partial class RuleScheduler : IAsyncDisposable
             return;
         }
 
-        calls.Add(new Invocation(call with { ClientToken = FiringPlan.Token(schedule.Arn, "target", due), Source = SourceOf(schedule) }, "Schedule", schedule.Name, "target"));
+        calls.Add(new Invocation(call, "Schedule", schedule.Name, "target"));
     }
 
     private void Collect(RuleRecord rule, DateTimeOffset due, List<Invocation> calls, List<Task> logs)

@@ -31,6 +31,10 @@ public sealed partial class CommitPipeline<TState> : IAsyncDisposable where TSta
     // Commits refused because another server committed first, before the batch fails: each retry decides on a newer
     // state, so only a store that is never quiet gets this far.
     private const int MaxConflicts = 100;
+
+    // Conflicts in a row after which the writer holds the store's head across its catch-up, decision and commit, so a
+    // server that keeps losing to faster ones still commits (the others' commits wait for it).
+    private readonly int _holdAfterConflicts = 3;
     private readonly IDocumentStore _store;
     private readonly ISharedDocumentStore? _shared;
     private readonly Replication<TState>? _replication;
@@ -43,6 +47,7 @@ public sealed partial class CommitPipeline<TState> : IAsyncDisposable where TSta
     private TState _current;
     private long _revision;
     private long _conflicts;
+    private long _heldCommits;
 
     /// <summary>Starts the writer loop over <paramref name="initial"/> (the state loaded from the store).</summary>
     /// <param name="store">Where batches are committed.</param>
@@ -56,8 +61,9 @@ public sealed partial class CommitPipeline<TState> : IAsyncDisposable where TSta
         _loop = Task.Run(RunAsync);
     }
 
-    private CommitPipeline(ISharedDocumentStore store, Replication<TState> replication, SharedSnapshot snapshot, ILogger? logger)
+    private CommitPipeline(ISharedDocumentStore store, Replication<TState> replication, SharedSnapshot snapshot, ILogger? logger, int holdAfterConflicts)
     {
+        _holdAfterConflicts = holdAfterConflicts;
         _store = store;
         _shared = store;
         _replication = replication;
@@ -68,14 +74,23 @@ public sealed partial class CommitPipeline<TState> : IAsyncDisposable where TSta
     }
 
     /// <summary>Loads the state from a store several servers share and starts the writer loop over it.</summary>
-    public static async Task<CommitPipeline<TState>> OpenSharedAsync(ISharedDocumentStore store, Replication<TState> replication, ILogger? logger, CancellationToken cancellationToken)
-        => new(store, replication, await store.LoadSnapshotAsync(cancellationToken), logger);
+    /// <param name="store">The shared store.</param>
+    /// <param name="replication">How the state is loaded from the store and moved on by other servers' commits.</param>
+    /// <param name="logger">Where store failures and failing subscribers are logged (nowhere when null).</param>
+    /// <param name="cancellationToken">Cancels the load.</param>
+    /// <param name="holdAfterConflicts">Refused commits in a row after which a batch is decided and committed holding the store's head (0: always; tests).</param>
+    public static async Task<CommitPipeline<TState>> OpenSharedAsync(
+        ISharedDocumentStore store, Replication<TState> replication, ILogger? logger, CancellationToken cancellationToken, int holdAfterConflicts = 3)
+        => new(store, replication, await store.LoadSnapshotAsync(cancellationToken), logger, holdAfterConflicts);
 
     /// <summary>Whether the store is shared with other servers (PostgreSQL).</summary>
     public bool IsShared => _shared is not null;
 
     /// <summary>Commits refused so far because another server committed first (each decided again): for diagnostics and benchmarks.</summary>
     public long Conflicts => Interlocked.Read(ref _conflicts);
+
+    /// <summary>Commits made holding the store's head after conflicts in a row: for diagnostics and benchmarks.</summary>
+    public long HeldCommits => Interlocked.Read(ref _heldCommits);
 
     /// <summary>The store's revision <see cref="Current"/> is as of (always 0 on a store of one server).</summary>
     public long Revision => Volatile.Read(ref _revision);
@@ -253,80 +268,124 @@ public sealed partial class CommitPipeline<TState> : IAsyncDisposable where TSta
             var catchUp = waiting.Exists(p => p.IsBarrier);
             for (var conflicts = 0; waiting.Count > 0; conflicts++, catchUp = true)
             {
+                IHeadHold? hold = null;
                 try
                 {
-                    if (catchUp)
+                    if (!await DecideAndCommitAsync())
                     {
-                        await CatchUpAsync(shared, replication);
+                        break;
                     }
                 }
-                catch (Exception ex)
+                finally
                 {
-                    LogCommitFailed(_logger, waiting.Count, 0, ex);
-                    FailAll(waiting, new CommitFailedException(ex));
-                    break;
-                }
-
-                mutations.Clear();
-                decided.Clear();
-                fences.Clear();
-                var state = _current;
-                foreach (var pending in waiting)
-                {
-                    if (pending.Decide(ref state, mutations))
+                    if (hold is not null)
                     {
-                        decided.Add(pending);
-                        if (pending.Fence is { } fence)
+                        try
                         {
-                            fences.Add(fence);
+                            await hold.DisposeAsync();
+                        }
+                        catch (Exception ex)
+                        {
+                            // The batch's outcome stands (the commit was acknowledged or refused before); a hold that
+                            // cannot be let go is the connection's end, which releases it in PostgreSQL too.
+                            LogHoldReleaseFailed(_logger, ex);
                         }
                     }
                 }
 
-                if (mutations.Count == 0)
+                // One attempt: false when the batch is done (committed or failed), true to decide again.
+                async Task<bool> DecideAndCommitAsync()
                 {
-                    Volatile.Write(ref _current, state);
-                    SucceedAll(decided);
-                    break;
-                }
-
-                try
-                {
-                    var revision = await shared.CommitAsync(_revision, mutations, fences, CancellationToken.None);
-                    replication.Committed(mutations);
-                    Volatile.Write(ref _revision, revision);
-                    Volatile.Write(ref _current, state);
-                    SucceedAll(decided);
-                    Publish(state);
-                    break;
-                }
-                catch (CommitConflictException) when (conflicts < MaxConflicts)
-                {
-                    // Another server committed first: catch up and decide again.
-                    Interlocked.Increment(ref _conflicts);
-                    (waiting, decided) = (decided, waiting);
-                }
-                catch (FencedException fenced)
-                {
-                    // The commands of a controller whose term ended fail; the others are decided again.
-                    waiting.Clear();
-                    foreach (var pending in decided)
+                    ISharedCommits via = shared;
+                    try
                     {
-                        if (Equals(pending.Fence, fenced.Fence))
+                        if (conflicts >= _holdAfterConflicts)
                         {
-                            pending.Fail(fenced);
+                            via = hold = await shared.HoldHeadAsync(CancellationToken.None);
+                            catchUp = true;
                         }
-                        else
+
+                        if (catchUp)
                         {
-                            waiting.Add(pending);
+                            await CatchUpAsync(via, shared, replication);
                         }
                     }
-                }
-                catch (Exception ex)
-                {
-                    LogCommitFailed(_logger, decided.Count, mutations.Count, ex);
-                    FailAll(decided, new CommitFailedException(ex));
-                    break;
+                    catch (Exception ex)
+                    {
+                        LogCommitFailed(_logger, waiting.Count, 0, ex);
+                        FailAll(waiting, new CommitFailedException(ex));
+                        return false;
+                    }
+
+                    mutations.Clear();
+                    decided.Clear();
+                    fences.Clear();
+                    var state = _current;
+                    foreach (var pending in waiting)
+                    {
+                        if (pending.Decide(ref state, mutations))
+                        {
+                            decided.Add(pending);
+                            if (pending.Fence is { } fence)
+                            {
+                                fences.Add(fence);
+                            }
+                        }
+                    }
+
+                    if (mutations.Count == 0)
+                    {
+                        Volatile.Write(ref _current, state);
+                        SucceedAll(decided);
+                        return false;
+                    }
+
+                    try
+                    {
+                        var revision = await via.CommitAsync(_revision, mutations, fences, CancellationToken.None);
+                        if (hold is not null)
+                        {
+                            Interlocked.Increment(ref _heldCommits);
+                        }
+
+                        replication.Committed(mutations);
+                        Volatile.Write(ref _revision, revision);
+                        Volatile.Write(ref _current, state);
+                        SucceedAll(decided);
+                        Publish(state);
+                        return false;
+                    }
+                    catch (CommitConflictException) when (conflicts < MaxConflicts)
+                    {
+                        // Another server committed first: catch up and decide again.
+                        Interlocked.Increment(ref _conflicts);
+                        (waiting, decided) = (decided, waiting);
+                        return true;
+                    }
+                    catch (FencedException fenced)
+                    {
+                        // The commands of a controller whose term ended fail; the others are decided again.
+                        waiting.Clear();
+                        foreach (var pending in decided)
+                        {
+                            if (Equals(pending.Fence, fenced.Fence))
+                            {
+                                pending.Fail(fenced);
+                            }
+                            else
+                            {
+                                waiting.Add(pending);
+                            }
+                        }
+
+                        return true;
+                    }
+                    catch (Exception ex)
+                    {
+                        LogCommitFailed(_logger, decided.Count, mutations.Count, ex);
+                        FailAll(decided, new CommitFailedException(ex));
+                        return false;
+                    }
                 }
             }
         }
@@ -334,9 +393,9 @@ public sealed partial class CommitPipeline<TState> : IAsyncDisposable where TSta
 
     // Applies what other servers committed since this state's revision (or loads a snapshot when the journal was
     // pruned past it) and publishes the result.
-    private async Task CatchUpAsync(ISharedDocumentStore shared, Replication<TState> replication)
+    private async Task CatchUpAsync(ISharedCommits via, ISharedDocumentStore shared, Replication<TState> replication)
     {
-        var changes = await shared.ChangesSinceAsync(_revision, CancellationToken.None);
+        var changes = await via.ChangesSinceAsync(_revision, CancellationToken.None);
         TState state;
         long revision;
         if (changes is null)
@@ -407,6 +466,9 @@ public sealed partial class CommitPipeline<TState> : IAsyncDisposable where TSta
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Commit of {CommandCount} commands ({MutationCount} mutations) failed; none of them was applied")]
     private static partial void LogCommitFailed(ILogger logger, int commandCount, int mutationCount, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Letting go of the store's head failed; the connection that held it is dropped")]
+    private static partial void LogHoldReleaseFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Committed subscriber {Subscriber} failed; its later deliveries go on")]
     private static partial void LogSubscriberFailed(ILogger logger, string subscriber, Exception exception);

@@ -12,16 +12,9 @@ public sealed record JournalEntry(long Revision, IReadOnlyList<Mutation> Mutatio
 /// <param name="Term">The term the holder won; a later holder has a greater one.</param>
 public sealed record Fence(string Group, string Holder, long Term);
 
-/// <summary>
-/// A document store several servers write at once (PostgreSQL). Its commits form one journal of gapless revisions;
-/// every commit is conditional on the revision its writer decided on, so a writer whose view is stale is refused
-/// (<see cref="CommitConflictException"/>), catches up from the journal and decides again.
-/// </summary>
-public interface ISharedDocumentStore : IDocumentStore
+/// <summary>Where a writer catches up from and commits to: the store itself, or a hold on its head.</summary>
+public interface ISharedCommits
 {
-    /// <summary>Every document and the revision they are as of, read in one consistent snapshot.</summary>
-    Task<SharedSnapshot> LoadSnapshotAsync(CancellationToken cancellationToken);
-
     /// <summary>
     /// The commits after <paramref name="revision"/>, oldest first (empty when none); null when the journal no longer
     /// holds the first of them (pruned), so the caller must load a snapshot instead.
@@ -35,6 +28,30 @@ public interface ISharedDocumentStore : IDocumentStore
     /// Either way nothing was written.
     /// </summary>
     Task<long> CommitAsync(long expectedRevision, IReadOnlyList<Mutation> mutations, IReadOnlyCollection<Fence> fences, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The store's head held by one writer (<see cref="ISharedDocumentStore.HoldHeadAsync"/>): no other writer commits
+/// until this one has committed once through it or disposed it. Its changes are read under the hold, so a writer that
+/// catches up, decides and commits through it cannot be refused for another server's commit.
+/// </summary>
+public interface IHeadHold : ISharedCommits, IAsyncDisposable;
+
+/// <summary>
+/// A document store several servers write at once (PostgreSQL). Its commits form one journal of gapless revisions;
+/// every commit is conditional on the revision its writer decided on, so a writer whose view is stale is refused
+/// (<see cref="CommitConflictException"/>), catches up from the journal and decides again.
+/// </summary>
+public interface ISharedDocumentStore : IDocumentStore, ISharedCommits
+{
+    /// <summary>Every document and the revision they are as of, read in one consistent snapshot.</summary>
+    Task<SharedSnapshot> LoadSnapshotAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes the head (waiting for a commit in flight): what a writer that keeps losing the race to other servers
+    /// does, so it cannot starve. The other writers' commits wait meanwhile and are refused after it commits.
+    /// </summary>
+    Task<IHeadHold> HoldHeadAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>Another server committed first: the commit's revision is taken, nothing was written.</summary>

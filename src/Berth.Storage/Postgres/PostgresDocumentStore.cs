@@ -66,7 +66,13 @@ public sealed class PostgresDocumentStore : ISharedDocumentStore
     /// <inheritdoc />
     public async Task<IReadOnlyList<JournalEntry>?> ChangesSinceAsync(long revision, CancellationToken cancellationToken)
     {
-        await using var command = _source.CreateCommand("SELECT revision, mutations FROM berth_journal WHERE ns = $1 AND revision > $2 ORDER BY revision");
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        return await ChangesSinceAsync(connection, null, revision, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<JournalEntry>?> ChangesSinceAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, long revision, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT revision, mutations FROM berth_journal WHERE ns = $1 AND revision > $2 ORDER BY revision", connection, transaction);
         command.Parameters.AddWithValue(_ns);
         command.Parameters.AddWithValue(revision);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -87,7 +93,88 @@ public sealed class PostgresDocumentStore : ISharedDocumentStore
     }
 
     /// <inheritdoc />
+    public async Task<IHeadHold> HoldHeadAsync(CancellationToken cancellationToken)
+    {
+        var connection = await _source.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using (var hold = new NpgsqlCommand("SELECT revision FROM berth_heads WHERE ns = $1 FOR UPDATE", connection, transaction))
+            {
+                hold.Parameters.AddWithValue(_ns);
+                await hold.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            return new HeadHold(this, connection, transaction);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    // The head row locked by a transaction that commits once: other writers' berth_advance waits on the row, then
+    // finds the head moved.
+    private sealed class HeadHold(PostgresDocumentStore store, NpgsqlConnection connection, NpgsqlTransaction transaction) : IHeadHold
+    {
+        private bool _used;
+
+        public Task<IReadOnlyList<JournalEntry>?> ChangesSinceAsync(long revision, CancellationToken cancellationToken)
+        {
+            ObjectDisposedException.ThrowIf(_used, this);
+            return store.ChangesSinceAsync(connection, transaction, revision, cancellationToken);
+        }
+
+        public async Task<long> CommitAsync(long expectedRevision, IReadOnlyList<Mutation> mutations, IReadOnlyCollection<Fence> fences, CancellationToken cancellationToken)
+        {
+            ObjectDisposedException.ThrowIf(_used, this);
+            _used = true;
+            var revision = await store.WriteAsync(connection, transaction, expectedRevision, mutations, fences, cancellationToken);
+            try
+            {
+                await transaction.CommitAsync(cancellationToken);
+            }
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
+            {
+                throw new CommitConflictException(expectedRevision);
+            }
+
+            await store.PrunedAsync(revision, cancellationToken);
+            return revision;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            // Rolls back what was not committed, and lets the head go (a connection that broke meanwhile is dropped
+            // by the pool, and PostgreSQL ends its transaction with it).
+            try
+            {
+                await transaction.DisposeAsync();
+            }
+            finally
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    /// <inheritdoc />
     public async Task<long> CommitAsync(long expectedRevision, IReadOnlyList<Mutation> mutations, IReadOnlyCollection<Fence> fences, CancellationToken cancellationToken)
+    {
+        // One batch without an explicit transaction: PostgreSQL runs it as one implicit transaction, committed at its
+        // end and rolled back by the first statement that fails, so the conditions, the writes and the commit take one
+        // round trip.
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        var revision = await WriteAsync(connection, null, expectedRevision, mutations, fences, cancellationToken);
+        await PrunedAsync(revision, cancellationToken);
+        return revision;
+    }
+
+    // The conditions and the writes of one commit, in one batch: committed at its end when it runs outside a
+    // transaction, and with the transaction otherwise.
+    private async Task<long> WriteAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, long expectedRevision, IReadOnlyList<Mutation> mutations, IReadOnlyCollection<Fence> fences, CancellationToken cancellationToken)
     {
         var revision = expectedRevision + 1;
 
@@ -101,11 +188,7 @@ public sealed class PostgresDocumentStore : ISharedDocumentStore
         var puts = last.Values.Where(m => m.Body is not null).ToArray();
         var deletes = last.Values.Where(m => m.Body is null).ToArray();
 
-        // One batch without an explicit transaction: PostgreSQL runs it as one implicit transaction, committed at its
-        // end and rolled back by the first statement that fails, so the conditions, the writes and the commit take one
-        // round trip.
-        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection);
+        await using var batch = new NpgsqlBatch(connection, transaction);
         foreach (var fence in fences)
         {
             var check = new NpgsqlBatchCommand("SELECT berth_fence($1, $2, $3)");
@@ -157,9 +240,10 @@ public sealed class PostgresDocumentStore : ISharedDocumentStore
         {
             await batch.ExecuteNonQueryAsync(cancellationToken);
         }
-        catch (PostgresException ex) when (ex.SqlState is PostgresDatabase.HeadMoved or PostgresErrorCodes.UniqueViolation)
+        catch (PostgresException ex) when (ex.SqlState is PostgresDatabase.HeadMoved or PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected)
         {
-            // Another writer committed first (the head moved, or the journal already has this revision).
+            // Another writer committed first (the head moved, or the journal already has this revision), or waiting
+            // for its hold on the head met a wait for a lease (PostgreSQL broke the cycle here): decided again either way.
             throw new CommitConflictException(expectedRevision);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresDatabase.LeaseLost)
@@ -168,12 +252,16 @@ public sealed class PostgresDocumentStore : ISharedDocumentStore
             throw await EndedFenceAsync(fences, cancellationToken) is { } ended ? new FencedException(ended) : new CommitConflictException(expectedRevision);
         }
 
+        return revision;
+    }
+
+    // Every PruneEvery commits, the journal's old entries go (after the commit, on a connection of its own).
+    private async Task PrunedAsync(long revision, CancellationToken cancellationToken)
+    {
         if (Interlocked.Increment(ref _commits) % PruneEvery == 0)
         {
             await PruneAsync(revision, cancellationToken);
         }
-
-        return revision;
     }
 
     /// <inheritdoc />
