@@ -139,6 +139,20 @@ public sealed class RuleDecisionsTests
     }
 
     [Fact]
+    public void A_targets_RetryPolicy_is_kept_and_echoed_as_given()
+    {
+        var state = WithRule();
+        var target = EcsTarget();
+        target.RetryPolicy = new RetryPolicy { MaximumRetryAttempts = 4, MaximumEventAgeInSeconds = 600 };
+        var stored = RuleDecisions.PutTargets(state, Scope, new PutTargetsRequest { Rule = "nightly", Targets = [target, EcsTarget("t2")] })
+            .State.Rules.Values.Single().Targets;
+        Assert.Equal(((int?)4, (int?)600), (stored[0].MaximumRetryAttempts, stored[0].MaximumEventAgeInSeconds));
+        var wire = RuleDecisions.ToWire(stored[0]).RetryPolicy!;
+        Assert.Equal(((int?)4, (int?)600), (wire.MaximumRetryAttempts, wire.MaximumEventAgeInSeconds));
+        Assert.Null(RuleDecisions.ToWire(stored[1]).RetryPolicy);
+    }
+
+    [Fact]
     public void PutTargets_all_failed_writes_nothing_and_limits_hold()
     {
         var state = WithRule();

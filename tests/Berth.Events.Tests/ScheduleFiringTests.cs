@@ -355,6 +355,43 @@ public sealed class ScheduleFiringTests : IDisposable
 
     private static DateTimeOffset T(int minutes, int seconds = 0) => Created.AddSeconds(-30).AddMinutes(minutes).AddSeconds(seconds);
 
+    [Theory]
+    // Failed on Berth's side twice, then run: retried with the same token, one task, no failed invocation.
+    [InlineData(2, null, true, 3, 1, 0)]
+    // The RetryPolicy allows no retry: one attempt, a failed invocation.
+    [InlineData(2, 0, true, 1, 0, 1)]
+    // Allows one: two attempts, then dropped.
+    [InlineData(5, 1, true, 2, 0, 1)]
+    // ECS refused it (no capacity, a bad definition): never retried.
+    [InlineData(5, null, false, 1, 0, 1)]
+    public async Task A_firing_that_fails_on_Berths_side_is_retried_with_its_token_as_its_RetryPolicy_allows(
+        int failures, int? maximumRetryAttempts, bool retryable, int attempts, int tasks, int failedInvocations)
+    {
+        var clock = new FakeTimeProvider(Created);
+        var ecs = new FlakyEcs(failures, retryable);
+        await using var store = await SqliteDocumentStore.OpenAsync(Path.Combine(_dir, "events.db"), CancellationToken.None);
+        await using var pipeline = new CommitPipeline<EventsState>(store, EventsState.Empty);
+        var input = Input("at(2026-12-02T10:03:00)");
+        input.Target!.RetryPolicy = maximumRetryAttempts is null ? null : new RetryPolicy { MaximumRetryAttempts = maximumRetryAttempts };
+        await pipeline.ExecuteAsync(s => ScheduleDecisions.Create(s, Region, Account, clock.GetUtcNow(), input));
+
+        await using var scheduler = new RuleScheduler(pipeline, ecs, clock, new RuleSchedulerOptions(), NullLogger.Instance);
+        scheduler.Start();
+        await AdvanceUntilAsync(clock, () => ecs.Calls.Count >= attempts);
+
+        // Long enough for every retry there could be (1 s, then 2, 4, ...), and then some.
+        for (var i = 0; i < 12; i++)
+        {
+            clock.Advance(Minute);
+            await Task.Delay(10);
+        }
+
+        await WaitUntilAsync(() => scheduler.TasksStarted + scheduler.FailedInvocations >= 1);
+        Assert.Equal(attempts, ecs.Calls.Count);
+        Assert.Single(ecs.Calls.Select(c => c.ClientToken).Distinct());
+        Assert.Equal((tasks, failedInvocations), ((int)scheduler.TasksStarted, (int)scheduler.FailedInvocations));
+    }
+
     private static async Task AdvanceUntilAsync(FakeTimeProvider clock, Func<bool> done)
     {
         for (var i = 0; i < 200 && !done(); i++)
@@ -374,6 +411,20 @@ public sealed class ScheduleFiringTests : IDisposable
         }
 
         Assert.True(done());
+    }
+
+    // Fails the first calls (on Berth's side, or as ECS refusing them), then runs the task.
+    private sealed class FlakyEcs(int failures, bool retryable) : IRunTaskTarget
+    {
+        public ConcurrentQueue<RunTaskCall> Calls { get; } = new();
+
+        public Task<RunTaskOutcome> RunTaskAsync(RunTaskCall call, CancellationToken cancellationToken)
+        {
+            Calls.Enqueue(call);
+            return Task.FromResult(Calls.Count <= failures
+                ? new RunTaskOutcome([], [retryable ? "the store refused the commit" : "RESOURCE:MEMORY"]) { Retryable = retryable }
+                : new RunTaskOutcome(["arn:aws:ecs:us-east-1:000000000000:task/default/1"], []));
+        }
     }
 
     // Answers only once Open is set.

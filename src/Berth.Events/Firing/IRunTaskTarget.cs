@@ -45,7 +45,14 @@ public sealed record InvocationSource(InvocationKind Kind, string Name, string P
 /// <summary>What a RunTask gave: the tasks started and the failures (reason strings), or an error.</summary>
 /// <param name="TaskArns">The tasks started.</param>
 /// <param name="Failures">ECS's failures (e.g. no capacity) or the error RunTask answered.</param>
-public sealed record RunTaskOutcome(IReadOnlyList<string> TaskArns, IReadOnlyList<string> Failures);
+public sealed record RunTaskOutcome(IReadOnlyList<string> TaskArns, IReadOnlyList<string> Failures)
+{
+    /// <summary>
+    /// The invocation failed on Berth's side (RunTask gave no answer, its store failed), not because ECS refused it: the
+    /// target's RetryPolicy tries it again, with the same client token. What ECS refuses is never retried.
+    /// </summary>
+    public bool Retryable { get; init; }
+}
 
 /// <summary>
 /// Runs tasks for ECS targets. Berth.Events does not know ECS: the server implements this over the ECS API's own

@@ -22,6 +22,15 @@ public sealed record RuleSchedulerOptions
     /// client tokens (see <see cref="FiringPlan.Recoverable"/>); at most ECS's client-token retention.
     /// </summary>
     public TimeSpan RecoveryWindow { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// The wait before the first retry of an invocation that failed on Berth's side; each next wait doubles, up to
+    /// <see cref="RetryMaxDelay"/>, while the target's RetryPolicy allows (attempts and event age).
+    /// </summary>
+    public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest wait between two retries.</summary>
+    public TimeSpan RetryMaxDelay { get; init; } = TimeSpan.FromMinutes(1);
 }
 
 /// <summary>
@@ -473,12 +482,17 @@ public sealed partial class RuleScheduler : IAsyncDisposable
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                outcomes = [.. calls.Select(_ => new RunTaskOutcome([], [ex.Message]))];
+                outcomes = [.. calls.Select(_ => new RunTaskOutcome([], [ex.Message]) { Retryable = true })];
             }
 
             for (var i = 0; i < calls.Count; i++)
             {
-                Report(calls[i], outcomes[i]);
+                var retry = WillRetry(calls[i], outcomes[i], 0);
+                Report(calls[i], outcomes[i], retry is not null);
+                if (retry is { } wait)
+                {
+                    Track(RetryAsync(calls[i], wait));
+                }
             }
         }
 
@@ -507,7 +521,7 @@ public sealed partial class RuleScheduler : IAsyncDisposable
             return;
         }
 
-        calls.Add(new Invocation(call, "Schedule", schedule.Name, "target"));
+        calls.Add(new Invocation(call, "Schedule", schedule.Name, "target", schedule.MaximumRetryAttempts, due.AddSeconds(schedule.MaximumEventAgeInSeconds)));
     }
 
     private void Collect(RuleRecord rule, DateTimeOffset due, List<Invocation> calls, List<Task> logs)
@@ -534,11 +548,80 @@ public sealed partial class RuleScheduler : IAsyncDisposable
                 ClientToken = FiringPlan.Token(rule.Arn, target.Id, due),
                 Source = source,
             };
-            calls.Add(new Invocation(call, "Rule", rule.Name, target.Id));
+            calls.Add(new Invocation(call, "Rule", rule.Name, target.Id, target.MaximumRetryAttempts ?? DefaultRetryAttempts, due.AddSeconds(target.MaximumEventAgeInSeconds ?? DefaultEventAgeSeconds)));
         }
     }
 
-    private void Report(Invocation invocation, RunTaskOutcome outcome)
+    /// <summary>
+    /// The wait before retry <paramref name="retried"/> + 1 of an invocation that failed on Berth's side, or null when
+    /// it is not retried: ECS refused it, it carries no client token (an event's delivery, which a retry could start
+    /// twice), or its RetryPolicy's attempts or event age would be exceeded.
+    /// </summary>
+    private TimeSpan? WillRetry(Invocation invocation, RunTaskOutcome outcome, int retried)
+    {
+        if (!outcome.Retryable || invocation.Call.ClientToken is null || retried >= invocation.MaxRetries)
+        {
+            return null;
+        }
+
+        var wait = TimeSpan.FromTicks(Math.Min(_options.RetryMaxDelay.Ticks, _options.RetryBaseDelay.Ticks << Math.Min(retried, 30)));
+        return _time.GetUtcNow() + wait <= invocation.RetryUntil ? wait : null;
+    }
+
+    // Tries an invocation again (same client token: ECS replays whatever an earlier attempt started) until it gets an
+    // answer ECS gave, or its RetryPolicy runs out (then it is dropped, as EventBridge does).
+    private async Task RetryAsync(Invocation invocation, TimeSpan wait)
+    {
+        for (var retried = 0; ; retried++)
+        {
+            LogRetrying(_logger, invocation.Kind, invocation.Source, invocation.Target, retried + 1, wait.TotalSeconds);
+            try
+            {
+                await Task.Delay(wait, _time, _stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping: a start invokes the recorded firing again with the same token.
+                return;
+            }
+
+            RunTaskOutcome outcome;
+            try
+            {
+                outcome = (await _ecs.RunTasksAsync([invocation.Call], _stopping.Token))[0];
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                outcome = new RunTaskOutcome([], [ex.Message]) { Retryable = true };
+            }
+
+            var next = WillRetry(invocation, outcome, retried + 1);
+            Report(invocation, outcome, next is not null);
+            if (next is not { } later)
+            {
+                if (outcome.Retryable && invocation.Call.Source is { } source)
+                {
+                    LogRetriesExhausted(_logger, invocation.Kind, invocation.Source, invocation.Target, retried + 1);
+                    InvocationMetrics.Dropped(_metrics, source, _time.GetUtcNow());
+                }
+
+                return;
+            }
+
+            wait = later;
+        }
+    }
+
+    /// <summary>
+    /// Counts and logs one attempt. A failed attempt that will be retried is a warning and counts only as an attempt
+    /// (Scheduler's InvocationAttemptCount and TargetErrorCount); a rule's Invocations and FailedInvocations, like
+    /// EventBridge's, count an invocation once it succeeded or failed for good.
+    /// </summary>
+    private void Report(Invocation invocation, RunTaskOutcome outcome, bool retrying)
     {
         Interlocked.Add(ref _tasksStarted, outcome.TaskArns.Count);
         foreach (var task in outcome.TaskArns)
@@ -547,20 +630,28 @@ public sealed partial class RuleScheduler : IAsyncDisposable
         }
 
         var failed = outcome.Failures.Count > 0;
-        if (failed)
+        if (failed && retrying)
+        {
+            LogAttemptFailed(_logger, invocation.Kind, invocation.Source, invocation.Target, string.Join("; ", outcome.Failures));
+        }
+        else if (failed)
         {
             Interlocked.Increment(ref _failedInvocations);
             LogInvocationFailed(_logger, invocation.Kind, invocation.Source, invocation.Target, string.Join("; ", outcome.Failures));
         }
 
-        if (invocation.Call.Source is { } invoker)
+        if (invocation.Call.Source is { } invoker && !(retrying && invoker.Kind == InvocationKind.Rule))
         {
             InvocationMetrics.Invoked(_metrics, invoker, failed, _time.GetUtcNow());
         }
     }
 
-    /// <summary>One ECS target's RunTask, with who asks for it (for the logs).</summary>
-    private readonly record struct Invocation(RunTaskCall Call, string Kind, string Source, string Target);
+    // EventBridge's defaults for a target without a RetryPolicy: 185 retries, for up to 24 hours.
+    private const int DefaultRetryAttempts = 185;
+    private const int DefaultEventAgeSeconds = 86400;
+
+    /// <summary>One ECS target's RunTask, with who asks for it (for the logs) and how long its RetryPolicy lets it be retried.</summary>
+    private readonly record struct Invocation(RunTaskCall Call, string Kind, string Source, string Target, int MaxRetries, DateTimeOffset RetryUntil);
 
     /// <summary>Stops the loop and waits for firings in flight.</summary>
     public async ValueTask DisposeAsync()
@@ -598,6 +689,15 @@ public sealed partial class RuleScheduler : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Kind} {Name} target {Target} failed invocation: {Reason}")]
     private static partial void LogInvocationFailed(ILogger logger, string kind, string name, string target, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Kind} {Name} target {Target} failed on Berth's side, to be retried: {Reason}")]
+    private static partial void LogAttemptFailed(ILogger logger, string kind, string name, string target, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Kind} {Name} target {Target}: retry {Retry} in {DelaySeconds} s")]
+    private static partial void LogRetrying(ILogger logger, string kind, string name, string target, int retry, double delaySeconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Kind} {Name} target {Target}: dropped after {Retries} retries (its RetryPolicy's attempts or event age ran out)")]
+    private static partial void LogRetriesExhausted(ILogger logger, string kind, string name, string target, int retries);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Kind} {Name} target {Target} ({TargetArn}) is not an ECS target; Berth invokes only ECS targets")]
     private static partial void LogUnsupportedTarget(ILogger logger, string kind, string name, string target, string targetArn);

@@ -367,6 +367,7 @@ public static partial class RuleDecisions
             InputPath = entry.InputPath,
             InputTransformer = transformer,
             MaximumEventAgeInSeconds = entry.RetryPolicy?.MaximumEventAgeInSeconds,
+            MaximumRetryAttempts = entry.RetryPolicy?.MaximumRetryAttempts,
             Ecs = ecs is null ? null : ToRecord(ecs),
         };
     }
@@ -464,7 +465,8 @@ public static partial class RuleDecisions
         Input = t.Input,
         InputPath = t.InputPath,
         InputTransformer = t.InputTransformer is not { } x ? null : new InputTransformer { InputPathsMap = x.Paths.ToDictionary(StringComparer.Ordinal), InputTemplate = x.Template },
-        RetryPolicy = t.MaximumEventAgeInSeconds is { } age ? new RetryPolicy { MaximumEventAgeInSeconds = age } : null,
+        RetryPolicy = t.MaximumEventAgeInSeconds is null && t.MaximumRetryAttempts is null ? null
+            : new RetryPolicy { MaximumEventAgeInSeconds = t.MaximumEventAgeInSeconds, MaximumRetryAttempts = t.MaximumRetryAttempts },
         EcsParameters = t.Ecs is not { } e ? null : new EcsParameters
         {
             TaskDefinitionArn = e.TaskDefinitionArn,

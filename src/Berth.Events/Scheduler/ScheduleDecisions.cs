@@ -80,7 +80,8 @@ public static partial class ScheduleDecisions
         string TargetArn,
         EcsTargetRecord? Ecs,
         string? Input,
-        int MaximumEventAgeInSeconds);
+        int MaximumEventAgeInSeconds,
+        int MaximumRetryAttempts);
 
     /// <summary>CreateSchedule: a new schedule in an existing group; the same ClientToken again answers the same schedule.</summary>
     public static Decision<EventsState, ScheduleRecord> Create(EventsState state, string region, string account, DateTimeOffset now, S.CreateScheduleInput request)
@@ -306,6 +307,7 @@ public static partial class ScheduleDecisions
             Ecs = s.Ecs,
             Input = s.Input,
             MaximumEventAgeInSeconds = s.MaximumEventAgeInSeconds,
+            MaximumRetryAttempts = s.MaximumRetryAttempts,
             CreatedAt = existing?.CreatedAt ?? now,
             ModifiedAt = now,
             ScheduleAnchor = sameTiming ? existing!.ScheduleAnchor : now,
@@ -385,7 +387,7 @@ public static partial class ScheduleDecisions
         }
 
         CheckClientToken(clientToken);
-        var (targetJson, targetArn, ecs, input, maxAge) = CheckTarget(target);
+        var (targetJson, targetArn, ecs, input, maxAge, maxRetries) = CheckTarget(target);
 
         if (!ScheduleExpression.TryParse(expression, ScheduleDialect.Scheduler, out var parsed, out _))
         {
@@ -418,7 +420,7 @@ public static partial class ScheduleDecisions
         }
 
         return new Settings(expression, zone, startDate, endDate, ruleState, description, windowMinutes, actionAfterCompletion, kmsKeyArn, clientToken,
-            targetJson, targetArn, ecs, input, maxAge);
+            targetJson, targetArn, ecs, input, maxAge, maxRetries);
     }
 
     /// <summary>An IANA zone by id (the host's tz database), without throwing.</summary>
@@ -444,7 +446,7 @@ public static partial class ScheduleDecisions
         }
     }
 
-    private static (string Json, string Arn, EcsTargetRecord? Ecs, string? Input, int MaxAge) CheckTarget(S.Target? target)
+    private static (string Json, string Arn, EcsTargetRecord? Ecs, string? Input, int MaxAge, int MaxRetries) CheckTarget(S.Target? target)
     {
         if (target is null)
         {
@@ -544,7 +546,7 @@ public static partial class ScheduleDecisions
             },
         };
         var json = JsonSerializer.Serialize(echoed, S.WireJsonContext.Default.Target);
-        return (json, target.Arn, ecs, target.Input, retry.MaximumEventAgeInSeconds ?? 86400);
+        return (json, target.Arn, ecs, target.Input, retry.MaximumEventAgeInSeconds ?? 86400, retry.MaximumRetryAttempts ?? 185);
     }
 
     private static EcsTargetRecord ToRecord(S.EcsParameters ecs)

@@ -109,6 +109,9 @@ public sealed record TargetRecord
 
     /// <summary>Oldest a firing may be and still be delivered (EventBridge's default: 24 h).</summary>
     public int? MaximumEventAgeInSeconds { get; init; }
+
+    /// <summary>How many times an invocation that failed on Berth's side is tried again (EventBridge's default: 185).</summary>
+    public int? MaximumRetryAttempts { get; init; }
 }
 
 /// <summary>A target's input transformer.</summary>

@@ -93,6 +93,9 @@ public sealed record ScheduleRecord
     /// <summary>RetryPolicy.MaximumEventAgeInSeconds: how late a missed firing is still delivered.</summary>
     public int MaximumEventAgeInSeconds { get; init; } = 86400;
 
+    /// <summary>RetryPolicy.MaximumRetryAttempts: how many times an invocation that failed on Berth's side is tried again.</summary>
+    public int MaximumRetryAttempts { get; init; } = 185;
+
     /// <summary>When it was created.</summary>
     public required DateTimeOffset CreatedAt { get; init; }
 

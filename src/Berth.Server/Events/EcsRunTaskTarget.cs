@@ -85,7 +85,7 @@ public sealed class EcsRunTaskTarget(EcsApi ecs, string accountId) : IRunTaskTar
                         [.. (response.Tasks ?? []).Select(t => t.TaskArn!)],
                         [.. (response.Failures ?? []).Select(f => $"{f.Arn}: {f.Reason}{(f.Detail is null ? "" : " (" + f.Detail + ")")}")]),
                     (_, { } error) => new RunTaskOutcome([], [$"{error.ErrorType}: {error.Message}"]),
-                    _ => new RunTaskOutcome([], ["RunTask gave no answer"]),
+                    _ => new RunTaskOutcome([], ["RunTask gave no answer"]) { Retryable = true },
                 };
             }
         }
