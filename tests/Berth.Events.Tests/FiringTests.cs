@@ -38,6 +38,30 @@ public sealed class FiringTests : IDisposable
     private static DateTimeOffset T(int minutes, int seconds = 0) => Created.AddSeconds(-30).AddMinutes(minutes).AddSeconds(seconds);
 
     [Theory]
+    // retryable, token, retried so far, max retries, seconds since the firing, its event age (s) → wait (s), or -1: none.
+    [InlineData(true, true, 0, 185, 0, 86400, 1)]
+    [InlineData(true, true, 1, 185, 1, 86400, 2)]
+    [InlineData(true, true, 5, 185, 60, 86400, 32)]
+    [InlineData(true, true, 6, 185, 100, 86400, 60)]
+    [InlineData(true, true, 40, 185, 3000, 86400, 60)]
+    // ECS refused it, or an event's delivery (no client token): never.
+    [InlineData(false, true, 0, 185, 0, 86400, -1)]
+    [InlineData(true, false, 0, 185, 0, 86400, -1)]
+    // Out of attempts, or the try would come after the event age.
+    [InlineData(true, true, 3, 3, 10, 86400, -1)]
+    [InlineData(true, true, 0, 0, 0, 86400, -1)]
+    [InlineData(true, true, 2, 185, 57, 60, -1)]
+    [InlineData(true, true, 2, 185, 56, 60, 4)]
+    public void A_failed_invocation_is_retried_with_doubling_waits_within_its_RetryPolicy(
+        bool retryable, bool hasToken, int retried, int maxRetries, int sinceFiring, int eventAge, int expected)
+    {
+        var firing = Created;
+        var wait = FiringPlan.RetryWait(retryable, hasToken, retried, maxRetries, firing.AddSeconds(sinceFiring), firing.AddSeconds(eventAge),
+            TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+        Assert.Equal(expected < 0 ? (TimeSpan?)null : TimeSpan.FromSeconds(expected), wait);
+    }
+
+    [Theory]
     // rate(): from the anchor (10:02:30 → 10:02), in whole periods; a scaled minute counts from the anchor's second.
     [InlineData("rate(5 minutes)", null, 60, "2026-12-02T10:07:00Z")]
     [InlineData("rate(5 minutes)", "2026-12-02T10:12:00Z", 60, "2026-12-02T10:17:00Z")]

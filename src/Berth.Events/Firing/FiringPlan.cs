@@ -89,6 +89,25 @@ public static class FiringPlan
     }
 
     /// <summary>
+    /// The wait before the next try of an invocation that failed, or null when it is not tried again: it was not a
+    /// failure on Berth's side (<paramref name="retryable"/>), it has no client token to make a retry safe (an event's
+    /// delivery), it has had its <paramref name="maxRetries"/>, or the try would come after <paramref name="until"/>
+    /// (the firing's time plus its MaximumEventAgeInSeconds). Waits double from <paramref name="baseDelay"/> up to
+    /// <paramref name="maxDelay"/>.
+    /// </summary>
+    public static TimeSpan? RetryWait(
+        bool retryable, bool hasToken, int retried, int maxRetries, DateTimeOffset now, DateTimeOffset until, TimeSpan baseDelay, TimeSpan maxDelay)
+    {
+        if (!retryable || !hasToken || retried >= maxRetries)
+        {
+            return null;
+        }
+
+        var wait = TimeSpan.FromTicks(Math.Min(maxDelay.Ticks, baseDelay.Ticks << Math.Min(retried, 30)));
+        return now + wait <= until ? wait : null;
+    }
+
+    /// <summary>
     /// RunTask's client token for one target of one firing: 64 hex digits of SHA-256 over the rule's or schedule's
     /// ARN, the target and the scheduled time, so invoking the same firing again (after a restart) replays it.
     /// </summary>

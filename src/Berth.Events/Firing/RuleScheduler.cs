@@ -552,21 +552,10 @@ public sealed partial class RuleScheduler : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// The wait before retry <paramref name="retried"/> + 1 of an invocation that failed on Berth's side, or null when
-    /// it is not retried: ECS refused it, it carries no client token (an event's delivery, which a retry could start
-    /// twice), or its RetryPolicy's attempts or event age would be exceeded.
-    /// </summary>
-    private TimeSpan? WillRetry(Invocation invocation, RunTaskOutcome outcome, int retried)
-    {
-        if (!outcome.Retryable || invocation.Call.ClientToken is null || retried >= invocation.MaxRetries)
-        {
-            return null;
-        }
-
-        var wait = TimeSpan.FromTicks(Math.Min(_options.RetryMaxDelay.Ticks, _options.RetryBaseDelay.Ticks << Math.Min(retried, 30)));
-        return _time.GetUtcNow() + wait <= invocation.RetryUntil ? wait : null;
-    }
+    // The wait before retry `retried` + 1, or null when the invocation is not tried again (FiringPlan.RetryWait).
+    private TimeSpan? WillRetry(Invocation invocation, RunTaskOutcome outcome, int retried) => FiringPlan.RetryWait(
+        outcome.Retryable, invocation.Call.ClientToken is not null, retried, invocation.MaxRetries, _time.GetUtcNow(), invocation.RetryUntil,
+        _options.RetryBaseDelay, _options.RetryMaxDelay);
 
     // Tries an invocation again (same client token: ECS replays whatever an earlier attempt started) until it gets an
     // answer ECS gave, or its RetryPolicy runs out (then it is dropped, as EventBridge does).

@@ -24,7 +24,7 @@ public sealed class EcsSession : IAsyncDisposable
     /// <summary>Starts a session against <paramref name="server"/> with its credentials.</summary>
     public static EcsSession Start(BerthServer server, string region = Clients.Region)
     {
-        var start = new ProcessStartInfo("python3")
+        var start = new ProcessStartInfo(Executables.Resolve("python3"))
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,

@@ -20,7 +20,7 @@ public static class ProcessRunner
         string? stdin = null,
         TimeSpan? timeout = null)
     {
-        var start = new ProcessStartInfo(file)
+        var start = new ProcessStartInfo(Executables.Resolve(file))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
