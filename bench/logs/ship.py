@@ -15,6 +15,8 @@ import botocore.credentials
 
 endpoint, image, duration, poll_ms = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 region = os.environ["AWS_DEFAULT_REGION"]
+# awslogs' delivery mode: blocking holds the container to what is delivered, non-blocking lets it run ahead.
+mode = os.environ.get("BENCH_MODE", "blocking")
 credentials = botocore.credentials.Credentials(os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"])
 ecs = boto3.client("ecs", endpoint_url=endpoint, region_name=region)
 # The writer: numbered lines as fast as busybox sh writes them, stopped after the duration.
@@ -28,6 +30,18 @@ def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy():
+    """(busy, total) jiffies of every core, from /proc/stat: a phase's share of the machine it kept busy."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def busy_share(before, after):
+    return (after[0] - before[0]) / max(1, after[1] - before[1])
 
 
 def load():
@@ -67,10 +81,11 @@ def berth_end_to_end():
     ecs.register_task_definition(family="berth-bench-logs", containerDefinitions=[{
         "name": "writer", "image": image, "memory": 64, "command": ["sh", "-c", writer],
         "logConfiguration": {"logDriver": "awslogs", "options": {
-            "awslogs-group": group, "awslogs-region": region, "awslogs-stream-prefix": "bench", "awslogs-create-group": "true"}}}])
+            "awslogs-group": group, "awslogs-region": region, "awslogs-stream-prefix": "bench", "awslogs-create-group": "true",
+            "mode": mode}}}])
     task = ecs.run_task(taskDefinition="berth-bench-logs")["tasks"][0]["taskArn"]
     stream = "bench/writer/" + task.rsplit("/", 1)[1]
-    seen, lags, visible_at = set(), [], []
+    seen, lags, visible_at, stored_lags = set(), [], [], []
     messages = []
     after = None
     stopped_at = None
@@ -92,6 +107,8 @@ def berth_end_to_end():
                         continue
                     seen.add(e["eventId"])
                     lags.append(now - e["timestamp"])
+                    # Stored: CloudWatch's ingestionTime, apart from this poller's own pace.
+                    stored_lags.append(e["ingestionTime"] - e["timestamp"])
                     visible_at.append(now)
                     messages.append(e["message"])
                     after = e["timestamp"] if after is None else max(after, e["timestamp"])
@@ -113,7 +130,25 @@ def berth_end_to_end():
         if time.time() - started > duration * 20:
             raise SystemExit("bench: the task did not stop")
         time.sleep(poll_ms / 1000)
-    return messages, lags, visible_at
+    global stream_checked
+    stream_checked = (group, stream)
+    return messages, lags, visible_at, stored_lags
+
+
+def stream_in_order(group, stream):
+    """The stream itself, read with GetLogEvents from its head: (numbers ascending, how many, how many skipped)."""
+    body, token, out = {"logGroupName": group, "logStreamName": stream, "startFromHead": True}, None, []
+    while True:
+        if token:
+            body["nextToken"] = token
+        page = logs_call("GetLogEvents", body)
+        out.extend(e["message"] for e in page["events"])
+        if not page["events"] or page.get("nextForwardToken") == token:
+            break
+        token = page.get("nextForwardToken")
+    numbered = [int(m[4:]) for m in out if m.startswith("line")]
+    missing = (max(numbered) + 1 - len(set(numbered))) if numbered else 0
+    return numbered == sorted(numbered), len(numbered), missing
 
 
 def tail_latency():
@@ -152,10 +187,14 @@ def pct(values, p):
 
 server_pid = os.environ.get("BENCH_SERVER_PID")
 load_alone = [load()]
+busy_before = machine_busy()
 alone = json_file_alone()
+busy_alone = busy_share(busy_before, machine_busy())
 load_alone.append(load())
 cpu_before = cpu_seconds(server_pid)
-messages, lags, visible_at = berth_end_to_end()
+busy_before = machine_busy()
+messages, lags, visible_at, stored_lags = berth_end_to_end()
+busy_berth = busy_share(busy_before, machine_busy())
 cpu_berth = cpu_seconds(server_pid) - cpu_before
 load_berth = [load_alone[-1], load()]
 # busybox's timeout says "Terminated" when it stops the writer: output like any other, not one of the numbered lines.
@@ -170,7 +209,7 @@ rate_written = n / duration
 window = (visible_at[-1] - (visible_at[0] - lags[0])) / 1000 if n > 1 else float("nan")
 rate_berth = n / window
 print()
-print(f"| measure | json-file alone | Berth end to end |")
+print(f"| measure | json-file alone | Berth end to end (mode {mode}) |")
 print(f"| --- | ---: | ---: |")
 print(f"| lines the container wrote in {duration} s | {alone:,} | {n:,} |")
 print(f"| lines/s the container wrote | {rate_alone:,.0f} | {rate_written:,.0f} ({rate_written / rate_alone:.2f}×) |")
@@ -178,7 +217,10 @@ print(f"| lines/s taken (json-file) / visible through FilterLogEvents (Berth) | 
 print(f"| lines/s stored (started → STOPPED, which waits for the last line to be stored) | — | {n / timings['shipped_s']:,.0f} ({n / timings['shipped_s'] / rate_alone:.2f}×) |")
 print(f"| lag p50 / p99 (s), whole run | — | {pct(lags, 0.5) / 1000:.3f} / {pct(lags, 0.99) / 1000:.3f} |")
 print(f"| lag p50 / p99 (s), first half / second half | — | {pct(lags[:half], 0.5) / 1000:.3f} / {pct(lags[:half], 0.99) / 1000:.3f}, {pct(lags[half:], 0.5) / 1000:.3f} / {pct(lags[half:], 0.99) / 1000:.3f} |")
+print(f"| lag to storage (ingestionTime − timestamp) p50 / p99 (s), whole run | — | {pct(stored_lags, 0.5) / 1000:.3f} / {pct(stored_lags, 0.99) / 1000:.3f} |")
+print(f"| lag to storage p50 / p99 (s), first half / second half | — | {pct(stored_lags[:half], 0.5) / 1000:.3f} / {pct(stored_lags[:half], 0.99) / 1000:.3f}, {pct(stored_lags[half:], 0.5) / 1000:.3f} / {pct(stored_lags[half:], 0.99) / 1000:.3f} |")
 print(f"| Berth server CPU (agent in-process): seconds, µs per line | — | {cpu_berth:.1f}, {cpu_berth / max(n, 1) * 1e6:.1f} |")
+print(f"| the machine's cores busy over the phase | {busy_alone:.0%} of {os.cpu_count()} | {busy_berth:.0%} of {os.cpu_count()} |")
 print(f"| load average (1 min) at the phase's start / end | {load_alone[0]} / {load_alone[1]} | {load_berth[0]} / {load_berth[1]} |")
 print(f"| every line once, in order | — | {'yes' if exact else 'NO'} |")
 print(f"| aws logs tail --follow shows a new line after (s) | — | {'n/a (no /usr/bin/aws)' if tail is None else f'{tail:.2f}'} |")
@@ -187,6 +229,9 @@ if not exact:
     expected = [f"line{i}" for i in range(n)]
     first = next((i for i in range(n) if numbered[i] != expected[i]), n)
     print(f"first difference at line {first}: {numbered[max(0, first - 2):first + 3]} (distinct {len(set(messages)):,} of {len(messages):,})")
+    ordered, stored, missing = stream_in_order(*stream_checked)
+    print(f"the stream itself (GetLogEvents from its head): {stored:,} lines, {'in order' if ordered else 'NOT in order'}, "
+          f"{missing:,} numbers missing (non-blocking mode: lost when Docker's buffer was full)")
 print(f"first line written to last line visible: {window:.1f} s for {duration} s of writing")
 goal = rate_berth >= rate_alone and pct(lags, 0.5) < 1000 and pct(lags, 0.99) < 3000 and exact and (tail is None or tail <= 5.5)
 print("goal (≥ 1.0× json-file's rate, lag p50 < 1 s, p99 < 3 s, tail within its 5 s poll):", "met" if goal else "NOT met")

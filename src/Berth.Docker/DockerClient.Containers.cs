@@ -107,6 +107,11 @@ public sealed partial class DockerClient
         return StreamAsync(nameof(DockerTimeouts.Logs), timeout, HttpMethod.Get, path.ToString(), DockerStreams.ReadTimedLogLinesAsync, cancellationToken);
     }
 
+    public IAsyncEnumerable<int> AttachOutputAsync(string id, bool tty, CancellationToken cancellationToken = default)
+        => StreamAsync(
+            nameof(DockerTimeouts.Logs), Timeout.InfiniteTimeSpan, HttpMethod.Post, $"containers/{Escape(id)}/attach?stream=1&stdout=1&stderr=1",
+            (body, ct) => DockerStreams.ReadOutputSizesAsync(body, tty, cancellationToken: ct), cancellationToken);
+
     public Task<ContainerStats> ContainerStatsAsync(string id, CancellationToken cancellationToken = default) =>
         CallAsync(nameof(DockerTimeouts.Stats), Timeouts.Stats, async ct =>
         {

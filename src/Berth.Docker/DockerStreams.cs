@@ -59,6 +59,42 @@ public static class DockerStreams
         }
     }
 
+    /// <summary>
+    /// The sizes of the output pieces in an attach stream, read at most <paramref name="chunk"/> bytes at a time so a
+    /// slow consumer reads slowly: payload bytes only (frame headers are not output) unless <paramref name="raw"/> (a
+    /// TTY's stream has no frames).
+    /// </summary>
+    public static async IAsyncEnumerable<int> ReadOutputSizesAsync(Stream stream, bool raw, int chunk = 16 * 1024, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var buffer = new byte[Math.Max(chunk, HeaderSize)];
+        long frameLeft = 0;
+        while (true)
+        {
+            if (!raw && frameLeft == 0)
+            {
+                var got = await ReadFullyAsync(stream, buffer.AsMemory(0, HeaderSize), cancellationToken);
+                if (got == 0)
+                    yield break;
+                if (got < HeaderSize)
+                    throw new DockerException($"Attach stream ended inside a frame header ({got} of {HeaderSize} bytes).");
+                frameLeft = BinaryPrimitives.ReadUInt32BigEndian(buffer.AsSpan(4));
+                continue;
+            }
+
+            var want = raw ? chunk : (int)Math.Min(chunk, frameLeft);
+            var read = await stream.ReadAsync(buffer.AsMemory(0, want), cancellationToken);
+            if (read == 0)
+            {
+                if (frameLeft > 0)
+                    throw new DockerException($"Attach stream ended inside a frame ({frameLeft} bytes missing).");
+                yield break;
+            }
+
+            frameLeft -= raw ? 0 : read;
+            yield return read;
+        }
+    }
+
     /// <summary>The whole second a timestamp parse saw last (see <see cref="TryParseNanos(string, TimestampCache?, out long)"/>).</summary>
     public sealed class TimestampCache
     {

@@ -59,6 +59,14 @@ public interface IDockerEngine
     IAsyncEnumerable<TimedLogLine> ContainerTimedLogsAsync(string id, long? sinceUnixNanos = null, bool follow = false, CancellationToken cancellationToken = default)
         => throw new NotSupportedException("This engine does not read timed logs.");
 
+    /// <summary>
+    /// Attaches to the container's stdout and stderr and yields the size of each piece of output as the container writes
+    /// it (<paramref name="tty"/>: the stream is raw rather than multiplexed). Docker holds a container whose attached
+    /// reader has fallen about a megabyte behind, so a slow reader throttles it. Ends when the container stops.
+    /// </summary>
+    IAsyncEnumerable<int> AttachOutputAsync(string id, bool tty, CancellationToken cancellationToken = default)
+        => throw new NotSupportedException("This engine does not attach.");
+
     /// <summary>One resource sample (no streaming).</summary>
     Task<ContainerStats> ContainerStatsAsync(string id, CancellationToken cancellationToken = default);
 

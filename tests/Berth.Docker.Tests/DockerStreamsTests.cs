@@ -118,6 +118,32 @@ public sealed class DockerStreamsTests
         Assert.Equal("https://1234.dkr.ecr.us-east-1.amazonaws.com", document.RootElement.GetProperty("serveraddress").GetString());
     }
 
+    [Theory]
+    [InlineData(false, 4)]
+    [InlineData(true, 4)]
+    [InlineData(false, 1024)]
+    public async Task Attach_output_sizes_count_the_payload_in_pieces_no_larger_than_asked(bool raw, int chunk)
+    {
+        var bytes = raw ? Encoding.UTF8.GetBytes("hello\noops\na\nb\n") : Frames((1, "hello\n"), (2, "oops\n"), (1, ""), (1, "a\nb\n"));
+        var sizes = new List<int>();
+        await foreach (var size in DockerStreams.ReadOutputSizesAsync(new MemoryStream(bytes), raw, chunk))
+            sizes.Add(size);
+        Assert.Equal(15, sizes.Sum());
+        Assert.All(sizes, size => Assert.InRange(size, 1, chunk));
+    }
+
+    [Fact]
+    public async Task Attach_output_that_ends_inside_a_frame_is_an_error()
+    {
+        var bytes = Frames((1, "hello\n"));
+        await Assert.ThrowsAsync<DockerException>(async () =>
+        {
+            await foreach (var _ in DockerStreams.ReadOutputSizesAsync(new MemoryStream(bytes[..^2]), raw: false))
+            {
+            }
+        });
+    }
+
     [Fact]
     public void Event_helpers_read_exit_code_name_and_health()
     {

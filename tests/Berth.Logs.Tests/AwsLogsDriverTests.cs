@@ -33,6 +33,25 @@ public sealed class AwsLogsDriverTests
     }
 
     [Theory]
+    // The container's own mode, else the account's defaultLogDriverMode, else ECS's default (non-blocking).
+    [InlineData("blocking", null, true)]
+    [InlineData("blocking", "non-blocking", true)]
+    [InlineData("non-blocking", "blocking", false)]
+    [InlineData(null, "blocking", true)]
+    [InlineData(null, "non-blocking", false)]
+    [InlineData(null, null, false)]
+    public void A_container_waits_for_delivery_only_in_blocking_mode(string? mode, string? accountDefault, bool blocks)
+    {
+        var options = new Dictionary<string, string> { ["awslogs-group"] = "g" };
+        if (mode is not null)
+        {
+            options["mode"] = mode;
+        }
+
+        Assert.Equal(blocks, AwsLogsConfig.Of(Definition(options))!.Blocks(accountDefault));
+    }
+
+    [Theory]
     [InlineData("%Y-%m-%d %H:%M:%S", "2024-01-31 23:59:01 started", true)]
     [InlineData("%Y-%m-%d %H:%M:%S", "  at Foo.Bar()", false)]
     [InlineData("%b %d, %Y", "Jan 05, 2024 boot", true)]

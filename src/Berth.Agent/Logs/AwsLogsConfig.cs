@@ -53,6 +53,12 @@ public sealed record AwsLogsConfig(string Group, string? Region, string? StreamP
             options.GetValueOrDefault("max-buffer-size"));
     }
 
+    /// <summary>
+    /// Whether the container waits for delivery (<c>mode: blocking</c>): its own mode, else the account's
+    /// <c>defaultLogDriverMode</c> (<paramref name="accountDefault"/>), else ECS's default since June 2025, non-blocking.
+    /// </summary>
+    public bool Blocks(string? accountDefault) => (Mode ?? accountDefault) == "blocking";
+
     /// <summary>ECS's stream name: <c>prefix/container-name/task-id</c>, or the Docker container id without a prefix.</summary>
     public string StreamName(string containerName, string taskId, string containerId)
         => StreamPrefix is null ? containerId : $"{StreamPrefix}/{containerName}/{taskId}";

@@ -11,7 +11,8 @@ namespace Berth.Agent.Logs;
 /// the next batch takes whatever arrived while the previous one was in flight, so a quiet container's line goes out at
 /// once and a busy one's in large batches. Before a batch is sent the checkpoint records what is shipped and where the
 /// batch ends (one fsync a batch; an idle shipper records what is shipped, see <see cref="ShipCheckpoint"/>). The
-/// shipper finishes once the container has stopped and everything it wrote is acknowledged.
+/// shipper finishes once the container has stopped and everything it wrote is acknowledged. In blocking mode it also
+/// holds the container to what is shipped through an <see cref="OutputGate"/>.
 /// </summary>
 public sealed partial class LogShipper
 {
@@ -27,12 +28,17 @@ public sealed partial class LogShipper
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly TimeSpan _multilineFlush;
+    private readonly OutputGate? _gate;
+    private readonly bool _tty;
     private readonly Random _random = new();
     private readonly Channel<TimedLogLine> _lines = Channel.CreateBounded<TimedLogLine>(new BoundedChannelOptions(50_000) { SingleReader = true, SingleWriter = true });
 
     /// <summary>Creates the shipper of one container; <see cref="Start"/> runs it.</summary>
-    public LogShipper(IDockerEngine docker, LogsClient client, AwsLogsConfig config, string containerId, string stream, string checkpointPath, TimeProvider time, ILogger logger, TimeSpan multilineFlush)
+    /// <remarks>With <paramref name="gate"/> (blocking mode) the container's output is attached to (raw when <paramref name="tty"/>) and read only as the gate allows.</remarks>
+    public LogShipper(IDockerEngine docker, LogsClient client, AwsLogsConfig config, string containerId, string stream, string checkpointPath, TimeProvider time, ILogger logger, TimeSpan multilineFlush, OutputGate? gate = null, bool tty = false)
     {
+        _gate = gate;
+        _tty = tty;
         _docker = docker;
         _client = client;
         _config = config;
@@ -55,10 +61,20 @@ public sealed partial class LogShipper
         try
         {
             var checkpoint = ShipCheckpoint.Load(_checkpointPath);
-            await EnsureStreamAsync(token);
-            var reader = Task.Run(() => ReadAsync(checkpoint.Shipped, token), CancellationToken.None);
-            await SendAsync(checkpoint, token);
-            await reader;
+            using var holding = CancellationTokenSource.CreateLinkedTokenSource(token);
+            var hold = _gate is null ? Task.CompletedTask : Task.Run(() => HoldAsync(_gate, holding.Token), CancellationToken.None);
+            try
+            {
+                await EnsureStreamAsync(token);
+                var reader = Task.Run(() => ReadAsync(checkpoint.Shipped, token), CancellationToken.None);
+                await SendAsync(checkpoint, token);
+                await reader;
+            }
+            finally
+            {
+                await holding.CancelAsync();
+                await hold;
+            }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -114,6 +130,30 @@ public sealed partial class LogShipper
         finally
         {
             _lines.Writer.TryComplete();
+        }
+    }
+
+    // Blocking mode: reads the container's attached output only while the gate is open, so Docker holds the container
+    // once it is a buffer ahead of what is shipped. The attachment ends with the container (or the agent: the
+    // container then writes freely to json-file, which the next agent ships from the checkpoint).
+    private async Task HoldAsync(OutputGate gate, CancellationToken token)
+    {
+        try
+        {
+            gate.AttachedAtMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            await foreach (var bytes in _docker.AttachOutputAsync(_containerId, _tty, token))
+            {
+                gate.Take(bytes);
+                await gate.WaitOpenAsync(token);
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            // Not attached (the container already stopped, or the engine refused): its output is still shipped, unheld.
+            LogHoldFailed(_logger, _containerId, ex.Message);
         }
     }
 
@@ -178,6 +218,11 @@ public sealed partial class LogShipper
         var saved = shipped;
         while (!done)
         {
+            if (queue.Count == 0 && !_lines.Reader.TryPeek(out _))
+            {
+                _gate?.CaughtUp();
+            }
+
             if (queue.Count == 0 && saved != shipped && !_lines.Reader.TryPeek(out _))
             {
                 // Idle: what is shipped is recorded now (while busy, each batch's in-flight record carries it).
@@ -280,8 +325,29 @@ public sealed partial class LogShipper
             return true;
         }, ex => ex is HttpRequestException or IOException or TimeoutException or LogsClientException { Status: >= 500 or 429 }, _time, _random, null, token);
 
+        if (_gate is not null)
+        {
+            _gate.Shipped(OutputBytes(batch, _gate.AttachedAtMs));
+        }
+
         // Not recorded here: the next batch's in-flight record (or the idle one) says this one is shipped, one fsync a batch.
         return end;
+    }
+
+    // The output a batch carries that was written since the gate's reader attached: each event's text and a newline
+    // (joined lines are newline-separated).
+    private static long OutputBytes(List<ShipEvent> batch, long sinceMs)
+    {
+        long bytes = 0;
+        foreach (var shipEvent in batch)
+        {
+            if (shipEvent.TimestampMs >= sinceMs)
+            {
+                bytes += System.Text.Encoding.UTF8.GetByteCount(shipEvent.Message) + 1;
+            }
+        }
+
+        return bytes;
     }
 
     // Makes the stream (and, with awslogs-create-group, the group); false when the group is missing and may not be made.
@@ -319,6 +385,9 @@ public sealed partial class LogShipper
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Log shipper of container {ContainerId} failed")]
     private static partial void LogShipperFailed(ILogger logger, string containerId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Container {ContainerId} is not held to its log delivery: {Reason}")]
+    private static partial void LogHoldFailed(ILogger logger, string containerId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the logs of container {ContainerId} failed")]
     private static partial void LogReadFailed(ILogger logger, string containerId, Exception exception);

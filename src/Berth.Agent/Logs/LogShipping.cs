@@ -73,7 +73,8 @@ public sealed class LogShipping
     }
 
     /// <summary>Starts shipping a container's output (once per container; again after an agent restart, from its checkpoint).</summary>
-    public void Follow(string taskArn, string containerName, string taskId, string containerId, AwsLogsConfig config, CancellationToken token)
+    /// <remarks>With <paramref name="blocking"/> the container is held to what is shipped (<see cref="OutputGate"/>); <paramref name="tty"/>: it has a pseudo-terminal.</remarks>
+    public void Follow(string taskArn, string containerName, string taskId, string containerId, AwsLogsConfig config, CancellationToken token, bool blocking = false, bool tty = false)
     {
         if (_shippers.ContainsKey(containerId))
         {
@@ -81,7 +82,7 @@ public sealed class LogShipping
         }
 
         var stream = config.StreamName(containerName, taskId, containerId);
-        var shipper = new LogShipper(_docker, Client(config), config, containerId, stream, Path.Combine(_directory, containerId), _time, _logger, _multilineFlush);
+        var shipper = new LogShipper(_docker, Client(config), config, containerId, stream, Path.Combine(_directory, containerId), _time, _logger, _multilineFlush, blocking ? new OutputGate() : null, tty);
         if (_shippers.TryAdd(containerId, (taskArn, shipper)))
         {
             shipper.Start(token);

@@ -46,6 +46,7 @@ public sealed partial class TaskActor
     private readonly string? _attachmentId;
     private readonly List<AgentRegistryCredential> _registryCredentials;
     private readonly LogShipping? _logs;
+    private readonly string? _defaultLogDriverMode;
     private readonly EcsTask _task0;
     private readonly Dictionary<string, string> _containerArns = new(StringComparer.Ordinal);
     private TaskSnapshot _snapshot;
@@ -76,6 +77,7 @@ public sealed partial class TaskActor
         var task = assignment.Task!;
         _definition = assignment.TaskDefinition!;
         _registryCredentials = assignment.RegistryCredentials ?? [];
+        _defaultLogDriverMode = assignment.DefaultLogDriverMode;
         _docker = docker;
         _report = report;
         _options = options;
@@ -693,7 +695,7 @@ public sealed partial class TaskActor
     {
         if (_logs is not null && AwsLogsConfig.Of(definition) is { } awslogs)
         {
-            _logs.Follow(TaskArn, definition.Name!, ContainerSpecs.TaskId(TaskArn), id, awslogs, token);
+            _logs.Follow(TaskArn, definition.Name!, ContainerSpecs.TaskId(TaskArn), id, awslogs, token, awslogs.Blocks(_defaultLogDriverMode), definition.PseudoTerminal == true);
         }
     }
 

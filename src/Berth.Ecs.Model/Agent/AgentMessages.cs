@@ -16,6 +16,10 @@ public sealed class AgentAssignment
     /// <summary>Pull credentials the server hands the task for registries it serves (the task execution role's, in ECS terms).</summary>
     [JsonPropertyName("registryCredentials")]
     public List<AgentRegistryCredential>? RegistryCredentials { get; set; }
+
+    /// <summary>The account's <c>defaultLogDriverMode</c> when the task was handed out: a container's log <c>mode</c> when it names none.</summary>
+    [JsonPropertyName("defaultLogDriverMode")]
+    public string? DefaultLogDriverMode { get; set; }
 }
 
 /// <summary>A pull credential for one registry: images named <c>REGISTRY/...</c> are pulled with it.</summary>

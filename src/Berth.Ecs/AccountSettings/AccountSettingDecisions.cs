@@ -29,6 +29,10 @@ public static class AccountSettingDecisions
         ["fargateEventWindows"] = ("disabled", ["enabled", "disabled"]),
     };
 
+    /// <summary>The account default of setting <paramref name="name"/> in <paramref name="scope"/>: what PutAccountSettingDefault set, else AWS's.</summary>
+    public static string AccountDefault(EcsState state, Scope scope, string name)
+        => state.Settings.TryGetValue(EcsState.SettingKey(scope.Region, scope.RootPrincipal, name), out var set) ? set.Value : Known[name].Default;
+
     /// <summary>PutAccountSetting for a principal (the caller when none is given).</summary>
     public static Decision<EcsState, Setting> Put(EcsState state, Scope scope, string caller, PutAccountSettingRequest request)
         => Set(state, scope, request.Name, request.Value, request.PrincipalArn ?? caller);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Berth.Ecs.AccountSettings;
 using Berth.Ecs.AgentAccess;
 using Berth.Ecs.Arns;
 using Berth.Ecs.Clusters;
@@ -130,7 +131,8 @@ public sealed partial class AgentHub : IAsyncDisposable
             while (!aborted.IsCancellationRequested)
             {
                 var now = _time.GetUtcNow();
-                var step = AgentAssignments.NextWrite(AgentAssignments.For(_pipeline.Current, arn), sent, now, lastWrite, _options.Heartbeat);
+                var current = _pipeline.Current;
+                var step = AgentAssignments.NextWrite(AgentAssignments.For(current, arn), sent, now, lastWrite, _options.Heartbeat);
                 switch (step.Write)
                 {
                     case ChannelWrite.Assignments:
@@ -138,7 +140,7 @@ public sealed partial class AgentHub : IAsyncDisposable
                         {
                             Type = AgentChannelMessage.AssignmentsType,
                             At = now,
-                            Tasks = [.. step.Tasks.Select(a => Assignment(a.Task, a.Definition))],
+                            Tasks = [.. step.Tasks.Select(a => Assignment(current, a.Task, a.Definition))],
                         }, aborted.Token);
                         lastWrite = now;
                         break;
@@ -318,11 +320,21 @@ public sealed partial class AgentHub : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    // The agent's view of a task: the wire shape with the host it runs on (FARGATE's too), and the pull credentials.
-    private AgentAssignment Assignment(TaskRecord task, TaskDefinition definition)
+    // The agent's view of a task: the wire shape with the host it runs on (FARGATE's too), the pull credentials, and
+    // the account's default log mode.
+    private AgentAssignment Assignment(EcsState state, TaskRecord task, TaskDefinition definition)
     {
         var wire = TaskViews.ToWire(task, forAgent: true);
-        return new AgentAssignment { Task = wire, TaskDefinition = definition, RegistryCredentials = _options.RegistryCredentials?.Invoke(wire, definition) };
+        var logMode = EcsArn.TryParse(task.TaskArn, out var arn)
+            ? AccountSettingDecisions.AccountDefault(state, new Scope(arn.Region, arn.AccountId), "defaultLogDriverMode")
+            : null;
+        return new AgentAssignment
+        {
+            Task = wire,
+            TaskDefinition = definition,
+            RegistryCredentials = _options.RegistryCredentials?.Invoke(wire, definition),
+            DefaultLogDriverMode = logMode,
+        };
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Agent of {ContainerInstanceArn} connected")]

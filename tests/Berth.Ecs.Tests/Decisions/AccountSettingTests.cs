@@ -26,6 +26,16 @@ public class AccountSettingTests
     }
 
     [Fact]
+    public void TheAccountDefaultIsWhatPutAccountSettingDefaultSetElseAws()
+    {
+        Assert.Equal("non-blocking", AccountSettingDecisions.AccountDefault(EcsState.Empty, Scope, "defaultLogDriverMode"));
+        var state = AccountSettingDecisions.Put(EcsState.Empty, Scope, Role, new PutAccountSettingRequest { Name = "defaultLogDriverMode", Value = "blocking" }).State;
+        Assert.Equal("non-blocking", AccountSettingDecisions.AccountDefault(state, Scope, "defaultLogDriverMode"));
+        state = AccountSettingDecisions.PutDefault(state, Scope, new PutAccountSettingDefaultRequest { Name = "defaultLogDriverMode", Value = "blocking" }).State;
+        Assert.Equal("blocking", AccountSettingDecisions.AccountDefault(state, Scope, "defaultLogDriverMode"));
+    }
+
+    [Fact]
     public void WithoutEffectiveSettingsOnlyOwnSettingsAreListed()
     {
         var state = AccountSettingDecisions.Put(EcsState.Empty, Scope, Role, new PutAccountSettingRequest { Name = "awsvpcTrunking", Value = "enabled" }).State;

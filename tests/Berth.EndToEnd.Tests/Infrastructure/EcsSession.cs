@@ -15,6 +15,7 @@ public sealed class EcsSession : IAsyncDisposable
     private readonly Process _process;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly StringBuilder _stderr = new();
+    private int _disposed;
 
     private EcsSession(Process process)
     {
@@ -158,8 +159,14 @@ public sealed class EcsSession : IAsyncDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>Once; a test's clean-up may dispose a session its body already disposed.</remarks>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         try
         {
             _process.StandardInput.Close();
