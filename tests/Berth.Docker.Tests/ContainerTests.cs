@@ -65,6 +65,25 @@ public sealed class ContainerTests(DockerFixture fixture) : IClassFixture<Docker
     }
 
     [Fact]
+    public async Task Attached_output_counts_what_the_container_writes_without_frame_headers()
+    {
+        // Five bytes a write (atomic into the pipe, so the engine frames whole writes), on both streams, until the
+        // test has read 100 bytes: with the frames' 8-byte headers counted, pieces would not be multiples of five.
+        var id = await fixture.RunAsync("attach", fixture.Spec("sh", "-c", "while :; do echo tick; echo tock >&2; sleep 0.05; done"));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var pieces = new List<int>();
+        await foreach (var size in _docker.AttachOutputAsync(id, tty: false, cancel.Token))
+        {
+            pieces.Add(size);
+            if (pieces.Sum() >= 100)
+                break;
+        }
+
+        Assert.All(pieces, size => Assert.Equal(0, size % 5));
+        await _docker.KillContainerAsync(id);
+    }
+
+    [Fact]
     public async Task Stop_waits_for_the_timeout_only_when_TERM_is_ignored()
     {
         var trapping = await fixture.RunAsync("trap", fixture.Spec("sh", "-c", "trap 'exit 0' TERM; echo ready; while true; do sleep 0.1; done"));

@@ -214,6 +214,8 @@ public sealed class SeveralServersTests(ITestOutputHelper output) : IAsyncLifeti
         }
         finally
         {
+            // The agent first: left running, it would start the service's replacements for the containers removed.
+            await agent.DisposeAsync();
             await TaskTestKit.RemoveLeftoversAsync([instance], _runId);
         }
     }
@@ -267,6 +269,8 @@ public sealed class SeveralServersTests(ITestOutputHelper output) : IAsyncLifeti
         }
         finally
         {
+            // The agent first: left running, it would start the service's replacements for the containers removed.
+            await agent.DisposeAsync();
             await TaskTestKit.RemoveLeftoversAsync([instance], _runId);
         }
     }

@@ -18,6 +18,22 @@ public sealed class RetentionTests(TaskFaultsFixture fixture, ITestOutputHelper 
         await using var server = await BerthServer.StartAsync(dataDir.Path, extraArguments: ["--no-fargate", "--stopped-task-retention", "3"]);
         await using var ecs = EcsSession.Start(server);
         await WaitForInstanceAsync(ecs, Cluster);
+        try
+        {
+            await RunAndExpireAsync(ecs);
+        }
+        finally
+        {
+            // The exited containers stay on the engine (as ECS's agent keeps them for hours): removed here.
+            foreach (var instance in await AllInstanceArnsAsync(ecs))
+            {
+                await DockerCli.RemoveContainersAsync("berth.container-instance", instance);
+            }
+        }
+    }
+
+    private async Task RunAndExpireAsync(EcsSession ecs)
+    {
         await ecs.OkAsync("register_task_definition", $$"""
             {"family": "brief", "containerDefinitions": [{"name": "main", "image": "{{fixture.Image}}", "memory": 16, "command": ["true"]}]}
             """);
