@@ -207,7 +207,7 @@ public sealed class SeveralServersTests(ITestOutputHelper output) : IAsyncLifeti
                 listed.AddRange(arns.Select(t => (string)t!));
             }
 
-            var tasks = (await ecs.OkAsync("describe_tasks", new JsonObject { ["cluster"] = "ha", ["tasks"] = new JsonArray([.. listed.Select(t => (JsonNode)t)]) }))["tasks"]!.AsArray();
+            var tasks = (await ecs.OkAsync("describe_tasks", new JsonObject { ["cluster"] = "ha", ["tasks"] = new JsonArray([.. listed.Distinct(StringComparer.Ordinal).Select(t => (JsonNode)t)]) }))["tasks"]!.AsArray();
             Assert.Equal(2, tasks.Count(t => (string?)t!["taskDefinitionArn"] == first));
             Assert.Equal(2, tasks.Count(t => (string?)t!["taskDefinitionArn"] == second));
             Assert.Equal(2, tasks.Count(t => (string?)t!["lastStatus"] == "RUNNING"));
