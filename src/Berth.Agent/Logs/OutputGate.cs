@@ -38,18 +38,6 @@ public sealed class OutputGate
         set => Volatile.Write(ref _attachedAtMs, value);
     }
 
-    /// <summary>Bytes the reader has taken.</summary>
-    public long Passed
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _passed;
-            }
-        }
-    }
-
     /// <summary>Whether the reader may take more now.</summary>
     public bool IsOpen
     {
