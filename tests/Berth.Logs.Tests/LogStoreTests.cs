@@ -9,19 +9,18 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Berth.Logs.Tests;
 
-/// <summary>The log store on a real SQLite file: puts are durable across a reopen, refusals write nothing, retention frees bytes.</summary>
-public sealed class LogStoreTests : IDisposable
+/// <summary>
+/// The log store's contract, on each of its databases: puts are durable across a reopen, refusals write nothing,
+/// retention frees bytes.
+/// </summary>
+public abstract class LogStoreContract
 {
-    private const string Region = "us-east-1";
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "berth-logstore-" + Guid.NewGuid().ToString("N"));
+    protected const string Region = "us-east-1";
 
-    public LogStoreTests() => Directory.CreateDirectory(_dir);
+    /// <summary>Opens the store again over the same storage (the test disposes it).</summary>
+    protected abstract Task<LogStore> OpenAsync();
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private Task<LogStore> OpenAsync() => LogStore.OpenAsync(Path.Combine(_dir, LogStore.FileName), NullLogger.Instance);
-
-    private static List<InputLogEvent> Events(long from, int count) => [.. Enumerable.Range(0, count).Select(i => new InputLogEvent { Timestamp = from + i, Message = $"line {i}" })];
+    protected static List<InputLogEvent> Events(long from, int count) => [.. Enumerable.Range(0, count).Select(i => new InputLogEvent { Timestamp = from + i, Message = $"line {i}" })];
 
     [Fact]
     public async Task Acknowledged_events_are_there_after_a_reopen_in_order()
@@ -97,4 +96,16 @@ public sealed class LogStoreTests : IDisposable
         Assert.Equal(5 * "line 0".Length, group.StoredBytes);
         Assert.Equal(5, store.ReadGroup(group.Id, long.MinValue, long.MaxValue, EventPosition.Start, 100).Count);
     }
+}
+
+/// <summary>The log store of one server, on a real SQLite file.</summary>
+public sealed class SqliteLogStoreTests : LogStoreContract, IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "berth-logstore-" + Guid.NewGuid().ToString("N"));
+
+    public SqliteLogStoreTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    protected override Task<LogStore> OpenAsync() => LogStore.OpenAsync(Path.Combine(_dir, LogStore.FileName), NullLogger.Instance);
 }

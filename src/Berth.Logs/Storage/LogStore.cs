@@ -1,20 +1,21 @@
-using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using Berth.Logs.Model;
 using Berth.Logs.Paging;
 using Berth.Protocol.Errors;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace Berth.Logs.Storage;
 
 /// <summary>
-/// CloudWatch Logs' storage: its own SQLite file (<c>logs.db</c>, WAL, <c>synchronous=FULL</c>), apart from the ECS state
-/// and its commit pipeline, so ingest never waits on the control plane's writer. One writer thread takes every waiting
-/// write (puts of many streams, creates, deletes, retention sweeps) into one transaction, each write in its own
-/// savepoint so a refused one writes nothing, and answers the callers only after the commit's fsync: an acknowledged
-/// event survives kill -9. Events are rows indexed by (stream, timestamp, seq) and (group, timestamp, seq); readers use
+/// CloudWatch Logs' storage, apart from the ECS state and its commit pipeline, so ingest never waits on the control
+/// plane's writer: on one server its own SQLite file (<c>logs.db</c>), with several servers tables in the PostgreSQL
+/// database they share (<see cref="LogDialect"/> holds what differs). One writer thread takes every waiting write
+/// (puts of many streams, creates, deletes, retention sweeps) into one transaction, each write in its own savepoint so
+/// a refused one writes nothing, and answers the callers only after the commit is durable: an acknowledged event
+/// survives kill -9. Events are rows indexed by (stream, timestamp, seq) and (group, timestamp, seq); readers use
 /// their own connections and never wait on the writer.
 /// </summary>
 public sealed partial class LogStore : IAsyncDisposable
@@ -24,52 +25,35 @@ public sealed partial class LogStore : IAsyncDisposable
 
     private const int MaxOpsPerCommit = 512;
 
-    private static readonly string[] Pragmas = ["PRAGMA journal_mode=WAL;", "PRAGMA synchronous=FULL;", "PRAGMA busy_timeout=5000;"];
+    // How often a batch that lost a race with another server's writer (a deadlock PostgreSQL broke) is tried.
+    private const int ConflictAttempts = 10;
 
-    private static readonly string[] Schema =
-    [
-        "CREATE TABLE IF NOT EXISTS groups (id INTEGER PRIMARY KEY, region TEXT NOT NULL, name TEXT NOT NULL, created INTEGER NOT NULL, retention INTEGER, kms TEXT, tags TEXT NOT NULL, stored_bytes INTEGER NOT NULL DEFAULT 0, UNIQUE (region, name));",
-        "CREATE TABLE IF NOT EXISTS streams (id INTEGER PRIMARY KEY, group_id INTEGER NOT NULL, name TEXT NOT NULL, created INTEGER NOT NULL, first_ts INTEGER, last_ts INTEGER, last_ingest INTEGER, stored_bytes INTEGER NOT NULL DEFAULT 0, last_token TEXT, last_seq INTEGER NOT NULL DEFAULT 0, UNIQUE (group_id, name));",
-        "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, group_id INTEGER NOT NULL, stream_id INTEGER NOT NULL, ts INTEGER NOT NULL, ingest INTEGER NOT NULL, message TEXT NOT NULL);",
-        "CREATE INDEX IF NOT EXISTS events_by_stream ON events (stream_id, ts, seq);",
-        "CREATE INDEX IF NOT EXISTS events_by_group ON events (group_id, ts, seq);",
-    ];
+    // A group's storedBytes is its streams' sum, not a counter of its own: a counter would be one row every append to
+    // any of the group's streams locks until its commit, serializing (and with several servers, deadlocking) them.
+    private const string GroupColumns = "id, region, name, created, retention, kms, tags, (SELECT COALESCE(SUM(x.stored_bytes), 0) FROM {S} x WHERE x.group_id = {G}.id)";
+    private const string StreamColumns = "id, group_id, name, created, first_ts, last_ts, last_ingest, stored_bytes, last_token, last_seq";
 
     private readonly Channel<WriteOp> _writes = Channel.CreateUnbounded<WriteOp>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly SqliteConnection _writer;
-    private readonly string _readString;
+    private readonly LogDialect _dialect;
     private readonly ILogger _logger;
     private readonly Task _loop;
-    private long _seq;
 
-    private LogStore(SqliteConnection writer, string readString, long seq, ILogger logger)
+    private LogStore(LogDialect dialect, ILogger logger)
     {
-        _writer = writer;
-        _readString = readString;
-        _seq = seq;
+        _dialect = dialect;
         _logger = logger;
         _loop = Task.Factory.StartNew(WriteLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
-    /// <summary>Opens (creating if needed) the store at <paramref name="path"/>.</summary>
+    /// <summary>Opens (creating if needed) the store of one server, the SQLite file at <paramref name="path"/>.</summary>
     public static async Task<LogStore> OpenAsync(string path, ILogger logger, CancellationToken cancellationToken = default)
-    {
-        var writer = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
-        await writer.OpenAsync(cancellationToken);
-        foreach (var sql in Pragmas.Concat(Schema))
-        {
-            Execute(writer, sql);
-        }
+        => new(await SqliteLogDialect.OpenAsync(path, cancellationToken), logger);
 
-        using var max = writer.CreateCommand();
-        max.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM events";
-        var seq = (long)(await max.ExecuteScalarAsync(cancellationToken))!;
-        using var maxStream = writer.CreateCommand();
-        maxStream.CommandText = "SELECT COALESCE(MAX(last_seq), 0) FROM streams";
-        seq = Math.Max(seq, (long)(await maxStream.ExecuteScalarAsync(cancellationToken))!);
-        var read = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = true }.ToString();
-        return new LogStore(writer, read, seq, logger);
-    }
+    /// <summary>
+    /// The store several servers share, in the PostgreSQL database of <paramref name="source"/> (its schema already
+    /// migrated by the shared database's open). The data source stays the caller's.
+    /// </summary>
+    public static LogStore OpenShared(NpgsqlDataSource source, ILogger logger) => new(new PostgresLogDialect(source), logger);
 
     // ---------------------------------------------------------------- writes
 
@@ -82,8 +66,8 @@ public sealed partial class LogStore : IAsyncDisposable
                 throw new AwsException("ResourceAlreadyExistsException", "The specified log group already exists");
             }
 
-            Run(c, "INSERT INTO groups (region, name, created, kms, tags) VALUES ($r, $n, $c, $k, $t)",
-                ("$r", region), ("$n", name), ("$c", createdMs), ("$k", kmsKeyId), ("$t", TagsJson(tags ?? new Dictionary<string, string>())));
+            Run(c, "INSERT INTO {G} (region, name, created, kms, tags) VALUES (@r, @n, @c, @k, @t)",
+                ("@r", region), ("@n", name), ("@c", createdMs), ("@k", kmsKeyId), ("@t", TagsJson(tags ?? new Dictionary<string, string>())));
             return null;
         });
 
@@ -92,9 +76,9 @@ public sealed partial class LogStore : IAsyncDisposable
         => WriteAsync(c =>
         {
             var group = RequireGroup(c, region, name);
-            Run(c, "DELETE FROM events WHERE group_id = $g", ("$g", group.Id));
-            Run(c, "DELETE FROM streams WHERE group_id = $g", ("$g", group.Id));
-            Run(c, "DELETE FROM groups WHERE id = $g", ("$g", group.Id));
+            Run(c, "DELETE FROM {E} WHERE group_id = @g", ("@g", group.Id));
+            Run(c, "DELETE FROM {S} WHERE group_id = @g", ("@g", group.Id));
+            Run(c, "DELETE FROM {G} WHERE id = @g", ("@g", group.Id));
             return null;
         });
 
@@ -103,12 +87,12 @@ public sealed partial class LogStore : IAsyncDisposable
         => WriteAsync(c =>
         {
             var g = RequireGroup(c, region, group);
-            if (FindStream(c, g.Id, name) is not null)
+            if (FindStream(c, g.Id, name, lockRow: false) is not null)
             {
                 throw new AwsException("ResourceAlreadyExistsException", "The specified log stream already exists");
             }
 
-            Run(c, "INSERT INTO streams (group_id, name, created) VALUES ($g, $n, $c)", ("$g", g.Id), ("$n", name), ("$c", createdMs));
+            Run(c, "INSERT INTO {S} (group_id, name, created) VALUES (@g, @n, @c)", ("@g", g.Id), ("@n", name), ("@c", createdMs));
             return null;
         });
 
@@ -117,10 +101,9 @@ public sealed partial class LogStore : IAsyncDisposable
         => WriteAsync(c =>
         {
             var g = RequireGroup(c, region, group);
-            var s = FindStream(c, g.Id, name) ?? throw StreamNotFound();
-            Run(c, "DELETE FROM events WHERE stream_id = $s", ("$s", s.Id));
-            Run(c, "DELETE FROM streams WHERE id = $s", ("$s", s.Id));
-            Run(c, "UPDATE groups SET stored_bytes = MAX(0, stored_bytes - $b) WHERE id = $g", ("$b", s.StoredBytes), ("$g", g.Id));
+            var s = FindStream(c, g.Id, name, lockRow: true) ?? throw StreamNotFound();
+            Run(c, "DELETE FROM {E} WHERE stream_id = @s", ("@s", s.Id));
+            Run(c, "DELETE FROM {S} WHERE id = @s", ("@s", s.Id));
             return null;
         });
 
@@ -129,7 +112,7 @@ public sealed partial class LogStore : IAsyncDisposable
         => WriteAsync(c =>
         {
             var g = RequireGroup(c, region, group);
-            Run(c, "UPDATE groups SET retention = $d WHERE id = $g", ("$d", days), ("$g", g.Id));
+            Run(c, "UPDATE {G} SET retention = @d WHERE id = @g", ("@d", days), ("@g", g.Id));
             return null;
         });
 
@@ -137,7 +120,7 @@ public sealed partial class LogStore : IAsyncDisposable
     public Task TagAsync(string region, string group, IReadOnlyDictionary<string, string>? add, IReadOnlyList<string>? remove)
         => WriteAsync(c =>
         {
-            var g = RequireGroup(c, region, group);
+            var g = RequireGroup(c, region, group, lockRow: true);
             var tags = new Dictionary<string, string>(g.Tags, StringComparer.Ordinal);
             foreach (var (k, v) in add ?? new Dictionary<string, string>())
             {
@@ -154,7 +137,7 @@ public sealed partial class LogStore : IAsyncDisposable
                 throw new AwsException("TooManyTagsException", "A resource can have no more than 50 tags.");
             }
 
-            Run(c, "UPDATE groups SET tags = $t WHERE id = $g", ("$t", TagsJson(tags)), ("$g", g.Id));
+            Run(c, "UPDATE {G} SET tags = @t WHERE id = @g", ("@t", TagsJson(tags)), ("@g", g.Id));
             return null;
         });
 
@@ -169,34 +152,29 @@ public sealed partial class LogStore : IAsyncDisposable
         var result = await WriteAsync(c =>
         {
             var g = RequireGroup(c, region, group);
-            var s = FindStream(c, g.Id, stream) ?? throw StreamNotFound();
+
+            // Locked where several servers write: the token check, the sequence numbers and the stream's totals
+            // below see no other server's append halfway.
+            var s = FindStream(c, g.Id, stream, lockRow: true) ?? throw StreamNotFound();
             if (sequenceToken is not null && sequenceToken == s.LastToken)
             {
                 throw new AwsException("DataAlreadyAcceptedException", "The given batch of log events has already been accepted. The next batch can be sent with sequenceToken: " + UploadToken(s.LastSeq));
             }
 
             var verdict = check(events, nowMs, g.RetentionDays);
-            long bytes = 0;
+            var appended = verdict.End > verdict.Start;
             long? first = s.FirstEventTimestamp;
             long? last = s.LastEventTimestamp;
-            var insert = c.Insert;
             for (var i = verdict.Start; i < verdict.End; i++)
             {
-                var e = events[i];
-                var ts = e.Timestamp!.Value;
-                bytes += insert.Run(++_seq, g.Id, s.Id, ts, nowMs, e.Message!);
+                var ts = events[i].Timestamp!.Value;
                 first = first is { } f ? Math.Min(f, ts) : ts;
                 last = last is { } l ? Math.Max(l, ts) : ts;
             }
 
-            var seq = verdict.End > verdict.Start ? _seq : s.LastSeq;
-            Run(c, "UPDATE streams SET first_ts = $f, last_ts = $l, last_ingest = $i, stored_bytes = stored_bytes + $b, last_token = COALESCE($t, last_token), last_seq = $q WHERE id = $s",
-                ("$f", first), ("$l", last), ("$i", verdict.End > verdict.Start ? nowMs : s.LastIngestionTime), ("$b", bytes), ("$t", sequenceToken), ("$q", seq), ("$s", s.Id));
-            if (bytes > 0)
-            {
-                Run(c, "UPDATE groups SET stored_bytes = stored_bytes + $b WHERE id = $g", ("$b", bytes), ("$g", g.Id));
-            }
-
+            var (bytes, seq) = appended ? c.Session.Append(g.Id, s.Id, nowMs, events, verdict.Start, verdict.End) : (0, s.LastSeq);
+            Run(c, "UPDATE {S} SET first_ts = @f, last_ts = @l, last_ingest = @i, stored_bytes = stored_bytes + @b, last_token = COALESCE(@t, last_token), last_seq = @q WHERE id = @s",
+                ("@f", first), ("@l", last), ("@i", appended ? nowMs : s.LastIngestionTime), ("@b", bytes), ("@t", sequenceToken), ("@q", seq), ("@s", s.Id));
             return (verdict.Rejected, UploadToken(seq));
         });
         return ((RejectedLogEventsInfo?, string))result!;
@@ -209,32 +187,21 @@ public sealed partial class LogStore : IAsyncDisposable
         {
             var freed = new Dictionary<long, long>();
             var count = 0;
-            using (var command = c.Connection.CreateCommand())
+            using (var command = Command(c, "DELETE FROM {E} WHERE seq IN (SELECT seq FROM {E} WHERE group_id = @g AND ts < @c ORDER BY group_id, ts LIMIT @m) RETURNING stream_id, message",
+                ("@g", groupId), ("@c", cutoffMs), ("@m", max)))
             {
-                command.Transaction = c.Transaction;
-                command.CommandText = "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE group_id = $g AND ts < $c ORDER BY group_id, ts LIMIT $m) RETURNING stream_id, message";
-                command.Parameters.AddWithValue("$g", groupId);
-                command.Parameters.AddWithValue("$c", cutoffMs);
-                command.Parameters.AddWithValue("$m", max);
                 using var reader = command.ExecuteReader();
                 while (reader.Read())
                 {
                     var stream = reader.GetInt64(0);
-                    freed[stream] = freed.GetValueOrDefault(stream) + Encoding.UTF8.GetByteCount(reader.GetString(1));
+                    freed[stream] = freed.GetValueOrDefault(stream) + System.Text.Encoding.UTF8.GetByteCount(reader.GetString(1));
                     count++;
                 }
             }
 
-            long total = 0;
             foreach (var (stream, bytes) in freed)
             {
-                Run(c, "UPDATE streams SET stored_bytes = MAX(0, stored_bytes - $b) WHERE id = $s", ("$b", bytes), ("$s", stream));
-                total += bytes;
-            }
-
-            if (total > 0)
-            {
-                Run(c, "UPDATE groups SET stored_bytes = MAX(0, stored_bytes - $b) WHERE id = $g", ("$b", total), ("$g", groupId));
+                Run(c, "UPDATE {S} SET stored_bytes = CASE WHEN stored_bytes > @b THEN stored_bytes - @b ELSE 0 END WHERE id = @s", ("@b", bytes), ("@s", stream));
             }
 
             return count;
@@ -247,39 +214,44 @@ public sealed partial class LogStore : IAsyncDisposable
     /// <summary>The group named <paramref name="name"/> in <paramref name="region"/>, or null.</summary>
     public GroupRow? FindGroup(string region, string name)
     {
-        using var connection = OpenRead();
-        return ReadGroups(connection, "SELECT id, region, name, created, retention, kms, tags, stored_bytes FROM groups WHERE region = $r AND name = $n", ("$r", region), ("$n", name)).FirstOrDefault();
+        using var connection = _dialect.OpenRead();
+        return ReadGroups(Command(connection, "SELECT " + GroupColumns + " FROM {G} WHERE region = @r AND name = @n", ("@r", region), ("@n", name))).FirstOrDefault();
     }
 
     /// <summary>Groups of a region ordered by name, those whose name starts with <paramref name="prefix"/> (null: all).</summary>
     public List<GroupRow> ListGroups(string region, string? prefix)
     {
-        using var connection = OpenRead();
+        using var connection = _dialect.OpenRead();
         return prefix is null
-            ? ReadGroups(connection, "SELECT id, region, name, created, retention, kms, tags, stored_bytes FROM groups WHERE region = $r ORDER BY name", ("$r", region))
-            : ReadGroups(connection, "SELECT id, region, name, created, retention, kms, tags, stored_bytes FROM groups WHERE region = $r AND substr(name, 1, length($p)) = $p ORDER BY name", ("$r", region), ("$p", prefix));
+            ? ReadGroups(Command(connection, "SELECT " + GroupColumns + " FROM {G} WHERE region = @r ORDER BY name", ("@r", region)))
+            : ReadGroups(Command(connection, "SELECT " + GroupColumns + " FROM {G} WHERE region = @r AND substr(name, 1, length(@p)) = @p ORDER BY name", ("@r", region), ("@p", prefix)));
     }
 
     /// <summary>Every group of every region with a retention set (for the retention sweep).</summary>
     public List<GroupRow> GroupsWithRetention()
     {
-        using var connection = OpenRead();
-        return ReadGroups(connection, "SELECT id, region, name, created, retention, kms, tags, stored_bytes FROM groups WHERE retention IS NOT NULL");
+        using var connection = _dialect.OpenRead();
+        return ReadGroups(Command(connection, "SELECT " + GroupColumns + " FROM {G} WHERE retention IS NOT NULL"));
     }
 
     /// <summary>A group's streams ordered by name.</summary>
     public List<StreamRow> ListStreams(long groupId)
     {
-        using var connection = OpenRead();
-        return ReadStreams(connection, "SELECT id, group_id, name, created, first_ts, last_ts, last_ingest, stored_bytes, last_token, last_seq FROM streams WHERE group_id = $g ORDER BY name", ("$g", groupId));
+        using var connection = _dialect.OpenRead();
+        return ReadStreams(Command(connection, "SELECT " + StreamColumns + " FROM {S} WHERE group_id = @g ORDER BY name", ("@g", groupId)));
     }
 
     /// <summary>One stream of a group, or null.</summary>
     public StreamRow? FindStream(long groupId, string name)
     {
-        using var connection = OpenRead();
-        return ReadStreams(connection, "SELECT id, group_id, name, created, first_ts, last_ts, last_ingest, stored_bytes, last_token, last_seq FROM streams WHERE group_id = $g AND name = $n", ("$g", groupId), ("$n", name)).FirstOrDefault();
+        using var connection = _dialect.OpenRead();
+        return ReadStreams(Command(connection, "SELECT " + StreamColumns + " FROM {S} WHERE group_id = @g AND name = @n", ("@g", groupId), ("@n", name))).FirstOrDefault();
     }
+
+    // A position bounds the scan by a single timestamp range (the tighter of the asked range and the position's) and
+    // breaks ties at the position's own timestamp by seq: PostgreSQL bounds no index scan by an OR over both columns,
+    // nor SQLite by a row-value comparison or a second bound on one column, and each would read every earlier event of
+    // the range on every page.
 
     /// <summary>
     /// Events of one stream with <paramref name="fromMs"/> ≤ timestamp &lt; <paramref name="toMs"/>, strictly after
@@ -288,20 +260,18 @@ public sealed partial class LogStore : IAsyncDisposable
     /// </summary>
     public List<EventRow> ReadStream(long streamId, long fromMs, long toMs, EventPosition after, EventPosition before, int limit, bool forward)
     {
-        using var connection = OpenRead();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT stream_id, ts, seq, ingest, message FROM events WHERE stream_id = $s AND ts >= $from AND ts < $to "
-            + "AND (ts > $ats OR (ts = $ats AND seq > $aseq)) AND (ts < $bts OR (ts = $bts AND seq < $bseq)) "
-            + (forward ? "ORDER BY stream_id, ts, seq" : "ORDER BY stream_id DESC, ts DESC, seq DESC") + " LIMIT $limit";
-        command.Parameters.AddWithValue("$s", streamId);
-        command.Parameters.AddWithValue("$from", fromMs);
-        command.Parameters.AddWithValue("$to", toMs);
-        command.Parameters.AddWithValue("$ats", after.Timestamp);
-        command.Parameters.AddWithValue("$aseq", after.Seq);
-        command.Parameters.AddWithValue("$bts", before.Timestamp);
-        command.Parameters.AddWithValue("$bseq", before.Seq);
-        command.Parameters.AddWithValue("$limit", limit);
-        var rows = ReadEvents(command);
+        if (toMs == long.MinValue)
+        {
+            return [];
+        }
+
+        using var connection = _dialect.OpenRead();
+        var rows = ReadEvents(Command(
+            connection,
+            "SELECT stream_id, ts, seq, ingest, message FROM {E} WHERE stream_id = @s AND ts >= @lo AND ts <= @hi "
+                + "AND (ts > @ats OR seq > @aseq) AND (ts < @bts OR seq < @bseq) "
+                + (forward ? "ORDER BY stream_id, ts, seq" : "ORDER BY stream_id DESC, ts DESC, seq DESC") + " LIMIT @limit",
+            ("@s", streamId), ("@lo", Math.Max(fromMs, after.Timestamp)), ("@hi", Math.Min(toMs - 1, before.Timestamp)), ("@ats", after.Timestamp), ("@aseq", after.Seq), ("@bts", before.Timestamp), ("@bseq", before.Seq), ("@limit", limit)));
         if (!forward)
         {
             rows.Reverse();
@@ -313,26 +283,20 @@ public sealed partial class LogStore : IAsyncDisposable
     /// <summary>Events of a group in (timestamp, seq) order after <paramref name="after"/> with <paramref name="fromMs"/> ≤ timestamp ≤ <paramref name="toMs"/>.</summary>
     public List<EventRow> ReadGroup(long groupId, long fromMs, long toMs, EventPosition after, int limit)
     {
-        using var connection = OpenRead();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT stream_id, ts, seq, ingest, message FROM events WHERE group_id = $g AND ts >= $from AND ts <= $to "
-            + "AND (ts > $ats OR (ts = $ats AND seq > $aseq)) ORDER BY group_id, ts, seq LIMIT $limit";
-        command.Parameters.AddWithValue("$g", groupId);
-        command.Parameters.AddWithValue("$from", fromMs);
-        command.Parameters.AddWithValue("$to", toMs);
-        command.Parameters.AddWithValue("$ats", after.Timestamp);
-        command.Parameters.AddWithValue("$aseq", after.Seq);
-        command.Parameters.AddWithValue("$limit", limit);
-        return ReadEvents(command);
+        using var connection = _dialect.OpenRead();
+        return ReadEvents(Command(
+            connection,
+            "SELECT stream_id, ts, seq, ingest, message FROM {E} WHERE group_id = @g AND ts >= @lo AND ts <= @to "
+                + "AND (ts > @ats OR seq > @aseq) ORDER BY group_id, ts, seq LIMIT @limit",
+            ("@g", groupId), ("@lo", Math.Max(fromMs, after.Timestamp)), ("@to", toMs), ("@ats", after.Timestamp), ("@aseq", after.Seq), ("@limit", limit)));
     }
 
-    /// <summary>Stops taking writes, finishes those already taken, and closes the file.</summary>
+    /// <summary>Stops taking writes, finishes those already taken, and closes the store.</summary>
     public async ValueTask DisposeAsync()
     {
         _writes.Writer.TryComplete();
         await _loop;
-        await _writer.DisposeAsync();
-        SqliteConnection.ClearAllPools();
+        await _dialect.DisposeAsync();
     }
 
     // ---------------------------------------------------------------- writer
@@ -350,7 +314,6 @@ public sealed partial class LogStore : IAsyncDisposable
 
     private async Task WriteLoop()
     {
-        using var insert = new EventInsert(_writer);
         var batch = new List<WriteOp>();
         while (await _writes.Reader.WaitToReadAsync())
         {
@@ -360,44 +323,8 @@ public sealed partial class LogStore : IAsyncDisposable
                 batch.Add(op);
             }
 
-            var seqBefore = _seq;
-            try
+            for (var attempt = 1; !Commit(batch, attempt); attempt++)
             {
-                using var transaction = _writer.BeginTransaction();
-                var context = new WriteContext(_writer, transaction, insert);
-                foreach (var op in batch)
-                {
-                    Execute(_writer, transaction, "SAVEPOINT op");
-                    var seqAtOp = _seq;
-                    try
-                    {
-                        op.Result = op.Body(context);
-                        Execute(_writer, transaction, "RELEASE op");
-                    }
-                    catch (Exception ex)
-                    {
-                        Execute(_writer, transaction, "ROLLBACK TO op");
-                        Execute(_writer, transaction, "RELEASE op");
-                        _seq = seqAtOp;
-                        op.Error = ex is AwsException ? ex : IsFull(ex) ? StorageFull.Error() : AwsException.Server("The log store failed: " + ex.Message);
-                        if (ex is not AwsException)
-                        {
-                            LogWriteFailed(_logger, ex);
-                        }
-                    }
-                }
-
-                // With synchronous=FULL the commit returns after the WAL's fsync: only then is anyone answered.
-                transaction.Commit();
-            }
-            catch (Exception ex)
-            {
-                LogCommitFailed(_logger, batch.Count, ex);
-                _seq = seqBefore;
-                foreach (var op in batch)
-                {
-                    op.Error = IsFull(ex) ? StorageFull.Error() : AwsException.Server("The log store could not commit.");
-                }
             }
 
             foreach (var op in batch)
@@ -414,147 +341,186 @@ public sealed partial class LogStore : IAsyncDisposable
         }
     }
 
-    private static GroupRow RequireGroup(WriteContext c, string region, string name)
-        => FindGroup(c, region, name) ?? throw new AwsException("ResourceNotFoundException", "The specified log group does not exist.");
+    // One transaction for the batch; false when it lost a race with another server's writer and runs again whole: a
+    // deadlock PostgreSQL broke leaves this transaction holding the locks its earlier operations took, so only
+    // starting over lets the other go on.
+    private bool Commit(List<WriteOp> batch, int attempt)
+    {
+        LogWriteSession? session = null;
+        try
+        {
+            session = _dialect.BeginWrite();
+            var context = new WriteContext(session, _dialect);
+            foreach (var op in batch)
+            {
+                op.Result = null;
+                op.Error = null;
+                Apply(context, op);
+            }
+
+            // Only once the commit is durable is anyone answered.
+            session.Commit();
+            return true;
+        }
+        catch (Exception ex) when (_dialect.IsConflict(ex) && attempt < ConflictAttempts)
+        {
+            session?.Abandoned();
+            LogConflict(_logger, batch.Count, attempt);
+            return false;
+        }
+        catch (Exception ex)
+        {
+            LogCommitFailed(_logger, batch.Count, ex);
+            session?.Abandoned();
+            foreach (var op in batch)
+            {
+                op.Error = _dialect.IsFull(ex) ? StorageFull.Error() : AwsException.Server("The log store could not commit.");
+            }
+
+            return true;
+        }
+        finally
+        {
+            session?.Dispose();
+        }
+    }
+
+    // One operation in its savepoint: refused or failed, it leaves nothing behind. A lost race fails the batch.
+    private void Apply(WriteContext c, WriteOp op)
+    {
+        Execute(c, "SAVEPOINT op");
+        c.Session.OperationStarted();
+        try
+        {
+            op.Result = op.Body(c);
+            Execute(c, "RELEASE op");
+        }
+        catch (Exception ex) when (!_dialect.IsConflict(ex))
+        {
+            Execute(c, "ROLLBACK TO op");
+            Execute(c, "RELEASE op");
+            c.Session.OperationRolledBack();
+            op.Error = ex is AwsException ? ex : _dialect.IsFull(ex) ? StorageFull.Error() : AwsException.Server("The log store failed: " + ex.Message);
+            if (ex is not AwsException)
+            {
+                LogWriteFailed(_logger, ex);
+            }
+        }
+    }
+
+    private static GroupRow RequireGroup(WriteContext c, string region, string name, bool lockRow = false)
+        => FindGroup(c, region, name, lockRow) ?? throw new AwsException("ResourceNotFoundException", "The specified log group does not exist.");
 
     private static AwsException StreamNotFound() => new("ResourceNotFoundException", "The specified log stream does not exist.");
 
-    private static GroupRow? FindGroup(WriteContext c, string region, string name)
-    {
-        using var command = c.Connection.CreateCommand();
-        command.Transaction = c.Transaction;
-        command.CommandText = "SELECT id, region, name, created, retention, kms, tags, stored_bytes FROM groups WHERE region = $r AND name = $n";
-        command.Parameters.AddWithValue("$r", region);
-        command.Parameters.AddWithValue("$n", name);
-        return ReadGroups(command).FirstOrDefault();
-    }
+    private static GroupRow? FindGroup(WriteContext c, string region, string name, bool lockRow = false)
+        => ReadGroups(Command(c, "SELECT " + GroupColumns + " FROM {G} WHERE region = @r AND name = @n" + (lockRow ? c.Dialect.LockForAppend : string.Empty), ("@r", region), ("@n", name))).FirstOrDefault();
 
-    private static StreamRow? FindStream(WriteContext c, long groupId, string name)
-    {
-        using var command = c.Connection.CreateCommand();
-        command.Transaction = c.Transaction;
-        command.CommandText = "SELECT id, group_id, name, created, first_ts, last_ts, last_ingest, stored_bytes, last_token, last_seq FROM streams WHERE group_id = $g AND name = $n";
-        command.Parameters.AddWithValue("$g", groupId);
-        command.Parameters.AddWithValue("$n", name);
-        return ReadStreams(command).FirstOrDefault();
-    }
+    private static StreamRow? FindStream(WriteContext c, long groupId, string name, bool lockRow)
+        => ReadStreams(Command(c, "SELECT " + StreamColumns + " FROM {S} WHERE group_id = @g AND name = @n" + (lockRow ? c.Dialect.LockForAppend : string.Empty), ("@g", groupId), ("@n", name))).FirstOrDefault();
 
     private static void Run(WriteContext c, string sql, params (string Name, object? Value)[] parameters)
     {
-        using var command = c.Connection.CreateCommand();
-        command.Transaction = c.Transaction;
+        using var command = Command(c, sql, parameters);
+        command.ExecuteNonQuery();
+    }
+
+    private static void Execute(WriteContext c, string sql)
+    {
+        using var command = c.Session.Connection.CreateCommand();
+        command.Transaction = c.Session.Transaction;
         command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static DbCommand Command(WriteContext c, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = Command(c.Session.Connection, c.Dialect, sql, parameters);
+        command.Transaction = c.Session.Transaction;
+        return command;
+    }
+
+    private DbCommand Command(DbConnection connection, string sql, params (string Name, object? Value)[] parameters)
+        => Command(connection, _dialect, sql, parameters);
+
+    private static DbCommand Command(DbConnection connection, LogDialect dialect, string sql, (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = dialect.Sql(sql);
         foreach (var (name, value) in parameters)
         {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value ?? DBNull.Value;
+            command.Parameters.Add(parameter);
         }
 
-        command.ExecuteNonQuery();
-    }
-
-    // SQLITE_FULL (13), or the file system's own "no space left".
-    private static bool IsFull(Exception ex) => ex is SqliteException { SqliteErrorCode: 13 } || StorageFull.IsIoFull(ex);
-
-    private static void Execute(SqliteConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
-
-    private static void Execute(SqliteConnection connection, SqliteTransaction transaction, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
+        return command;
     }
 
     // ---------------------------------------------------------------- row readers
 
-    private SqliteConnection OpenRead()
+    private static List<GroupRow> ReadGroups(DbCommand command)
     {
-        var connection = new SqliteConnection(_readString);
-        connection.Open();
-        return connection;
+        using (command)
+        {
+            var rows = new List<GroupRow>();
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                rows.Add(new GroupRow(
+                    reader.GetInt64(0),
+                    reader.GetString(1),
+                    reader.GetString(2),
+                    reader.GetInt64(3),
+                    reader.IsDBNull(4) ? null : reader.GetInt32(4),
+                    reader.IsDBNull(5) ? null : reader.GetString(5),
+                    JsonSerializer.Deserialize(reader.GetString(6), WireJsonContext.Default.DictionaryStringString) ?? [],
+                    reader.GetInt64(7)));
+            }
+
+            return rows;
+        }
     }
 
-    private static List<GroupRow> ReadGroups(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    private static List<StreamRow> ReadStreams(DbCommand command)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
+        using (command)
         {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
+            var rows = new List<StreamRow>();
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                rows.Add(new StreamRow(
+                    reader.GetInt64(0),
+                    reader.GetInt64(1),
+                    reader.GetString(2),
+                    reader.GetInt64(3),
+                    reader.IsDBNull(4) ? null : reader.GetInt64(4),
+                    reader.IsDBNull(5) ? null : reader.GetInt64(5),
+                    reader.IsDBNull(6) ? null : reader.GetInt64(6),
+                    reader.GetInt64(7),
+                    reader.IsDBNull(8) ? null : reader.GetString(8),
+                    reader.GetInt64(9)));
+            }
 
-        return ReadGroups(command);
+            return rows;
+        }
     }
 
-    private static List<GroupRow> ReadGroups(SqliteCommand command)
+    private static List<EventRow> ReadEvents(DbCommand command)
     {
-        var rows = new List<GroupRow>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+        using (command)
         {
-            rows.Add(new GroupRow(
-                reader.GetInt64(0),
-                reader.GetString(1),
-                reader.GetString(2),
-                reader.GetInt64(3),
-                reader.IsDBNull(4) ? null : reader.GetInt32(4),
-                reader.IsDBNull(5) ? null : reader.GetString(5),
-                JsonSerializer.Deserialize(reader.GetString(6), WireJsonContext.Default.DictionaryStringString) ?? [],
-                reader.GetInt64(7)));
+            var rows = new List<EventRow>();
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                rows.Add(new EventRow(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetString(4)));
+            }
+
+            return rows;
         }
-
-        return rows;
-    }
-
-    private static List<StreamRow> ReadStreams(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-
-        return ReadStreams(command);
-    }
-
-    private static List<StreamRow> ReadStreams(SqliteCommand command)
-    {
-        var rows = new List<StreamRow>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            rows.Add(new StreamRow(
-                reader.GetInt64(0),
-                reader.GetInt64(1),
-                reader.GetString(2),
-                reader.GetInt64(3),
-                reader.IsDBNull(4) ? null : reader.GetInt64(4),
-                reader.IsDBNull(5) ? null : reader.GetInt64(5),
-                reader.IsDBNull(6) ? null : reader.GetInt64(6),
-                reader.GetInt64(7),
-                reader.IsDBNull(8) ? null : reader.GetString(8),
-                reader.GetInt64(9)));
-        }
-
-        return rows;
-    }
-
-    private static List<EventRow> ReadEvents(SqliteCommand command)
-    {
-        var rows = new List<EventRow>();
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            rows.Add(new EventRow(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetString(4)));
-        }
-
-        return rows;
     }
 
     private static string TagsJson(IReadOnlyDictionary<string, string> tags)
@@ -565,6 +531,9 @@ public sealed partial class LogStore : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A log store write failed")]
     private static partial void LogWriteFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The log store's {Count} writes lost a race with another server's (attempt {Attempt}); running them again")]
+    private static partial void LogConflict(ILogger logger, int count, int attempt);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The log store could not commit {Count} writes")]
     private static partial void LogCommitFailed(ILogger logger, int count, Exception exception);
@@ -580,5 +549,5 @@ public sealed partial class LogStore : IAsyncDisposable
         public Exception? Error { get; set; }
     }
 
-    private sealed record WriteContext(SqliteConnection Connection, SqliteTransaction Transaction, EventInsert Insert);
+    private sealed record WriteContext(LogWriteSession Session, LogDialect Dialect);
 }

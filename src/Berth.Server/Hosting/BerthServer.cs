@@ -105,7 +105,10 @@ public static partial class BerthServer
         await using var ec2AutoScaling = await AsgControlPlane.OpenAsync(stores, stateLoggers.CreateLogger("Berth.Ec2AutoScaling"), stopping);
 
         // CloudWatch Logs keeps its own file and writer: ingest never goes through the ECS state's single writer.
-        await using var logs = await LogStore.OpenAsync(Path.Combine(options.DataDir, LogStore.FileName), stateLoggers.CreateLogger("Berth.Logs"), stopping);
+        // Several servers keep the logs in their shared database, so a line shipped through one is read through any.
+        await using var logs = shared is null
+            ? await LogStore.OpenAsync(Path.Combine(options.DataDir, LogStore.FileName), stateLoggers.CreateLogger("Berth.Logs"), stopping)
+            : LogStore.OpenShared(shared.Source, stateLoggers.CreateLogger("Berth.Logs"));
 
         // EventBridge keeps its own file and writer too (events.db).
         await using var events = await EventsService.OpenAsync(stores, stateLoggers.CreateLogger("Berth.Events"), stopping);

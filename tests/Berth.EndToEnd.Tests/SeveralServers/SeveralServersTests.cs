@@ -66,6 +66,20 @@ public sealed class SeveralServersTests(ITestOutputHelper output) : IAsyncLifeti
         return session;
     }
 
+    // The lines of the one-container task's awslogs stream (web/app/TASK-ID in /ecs/ha), through the AWS CLI.
+    private static async Task<List<string>> LinesAsync(BerthServer server, string taskArn)
+    {
+        var result = await Clients.AwsAsync(server, "logs", "get-log-events", "--log-group-name", "/ecs/ha", "--log-stream-name", "web/app/" + taskArn[(taskArn.LastIndexOf('/') + 1)..], "--start-from-head");
+        if (result.ExitCode != 0)
+        {
+            // Not shipped yet: the group or the stream is made with the first line.
+            Assert.True(result.Stderr.Contains("ResourceNotFoundException", StringComparison.Ordinal), result.ToString());
+            return [];
+        }
+
+        return [.. JsonNode.Parse(result.Stdout)!["events"]!.AsArray().Select(e => (string)e!["message"]!)];
+    }
+
     private static bool Leads(BerthServer server) => server.Stdout.Contains("Leading controller group controllers", StringComparison.Ordinal);
 
     [Fact]
@@ -110,6 +124,14 @@ public sealed class SeveralServersTests(ITestOutputHelper output) : IAsyncLifeti
         await Clients.AwsJsonAsync(b, "ecr", "create-repository", "--repository-name", "shared-app");
         var repositories = await Clients.AwsJsonAsync(a, "ecr", "describe-repositories", "--repository-names", "shared-app");
         Assert.Equal("shared-app", (string?)repositories!["repositories"]![0]!["repositoryName"]);
+
+        // CloudWatch Logs too: a group made through one, events put through the other, read back through the first.
+        await Clients.AwsJsonAsync(a, "logs", "create-log-group", "--log-group-name", "/shared/app");
+        await Clients.AwsJsonAsync(b, "logs", "create-log-stream", "--log-group-name", "/shared/app", "--log-stream-name", "s");
+        var at = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await Clients.AwsJsonAsync(b, "logs", "put-log-events", "--log-group-name", "/shared/app", "--log-stream-name", "s", "--log-events", $"timestamp={at},message=one", $"timestamp={at + 1},message=two");
+        var logged = await Clients.AwsJsonAsync(a, "logs", "get-log-events", "--log-group-name", "/shared/app", "--log-stream-name", "s", "--start-from-head");
+        Assert.Equal(["one", "two"], logged!["events"]!.AsArray().Select(e => (string?)e!["message"]));
 
         // A layer upload moves between them, as behind a load balancer: started on one, a chunk through the other,
         // finished on the first, and the blob is there on the second.
@@ -171,9 +193,14 @@ public sealed class SeveralServersTests(ITestOutputHelper output) : IAsyncLifeti
                     ["name"] = "app",
                     ["image"] = image.Name,
                     ["memory"] = 32,
-                    ["command"] = new JsonArray("sleep", "3600"),
+                    ["command"] = new JsonArray("sh", "-c", "echo version-$VERSION; exec sleep 3600"),
                     ["environment"] = new JsonArray(new JsonObject { ["name"] = "VERSION", ["value"] = version }),
                     ["dockerLabels"] = new JsonObject { ["berth.e2e.run"] = _runId },
+                    ["logConfiguration"] = new JsonObject
+                    {
+                        ["logDriver"] = "awslogs",
+                        ["options"] = new JsonObject { ["awslogs-group"] = "/ecs/ha", ["awslogs-region"] = Clients.Region, ["awslogs-stream-prefix"] = "web", ["awslogs-create-group"] = "true" },
+                    },
                 }),
             };
             var first = (string)(await ecs.OkAsync("register_task_definition", Definition("1")))["taskDefinition"]!["taskDefinitionArn"]!;
@@ -187,6 +214,13 @@ public sealed class SeveralServersTests(ITestOutputHelper output) : IAsyncLifeti
                 ["deploymentConfiguration"] = new JsonObject { ["minimumHealthyPercent"] = 50, ["maximumPercent"] = 100 },
             });
             await WaitServiceAsync(ecs, first, TimeSpan.FromSeconds(120));
+
+            // The first tasks' output, shipped by the agent through the leader (read there before it dies).
+            var firstTasks = (await ecs.OkAsync("list_tasks", new JsonObject { ["cluster"] = "ha", ["serviceName"] = "web" }))["taskArns"]!.AsArray().Select(t => (string)t!).ToList();
+            foreach (var task in firstTasks)
+            {
+                await Poll.UntilAsync(async () => (await LinesAsync(leader, task)).Count == 1, TimeSpan.FromSeconds(30), () => $"{task}'s output never reached the leader");
+            }
 
             // The rollout begins on the leader's controller; the leader dies with it under way.
             await ecs.OkAsync("update_service", new JsonObject { ["cluster"] = "ha", ["service"] = "web", ["taskDefinition"] = second });
@@ -211,6 +245,16 @@ public sealed class SeveralServersTests(ITestOutputHelper output) : IAsyncLifeti
             Assert.Equal(2, tasks.Count(t => (string?)t!["taskDefinitionArn"] == first));
             Assert.Equal(2, tasks.Count(t => (string?)t!["taskDefinitionArn"] == second));
             Assert.Equal(2, tasks.Count(t => (string?)t!["lastStatus"] == "RUNNING"));
+
+            // Every task's output is read through the survivor, once: the old tasks' was shipped through the server
+            // that died, the new ones' through the one that lives.
+            foreach (var task in tasks)
+            {
+                var arn = (string)task!["taskArn"]!;
+                var expected = (string?)task["taskDefinitionArn"] == first ? "version-1" : "version-2";
+                await Poll.UntilAsync(async () => (await LinesAsync(follower, arn)).Count > 0, TimeSpan.FromSeconds(30), () => $"{arn}'s output never reached the follower");
+                Assert.Equal([expected], await LinesAsync(follower, arn));
+            }
         }
         finally
         {
