@@ -38,10 +38,20 @@ public sealed record AlarmRecord(
 /// <param name="Threshold">Its threshold.</param>
 public sealed record AlarmReading(string Name, string Arn, AlarmState State, double? Latest, double Threshold);
 
+/// <summary>A change of one alarm's configuration made on one server, for the others (several servers).</summary>
+/// <param name="Name">The alarm.</param>
+/// <param name="Arn">Its ARN; null when it was deleted.</param>
+/// <param name="Input">Its configuration; null when it was deleted.</param>
+/// <param name="OwnedPeriod">For an alarm another service owns (<see cref="AlarmBook.PutOwned"/>), the period it is evaluated over.</param>
+public sealed record AlarmChange(string Name, string? Arn, PutMetricAlarmInput? Input, TimeSpan? OwnedPeriod);
+
 /// <summary>
-/// The metric alarms, in memory beside the metrics (kept like them: not across a restart), with PutMetricAlarm's
-/// checks, DescribeAlarms, DeleteAlarms and the evaluation of every alarm on its metric (<see cref="EvaluateAll"/>, run
-/// once per metric period by the server). Alarm actions are stored and shown, never invoked.
+/// The metric alarms, in memory beside the metrics (kept like them: not across a restart of a lone server), with
+/// PutMetricAlarm's checks, DescribeAlarms, DeleteAlarms and the evaluation of every alarm on its metric
+/// (<see cref="EvaluateAll"/>, run once per metric period by the server). Alarm actions are stored and shown, never
+/// invoked. With several servers each keeps its own book: every configuration change is also kept as a change
+/// (<see cref="RecordsChanges"/>) the server hands to the others, which <see cref="Apply"/> it; each evaluates its
+/// alarms on the metrics they all share.
 /// </summary>
 public sealed class AlarmBook(MetricStore store, TimeProvider time)
 {
@@ -50,6 +60,10 @@ public sealed class AlarmBook(MetricStore store, TimeProvider time)
 
     private readonly SortedDictionary<string, AlarmRecord> _alarms = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
+    private List<AlarmChange> _changes = [];
+
+    /// <summary>Whether configuration changes are also kept for <see cref="TakeChanges"/> (several servers).</summary>
+    public bool RecordsChanges { get; init; }
 
     /// <summary>How many alarms there are.</summary>
     public int Count
@@ -67,14 +81,10 @@ public sealed class AlarmBook(MetricStore store, TimeProvider time)
     public EmptyResult Put(PutMetricAlarmInput input, string region, string accountId)
     {
         var (name, key, period, rule) = Check(input);
-        var now = time.GetUtcNow();
         lock (_lock)
         {
-            _alarms[name] = _alarms.TryGetValue(name, out var had)
-                ? had with { Input = input, Key = key, Period = period, Rule = rule, ConfiguredAt = now }
-                : new AlarmRecord(
-                    name, $"arn:aws:cloudwatch:{region}:{accountId}:alarm:{name}", input, key, period, rule, now,
-                    AlarmState.InsufficientData, "Unchecked: Initial alarm creation", now, now);
+            Configure(name, $"arn:aws:cloudwatch:{region}:{accountId}:alarm:{name}", input, key, period, rule);
+            Record(new AlarmChange(name, _alarms[name].Arn, input, null));
         }
 
         return new EmptyResult();
@@ -90,14 +100,73 @@ public sealed class AlarmBook(MetricStore store, TimeProvider time)
     {
         var (name, key, _, rule) = Check(input);
         input.Period = (int)evaluationPeriod.TotalSeconds;
-        var now = time.GetUtcNow();
         lock (_lock)
         {
-            _alarms[name] = _alarms.TryGetValue(name, out var had)
-                ? had with { Input = input, Key = key, Period = evaluationPeriod, Rule = rule, ConfiguredAt = now }
-                : new AlarmRecord(
-                    name, $"arn:aws:cloudwatch:{region}:{accountId}:alarm:{name}", input, key, evaluationPeriod, rule, now,
-                    AlarmState.InsufficientData, "Unchecked: Initial alarm creation", now, now);
+            Configure(name, $"arn:aws:cloudwatch:{region}:{accountId}:alarm:{name}", input, key, evaluationPeriod, rule);
+            Record(new AlarmChange(name, _alarms[name].Arn, input, evaluationPeriod));
+        }
+    }
+
+    /// <summary>Another server's change: configured (its state kept when it exists) or removed, not kept as a change of this one.</summary>
+    public void Apply(AlarmChange change)
+    {
+        lock (_lock)
+        {
+            if (change.Input is null || change.Arn is null)
+            {
+                _alarms.Remove(change.Name);
+                return;
+            }
+
+            var (name, key, period, rule) = Check(change.Input);
+            Configure(name, change.Arn, change.Input, key, change.OwnedPeriod ?? period, rule);
+        }
+    }
+
+    /// <summary>Whether a change of <paramref name="name"/> made here waits in <see cref="TakeChanges"/> (another server's older one must not undo it).</summary>
+    public bool HasChangeOf(string name)
+    {
+        lock (_lock)
+        {
+            return _changes.Exists(c => c.Name == name);
+        }
+    }
+
+    /// <summary>The configuration changes made here since the last call, oldest first (empty unless <see cref="RecordsChanges"/>).</summary>
+    public IReadOnlyList<AlarmChange> TakeChanges()
+    {
+        lock (_lock)
+        {
+            var taken = _changes;
+            _changes = [];
+            return taken;
+        }
+    }
+
+    /// <summary>Gives back changes taken but not delivered, before any made since.</summary>
+    public void ReturnChanges(IReadOnlyList<AlarmChange> changes)
+    {
+        lock (_lock)
+        {
+            _changes = [.. changes, .. _changes];
+        }
+    }
+
+    // Under the lock.
+    private void Configure(string name, string arn, PutMetricAlarmInput input, MetricKey key, TimeSpan period, AlarmRule rule)
+    {
+        var now = time.GetUtcNow();
+        _alarms[name] = _alarms.TryGetValue(name, out var had)
+            ? had with { Input = input, Key = key, Period = period, Rule = rule, ConfiguredAt = now }
+            : new AlarmRecord(name, arn, input, key, period, rule, now, AlarmState.InsufficientData, "Unchecked: Initial alarm creation", now, now);
+    }
+
+    // Under the lock.
+    private void Record(AlarmChange change)
+    {
+        if (RecordsChanges)
+        {
+            _changes.Add(change);
         }
     }
 
@@ -108,7 +177,10 @@ public sealed class AlarmBook(MetricStore store, TimeProvider time)
         {
             foreach (var name in names)
             {
-                _alarms.Remove(name);
+                if (_alarms.Remove(name))
+                {
+                    Record(new AlarmChange(name, null, null, null));
+                }
             }
         }
     }
@@ -220,6 +292,7 @@ public sealed class AlarmBook(MetricStore store, TimeProvider time)
             foreach (var name in names)
             {
                 _alarms.Remove(name);
+                Record(new AlarmChange(name, null, null, null));
             }
         }
 

@@ -6,13 +6,21 @@ namespace Berth.CloudWatch.Store;
 /// <param name="Unit">The unit the values were reported with (<c>None</c> when none was given).</param>
 public readonly record struct StoredPeriod(DateTimeOffset Start, Statistics Values, string Unit);
 
+/// <summary>What one server added to one period of a metric since its changes were last taken (several servers share them).</summary>
+/// <param name="Key">The metric.</param>
+/// <param name="PeriodStart">The storage period's start, in Unix seconds.</param>
+/// <param name="Unit">The unit the values were reported with.</param>
+/// <param name="Values">The statistics of the values added.</param>
+public readonly record struct MetricChange(MetricKey Key, long PeriodStart, string Unit, Statistics Values);
+
 /// <summary>
 /// The metrics, in memory: each metric keeps one statistic set per storage period (the metric period, 60 s as in
 /// CloudWatch unless <c>BERTH_METRIC_PERIOD_SECONDS</c> shortens it), for <see cref="Retention"/> (15 days, as
 /// CloudWatch keeps 1-minute data). Bounded: a metric holds at most retention / period sets, older ones are dropped as
 /// new ones arrive and by <see cref="Sweep"/>, which also forgets metrics with nothing left. Not kept across a restart.
 /// Readers and writers share one lock; every operation touches one metric's sets or walks the keys, never the data
-/// of all metrics.
+/// of all metrics. With several servers each keeps its own store: what is put into one is also kept as a change
+/// (<see cref="RecordsChanges"/>) that the server hands to the others, which <see cref="Merge"/> it into theirs.
 /// </summary>
 public sealed class MetricStore(TimeSpan period)
 {
@@ -22,6 +30,10 @@ public sealed class MetricStore(TimeSpan period)
     private readonly Dictionary<MetricKey, Series> _series = [];
     private readonly Lock _lock = new();
     private readonly long _periodSeconds = Math.Max(1, (long)period.TotalSeconds);
+    private Dictionary<(MetricKey Key, long Start, string Unit), Statistics> _changes = [];
+
+    /// <summary>Whether <see cref="Put"/> also keeps what it adds for <see cref="TakeChanges"/> (several servers).</summary>
+    public bool RecordsChanges { get; init; }
 
     /// <summary>The storage period.</summary>
     public TimeSpan Period => TimeSpan.FromSeconds(_periodSeconds);
@@ -43,8 +55,45 @@ public sealed class MetricStore(TimeSpan period)
 
     /// <summary>Adds <paramref name="values"/> to the storage period of <paramref name="at"/> of metric <paramref name="key"/>; <paramref name="now"/> bounds what is kept.</summary>
     public void Put(MetricKey key, DateTimeOffset at, Statistics values, string unit, DateTimeOffset now)
+        => Add(key, Floor(at.ToUnixTimeSeconds(), _periodSeconds), values, unit, now, RecordsChanges);
+
+    /// <summary>Adds another server's change: as <see cref="Put"/>, but not kept as a change of this one.</summary>
+    public void Merge(MetricChange change, DateTimeOffset now)
+        => Add(change.Key, Floor(change.PeriodStart, _periodSeconds), change.Values, change.Unit, now, record: false);
+
+    /// <summary>What was put since the last call, one set per metric, period and unit (empty unless <see cref="RecordsChanges"/>).</summary>
+    public IReadOnlyList<MetricChange> TakeChanges()
     {
-        var start = Floor(at.ToUnixTimeSeconds(), _periodSeconds);
+        Dictionary<(MetricKey Key, long Start, string Unit), Statistics> taken;
+        lock (_lock)
+        {
+            if (_changes.Count == 0)
+            {
+                return [];
+            }
+
+            taken = _changes;
+            _changes = [];
+        }
+
+        return [.. taken.Select(c => new MetricChange(c.Key.Key, c.Key.Start, c.Key.Unit, c.Value))];
+    }
+
+    /// <summary>Gives back changes taken but not delivered, to be taken again (with whatever was put meanwhile).</summary>
+    public void ReturnChanges(IEnumerable<MetricChange> changes)
+    {
+        lock (_lock)
+        {
+            foreach (var change in changes)
+            {
+                var key = (change.Key, change.PeriodStart, change.Unit);
+                _changes[key] = _changes.TryGetValue(key, out var existing) ? existing.Merge(change.Values) : change.Values;
+            }
+        }
+    }
+
+    private void Add(MetricKey key, long start, Statistics values, string unit, DateTimeOffset now, bool record)
+    {
         var oldest = (now - Retention).ToUnixTimeSeconds();
         if (start < oldest)
         {
@@ -53,6 +102,12 @@ public sealed class MetricStore(TimeSpan period)
 
         lock (_lock)
         {
+            if (record)
+            {
+                var change = (key, start, unit);
+                _changes[change] = _changes.TryGetValue(change, out var existing) ? existing.Merge(values) : values;
+            }
+
             if (!_series.TryGetValue(key, out var series))
             {
                 series = new Series();

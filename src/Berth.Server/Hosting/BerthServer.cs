@@ -142,9 +142,12 @@ public static partial class BerthServer
             new EcrApi(registry).Register(table);
             new LogsApi(logs, time).Register(table);
 
-            // CloudWatch metrics live in memory, beside the ECS state and off its writer (see MetricStore).
-            var metricStore = new MetricStore(options.MetricPeriod);
-            var alarms = new AlarmBook(metricStore, time);
+            // CloudWatch metrics and alarms live in memory, beside the ECS state and off its writer (see MetricStore);
+            // several servers exchange what changed in each through their database.
+            var metricStore = new MetricStore(options.MetricPeriod) { RecordsChanges = shared is not null };
+            var alarms = new AlarmBook(metricStore, time) { RecordsChanges = shared is not null };
+            await using var metricExchange = shared is null ? null : new MetricExchange(shared.Source, metricStore, alarms, time, stateLoggers.CreateLogger<MetricExchange>());
+            metricExchange?.Start();
             new CloudWatchApi(metricStore, time) { Alarms = alarms }.Register(table);
             new TaskMetricsIngest(pipeline, metricStore, time).Register(table);
             var scalingApi = new AutoScalingApi(autoScaling.Pipeline, alarms, new EcsScalableResources(pipeline, options.AccountId), time, options.MetricPeriod);

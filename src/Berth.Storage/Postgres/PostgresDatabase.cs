@@ -56,6 +56,15 @@ public sealed partial class PostgresDatabase : IAsyncDisposable
         CREATE INDEX berth_log_events_by_group ON berth_log_events (group_id, ts, seq);
         CREATE SEQUENCE berth_log_batches;
         """,
+        // CloudWatch (Berth.Server's MetricExchange): what each server added to a metric's period, read by the others
+        // and kept an hour; each alarm's newest configuration (input null: deleted), numbered by a sequence.
+        """
+        CREATE TABLE berth_metric_changes (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, origin text NOT NULL, metric text NOT NULL, period_start bigint NOT NULL, unit text NOT NULL, sample_count double precision NOT NULL, sum double precision NOT NULL, minimum double precision NOT NULL, maximum double precision NOT NULL, added_at timestamptz NOT NULL DEFAULT now());
+        CREATE INDEX berth_metric_changes_by_time ON berth_metric_changes (added_at);
+        CREATE SEQUENCE berth_metric_alarm_versions;
+        CREATE TABLE berth_metric_alarms (name text PRIMARY KEY, version bigint NOT NULL, origin text NOT NULL, arn text, input text, owned_period_seconds integer, updated_at timestamptz NOT NULL DEFAULT now());
+        CREATE INDEX berth_metric_alarms_by_version ON berth_metric_alarms (version);
+        """,
     ];
 
     /// <summary>SQLSTATE of <c>berth_advance</c>: another writer committed first.</summary>

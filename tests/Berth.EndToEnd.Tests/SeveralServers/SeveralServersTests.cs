@@ -13,8 +13,8 @@ namespace Berth.EndToEnd.Tests.SeveralServers;
 
 /// <summary>
 /// Several <c>./berth server</c> processes on one real PostgreSQL (a cluster made by the test with initdb and pg_ctl):
-/// a write answered by one is read at once on another, revisions registered on both are gapless, a layer upload moves
-/// between them, the controllers run
+/// a write answered by one is read at once on another, revisions registered on both are gapless, logs, metrics and
+/// alarms put through one are read through the other, a layer upload moves between them, the controllers run
 /// on one server at a time, and killing that server with SIGKILL mid-rollout lets another finish the rollout while the
 /// agent moves over to it.
 /// </summary>
@@ -132,6 +132,39 @@ public sealed class SeveralServersTests(ITestOutputHelper output) : IAsyncLifeti
         await Clients.AwsJsonAsync(b, "logs", "put-log-events", "--log-group-name", "/shared/app", "--log-stream-name", "s", "--log-events", $"timestamp={at},message=one", $"timestamp={at + 1},message=two");
         var logged = await Clients.AwsJsonAsync(a, "logs", "get-log-events", "--log-group-name", "/shared/app", "--log-stream-name", "s", "--start-from-head");
         Assert.Equal(["one", "two"], logged!["events"]!.AsArray().Select(e => (string?)e!["message"]));
+
+        // Metrics are exchanged: a datum put through each is counted once through either, after an exchange or two
+        // (eventually, as CloudWatch's own).
+        var metricAt = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        await Clients.AwsJsonAsync(a, "cloudwatch", "put-metric-data", "--namespace", "Berth/HA", "--metric-name", "Jobs", "--value", "4", "--unit", "Count", "--timestamp", metricAt);
+        await Clients.AwsJsonAsync(b, "cloudwatch", "put-metric-data", "--namespace", "Berth/HA", "--metric-name", "Jobs", "--value", "6", "--unit", "Count", "--timestamp", metricAt);
+        foreach (var server in new[] { a, b })
+        {
+            (double Sum, double Count) seen = default;
+            await Poll.UntilAsync(
+                async () =>
+                {
+                    var stats = await Clients.AwsJsonAsync(
+                        server, "cloudwatch", "get-metric-statistics", "--namespace", "Berth/HA", "--metric-name", "Jobs",
+                        "--start-time", DateTimeOffset.UtcNow.AddMinutes(-5).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+                        "--end-time", DateTimeOffset.UtcNow.AddMinutes(5).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+                        "--period", "60", "--statistics", "Sum", "SampleCount");
+                    var points = stats!["Datapoints"]!.AsArray();
+                    seen = (points.Sum(p => (double)p!["Sum"]!), points.Sum(p => (double)p!["SampleCount"]!));
+                    return seen == (10, 2);
+                },
+                TimeSpan.FromSeconds(30),
+                () => $"{server.Endpoint} saw sum {seen.Sum} of {seen.Count} values, not 10 of 2");
+        }
+
+        // So are alarms: one made through one server is described (and evaluated) through the other.
+        await Clients.AwsJsonAsync(
+            b, "cloudwatch", "put-metric-alarm", "--alarm-name", "jobs-high", "--namespace", "Berth/HA", "--metric-name", "Jobs",
+            "--statistic", "Sum", "--period", "60", "--evaluation-periods", "1", "--threshold", "100", "--comparison-operator", "GreaterThanThreshold");
+        await Poll.UntilAsync(
+            async () => (await Clients.AwsJsonAsync(a, "cloudwatch", "describe-alarms", "--alarm-names", "jobs-high"))!["MetricAlarms"]!.AsArray().Count == 1,
+            TimeSpan.FromSeconds(30),
+            () => "the alarm made through one server never reached the other");
 
         // A layer upload moves between them, as behind a load balancer: started on one, a chunk through the other,
         // finished on the first, and the blob is there on the second.
