@@ -7,24 +7,11 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Berth.Logs.Tests;
 
-/// <summary>One real PostgreSQL for the class's tests; each test makes its own database.</summary>
-public sealed class LogsPostgresFixture : IAsyncLifetime
-{
-    /// <summary>The server.</summary>
-    public PostgresServer Server { get; private set; } = null!;
-
-    /// <inheritdoc />
-    public async Task InitializeAsync() => Server = await PostgresServer.StartAsync();
-
-    /// <inheritdoc />
-    public async Task DisposeAsync() => await Server.DisposeAsync();
-}
-
 /// <summary>
 /// The log store several servers share, on a real PostgreSQL: the same contract as on SQLite, and two servers' stores
 /// over one database see each other's writes and append to the same streams without loss, duplicates or reordering.
 /// </summary>
-public sealed class PostgresLogStoreTests(LogsPostgresFixture fixture) : LogStoreContract, IClassFixture<LogsPostgresFixture>, IAsyncLifetime
+public sealed class PostgresLogStoreTests(PostgresFixture fixture) : LogStoreContract, IClassFixture<PostgresFixture>, IAsyncLifetime
 {
     private readonly List<PostgresDatabase> _databases = [];
     private string _url = string.Empty;

@@ -1,6 +1,7 @@
 using System.Text;
 using Berth.Storage.Documents;
 using Berth.Storage.Postgres;
+using Berth.Tests.Shared;
 using Npgsql;
 
 namespace Berth.Storage.Tests;

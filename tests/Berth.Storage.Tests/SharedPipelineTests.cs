@@ -6,6 +6,7 @@ using Berth.Ecs.TaskDefinitions;
 using Berth.Storage.Commit;
 using Berth.Storage.Documents;
 using Berth.Storage.Postgres;
+using Berth.Tests.Shared;
 using Berth.Storage.Shared;
 using Microsoft.Extensions.Logging.Abstractions;
 

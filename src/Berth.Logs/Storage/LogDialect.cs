@@ -12,8 +12,8 @@ internal abstract class LogDialect : IAsyncDisposable
     /// <summary>Replaces the <c>{G}</c>, <c>{S}</c> and <c>{E}</c> table placeholders with this database's tables.</summary>
     public abstract string Sql(string template);
 
-    /// <summary>What a SELECT of a stream about to be appended to ends with: a row lock where several servers write.</summary>
-    public abstract string LockForAppend { get; }
+    /// <summary>What a SELECT of a row about to be changed ends with: a row lock where several servers write, nothing where one writer is alone.</summary>
+    public abstract string RowLock { get; }
 
     /// <summary>A new open connection for reads (the caller disposes it).</summary>
     public abstract DbConnection OpenRead();

@@ -1,9 +1,9 @@
+using System.Data.Common;
 using System.Text.Json;
 using System.Threading.Channels;
 using Berth.Logs.Model;
 using Berth.Logs.Paging;
 using Berth.Protocol.Errors;
-using System.Data.Common;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -414,10 +414,10 @@ public sealed partial class LogStore : IAsyncDisposable
     private static AwsException StreamNotFound() => new("ResourceNotFoundException", "The specified log stream does not exist.");
 
     private static GroupRow? FindGroup(WriteContext c, string region, string name, bool lockRow = false)
-        => ReadGroups(Command(c, "SELECT " + GroupColumns + " FROM {G} WHERE region = @r AND name = @n" + (lockRow ? c.Dialect.LockForAppend : string.Empty), ("@r", region), ("@n", name))).FirstOrDefault();
+        => ReadGroups(Command(c, "SELECT " + GroupColumns + " FROM {G} WHERE region = @r AND name = @n" + (lockRow ? c.Dialect.RowLock : string.Empty), ("@r", region), ("@n", name))).FirstOrDefault();
 
     private static StreamRow? FindStream(WriteContext c, long groupId, string name, bool lockRow)
-        => ReadStreams(Command(c, "SELECT " + StreamColumns + " FROM {S} WHERE group_id = @g AND name = @n" + (lockRow ? c.Dialect.LockForAppend : string.Empty), ("@g", groupId), ("@n", name))).FirstOrDefault();
+        => ReadStreams(Command(c, "SELECT " + StreamColumns + " FROM {S} WHERE group_id = @g AND name = @n" + (lockRow ? c.Dialect.RowLock : string.Empty), ("@g", groupId), ("@n", name))).FirstOrDefault();
 
     private static void Run(WriteContext c, string sql, params (string Name, object? Value)[] parameters)
     {

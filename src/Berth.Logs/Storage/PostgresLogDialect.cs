@@ -18,7 +18,7 @@ internal sealed class PostgresLogDialect(NpgsqlDataSource source) : LogDialect
     /// <summary>Numbers each batch can use: more than PutLogEvents' 10,000 events.</summary>
     public const long BatchSpan = 16_384;
 
-    public override string LockForAppend => " FOR UPDATE";
+    public override string RowLock => " FOR UPDATE";
 
     public override string Sql(string template) => template.Replace("{G}", "berth_log_groups", StringComparison.Ordinal).Replace("{S}", "berth_log_streams", StringComparison.Ordinal).Replace("{E}", "berth_log_events", StringComparison.Ordinal);
 

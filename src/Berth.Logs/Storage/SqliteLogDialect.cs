@@ -54,7 +54,7 @@ internal sealed class SqliteLogDialect : LogDialect
         return new SqliteLogDialect(writer, read, seq);
     }
 
-    public override string LockForAppend => string.Empty;
+    public override string RowLock => string.Empty;
 
     public override string Sql(string template) => template.Replace("{G}", "groups", StringComparison.Ordinal).Replace("{S}", "streams", StringComparison.Ordinal).Replace("{E}", "events", StringComparison.Ordinal);
 

@@ -166,13 +166,25 @@ public sealed partial class MetricExchange : IAsyncDisposable
         }
     }
 
-    private async Task ReadAsync(CancellationToken cancellationToken)
+    private Task ReadAsync(CancellationToken cancellationToken)
+        => ReadFeedAsync(
+            _cursor,
+            "SELECT id, origin, metric, period_start, unit, sample_count, sum, minimum, maximum FROM berth_metric_changes WHERE id > $1 ORDER BY id LIMIT $2",
+            (reader, now) =>
+            {
+                var values = new Statistics(reader.GetDouble(5), reader.GetDouble(6), reader.GetDouble(7), reader.GetDouble(8));
+                _store.Merge(new MetricChange(Decode(reader.GetString(2)), reader.GetInt64(3), reader.GetString(4), values), now);
+            },
+            cancellationToken);
+
+    // Reads a table numbered by a sequence (its first column; its second, the server that wrote the row) from where
+    // the cursor stands, page by page, and hands every other server's row not taken before to apply.
+    private async Task ReadFeedAsync(FeedCursor cursor, string select, Action<NpgsqlDataReader, DateTimeOffset> apply, CancellationToken cancellationToken)
     {
-        var after = _cursor.Below;
+        var after = cursor.Below;
         while (true)
         {
-            await using var read = _source.CreateCommand(
-                "SELECT id, origin, metric, period_start, unit, sample_count, sum, minimum, maximum FROM berth_metric_changes WHERE id > $1 ORDER BY id LIMIT $2");
+            await using var read = _source.CreateCommand(select);
             read.Parameters.AddWithValue(after);
             read.Parameters.AddWithValue(Page);
             await using var reader = await read.ExecuteReaderAsync(cancellationToken);
@@ -183,20 +195,17 @@ public sealed partial class MetricExchange : IAsyncDisposable
                 var id = reader.GetInt64(0);
                 if (rows++ == 0)
                 {
-                    _cursor.StartAt(id);
+                    cursor.StartAt(id);
                 }
 
                 after = id;
-                if (!_cursor.Take(id, now) || reader.GetString(1) == _origin)
+                if (cursor.Take(id, now) && reader.GetString(1) != _origin)
                 {
-                    continue;
+                    apply(reader, now);
                 }
-
-                var values = new Statistics(reader.GetDouble(5), reader.GetDouble(6), reader.GetDouble(7), reader.GetDouble(8));
-                _store.Merge(new MetricChange(Decode(reader.GetString(2)), reader.GetInt64(3), reader.GetString(4), values), now);
             }
 
-            _cursor.Settle(now);
+            cursor.Settle(now);
             if (rows < Page)
             {
                 return;
@@ -247,55 +256,38 @@ public sealed partial class MetricExchange : IAsyncDisposable
         }
     }
 
-    private async Task ReadAlarmsAsync(CancellationToken cancellationToken)
+    private Task ReadAlarmsAsync(CancellationToken cancellationToken)
     {
-        if (_alarms is null)
+        if (_alarms is not { } alarms)
         {
-            return;
+            return Task.CompletedTask;
         }
 
-        var after = _alarmCursor.Below;
-        while (true)
-        {
-            await using var read = _source.CreateCommand("SELECT version, origin, name, arn, input, owned_period_seconds FROM berth_metric_alarms WHERE version > $1 ORDER BY version LIMIT $2");
-            read.Parameters.AddWithValue(after);
-            read.Parameters.AddWithValue(Page);
-            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
-            var now = _time.GetUtcNow();
-            var rows = 0;
-            while (await reader.ReadAsync(cancellationToken))
+        return ReadFeedAsync(
+            _alarmCursor,
+            "SELECT version, origin, name, arn, input, owned_period_seconds FROM berth_metric_alarms WHERE version > $1 ORDER BY version LIMIT $2",
+            (reader, _) =>
             {
-                rows++;
-                var version = reader.GetInt64(0);
-                after = version;
+                // A change made here and not written yet is newer than any row of the same alarm read now.
                 var name = reader.GetString(2);
-
-                // This server's own rows are what it already holds; and a change made here that is not written yet
-                // is newer than any row of the same alarm it could read now.
-                if (!_alarmCursor.Take(version, now) || reader.GetString(1) == _origin || _alarms.HasChangeOf(name))
+                if (alarms.HasChangeOf(name))
                 {
-                    continue;
+                    return;
                 }
 
                 var input = reader.IsDBNull(4) ? null : JsonSerializer.Deserialize(reader.GetString(4), WireJsonContext.Default.PutMetricAlarmInput);
                 TimeSpan? owned = reader.IsDBNull(5) ? null : TimeSpan.FromSeconds(reader.GetInt32(5));
                 try
                 {
-                    _alarms.Apply(new AlarmChange(name, reader.IsDBNull(3) ? null : reader.GetString(3), input, owned));
+                    alarms.Apply(new AlarmChange(name, reader.IsDBNull(3) ? null : reader.GetString(3), input, owned));
                 }
                 catch (Protocol.Errors.AwsException ex)
                 {
                     // Refused here though accepted where it was made (a newer server's check): skipped, not retried.
                     LogAlarmRefused(_logger, name, ex.Message);
                 }
-            }
-
-            _alarmCursor.Settle(now);
-            if (rows < Page)
-            {
-                return;
-            }
-        }
+            },
+            cancellationToken);
     }
 
     // A metric as one text: its namespace, name and dimensions as a JSON array.

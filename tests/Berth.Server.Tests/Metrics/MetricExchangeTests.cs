@@ -8,24 +8,11 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Berth.Server.Tests.Metrics;
 
-/// <summary>One real PostgreSQL for the class; each test makes its own database.</summary>
-public sealed class MetricsPostgresFixture : IAsyncLifetime
-{
-    /// <summary>The server.</summary>
-    public PostgresServer Server { get; private set; } = null!;
-
-    /// <inheritdoc />
-    public async Task InitializeAsync() => Server = await PostgresServer.StartAsync();
-
-    /// <inheritdoc />
-    public async Task DisposeAsync() => await Server.DisposeAsync();
-}
-
 /// <summary>
 /// Several servers' metric stores exchanging through a real PostgreSQL: each sees what was put into every one, counted
 /// once, and a server that starts later loads what was exchanged before it.
 /// </summary>
-public sealed class MetricExchangeTests(MetricsPostgresFixture fixture) : IClassFixture<MetricsPostgresFixture>, IAsyncLifetime
+public sealed class MetricExchangeTests(PostgresFixture fixture) : IClassFixture<PostgresFixture>, IAsyncLifetime
 {
     private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
     private static readonly MetricKey Cpu = new("AWS/ECS", "CPUUtilization", [new("ClusterName", "prod"), new("ServiceName", "web")]);
