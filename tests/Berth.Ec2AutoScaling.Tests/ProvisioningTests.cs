@@ -60,6 +60,34 @@ public class ProvisioningTests
         Assert.Single(recorded.State.Instances);
     }
 
+    [Fact]
+    public void A_lost_instance_is_taken_out_of_service_by_health_check_and_the_group_launches_its_replacement()
+    {
+        var state = Provisioned(GroupDecisionTests.WithGroup(0, 3, 2));
+        var lost = state.Instances.Values.First();
+        var replaced = ProvisionDecisions.ReplaceLost(state, lost, "act-lost", T0.AddMinutes(5));
+        Assert.True(replaced.Result);
+        state = replaced.State;
+        Assert.Equal(LifecycleState.Terminating, state.Instances[lost.InstanceId].LifecycleState);
+        Assert.Equal(2, state.Groups["us-east-1|asg"].DesiredCapacity);
+        var activity = state.Activities["act-lost"];
+        Assert.Equal("InProgress", activity.StatusCode);
+        Assert.Equal(
+            $"At {GroupDecisions.Stamp(T0.AddMinutes(5))} an instance was taken out of service in response to an EC2 health check indicating it has been terminated or stopped.",
+            activity.Cause);
+
+        // The group is one short: the next plan launches one, and terminates nothing more.
+        var plan = InstancePlan.Plan(state, T0.AddMinutes(5), GroupDecisionTests.NextId(), () => Guid.NewGuid().ToString());
+        Assert.Single(plan.Launches);
+        Assert.Empty(plan.Terminations);
+
+        // A stale read (the record changed since) or an instance no longer InService is left as it is.
+        Assert.False(ProvisionDecisions.ReplaceLost(state, lost, "act-again", T0.AddMinutes(6)).Result);
+        Assert.False(ProvisionDecisions.ReplaceLost(state, state.Instances[lost.InstanceId], "act-again", T0.AddMinutes(6)).Result);
+        var other = state.Instances.Values.Single(i => i.InstanceId != lost.InstanceId);
+        Assert.False(ProvisionDecisions.ReplaceLost(state, other with { }, "act-stale", T0.AddMinutes(6)).Result);
+    }
+
     private static InstanceRecord I(string id, int minutesAgo, bool isProtected = false, string configuration = "lc", string zone = "a") => new()
     {
         InstanceId = id,

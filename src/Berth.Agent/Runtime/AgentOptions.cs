@@ -39,6 +39,13 @@ public sealed record AgentOptions
     /// <summary>Custom attributes (<c>--attribute name=value</c>).</summary>
     public IReadOnlyDictionary<string, string?> Attributes { get; init; } = new Dictionary<string, string?>();
 
+    /// <summary>
+    /// Whether the identity in the data dir is the only one the agent may have (an Auto Scaling instance's agent): once
+    /// its container instance is deregistered it keeps trying that identity, never joining as a new instance, until
+    /// whoever runs it stops it.
+    /// </summary>
+    public bool KeepIdentity { get; init; }
+
     /// <summary>Address host ports are bound on.</summary>
     public string HostIp { get; init; } = "127.0.0.1";
 

@@ -142,7 +142,7 @@ public sealed partial class AgentRuntime(AgentOptions options, IDockerEngine doc
         {
             instance = (await ecs.CallAsync("RegisterContainerInstance", request, WireJsonContext.Default.RegisterContainerInstanceRequest, WireJsonContext.Default.RegisterContainerInstanceResponse, cancellationToken)).ContainerInstance!;
         }
-        catch (EcsClientException) when (request.ContainerInstanceArn is not null)
+        catch (EcsClientException) when (request.ContainerInstanceArn is not null && !options.KeepIdentity)
         {
             // The old identity is not known any more (deregistered, or another server): become a new instance.
             request.ContainerInstanceArn = null;

@@ -168,6 +168,26 @@ public static class ProvisionDecisions
         return edit.Done(new ProvisionPlan(launched, terminated));
     }
 
+    /// <summary>
+    /// An InService instance whose host is gone (its agent away longer than the limit, and no server hosting it): it is
+    /// taken out of service as by EC2's health check, and the group launches a replacement (its desired capacity is
+    /// unchanged). Re-checked: the instance must still be the very record the plan read.
+    /// </summary>
+    public static Decision<AsgState, bool> ReplaceLost(AsgState state, InstanceRecord read, string activityId, DateTimeOffset now)
+    {
+        var edit = new AsgEdit(state);
+        if (!state.Instances.TryGetValue(read.InstanceId, out var instance) || !ReferenceEquals(instance, read)
+            || instance.LifecycleState != LifecycleState.InService || !state.Groups.TryGetValue(instance.GroupKey, out var group))
+        {
+            return edit.Done(false);
+        }
+
+        var cause = $"At {GroupDecisions.Stamp(now)} an instance was taken out of service in response to an EC2 health check indicating it has been terminated or stopped.";
+        edit.Put(Activities.Terminating(group, instance, activityId, cause, now));
+        edit.Put(instance with { LifecycleState = LifecycleState.Terminating, ActivityId = activityId });
+        return edit.Done(true);
+    }
+
     /// <summary>A Pending instance's agent is running: it is InService and its launch activity successful.</summary>
     public static Decision<AsgState, bool> Launched(AsgState state, string instanceId, DateTimeOffset now)
     {

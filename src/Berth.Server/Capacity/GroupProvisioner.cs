@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using Berth.Ec2AutoScaling.LaunchConfigurations;
 using Berth.Ec2AutoScaling.Provisioning;
 using Berth.Ec2AutoScaling.State;
 using Berth.Ecs.Arns;
@@ -22,12 +21,17 @@ namespace Berth.Server.Capacity;
 /// starts and a termination a Terminating one before any stops, so a server killed in between finishes the very same
 /// instances after its restart and never launches one twice. Then it acts on what is recorded: Pending instances are
 /// started (then InService), Terminating ones drained in ECS (DRAINING when their provider has managed draining, else
-/// their tasks stopped), stopped, deregistered, and removed.
+/// their tasks stopped), stopped, deregistered, and removed. An InService instance hosted by another server whose agent
+/// has been away longer than <c>lostAfter</c> (that server died) is replaced, as EC2's health check replaces a dead
+/// instance (<see cref="InstanceHosts.Lost"/>); restarting the instances of this server is <see cref="InstanceHost"/>'s.
 /// </summary>
 public sealed partial class GroupProvisioner(
-    CommitPipeline<AsgState> asg, CommitPipeline<EcsState> ecs, IInstanceLauncher launcher, TimeProvider time, TimeSpan interval, ILogger logger) : ControllerLoop
+    CommitPipeline<AsgState> asg, CommitPipeline<EcsState> ecs, IInstanceLauncher launcher, TimeProvider time, TimeSpan interval, TimeSpan lostAfter, ILogger logger) : ControllerLoop
 {
     private readonly ConcurrentDictionary<string, Task> _busy = new(StringComparer.Ordinal);
+
+    // The leader's own count of how long each instance's agent has been away: it starts at zero with every term.
+    private IReadOnlyDictionary<string, DateTimeOffset> _awaySince = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
 
     /// <summary>One pass: record what the groups need, then start work on every instance that needs some.</summary>
     public async Task PassAsync(CancellationToken cancellationToken)
@@ -43,6 +47,17 @@ public sealed partial class GroupProvisioner(
             }
         }
 
+        var carriersOf = InstanceHosts.CarriersOf(ecs.Current);
+        var (lost, awaySince) = InstanceHosts.Lost(asg.Current, carriersOf, launcher.Hosting, _awaySince, now, lostAfter);
+        _awaySince = awaySince;
+        foreach (var instance in lost)
+        {
+            if (await asg.ExecuteAsync(s => ProvisionDecisions.ReplaceLost(s, instance, Guid.NewGuid().ToString("D"), now)))
+            {
+                LogLost(logger, instance.InstanceId, (now - awaySince[instance.InstanceId]).TotalSeconds);
+            }
+        }
+
         var state = asg.Current;
         foreach (var instance in state.Instances.Values)
         {
@@ -53,8 +68,10 @@ public sealed partial class GroupProvisioner(
 
             Func<Task>? work = instance.LifecycleState switch
             {
-                LifecycleState.Pending => () => LaunchAsync(instance, true, cancellationToken),
-                LifecycleState.InService when launcher.NeedsStart(instance.InstanceId) => () => LaunchAsync(instance, false, cancellationToken),
+                // Launched by a leader that lost its term while the agent started: that agent is the instance.
+                LifecycleState.Pending when carriersOf.GetValueOrDefault(instance.InstanceId)?.Any(c => c.Connected) == true
+                    => () => asg.ExecuteAsync(s => ProvisionDecisions.Launched(s, instance.InstanceId, time.GetUtcNow())),
+                LifecycleState.Pending => () => LaunchAsync(instance, cancellationToken),
                 LifecycleState.Terminating => () => TerminateAsync(instance, cancellationToken),
                 _ => null,
             };
@@ -90,6 +107,7 @@ public sealed partial class GroupProvisioner(
     /// <inheritdoc />
     protected override async Task RunAsync(CancellationToken cancellationToken)
     {
+        _awaySince = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         using var timer = new PeriodicTimer(interval, time);
         do
         {
@@ -107,18 +125,13 @@ public sealed partial class GroupProvisioner(
 
     private static string NewInstanceId() => "i-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(9))[..17];
 
-    private async Task LaunchAsync(InstanceRecord instance, bool pending, CancellationToken cancellationToken)
+    private async Task LaunchAsync(InstanceRecord instance, CancellationToken cancellationToken)
     {
-        var state = asg.Current;
-        var region = AsgState.RegionOf(instance.GroupKey);
-        if (!state.Groups.TryGetValue(instance.GroupKey, out var group)
-            || !state.LaunchConfigurations.TryGetValue(AsgState.Key(region, instance.LaunchConfigurationName), out var configuration)
-            || InstanceSizes.Of(instance.InstanceType) is not { } size)
+        if (InstanceSpec.Of(asg.Current, instance) is not { } spec)
         {
             return;
         }
 
-        var spec = new InstanceSpec(instance.InstanceId, group.Name, configuration.Cluster, instance.InstanceType, size.CpuUnits, size.MemoryMiB, instance.AvailabilityZone);
         try
         {
             await launcher.LaunchAsync(spec, cancellationToken);
@@ -129,11 +142,8 @@ public sealed partial class GroupProvisioner(
             throw;
         }
 
-        if (pending)
-        {
-            await asg.ExecuteAsync(s => ProvisionDecisions.Launched(s, instance.InstanceId, time.GetUtcNow()));
-            LogLaunched(logger, instance.InstanceId, group.Name, configuration.Cluster);
-        }
+        await asg.ExecuteAsync(s => ProvisionDecisions.Launched(s, instance.InstanceId, time.GetUtcNow()));
+        LogLaunched(logger, instance.InstanceId, spec.GroupName, spec.Cluster);
     }
 
     private async Task TerminateAsync(InstanceRecord instance, CancellationToken cancellationToken)
@@ -141,13 +151,25 @@ public sealed partial class GroupProvisioner(
         var region = AsgState.RegionOf(instance.GroupKey);
         if (FindContainerInstance(instance.InstanceId) is { } container)
         {
-            // Managed draining: the instance takes no new tasks and its services move theirs; without it its tasks stop.
-            var drain = asg.Current.Groups.TryGetValue(instance.GroupKey, out var group) && ecs.Current.CapacityProviders.Values.Any(p =>
-                GroupCapacity.GroupName(p.GroupArn) == group.Name && p.CapacityProviderArn.Contains(":" + region + ":", StringComparison.Ordinal)
-                && p.AutoScalingGroupProvider.Thaw(WireJsonContext.Default.AutoScalingGroupProvider).ManagedDraining != "DISABLED");
-            await EmptyAsync(container, drain, cancellationToken);
+            if (!container.AgentConnected && launcher.Hosting(instance.InstanceId) == InstanceHosting.Elsewhere)
+            {
+                // Its host went with its server: nothing there can drain or stop. Its tasks stop as a lost host's do,
+                // and that server removes what is left when it comes back.
+                var reason = $"its Auto Scaling instance was replaced after its agent was away for {lostAfter.TotalSeconds:0} s";
+                await ecs.ExecuteAsync(s => ContainerInstanceDecisions.MarkLost(s, container.ContainerInstanceArn, time.GetUtcNow(), reason));
+                await DeregisterAsync(container, cancellationToken);
+            }
+            else
+            {
+                // Managed draining: the instance takes no new tasks and its services move theirs; without it its tasks stop.
+                var drain = asg.Current.Groups.TryGetValue(instance.GroupKey, out var group) && ecs.Current.CapacityProviders.Values.Any(p =>
+                    GroupCapacity.GroupName(p.GroupArn) == group.Name && p.CapacityProviderArn.Contains(":" + region + ":", StringComparison.Ordinal)
+                    && p.AutoScalingGroupProvider.Thaw(WireJsonContext.Default.AutoScalingGroupProvider).ManagedDraining != "DISABLED");
+                await EmptyAsync(container, drain, cancellationToken);
+            }
         }
 
+        // Here, the agent stops; hosted by another server, that server stops it once the group no longer has it.
         await launcher.TerminateAsync(instance.InstanceId, cancellationToken);
         if (FindContainerInstance(instance.InstanceId) is { } stale)
         {
@@ -214,6 +236,9 @@ public sealed partial class GroupProvisioner(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Auto Scaling instance {InstanceId} of group {Group} launched into cluster {Cluster}")]
     private static partial void LogLaunched(ILogger logger, string instanceId, string group, string cluster);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Auto Scaling instance {InstanceId} replaced: its host's agent has been away for {AwaySeconds} s and no server runs it")]
+    private static partial void LogLost(ILogger logger, string instanceId, double awaySeconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Auto Scaling instance {InstanceId} terminated")]
     private static partial void LogTerminated(ILogger logger, string instanceId);

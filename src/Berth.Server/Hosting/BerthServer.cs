@@ -351,10 +351,18 @@ public static partial class BerthServer
             // Auto Scaling instances: agents in this process by default, else the operator's provisioner command.
             await using IInstanceLauncher launcher = options.AsgProvisionerCommand is { } command
                 ? new CommandLauncher(command, url, options.Region, root, TimeSpan.FromMinutes(5), loggers.CreateLogger<CommandLauncher>())
-                : new InProcessLauncher(options.DataDir, (spec, dir, token) => RunLocalAgentAsync(
-                    options, root, url, time, loggers, spec.Cluster, dir, spec.InstanceType, (0, 0), token, (spec.CpuUnits, spec.MemoryMiB), spec.Attributes, spec.AvailabilityZone));
-            await using var provisioner = new GroupProvisioner(ec2AutoScaling.Pipeline, pipeline, launcher, time, options.AsgInterval, loggers.CreateLogger<GroupProvisioner>()) { Leadership = leadership };
+                : new InProcessLauncher(
+                    options.DataDir,
+                    (spec, dir, token) => RunLocalAgentAsync(
+                        options, root, url, time, loggers, spec.Cluster, dir, spec.InstanceType, (0, 0), token, (spec.CpuUnits, spec.MemoryMiB), spec.Attributes, spec.AvailabilityZone),
+                    (arn, token) => RemoveContainersAsync(options, arn, token),
+                    time);
+            await using var provisioner = new GroupProvisioner(ec2AutoScaling.Pipeline, pipeline, launcher, time, options.AsgInterval, options.AgentLostAfter, loggers.CreateLogger<GroupProvisioner>()) { Leadership = leadership };
             provisioner.Start();
+
+            // Not led: every server keeps the instances it hosts in step with their groups.
+            await using var hosted = new InstanceHost(ec2AutoScaling.Pipeline, pipeline, launcher, time, options.AsgInterval, loggers.CreateLogger<InstanceHost>());
+            hosted.Start();
             await using var waitingTasks = new ProvisioningController(pipeline, time, options.AsgInterval, options.TaskProvisioningTimeout, loggers.CreateLogger<ProvisioningController>()) { Leadership = leadership };
             waitingTasks.Start();
             await using var managedScaling = new ManagedScalingController(pipeline, ec2AutoScaling.Pipeline, metricStore, time, options.MetricPeriod, loggers.CreateLogger<ManagedScalingController>()) { Leadership = leadership };
@@ -418,6 +426,9 @@ public static partial class BerthServer
             MemoryMiB = size.MemoryMiB,
             Attributes = attributes ?? new Dictionary<string, string?>(),
             AvailabilityZone = availabilityZone,
+
+            // An Auto Scaling instance is one container instance for life; once deregistered it waits to be removed.
+            KeepIdentity = attributes is not null,
         };
         var ecs = new EcsClient(http, agentOptions.Endpoint, agentOptions.Region, key, time);
         try
@@ -426,6 +437,17 @@ public static partial class BerthServer
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+    }
+
+    // What an Auto Scaling instance's agent left on the engine: every container labelled with its container instance.
+    private static async Task RemoveContainersAsync(ServerOptions options, string containerInstanceArn, CancellationToken cancellationToken)
+    {
+        using var docker = new DockerClient(options.DockerHost, options.DockerTimeouts);
+        var left = await docker.ListContainersAsync(new Dictionary<string, string?> { [Berth.Agent.Engine.ContainerSpecs.InstanceLabel] = containerInstanceArn }, all: true, cancellationToken);
+        foreach (var container in left)
+        {
+            await docker.RemoveContainerAsync(container.Id, force: true, cancellationToken: cancellationToken);
         }
     }
 

@@ -66,6 +66,23 @@ public sealed class AutoScalingGroupFixture : IAsyncLifetime
     }
 }
 
+/// <summary>What the Auto Scaling tests make through the AWS CLI.</summary>
+public static class AsgCli
+{
+    /// <summary>
+    /// Creates cluster <paramref name="cluster"/>, launch configuration <c>lc</c> (t3.micro, its user data naming the
+    /// cluster) and group <c>g</c> of it in local-1a with <paramref name="min"/>..<paramref name="max"/> instances.
+    /// </summary>
+    public static async Task CreateGroupAsync(BerthServer server, string cluster, int min, int max)
+    {
+        await Clients.AwsJsonAsync(server, "ecs", "create-cluster", "--cluster-name", cluster);
+        await Clients.AwsJsonAsync(server, "autoscaling", "create-launch-configuration", "--launch-configuration-name", "lc", "--image-id", "ami-0berth", "--instance-type", "t3.micro", "--user-data", $"#!/bin/bash\necho ECS_CLUSTER={cluster} >> /etc/ecs/ecs.config\n");
+        await Clients.AwsJsonAsync(
+            server, "autoscaling", "create-auto-scaling-group", "--auto-scaling-group-name", "g", "--launch-configuration-name", "lc",
+            "--min-size", min.ToString(CultureInfo.InvariantCulture), "--max-size", max.ToString(CultureInfo.InvariantCulture), "--availability-zones", "local-1a");
+    }
+}
+
 /// <summary>
 /// An Auto Scaling group provider with managed scaling and termination protection, through the real AWS CLI: a
 /// service of ten tasks on an empty group (min 0, max 3, t3.micro instances: four 256 MiB tasks each) waits in
@@ -197,9 +214,7 @@ public sealed class AutoScalingGroupTests(AutoScalingGroupFixture fixture, ITest
         try
         {
             const string cluster = "asg-kill";
-            await Clients.AwsJsonAsync(server, "ecs", "create-cluster", "--cluster-name", cluster);
-            await Clients.AwsJsonAsync(server, "autoscaling", "create-launch-configuration", "--launch-configuration-name", "lc", "--image-id", "ami-0berth", "--instance-type", "t3.micro", "--user-data", $"#!/bin/bash\necho ECS_CLUSTER={cluster} >> /etc/ecs/ecs.config\n");
-            await Clients.AwsJsonAsync(server, "autoscaling", "create-auto-scaling-group", "--auto-scaling-group-name", "g", "--launch-configuration-name", "lc", "--min-size", "0", "--max-size", "3", "--availability-zones", "local-1a");
+            await AsgCli.CreateGroupAsync(server, cluster, 0, 3);
             var groupArn = (string)(await Clients.AwsJsonAsync(server, "autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", "g"))!["AutoScalingGroups"]![0]!["AutoScalingGroupARN"]!;
             await Clients.AwsJsonAsync(
                 server, "ecs", "create-capacity-provider", "--name", "cp", "--auto-scaling-group-provider",
@@ -253,6 +268,48 @@ public sealed class AutoScalingGroupTests(AutoScalingGroupFixture fixture, ITest
             Assert.Equal(ids, described.Select(i => (string)i!["ec2InstanceId"]!).Order(StringComparer.Ordinal));
             var activities = (await Clients.AwsJsonAsync(server, "autoscaling", "describe-scaling-activities", "--auto-scaling-group-name", "g"))!["Activities"]!.AsArray();
             Assert.Equal(2, activities.Count(a => ((string)a!["Description"]!).StartsWith("Launching a new EC2 instance", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            await server.DisposeAsync();
+            await RemoveLeftoversAsync(seen, fixture.RunId);
+        }
+    }
+
+    [Fact]
+    public async Task A_group_instance_deregistered_from_ECS_keeps_its_identity_and_never_joins_again_as_another()
+    {
+        // Its own server and data dir: this one is restarted.
+        using var dataDir = new TempDir("berth-e2e-asg-dereg-");
+        string[] flags = ["--no-local-agent", "--no-fargate", "--asg-interval", "0.2"];
+        var server = await BerthServer.StartAsync(dataDir.Path, extraArguments: flags);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            const string cluster = "asg-dereg";
+            await AsgCli.CreateGroupAsync(server, cluster, 1, 1);
+            await using (var ecs = EcsSession.Start(server))
+            {
+                seen.Add(await WaitForInstanceAsync(ecs, cluster));
+            }
+
+            var arn = seen.Single();
+            await Clients.AwsJsonAsync(server, "ecs", "deregister-container-instance", "--cluster", cluster, "--container-instance", arn, "--force");
+
+            // The server restarts and starts the instance's agent again. As the ECS agent treats it, a deregistered
+            // instance is not registered again, and its agent does not come back as a new instance either.
+            var port = server.Port;
+            await server.KillAsync();
+            await server.DisposeAsync();
+            server = await BerthServer.StartAsync(dataDir.Path, extraArguments: flags, port: port);
+            var restarted = server;
+            await Poll.UntilAsync(
+                () => restarted.Stdout.Contains($"The container instance {arn} is inactive and cannot be registered again", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(60),
+                () => $"the agent never tried its identity again:\n{restarted.Stdout}");
+            Assert.Equal([arn], Expect.Strings((await Clients.AwsJsonAsync(server, "ecs", "list-container-instances", "--cluster", cluster, "--status", "INACTIVE"))!["containerInstanceArns"]));
+            Assert.Empty(Expect.Strings((await Clients.AwsJsonAsync(server, "ecs", "list-container-instances", "--cluster", cluster, "--status", "ACTIVE"))!["containerInstanceArns"]));
+            Assert.DoesNotContain("Registered container instance", server.Stdout, StringComparison.Ordinal);
         }
         finally
         {

@@ -315,18 +315,7 @@ public sealed class SeveralServersTests(ITestOutputHelper output) : IAsyncLifeti
         var instance = agent.ContainerInstanceArn!;
         try
         {
-            await ecs.OkAsync("register_task_definition", new JsonObject
-            {
-                ["family"] = "ha-gone",
-                ["containerDefinitions"] = new JsonArray(new JsonObject
-                {
-                    ["name"] = "app",
-                    ["image"] = image.Name,
-                    ["memory"] = 32,
-                    ["command"] = new JsonArray("sleep", "3600"),
-                    ["dockerLabels"] = new JsonObject { ["berth.e2e.run"] = _runId },
-                }),
-            });
+            await RegisterSleeperAsync(ecs, "ha-gone", image.Name);
             var started = await ecs.OkAsync("start_task", new JsonObject { ["cluster"] = "ha-gone", ["taskDefinition"] = "ha-gone", ["containerInstances"] = new JsonArray(instance) });
             var task = (string)started["tasks"]![0]!["taskArn"]!;
             await ecs.WaitStatusAsync("ha-gone", task, "RUNNING", TimeSpan.FromMinutes(2));
@@ -350,6 +339,125 @@ public sealed class SeveralServersTests(ITestOutputHelper output) : IAsyncLifeti
             await agent.DisposeAsync();
             await TaskTestKit.RemoveLeftoversAsync([instance], _runId);
         }
+    }
+
+    [Fact]
+    public async Task AnAutoScalingInstanceWhoseServerDiedIsReplacedOnceAndWhatItLeftGoesWhenThatServerReturns()
+    {
+        await using var image = await TestImage.BuildAsync("ha-asg-" + _runId);
+        var database = await _postgres.CreateDatabaseAsync();
+        string[] flags = ["--no-local-agent", "--no-fargate", "--database", database, "--leader-lease", "3", "--agent-lost-after", "5", "--asg-interval", "0.2"];
+        var hostDir = new TempDir("berth-e2e-ha-asg-");
+        _dirs.Add(hostDir);
+        var host = await BerthServer.StartAsync(hostDir.Path, extraArguments: flags);
+        _servers.Add(host);
+        await Poll.UntilAsync(() => Leads(host), TimeSpan.FromSeconds(60), () => $"the first server never led:\n{host.Stdout}");
+        var survivor = await ServerAsync(database, "--leader-lease", "3", "--agent-lost-after", "5", "--asg-interval", "0.2");
+        var ecs = Session(survivor);
+        var instances = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            // A group of one, made through the follower: the leader launches its instance, as an agent in its own process.
+            const string cluster = "ha-asg";
+            await Capacity.AsgCli.CreateGroupAsync(survivor, cluster, 1, 1);
+            var (first, firstArn) = await InServiceAsync(survivor, ecs, cluster, null);
+            instances.Add(firstArn);
+            Assert.True(Directory.Exists(Path.Combine(hostDir.Path, "autoscaling", first)), "the leader hosts the instance it launched");
+
+            await RegisterSleeperAsync(ecs, "ha-asg", image.Name);
+            var started = await ecs.OkAsync("start_task", new JsonObject { ["cluster"] = cluster, ["taskDefinition"] = "ha-asg", ["containerInstances"] = new JsonArray(firstArn) });
+            var task = (string)started["tasks"]![0]!["taskArn"]!;
+            await ecs.WaitStatusAsync(cluster, task, "RUNNING", TimeSpan.FromMinutes(2));
+
+            // The hosting server dies with its agent; the task's container lives on in the engine.
+            var killed = Stopwatch.StartNew();
+            await host.KillAsync();
+            await Poll.UntilAsync(() => Leads(survivor), TimeSpan.FromSeconds(60), () => $"the survivor never took over:\n{survivor.Stdout}");
+
+            // The survivor replaces the instance once (a new id, hosted by itself), as EC2's health check replaces a
+            // dead host; the old container instance is deregistered and its task stopped as lost.
+            var (second, secondArn) = await InServiceAsync(survivor, ecs, cluster, first);
+            instances.Add(secondArn);
+            output.WriteLine($"replaced {killed.Elapsed.TotalSeconds:F1} s after the kill (lease 3 s, --agent-lost-after 5)");
+            Assert.NotEqual(first, second);
+            Assert.Equal("INACTIVE", (string?)(await ecs.InstanceAsync(cluster, firstArn))["status"]);
+            var stopped = await ecs.WaitStatusAsync(cluster, task, "STOPPED", TimeSpan.FromSeconds(30));
+            Assert.Contains("lost", (string?)stopped["stoppedReason"] ?? string.Empty, StringComparison.OrdinalIgnoreCase);
+            var activities = (await Clients.AwsJsonAsync(survivor, "autoscaling", "describe-scaling-activities", "--auto-scaling-group-name", "g"))!["Activities"]!.AsArray();
+            var terminated = activities.Single(a => (string?)a!["Description"] == $"Terminating EC2 instance: {first}")!;
+            Assert.EndsWith("in response to an EC2 health check indicating it has been terminated or stopped.", (string)terminated["Cause"]!, StringComparison.Ordinal);
+            Assert.Equal("Successful", (string?)terminated["StatusCode"]);
+            Assert.NotEmpty(await DockerCli.ContainersAsync("berth.container-instance", firstArn));
+
+            // The dead server comes back: it does not start the old instance again (another is the group's now), and
+            // removes what its agent left: the container, the data.
+            var back = await BerthServer.StartAsync(hostDir.Path, extraArguments: flags, port: host.Port);
+            _servers.Add(back);
+            await Poll.UntilAsync(
+                async () => !Directory.Exists(Path.Combine(hostDir.Path, "autoscaling", first)) && (await DockerCli.ContainersAsync("berth.container-instance", firstArn)).Count == 0,
+                TimeSpan.FromSeconds(60),
+                () => $"the returning server left the old instance's data or containers:\n{back.Stdout}");
+
+            // Still exactly one instance, once in ECS, connected.
+            var group = (await Clients.AwsJsonAsync(back, "autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", "g"))!["AutoScalingGroups"]![0]!;
+            Assert.Equal([second], group["Instances"]!.AsArray().Select(i => (string)i!["InstanceId"]!));
+            var active = Expect.Strings((await Clients.AwsJsonAsync(back, "ecs", "list-container-instances", "--cluster", cluster, "--status", "ACTIVE"))!["containerInstanceArns"]);
+            Assert.Equal([secondArn], active);
+            Assert.True((bool)(await ecs.InstanceAsync(cluster, secondArn))["agentConnected"]!);
+            Assert.DoesNotContain($"Auto Scaling instance {first} started again", back.Stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await TaskTestKit.RemoveLeftoversAsync(instances, _runId);
+        }
+    }
+
+    // Family FAMILY: one container that sleeps an hour, labelled with the run's id.
+    private Task<JsonNode> RegisterSleeperAsync(EcsSession ecs, string family, string image) => ecs.OkAsync("register_task_definition", new JsonObject
+    {
+        ["family"] = family,
+        ["containerDefinitions"] = new JsonArray(new JsonObject
+        {
+            ["name"] = "app",
+            ["image"] = image,
+            ["memory"] = 32,
+            ["command"] = new JsonArray("sleep", "3600"),
+            ["dockerLabels"] = new JsonObject { ["berth.e2e.run"] = _runId },
+        }),
+    });
+
+    // Until group g has one InService instance other than notThis, registered and connected in the cluster: its id and
+    // container instance.
+    private static async Task<(string InstanceId, string ContainerInstanceArn)> InServiceAsync(BerthServer server, EcsSession ecs, string cluster, string? notThis)
+    {
+        (string, string) found = default;
+        JsonNode? last = null;
+        await Poll.UntilAsync(
+            async () =>
+            {
+                last = (await Clients.AwsJsonAsync(server, "autoscaling", "describe-auto-scaling-groups", "--auto-scaling-group-names", "g"))!["AutoScalingGroups"]![0]!;
+                var ids = last["Instances"]!.AsArray().Where(i => (string?)i!["LifecycleState"] == "InService").Select(i => (string)i!["InstanceId"]!).Where(i => i != notThis).ToList();
+                if (ids.Count != 1)
+                {
+                    return false;
+                }
+
+                var arns = Expect.Strings((await ecs.OkAsync("list_container_instances", new JsonObject { ["cluster"] = cluster, ["status"] = "ACTIVE" }))["containerInstanceArns"]);
+                foreach (var arn in arns)
+                {
+                    var instance = await ecs.InstanceAsync(cluster, arn);
+                    if ((string?)instance["ec2InstanceId"] == ids[0] && (bool)instance["agentConnected"]!)
+                    {
+                        found = (ids[0], arn);
+                        return true;
+                    }
+                }
+
+                return false;
+            },
+            TimeSpan.FromSeconds(120),
+            () => $"no connected InService instance but {notThis}: {last?.ToJsonString()}");
+        return found;
     }
 
     // Until the service has one deployment, COMPLETED, of that definition, with its two tasks running.
