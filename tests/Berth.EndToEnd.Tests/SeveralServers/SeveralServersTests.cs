@@ -13,10 +13,10 @@ namespace Berth.EndToEnd.Tests.SeveralServers;
 
 /// <summary>
 /// Several <c>./berth server</c> processes on one real PostgreSQL (a cluster made by the test with initdb and pg_ctl):
-/// a write answered by one is read at once on another, revisions registered on both are gapless, logs, metrics and
-/// alarms put through one are read through the other, a layer upload moves between them, the controllers run
-/// on one server at a time, and killing that server with SIGKILL mid-rollout lets another finish the rollout while the
-/// agent moves over to it.
+/// a write answered by one of three is read at once on the others, revisions registered on two are gapless, logs,
+/// metrics and alarms put through one are read through another, a layer upload moves between them, the controllers
+/// run on one server at a time, killing that server with SIGKILL mid-rollout lets another finish the rollout while the
+/// agent moves over to it, and an Auto Scaling instance hosted by a server that died is replaced once.
 /// </summary>
 public sealed class SeveralServersTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -90,16 +90,27 @@ public sealed class SeveralServersTests(ITestOutputHelper output) : IAsyncLifeti
         _dirs.Add(blobs);
         var a = await ServerAsync(database, "--registry-blobs", blobs.Path);
         var b = await ServerAsync(database, "--registry-blobs", blobs.Path);
+        var c = await ServerAsync(database, "--registry-blobs", blobs.Path);
 
-        // The AWS CLI against each: a cluster created through one is described through the other with no wait.
-        for (var i = 0; i < 5; i++)
+        // The AWS CLI against each of three: a cluster created through one is described through the others with no
+        // wait, then changed through the next.
+        BerthServer[] servers = [a, b, c];
+        for (var i = 0; i < 6; i++)
         {
-            await Clients.AwsJsonAsync(a, "ecs", "create-cluster", "--cluster-name", $"web{i}");
-            var described = await Clients.AwsJsonAsync(b, "ecs", "describe-clusters", "--clusters", $"web{i}");
-            Assert.Equal("ACTIVE", (string?)described!["clusters"]![0]!["status"]);
+            var (writer, reader, other) = (servers[i % 3], servers[(i + 1) % 3], servers[(i + 2) % 3]);
+            var arn = (string)(await Clients.AwsJsonAsync(writer, "ecs", "create-cluster", "--cluster-name", $"web{i}"))!["cluster"]!["clusterArn"]!;
+            foreach (var server in new[] { reader, other })
+            {
+                var described = await Clients.AwsJsonAsync(server, "ecs", "describe-clusters", "--clusters", $"web{i}");
+                Assert.Equal("ACTIVE", (string?)described!["clusters"]![0]!["status"]);
+            }
+
+            await Clients.AwsJsonAsync(reader, "ecs", "tag-resource", "--resource-arn", arn, "--tags", $"key=by,value={i}");
+            var tags = await Clients.AwsJsonAsync(other, "ecs", "list-tags-for-resource", "--resource-arn", arn);
+            Assert.Equal($"{i}", (string?)tags!["tags"]![0]!["value"]);
         }
 
-        // boto3 on both at once: 2 × 15 registrations of one family get revisions 1..30, each once.
+        // boto3 on two at once: 2 × 15 registrations of one family get revisions 1..30, each once.
         var definition = new JsonObject
         {
             ["family"] = "shared",
@@ -196,8 +207,8 @@ public sealed class SeveralServersTests(ITestOutputHelper output) : IAsyncLifeti
         Assert.Equal("hello world", await blob.Content.ReadAsStringAsync());
 
         // One of them runs the controllers.
-        await Poll.UntilAsync(() => Leads(a) || Leads(b), TimeSpan.FromSeconds(60), () => "no server leads the controllers");
-        Assert.False(Leads(a) && Leads(b), $"both lead:\n{a.Stdout}\n{b.Stdout}");
+        await Poll.UntilAsync(() => servers.Any(Leads), TimeSpan.FromSeconds(60), () => "no server leads the controllers");
+        Assert.True(servers.Count(Leads) == 1, $"more than one leads:\n{a.Stdout}\n{b.Stdout}\n{c.Stdout}");
     }
 
     [Fact]
