@@ -25,7 +25,8 @@ public readonly record struct Carrier(string ContainerInstanceArn, bool Connecte
 
 /// <summary>
 /// The hosting of in-process Auto Scaling instances across servers, pure. The server that launched an instance hosts
-/// it, as an EC2 host would: it alone starts it again after its own restart, so no two servers ever run one instance.
+/// it, as an EC2 host would: it alone starts it again after its own restart, so a new leader never starts another
+/// server's instance a second time.
 /// A host that is gone (its server died) is found by the leader (<see cref="Lost"/>) and the instance replaced, as
 /// EC2's health check replaces a dead instance; its leftovers go when that server comes back (<see cref="Next"/>).
 /// </summary>
