@@ -96,6 +96,45 @@ public abstract class LogStoreContract
         Assert.Equal(5 * "line 0".Length, group.StoredBytes);
         Assert.Equal(5, store.ReadGroup(group.Id, long.MinValue, long.MaxValue, EventPosition.Start, 100).Count);
     }
+
+    [Fact]
+    public async Task Retention_sweeps_only_while_this_server_sweeps()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000));
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var store = await OpenAsync();
+        await store.CreateGroupAsync(Region, "g", now, null, null);
+        await store.CreateStreamAsync(Region, "g", "s", now);
+        await store.PutEventsAsync(Region, "g", "s", null, Events(now - (3L * 86_400_000), 10), now, EventLimits.Check);
+        await store.SetRetentionAsync(Region, "g", 1);
+        var id = store.FindGroup(Region, "g")!.Id;
+
+        // Another server leads: this one's loop passes its sweeps by (the first runs at once, the next a minute on).
+        var leads = false;
+        var asked = new SemaphoreSlim(0);
+        await using var sweeper = new RetentionSweeper(store, time, TimeSpan.FromMinutes(1), NullLogger.Instance)
+        {
+            Sweeps = () =>
+            {
+                asked.Release();
+                return Volatile.Read(ref leads);
+            },
+        };
+        sweeper.Start();
+        Assert.True(await asked.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(10, store.ReadGroup(id, long.MinValue, long.MaxValue, EventPosition.Start, 100).Count);
+
+        // This one leads now: its next sweep deletes.
+        leads = true;
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (store.ReadGroup(id, long.MinValue, long.MaxValue, EventPosition.Start, 100).Count > 0 && DateTime.UtcNow < deadline)
+        {
+            time.Advance(TimeSpan.FromMinutes(1));
+            await asked.WaitAsync(TimeSpan.FromSeconds(1));
+        }
+
+        Assert.Empty(store.ReadGroup(id, long.MinValue, long.MaxValue, EventPosition.Start, 100));
+    }
 }
 
 /// <summary>The log store of one server, on a real SQLite file.</summary>

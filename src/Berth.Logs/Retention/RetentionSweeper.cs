@@ -16,6 +16,12 @@ public sealed partial class RetentionSweeper(LogStore store, TimeProvider time, 
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
 
+    /// <summary>
+    /// With several servers sharing the logs' database: whether this server sweeps now (the one leading the
+    /// controllers), so one sweep runs at a time rather than one per server. Always when null.
+    /// </summary>
+    public Func<bool>? Sweeps { get; init; }
+
     /// <summary>Starts the loop; the first sweep runs at once.</summary>
     public void Start() => _loop = Task.Run(() => LoopAsync(_stop.Token));
 
@@ -53,7 +59,7 @@ public sealed partial class RetentionSweeper(LogStore store, TimeProvider time, 
         {
             try
             {
-                var deleted = await SweepAsync();
+                var deleted = Sweeps?.Invoke() == false ? 0 : await SweepAsync();
                 if (deleted > 0)
                 {
                     LogExpired(logger, deleted);

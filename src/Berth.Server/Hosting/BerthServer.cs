@@ -273,7 +273,10 @@ public static partial class BerthServer
             delivery.Start();
             await using var ecsEvents = new EcsEventSource(pipeline, delivery, time, loggers.CreateLogger<EcsEventSource>()) { Leadership = leadership };
             ecsEvents.Start();
-            await using var logRetention = new RetentionSweeper(logs, time, options.LogsRetentionSweep, loggers.CreateLogger<RetentionSweeper>());
+            await using var logRetention = new RetentionSweeper(logs, time, options.LogsRetentionSweep, loggers.CreateLogger<RetentionSweeper>())
+            {
+                Sweeps = leadership is null ? null : () => leadership.Current is not null,
+            };
             logRetention.Start();
             var metering = new MeteringEndpoint(pipeline, verifier, options.AccountId, time);
             var spot = new SpotEndpoint(pipeline, verifier, options.AccountId, time);
