@@ -24,7 +24,7 @@ var parallel = int.Parse(Text("--parallel") ?? "16", CultureInfo.InvariantCultur
 
 Console.WriteLine($"HA store benchmark: {operations:N0} operations per workload, {parallel} callers; host {Environment.ProcessorCount} core(s), .NET {Environment.Version}.");
 Console.WriteLine();
-Console.WriteLine($"{"side",-26} {"workload",-24} {"ops/s",8} {"p50 ms",8} {"p99 ms",8} {"conflicts",10} {"held",6}");
+Console.WriteLine($"{"side",-26} {"workload",-24} {"ops/s",8} {"p50 ms",8} {"p99 ms",8} {"conflicts",10} {"held",6} {"chained",8}");
 var results = new Dictionary<(string Side, string Workload), double>();
 foreach (var side in new[] { "SQLite, one server", "PostgreSQL, one server", "PostgreSQL, two servers" })
 {
@@ -121,8 +121,9 @@ async Task<double> RunAsync(string side, string workload)
 
         var conflicts = pipelines.Sum(p => p.Conflicts);
         var held = pipelines.Sum(p => p.HeldCommits);
+        var chained = pipelines.Sum(p => p.ChainedCommits);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{side,-26} {workload,-24} {throughput,8:F0} {latencies[operations / 2],8:F2} {latencies[(int)(operations * 0.99)],8:F2} {conflicts,10} {held,6}"));
+            $"{side,-26} {workload,-24} {throughput,8:F0} {latencies[operations / 2],8:F2} {latencies[(int)(operations * 0.99)],8:F2} {conflicts,10} {held,6} {chained,8}"));
         return throughput;
     }
     finally

@@ -70,6 +70,42 @@ public sealed class PostgresDocumentStoreTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task ACommitChainedOnOneInFlightGoesInAfterItAndIsRefusedWhenThatOneDidNotMakeItsRevision()
+    {
+        await using var database = await OpenAsync();
+        var store = await database.StoreAsync("ecs", CancellationToken.None);
+        var other = await database.StoreAsync("ecs", CancellationToken.None);
+
+        // Sent one after the other without waiting: the second waits for the first and goes in after it.
+        var first = CommitLink.On(0);
+        var second = CommitLink.Following(first);
+        var sent = new[]
+        {
+            store.CommitAsync(first, [Mutation.Put("k", "a", Body("1"))], [], CancellationToken.None),
+            store.CommitAsync(second, [Mutation.Put("k", "a", Body("2"))], [], CancellationToken.None),
+        };
+        Assert.Equal(new[] { 1L, 2L }, await Task.WhenAll(sent));
+
+        // Sent before the one it follows (as when their connections race), it waits for that one rather than being refused.
+        var third = CommitLink.Following(second);
+        var fourth = CommitLink.Following(third);
+        var early = store.CommitAsync(fourth, [Mutation.Put("k", "a", Body("4"))], [], CancellationToken.None);
+        Assert.Equal(3, await store.CommitAsync(third, [Mutation.Put("k", "a", Body("3"))], [], CancellationToken.None));
+        Assert.Equal(4, await early);
+
+        // Chained on a commit refused because another writer took its revision: refused too, though the head stands at
+        // the revision it expects — that revision is the other writer's, not what it was decided on.
+        Assert.Equal(5, await other.CommitAsync(4, [Mutation.Put("k", "b", Body("other"))], [], CancellationToken.None));
+        var refused = CommitLink.On(4);
+        await Assert.ThrowsAsync<CommitConflictException>(() => store.CommitAsync(refused, [Mutation.Put("k", "a", Body("5"))], [], CancellationToken.None));
+        await Assert.ThrowsAsync<CommitConflictException>(() => store.CommitAsync(CommitLink.Following(refused), [Mutation.Put("k", "z", Body("6"))], [], CancellationToken.None));
+
+        var snapshot = await store.LoadSnapshotAsync(CancellationToken.None);
+        Assert.Equal(5, snapshot.Revision);
+        Assert.Equal([("a", "4"), ("b", "other")], snapshot.Documents.Select(d => (d.Id, Encoding.UTF8.GetString(d.Body))));
+    }
+
+    [Fact]
     public async Task AHeldHeadMakesOtherWritersWaitAndThenRefusesThem()
     {
         await using var database = await OpenAsync();

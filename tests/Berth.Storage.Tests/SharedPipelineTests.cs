@@ -216,6 +216,65 @@ public sealed class SharedPipelineTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task CommandsDecidedOnACommitInFlightThatIsRefusedAreDecidedAgainWithoutIt()
+    {
+        var url = await postgres.Server.CreateDatabaseAsync();
+
+        // Not subscribed to the change feed: a sync it asks for would put the batch it lands in through the writer
+        // one commit at a time, and this is about commits in flight at once.
+        var database = await PostgresDatabase.OpenAsync(url, null, CancellationToken.None);
+        var pipeline = await CommitPipeline<EcsState>.OpenSharedAsync(await database.StoreAsync("ecs", CancellationToken.None), Ecs, null, CancellationToken.None);
+        await using (database)
+        await using (pipeline)
+        {
+            await using var first = new PostgresLeadership(database.Source, "controllers", "server-1", TimeSpan.FromSeconds(30), TimeProvider.System, NullLogger.Instance);
+            var lead = await first.WaitForLeadAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+            await using (var expire = database.Source.CreateCommand("UPDATE berth_leases SET expires_at = now() - interval '1 second'"))
+            {
+                await expire.ExecuteNonQueryAsync();
+            }
+
+            await using var second = new PostgresLeadership(database.Source, "controllers", "server-2", TimeSpan.FromSeconds(30), TimeProvider.System, NullLogger.Instance);
+            await second.WaitForLeadAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+            // The former leader's command is decided alone (the writer is held inside it until the registrations wait),
+            // so they are decided on the cluster it would create and sent chained on its commit, which is refused.
+            using var deciding = new ManualResetEventSlim();
+            using var release = new ManualResetEventSlim();
+            Task<ClusterRecord> stale;
+            using (Fencing.Enter(lead.Fence))
+            {
+                stale = pipeline.ExecuteAsync(s =>
+                {
+                    deciding.Set();
+                    release.Wait(TimeSpan.FromSeconds(30));
+                    return ClusterDecisions.Create(s, Scope, new CreateClusterRequest { ClusterName = "after-term" });
+                });
+            }
+
+            Assert.True(deciding.Wait(TimeSpan.FromSeconds(30)));
+            var registrations = Enumerable.Range(0, 8)
+                .Select(_ => pipeline.ExecuteAsync(s => TaskDefinitionDecisions.Register(s, Scope, Principal, Now, Definition("chained"))))
+                .ToArray();
+            release.Set();
+
+            await Assert.ThrowsAsync<FencedException>(() => stale);
+            var registered = await Task.WhenAll(registrations);
+            Assert.Equal(Enumerable.Range(1, 8), registered.Select(r => r.Definition.Revision!.Value).Order());
+            Assert.True(pipeline.ChainedCommits > 0);
+            Assert.Empty(pipeline.Current.Clusters);
+
+            var (check, reloaded) = await ServerAsync(url);
+            await using (check)
+            await using (reloaded)
+            {
+                Assert.Empty(reloaded.Current.Clusters);
+                Assert.Equal(Enumerable.Range(1, 8), reloaded.Current.Families.Values.Single().Revisions.Select(r => r.Definition.Revision!.Value));
+            }
+        }
+    }
+
+    [Fact]
     public async Task ALeaderThatStopsHandsOverAtOnceAndEachTermIsGreater()
     {
         var url = await postgres.Server.CreateDatabaseAsync();

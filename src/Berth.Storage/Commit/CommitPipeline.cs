@@ -19,14 +19,25 @@ public readonly record struct Decision<TState, TResult>(TState State, IReadOnlyL
 /// <remarks>
 /// Nothing but the decisions and the store runs on the writer loop: <see cref="Committed"/> subscribers are called
 /// from a delivery loop of their own, so a slow or failing subscriber can neither delay nor stop a write.
-/// On a store several servers share (<see cref="OpenSharedAsync"/>) the loop first brings the state up to the
-/// store's newest revision, then decides, then commits on the condition that nobody committed meanwhile; when
-/// somebody did, it catches up and decides the same commands again (they are pure functions of the state).
+/// On a store several servers share (<see cref="OpenSharedAsync"/>) every commit is conditional on the revision it was
+/// decided on; when another server committed meanwhile, the loop catches up and decides the same commands again (they
+/// are pure functions of the state). There a commit is a round trip, so while one is in flight the next batch is
+/// decided on the state it will make and sent chained on it: it goes in only after that one and only if that one did.
+/// Nobody is answered, and no state published, before every commit it was decided on is durable.
 /// </remarks>
 /// <typeparam name="TState">An immutable snapshot of everything the control plane knows.</typeparam>
 public sealed partial class CommitPipeline<TState> : IAsyncDisposable where TState : class
 {
     private const int MaxBatch = 256;
+
+    // Commits a writer on a shared store keeps in flight: the next batch is decided on the state the one in flight
+    // will make and sent chained on it, so deciding, the round trip and the database's work overlap.
+    private const int MaxInFlight = 2;
+
+    // Commands waiting that are worth a commit of their own while one is in flight: fewer wait for it and go in the
+    // next batch, so a stream of commands that is slow to come (each planned at length outside) does not become a
+    // stream of small commits, each with its own cost to both sides.
+    private const int MinChained = 4;
 
     // Commits refused because another server committed first, before the batch fails: each retry decides on a newer
     // state, so only a store that is never quiet gets this far.
@@ -39,15 +50,18 @@ public sealed partial class CommitPipeline<TState> : IAsyncDisposable where TSta
     private readonly ISharedDocumentStore? _shared;
     private readonly Replication<TState>? _replication;
     private readonly ILogger _logger;
-    private readonly Channel<IPending> _queue = Channel.CreateUnbounded<IPending>(new UnboundedChannelOptions { SingleReader = true });
+    // Not SingleReader: that channel cannot count what waits, which the shared writer's chaining asks.
+    private readonly Channel<IPending> _queue = Channel.CreateUnbounded<IPending>();
     private readonly Lock _subscribing = new();
     private readonly Task _loop;
     private Subscriber[] _subscribers = [];
     private bool _disposed;
     private TState _current;
     private long _revision;
+    private long _sent;
     private long _conflicts;
     private long _heldCommits;
+    private long _chainedCommits;
 
     /// <summary>Starts the writer loop over <paramref name="initial"/> (the state loaded from the store).</summary>
     /// <param name="store">Where batches are committed.</param>
@@ -70,7 +84,7 @@ public sealed partial class CommitPipeline<TState> : IAsyncDisposable where TSta
         _current = replication.Load(snapshot.Documents);
         _revision = snapshot.Revision;
         _logger = logger ?? NullLogger.Instance;
-        _loop = Task.Run(RunSharedAsync);
+        _loop = Task.Run(RunSharedGuardedAsync);
     }
 
     /// <summary>Loads the state from a store several servers share and starts the writer loop over it.</summary>
@@ -91,6 +105,9 @@ public sealed partial class CommitPipeline<TState> : IAsyncDisposable where TSta
 
     /// <summary>Commits made holding the store's head after conflicts in a row: for diagnostics and benchmarks.</summary>
     public long HeldCommits => Interlocked.Read(ref _heldCommits);
+
+    /// <summary>Commits sent while another of this server's was still in flight, chained on it: for diagnostics and benchmarks.</summary>
+    public long ChainedCommits => Interlocked.Read(ref _chainedCommits);
 
     /// <summary>The store's revision <see cref="Current"/> is as of (always 0 on a store of one server).</summary>
     public long Revision => Volatile.Read(ref _revision);
@@ -115,11 +132,12 @@ public sealed partial class CommitPipeline<TState> : IAsyncDisposable where TSta
 
     /// <summary>
     /// As <see cref="Poke()"/>, unless <paramref name="revision"/> (a commit the change feed announced) is one this
-    /// state already holds — this server's own commits come back through the feed too.
+    /// state already holds or one of this server's commits in flight — its own commits come back through the feed too
+    /// (should one in flight fail, the writer catches up anyway).
     /// </summary>
     public void Poke(long? revision)
     {
-        if (revision is not { } committed || committed > Revision)
+        if (revision is not { } committed || committed > Math.Max(Revision, Volatile.Read(ref _sent)))
         {
             Poke();
         }
@@ -246,150 +264,367 @@ public sealed partial class CommitPipeline<TState> : IAsyncDisposable where TSta
         }
     }
 
+    // The writer's own code failing is a bug: said loudly, and every command waiting is failed rather than left hanging.
+    private async Task RunSharedGuardedAsync()
+    {
+        try
+        {
+            await RunSharedAsync();
+        }
+        catch (Exception ex)
+        {
+            LogWriterFailed(_logger, ex);
+            _queue.Writer.TryComplete();
+            while (_queue.Reader.TryRead(out var pending))
+            {
+                pending.Fail(new CommitFailedException(ex));
+            }
+        }
+    }
+
     private async Task RunSharedAsync()
+    {
+        var inFlight = new Queue<InFlight>();
+        var waiting = new List<IPending>(MaxBatch);
+        var retry = new List<IPending>();
+        Task<bool>? readable = null;
+        var closed = false;
+        while (true)
+        {
+            // Answer what is durable, oldest first; a failed commit takes the ones chained on it down too, and their
+            // commands are decided again below, one batch at a time, before anything newer.
+            while (inFlight.TryPeek(out var oldest) && oldest.Commit.IsCompleted)
+            {
+                if (!await SettleAsync(inFlight, retry))
+                {
+                    await RunSeriallyAsync(retry, catchUp: true, conflicts: 0);
+                    retry.Clear();
+                }
+            }
+
+            if (inFlight.Count < MaxInFlight && _queue.Reader.Count >= (inFlight.Count == 0 ? 1 : MinChained))
+            {
+                waiting.Clear();
+                while (waiting.Count < MaxBatch && _queue.Reader.TryRead(out var pending))
+                {
+                    waiting.Add(pending);
+                }
+
+                // A sync catches up with the store, which it can only do with nothing of this server's in flight; so
+                // does a writer that always holds the head (tests).
+                var barrier = waiting.Exists(p => p.IsBarrier);
+                if (barrier || _holdAfterConflicts == 0)
+                {
+                    while (inFlight.Count > 0)
+                    {
+                        await ((Task)inFlight.Peek().Commit).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                        _ = await SettleAsync(inFlight, retry);
+                    }
+
+                    retry.AddRange(waiting);
+                    await RunSeriallyAsync(retry, catchUp: barrier, conflicts: 0);
+                    retry.Clear();
+                    continue;
+                }
+
+                Send(inFlight, waiting);
+                continue;
+            }
+
+            if (inFlight.Count == 0)
+            {
+                if (closed)
+                {
+                    return;
+                }
+
+                readable ??= _queue.Reader.WaitToReadAsync().AsTask();
+                closed = !await readable;
+                readable = null;
+                continue;
+            }
+
+            // Commits in flight: wait for the oldest, or for a command to decide when there is room for another.
+            var first = inFlight.Peek().Commit;
+            if (inFlight.Count < MaxInFlight && !closed && _queue.Reader.Count == 0)
+            {
+                readable ??= _queue.Reader.WaitToReadAsync().AsTask();
+                await Task.WhenAny(first, readable);
+                if (readable.IsCompleted)
+                {
+                    closed = !readable.Result;
+                    readable = null;
+                }
+            }
+            else
+            {
+                await ((Task)first).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    // Decides a batch on the state the commits in flight will make and sends it chained on the newest of them (or on
+    // the durable revision when none is in flight), without waiting for it. It does not catch up with the store first:
+    // the conditional commit keeps a stale decision out, and skipping the query saves a round trip per batch.
+    private void Send(Queue<InFlight> inFlight, List<IPending> waiting)
+    {
+        var tip = inFlight.Count > 0 ? inFlight.Last() : null;
+        var state = tip is null ? _current : tip.State;
+        var mutations = new List<Mutation>();
+        var decided = new List<IPending>(waiting.Count);
+        var fences = new HashSet<Fence>();
+        DecideAll(ref state, waiting, mutations, decided, fences);
+
+        if (mutations.Count == 0)
+        {
+            if (tip is null)
+            {
+                Volatile.Write(ref _current, state);
+                SucceedAll(decided);
+            }
+            else
+            {
+                // Nothing to write, but decided on writes still in flight: answered once they are durable.
+                inFlight.Enqueue(new InFlight(decided, mutations, state, tip.Link, Writes: false, Task.FromResult(0L)));
+            }
+
+            return;
+        }
+
+        var link = tip?.Link is { } previous ? CommitLink.Following(previous) : CommitLink.On(_revision);
+        if (tip is not null)
+        {
+            Interlocked.Increment(ref _chainedCommits);
+        }
+
+        Volatile.Write(ref _sent, link.Expected + 1);
+        inFlight.Enqueue(new InFlight(decided, mutations, state, link, Writes: true, _shared!.CommitAsync(link, mutations, fences, CancellationToken.None)));
+    }
+
+    // Settles the oldest commit in flight, which is done. True when it (and so everything before it) is durable and its
+    // commands answered. False when it failed: then every commit in flight is waited for, the ones a later durable
+    // commit proves durable are answered (each was chained on the one before), the rest of the commands are failed
+    // when their own commit failed for a reason of its own, and added to retry to be decided again otherwise.
+    private async Task<bool> SettleAsync(Queue<InFlight> inFlight, List<IPending> retry)
+    {
+        var oldest = inFlight.Peek();
+        if (oldest.Commit.IsCompletedSuccessfully)
+        {
+            Settled(inFlight.Dequeue(), oldest.Commit.Result);
+            return true;
+        }
+
+        await Task.WhenAll(inFlight.Select(f => (Task)f.Commit)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var entries = inFlight.ToArray();
+        inFlight.Clear();
+        var proven = Array.FindLastIndex(entries, e => e.Writes && e.Commit.IsCompletedSuccessfully);
+        var failed = Array.FindIndex(entries, proven + 1, e => e.Writes);
+        for (var i = 0; i < (failed < 0 ? entries.Length : failed); i++)
+        {
+            Settled(entries[i], entries[i].Link.Expected + 1);
+        }
+
+        Volatile.Write(ref _sent, _revision);
+        if (failed < 0)
+        {
+            return true;
+        }
+
+        // What the failed commit missed may be another server's commit whose announcement was taken for this one's.
+        Poke();
+        var exception = entries[failed].Commit.Exception?.InnerException ?? new TaskCanceledException(entries[failed].Commit);
+        switch (exception)
+        {
+            case CommitConflictException:
+                Interlocked.Increment(ref _conflicts);
+                retry.AddRange(entries[failed].Decided);
+                break;
+            case FencedException fenced:
+                foreach (var pending in entries[failed].Decided)
+                {
+                    if (Equals(pending.Fence, fenced.Fence))
+                    {
+                        pending.Fail(fenced);
+                    }
+                    else
+                    {
+                        retry.Add(pending);
+                    }
+                }
+
+                break;
+            default:
+                LogCommitFailed(_logger, entries[failed].Decided.Count, entries[failed].Mutations.Count, exception);
+                FailAll(entries[failed].Decided, new CommitFailedException(exception));
+                break;
+        }
+
+        // The ones after it were decided on what it would have written: decided again.
+        foreach (var entry in entries.AsSpan(failed + 1))
+        {
+            retry.AddRange(entry.Decided);
+        }
+
+        return false;
+    }
+
+    private void Settled(InFlight entry, long revision)
+    {
+        if (entry.Writes)
+        {
+            _replication!.Committed(entry.Mutations);
+            Volatile.Write(ref _revision, revision);
+        }
+
+        Volatile.Write(ref _current, entry.State);
+        SucceedAll(entry.Decided);
+        if (entry.Writes)
+        {
+            Publish(entry.State);
+        }
+    }
+
+    // One batch at a time, nothing in flight: catches up when asked (a sync, or after a refused commit), and after
+    // conflicts in a row holds the store's head so a server that keeps losing the race still commits.
+    private async Task RunSeriallyAsync(List<IPending> waiting, bool catchUp, int conflicts)
     {
         var shared = _shared!;
         var replication = _replication!;
         var mutations = new List<Mutation>();
-        var waiting = new List<IPending>(MaxBatch);
-        var decided = new List<IPending>(MaxBatch);
+        var decided = new List<IPending>(waiting.Count);
         var fences = new HashSet<Fence>();
-        while (await _queue.Reader.WaitToReadAsync())
+        for (; waiting.Count > 0; conflicts++, catchUp = true)
         {
-            waiting.Clear();
-            while (waiting.Count < MaxBatch && _queue.Reader.TryRead(out var pending))
+            IHeadHold? hold = null;
+            try
             {
-                waiting.Add(pending);
+                if (!await DecideAndCommitAsync())
+                {
+                    break;
+                }
+            }
+            finally
+            {
+                if (hold is not null)
+                {
+                    try
+                    {
+                        await hold.DisposeAsync();
+                    }
+                    catch (Exception ex)
+                    {
+                        // The batch's outcome stands (the commit was acknowledged or refused before); a hold that
+                        // cannot be let go is the connection's end, which releases it in PostgreSQL too.
+                        LogHoldReleaseFailed(_logger, ex);
+                    }
+                }
             }
 
-            // A batch is decided on the state as it is here, unless somebody asked to sync (a read, or the change feed
-            // saying another server committed) or a commit was refused: the conditional commit keeps a stale decision
-            // out either way, and skipping the query saves a round trip per batch.
-            var catchUp = waiting.Exists(p => p.IsBarrier);
-            for (var conflicts = 0; waiting.Count > 0; conflicts++, catchUp = true)
+            // One attempt: false when the batch is done (committed or failed), true to decide again.
+            async Task<bool> DecideAndCommitAsync()
             {
-                IHeadHold? hold = null;
+                ISharedCommits via = shared;
                 try
                 {
-                    if (!await DecideAndCommitAsync())
+                    if (conflicts >= _holdAfterConflicts)
                     {
-                        break;
+                        via = hold = await shared.HoldHeadAsync(CancellationToken.None);
+                        catchUp = true;
+                    }
+
+                    if (catchUp)
+                    {
+                        await CatchUpAsync(via, shared, replication);
                     }
                 }
-                finally
+                catch (Exception ex)
                 {
+                    LogCommitFailed(_logger, waiting.Count, 0, ex);
+                    FailAll(waiting, new CommitFailedException(ex));
+                    return false;
+                }
+
+                mutations.Clear();
+                decided.Clear();
+                fences.Clear();
+                var state = _current;
+                DecideAll(ref state, waiting, mutations, decided, fences);
+
+                if (mutations.Count == 0)
+                {
+                    Volatile.Write(ref _current, state);
+                    SucceedAll(decided);
+                    return false;
+                }
+
+                try
+                {
+                    var revision = await via.CommitAsync(CommitLink.On(_revision), mutations, fences, CancellationToken.None);
                     if (hold is not null)
                     {
-                        try
-                        {
-                            await hold.DisposeAsync();
-                        }
-                        catch (Exception ex)
-                        {
-                            // The batch's outcome stands (the commit was acknowledged or refused before); a hold that
-                            // cannot be let go is the connection's end, which releases it in PostgreSQL too.
-                            LogHoldReleaseFailed(_logger, ex);
-                        }
+                        Interlocked.Increment(ref _heldCommits);
                     }
+
+                    replication.Committed(mutations);
+                    Volatile.Write(ref _revision, revision);
+                    Volatile.Write(ref _current, state);
+                    SucceedAll(decided);
+                    Publish(state);
+                    return false;
                 }
-
-                // One attempt: false when the batch is done (committed or failed), true to decide again.
-                async Task<bool> DecideAndCommitAsync()
+                catch (CommitConflictException) when (conflicts < MaxConflicts)
                 {
-                    ISharedCommits via = shared;
-                    try
+                    // Another server committed first: catch up and decide again.
+                    Interlocked.Increment(ref _conflicts);
+                    (waiting, decided) = (decided, waiting);
+                    return true;
+                }
+                catch (FencedException fenced)
+                {
+                    // The commands of a controller whose term ended fail; the others are decided again.
+                    waiting.Clear();
+                    foreach (var pending in decided)
                     {
-                        if (conflicts >= _holdAfterConflicts)
+                        if (Equals(pending.Fence, fenced.Fence))
                         {
-                            via = hold = await shared.HoldHeadAsync(CancellationToken.None);
-                            catchUp = true;
+                            pending.Fail(fenced);
                         }
-
-                        if (catchUp)
+                        else
                         {
-                            await CatchUpAsync(via, shared, replication);
-                        }
-                    }
-                    catch (Exception ex)
-                    {
-                        LogCommitFailed(_logger, waiting.Count, 0, ex);
-                        FailAll(waiting, new CommitFailedException(ex));
-                        return false;
-                    }
-
-                    mutations.Clear();
-                    decided.Clear();
-                    fences.Clear();
-                    var state = _current;
-                    foreach (var pending in waiting)
-                    {
-                        if (pending.Decide(ref state, mutations))
-                        {
-                            decided.Add(pending);
-                            if (pending.Fence is { } fence)
-                            {
-                                fences.Add(fence);
-                            }
+                            waiting.Add(pending);
                         }
                     }
 
-                    if (mutations.Count == 0)
-                    {
-                        Volatile.Write(ref _current, state);
-                        SucceedAll(decided);
-                        return false;
-                    }
-
-                    try
-                    {
-                        var revision = await via.CommitAsync(_revision, mutations, fences, CancellationToken.None);
-                        if (hold is not null)
-                        {
-                            Interlocked.Increment(ref _heldCommits);
-                        }
-
-                        replication.Committed(mutations);
-                        Volatile.Write(ref _revision, revision);
-                        Volatile.Write(ref _current, state);
-                        SucceedAll(decided);
-                        Publish(state);
-                        return false;
-                    }
-                    catch (CommitConflictException) when (conflicts < MaxConflicts)
-                    {
-                        // Another server committed first: catch up and decide again.
-                        Interlocked.Increment(ref _conflicts);
-                        (waiting, decided) = (decided, waiting);
-                        return true;
-                    }
-                    catch (FencedException fenced)
-                    {
-                        // The commands of a controller whose term ended fail; the others are decided again.
-                        waiting.Clear();
-                        foreach (var pending in decided)
-                        {
-                            if (Equals(pending.Fence, fenced.Fence))
-                            {
-                                pending.Fail(fenced);
-                            }
-                            else
-                            {
-                                waiting.Add(pending);
-                            }
-                        }
-
-                        return true;
-                    }
-                    catch (Exception ex)
-                    {
-                        LogCommitFailed(_logger, decided.Count, mutations.Count, ex);
-                        FailAll(decided, new CommitFailedException(ex));
-                        return false;
-                    }
+                    return true;
+                }
+                catch (Exception ex)
+                {
+                    LogCommitFailed(_logger, decided.Count, mutations.Count, ex);
+                    FailAll(decided, new CommitFailedException(ex));
+                    return false;
                 }
             }
         }
     }
+
+    // Decides each command in turn, each on the state the ones before it made; the ones that failed are answered already.
+    private static void DecideAll(ref TState state, List<IPending> waiting, List<Mutation> mutations, List<IPending> decided, HashSet<Fence> fences)
+    {
+        foreach (var pending in waiting)
+        {
+            if (pending.Decide(ref state, mutations))
+            {
+                decided.Add(pending);
+                if (pending.Fence is { } fence)
+                {
+                    fences.Add(fence);
+                }
+            }
+        }
+    }
+
+    // A batch sent and not yet settled. Writes false: it had nothing to write but was decided on the ones before it.
+    private sealed record InFlight(List<IPending> Decided, List<Mutation> Mutations, TState State, CommitLink Link, bool Writes, Task<long> Commit);
 
     // Applies what other servers committed since this state's revision (or loads a snapshot when the journal was
     // pruned past it) and publishes the result.
@@ -466,6 +701,9 @@ public sealed partial class CommitPipeline<TState> : IAsyncDisposable where TSta
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Commit of {CommandCount} commands ({MutationCount} mutations) failed; none of them was applied")]
     private static partial void LogCommitFailed(ILogger logger, int commandCount, int mutationCount, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The writer loop failed; it takes no more commands")]
+    private static partial void LogWriterFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Letting go of the store's head failed; the connection that held it is dropped")]
     private static partial void LogHoldReleaseFailed(ILogger logger, Exception exception);

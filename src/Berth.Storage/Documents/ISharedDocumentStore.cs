@@ -22,12 +22,39 @@ public interface ISharedCommits
     Task<IReadOnlyList<JournalEntry>?> ChangesSinceAsync(long revision, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Commits <paramref name="mutations"/> as revision <paramref name="expectedRevision"/> + 1 and returns it once
-    /// durable; throws <see cref="CommitConflictException"/> when another commit took that revision, and
-    /// <see cref="FencedException"/> when one of <paramref name="fences"/> is no longer the current term of its group.
-    /// Either way nothing was written.
+    /// Commits <paramref name="mutations"/> as revision <paramref name="link"/>'s <see cref="CommitLink.Expected"/> + 1
+    /// and returns it once durable; throws <see cref="CommitConflictException"/> when another commit took that revision
+    /// (or the commit it is chained on never took the one before), and <see cref="FencedException"/> when one of
+    /// <paramref name="fences"/> is no longer the current term of its group. Either way nothing was written.
     /// </summary>
-    Task<long> CommitAsync(long expectedRevision, IReadOnlyList<Mutation> mutations, IReadOnlyCollection<Fence> fences, CancellationToken cancellationToken);
+    Task<long> CommitAsync(CommitLink link, IReadOnlyList<Mutation> mutations, IReadOnlyCollection<Fence> fences, CancellationToken cancellationToken);
+}
+
+/// <summary>Where a commit goes in the journal, and its name there.</summary>
+/// <param name="Expected">The revision the commit was decided on: it commits as the next one.</param>
+/// <param name="After">
+/// The <see cref="Id"/> of the commit that is to make <paramref name="Expected"/>, when that is a commit of the same
+/// writer still in flight (null otherwise): once that one failed, another server's commit may hold the revision, and
+/// this one, decided on what that one wrote, must be refused.
+/// </param>
+/// <param name="Id">This commit's name, for the one chained on it: random, so no two writers' commits share one.</param>
+public readonly record struct CommitLink(long Expected, long? After, long Id)
+{
+    /// <summary>A commit on <paramref name="expected"/>, a revision already durable, with a new id.</summary>
+    public static CommitLink On(long expected) => new(expected, null, NewId());
+
+    /// <summary>A commit chained on <paramref name="previous"/>, which is still in flight, with a new id.</summary>
+    public static CommitLink Following(CommitLink previous) => new(previous.Expected + 1, previous.Id, NewId());
+
+    private static long NewId() => Random.Shared.NextInt64(long.MinValue, long.MaxValue);
+}
+
+/// <summary>Commits that follow a durable revision, without a chain.</summary>
+public static class SharedCommits
+{
+    /// <summary>As <see cref="ISharedCommits.CommitAsync"/> on <paramref name="expectedRevision"/>, a durable revision.</summary>
+    public static Task<long> CommitAsync(this ISharedCommits commits, long expectedRevision, IReadOnlyList<Mutation> mutations, IReadOnlyCollection<Fence> fences, CancellationToken cancellationToken)
+        => commits.CommitAsync(CommitLink.On(expectedRevision), mutations, fences, cancellationToken);
 }
 
 /// <summary>

@@ -65,6 +65,39 @@ public sealed partial class PostgresDatabase : IAsyncDisposable
         CREATE TABLE berth_metric_alarms (name text PRIMARY KEY, version bigint NOT NULL, origin text NOT NULL, arn text, input text, owned_period_seconds integer, updated_at timestamptz NOT NULL DEFAULT now());
         CREATE INDEX berth_metric_alarms_by_version ON berth_metric_alarms (version);
         """,
+        // Commits chained on one another (CommitPipeline keeps two in flight): the head names the commit that wrote it,
+        // and a commit sent before its predecessor is done waits for the head (FOR UPDATE), then goes on only if that
+        // predecessor wrote it — the revision alone could be another server's after the predecessor failed. A chained
+        // commit whose predecessor has not yet reached the head (their connections raced) lets it go and waits a little
+        // (a rolled-back subtransaction releases the row), so it is not refused for nothing.
+        """
+        ALTER TABLE berth_heads ADD COLUMN commit_id bigint;
+        CREATE FUNCTION berth_advance(p_ns text, p_expected bigint, p_after bigint, p_next bigint, p_id bigint) RETURNS void LANGUAGE plpgsql AS $$
+        DECLARE
+          v_revision bigint;
+          v_id bigint;
+        BEGIN
+          IF p_after IS NOT NULL THEN
+            FOR attempt IN 1..50 LOOP
+              BEGIN
+                SELECT revision, commit_id INTO v_revision, v_id FROM berth_heads WHERE ns = p_ns FOR UPDATE;
+                IF v_revision = p_expected - 1 AND attempt < 50 THEN
+                  RAISE EXCEPTION USING ERRCODE = 'BR003';
+                END IF;
+                EXIT;
+              EXCEPTION WHEN SQLSTATE 'BR003' THEN
+                PERFORM pg_sleep(0.001);
+              END;
+            END LOOP;
+          ELSE
+            SELECT revision, commit_id INTO v_revision, v_id FROM berth_heads WHERE ns = p_ns FOR UPDATE;
+          END IF;
+          IF v_revision IS DISTINCT FROM p_expected OR (p_after IS NOT NULL AND v_id IS DISTINCT FROM p_after) THEN
+            RAISE EXCEPTION 'the head of % is no longer %', p_ns, p_expected USING ERRCODE = 'BR001';
+          END IF;
+          UPDATE berth_heads SET revision = p_next, commit_id = p_id WHERE ns = p_ns;
+        END $$;
+        """,
     ];
 
     /// <summary>SQLSTATE of <c>berth_advance</c>: another writer committed first.</summary>

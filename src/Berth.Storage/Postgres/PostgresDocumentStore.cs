@@ -126,18 +126,18 @@ public sealed class PostgresDocumentStore : ISharedDocumentStore
             return store.ChangesSinceAsync(connection, transaction, revision, cancellationToken);
         }
 
-        public async Task<long> CommitAsync(long expectedRevision, IReadOnlyList<Mutation> mutations, IReadOnlyCollection<Fence> fences, CancellationToken cancellationToken)
+        public async Task<long> CommitAsync(CommitLink link, IReadOnlyList<Mutation> mutations, IReadOnlyCollection<Fence> fences, CancellationToken cancellationToken)
         {
             ObjectDisposedException.ThrowIf(_used, this);
             _used = true;
-            var revision = await store.WriteAsync(connection, transaction, expectedRevision, mutations, fences, cancellationToken);
+            var revision = await store.WriteAsync(connection, transaction, link, mutations, fences, cancellationToken);
             try
             {
                 await transaction.CommitAsync(cancellationToken);
             }
             catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
             {
-                throw new CommitConflictException(expectedRevision);
+                throw new CommitConflictException(link.Expected);
             }
 
             await store.PrunedAsync(revision, cancellationToken);
@@ -160,13 +160,13 @@ public sealed class PostgresDocumentStore : ISharedDocumentStore
     }
 
     /// <inheritdoc />
-    public async Task<long> CommitAsync(long expectedRevision, IReadOnlyList<Mutation> mutations, IReadOnlyCollection<Fence> fences, CancellationToken cancellationToken)
+    public async Task<long> CommitAsync(CommitLink link, IReadOnlyList<Mutation> mutations, IReadOnlyCollection<Fence> fences, CancellationToken cancellationToken)
     {
         // One batch without an explicit transaction: PostgreSQL runs it as one implicit transaction, committed at its
         // end and rolled back by the first statement that fails, so the conditions, the writes and the commit take one
         // round trip.
         await using var connection = await _source.OpenConnectionAsync(cancellationToken);
-        var revision = await WriteAsync(connection, null, expectedRevision, mutations, fences, cancellationToken);
+        var revision = await WriteAsync(connection, null, link, mutations, fences, cancellationToken);
         await PrunedAsync(revision, cancellationToken);
         return revision;
     }
@@ -174,8 +174,9 @@ public sealed class PostgresDocumentStore : ISharedDocumentStore
     // The conditions and the writes of one commit, in one batch: committed at its end when it runs outside a
     // transaction, and with the transaction otherwise.
     private async Task<long> WriteAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? transaction, long expectedRevision, IReadOnlyList<Mutation> mutations, IReadOnlyCollection<Fence> fences, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, CommitLink link, IReadOnlyList<Mutation> mutations, IReadOnlyCollection<Fence> fences, CancellationToken cancellationToken)
     {
+        var expectedRevision = link.Expected;
         var revision = expectedRevision + 1;
 
         // The last mutation of each document wins, as it would applied in order (one statement cannot touch a row twice).
@@ -198,10 +199,12 @@ public sealed class PostgresDocumentStore : ISharedDocumentStore
             batch.BatchCommands.Add(check);
         }
 
-        var head = new NpgsqlBatchCommand("SELECT berth_advance($1, $2, $3)");
+        var head = new NpgsqlBatchCommand("SELECT berth_advance($1, $2, $3, $4, $5)");
         head.Parameters.AddWithValue(_ns);
         head.Parameters.AddWithValue(expectedRevision);
+        head.Parameters.Add(new NpgsqlParameter { Value = link.After is { } after ? after : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
         head.Parameters.AddWithValue(revision);
+        head.Parameters.AddWithValue(link.Id);
         batch.BatchCommands.Add(head);
 
         var journal = new NpgsqlBatchCommand("INSERT INTO berth_journal (ns, revision, mutations) VALUES ($1, $2, $3)");
@@ -279,7 +282,7 @@ public sealed class PostgresDocumentStore : ISharedDocumentStore
 
             try
             {
-                await CommitAsync(head, mutations, [], cancellationToken);
+                await CommitAsync(CommitLink.On(head), mutations, [], cancellationToken);
                 return;
             }
             catch (CommitConflictException)
