@@ -417,9 +417,8 @@ public sealed partial class CommitPipeline<TState> : IAsyncDisposable where TSta
         await Task.WhenAll(inFlight.Select(f => (Task)f.Commit)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         var entries = inFlight.ToArray();
         inFlight.Clear();
-        var proven = Array.FindLastIndex(entries, e => e.Writes && e.Commit.IsCompletedSuccessfully);
-        var failed = Array.FindIndex(entries, proven + 1, e => e.Writes);
-        for (var i = 0; i < (failed < 0 ? entries.Length : failed); i++)
+        var (durable, failed) = ChainSettlement.Of([.. entries.Select(e => (e.Writes, e.Commit.IsCompletedSuccessfully))]);
+        for (var i = 0; i < durable; i++)
         {
             Settled(entries[i], entries[i].Link.Expected + 1);
         }
